@@ -1,0 +1,1 @@
+"""The registry: staging store, build, model, queries and the `registry` command."""

@@ -1,0 +1,1 @@
+"""Loaders for files a user (or a spider) already has on disk: DuckDB reads them, not Python loops."""

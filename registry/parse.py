@@ -1,0 +1,101 @@
+"""Parsing of the values public records actually contain: money exact to the cent, dates in every
+format USAspending files use (ISO, ISO with time, and M/D/YY from spreadsheet re-saves)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+CENT = Decimal("0.01")
+MAX_MONEY = Decimal("1e15")  # DECIMAL(18,2) holds up to 10^16; no federal action is near 10^15
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+class ParseError(ValueError):
+    """A value that cannot be what its field says it is; the message is the reject reason."""
+
+
+def parse_money(value: Any, field: str = "amount", required: bool = False) -> Decimal | None:
+    """Exact Decimal rounded to the cent; accepts numbers and strings like '$1,234.50' or '(12.00)'."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ParseError(f"{field}: missing")
+        return None
+    if isinstance(value, bool):
+        raise ParseError(f"{field}: not a number: {value!r}")
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, float):
+        d = Decimal(repr(value))
+    elif isinstance(value, str):
+        s = value.strip().replace(",", "").replace("$", "")
+        negative = s.startswith("(") and s.endswith(")")
+        s = s.strip("()")
+        try:
+            d = Decimal(s)
+        except InvalidOperation:
+            raise ParseError(f"{field}: not a number: {value[:60]!r}") from None
+        if negative:
+            d = -d
+    else:
+        raise ParseError(f"{field}: not a number: {type(value).__name__}")
+    if not d.is_finite():
+        raise ParseError(f"{field}: not a finite number: {value!r}")
+    if abs(d) >= MAX_MONEY:
+        raise ParseError(f"{field}: implausible amount {d}")
+    return d.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def parse_date(value: Any, field: str = "date", required: bool = False) -> date | None:
+    """A calendar date from ISO ('2025-04-11', '2025-04-11T00:00:00Z') or US ('4/11/25', '4/11/2025 0:00')."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ParseError(f"{field}: missing")
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ParseError(f"{field}: not a date: {value!r}")
+    s = value.strip()
+    try:
+        m = _ISO_DATE.match(s)
+        if m:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        m = _US_DATE.match(s)
+        if m:
+            year = int(m[3])
+            if len(m[3]) == 2:
+                # Two-digit years in re-saved USAspending files: FPDS data starts in the late 1970s.
+                year += 1900 if year >= 70 else 2000
+            return date(year, int(m[1]), int(m[2]))
+    except ValueError:
+        pass
+    raise ParseError(f"{field}: not a date: {s[:40]!r}")
+
+
+def parse_int(value: Any, field: str = "number") -> int | None:
+    """Whole number or None; '3', 3, 3.0 and '3.0' are 3."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        d = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise ParseError(f"{field}: not a whole number: {str(value)[:40]!r}") from None
+    if not d.is_finite() or d != d.to_integral_value() or abs(d) > 2**31:
+        raise ParseError(f"{field}: not a whole number: {str(value)[:40]!r}")
+    return int(d)
+
+
+def clean_text(value: Any) -> str | None:
+    """Strip and collapse; empty strings become None (the source did not say)."""
+    if value is None:
+        return None
+    s = str(value).replace("\x00", "").strip()
+    return s or None

@@ -1,0 +1,201 @@
+"""The staging store: typed rows with provenance, written in Arrow batches, merged by natural key.
+
+Why batches: DuckDB inserts row by row at ~1-2k rows/s but takes Arrow tables at ~400k rows/s, so
+every writer (Scrapy pipeline, CSV loaders) hands whole batches to `merge_records`/`merge_relation`.
+Why COALESCE on conflict: two routes (API and bulk files) deliver the same transaction with different
+fields filled; a later, thinner record must not erase what an earlier, richer one said.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "stg_awards": ("award_key",),
+    "stg_transactions": ("award_key", "modification_number", "transaction_number"),
+}
+
+
+def register_primary_key(table: str, key: Sequence[str]) -> None:
+    """Let other sources' staging tables use the same merge code (called at import by their modules)."""
+    PRIMARY_KEYS[table] = tuple(key)
+
+
+def sha256_of(payload: Any) -> str:
+    """Stable hash of a raw payload (str, bytes or JSON-able object)."""
+    if isinstance(payload, bytes):
+        data = payload
+    elif isinstance(payload, str):
+        data = payload.encode("utf-8")
+    else:
+        data = json.dumps(payload, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a staging store and bring its schema up to date (migrations are idempotent)."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply staging migrations not yet recorded in `schema_migrations`; returns those applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)"
+    )
+    done = {r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied = []
+    files = sorted(
+        (f for f in resources.files("registry.staging_sql").iterdir() if f.name.endswith(".sql")),
+        key=lambda f: f.name,
+    )
+    for f in files:
+        if f.name in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(f.read_text())
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?)", [f.name, now_utc()])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(f.name)
+    return applied
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(name, type) of a table's columns in order."""
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _upsert_sql(con: duckdb.DuckDBPyConnection, table: str, relation: str, columns: Sequence[str]) -> str:
+    key = PRIMARY_KEYS[table]
+    cols = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(
+        f'"{c}" = COALESCE(EXCLUDED."{c}", {table}."{c}")' for c in columns if c not in key
+    )
+    conflict = ", ".join(f'"{c}"' for c in key)
+    # Table and column names come from our own schema, never from input.
+    return (
+        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {relation} "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+
+
+def merge_relation(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> int:
+    """Upsert every row of a relation (view/table with the staging columns) into `table`.
+
+    Rows sharing a key inside the relation are reduced to the last one first, since DuckDB cannot
+    update the same row twice in one statement.
+    """
+    target = [c for c, _ in table_columns(con, table)]
+    present = {r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()}  # noqa: S608
+    columns = [c for c in target if c in present]
+    key = ", ".join(f'"{c}"' for c in PRIMARY_KEYS[table])
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _merge_batch AS SELECT * FROM {relation} "  # noqa: S608
+        f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY fetched_at DESC NULLS LAST) = 1"
+        if "fetched_at" in present
+        else f"CREATE OR REPLACE TEMP TABLE _merge_batch AS SELECT * FROM {relation} "  # noqa: S608
+        f"QUALIFY row_number() OVER (PARTITION BY {key}) = 1"
+    )
+    n = con.execute("SELECT count(*) FROM _merge_batch").fetchone()[0]
+    if n:
+        con.execute(_upsert_sql(con, table, "_merge_batch", columns))
+    con.execute("DROP TABLE IF EXISTS _merge_batch")
+    return int(n)
+
+
+def _arrow_type(duck_type: str) -> pa.DataType:
+    t = duck_type.upper()
+    if t.startswith("DECIMAL"):
+        p, s = t[t.index("(") + 1 : t.index(")")].split(",")
+        return pa.decimal128(int(p), int(s))
+    return {
+        "VARCHAR": pa.string(),
+        "JSON": pa.string(),
+        "INTEGER": pa.int32(),
+        "BIGINT": pa.int64(),
+        "DOUBLE": pa.float64(),
+        "BOOLEAN": pa.bool_(),
+        "DATE": pa.date32(),
+        "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC"),
+        "TIMESTAMP": pa.timestamp("us"),
+    }.get(t, pa.string())
+
+
+def records_to_arrow(con: duckdb.DuckDBPyConnection, table: str, records: Iterable[dict]) -> pa.Table:
+    """Typed Arrow table of records in the staging table's own column types (unknown keys dropped)."""
+    cols = table_columns(con, table)
+    schema = pa.schema([pa.field(c, _arrow_type(t)) for c, t in cols])
+    rows = [{c: r.get(c) for c, _ in cols} for r in records]
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def merge_records(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[dict]) -> int:
+    """Upsert a batch of typed records (dicts keyed by column name) in one Arrow insert."""
+    if not records:
+        return 0
+    batch = records_to_arrow(con, table, records)
+    con.register("_arrow_batch", batch)
+    try:
+        return merge_relation(con, table, "_arrow_batch")
+    finally:
+        con.unregister("_arrow_batch")
+
+
+def insert_rejects(con: duckdb.DuckDBPyConnection, rejects: Sequence[dict]) -> int:
+    """Append rejected records (reason + raw payload); rejects are never merged away."""
+    if not rejects:
+        return 0
+    rows = []
+    for r in rejects:
+        raw = r.get("raw_payload")
+        if raw is not None and not isinstance(raw, str):
+            raw = json.dumps(raw, default=str)
+        rows.append(
+            {
+                "run_id": r.get("run_id"),
+                "source": r["source"],
+                "kind": r.get("kind"),
+                "source_url": r.get("source_url"),
+                "reason": r["reason"],
+                "raw_payload": raw,
+                "payload_sha256": sha256_of(raw or ""),
+                "rejected_at": r.get("rejected_at") or now_utc(),
+            }
+        )
+    cols = [c for c, _ in table_columns(con, "rejects") if c != "reject_id"]
+    schema = pa.schema([pa.field(c, _arrow_type(t)) for c, t in table_columns(con, "rejects") if c in cols])
+    tbl = pa.Table.from_pylist(rows, schema=schema)
+    con.register("_rej", tbl)
+    try:
+        collist = ", ".join(cols)
+        con.execute(f"INSERT INTO rejects ({collist}) SELECT {collist} FROM _rej")  # noqa: S608
+    finally:
+        con.unregister("_rej")
+    return len(rows)

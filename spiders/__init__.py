@@ -1,0 +1,1 @@
+"""The Scrapy project: one spider per public source; items, pipelines, middlewares and settings."""
