@@ -1,0 +1,157 @@
+"""`registry build`: staging → registry.duckdb, written aside and swapped in atomically.
+
+Why a temporary file and `os.replace`: readers (the dashboard) keep the old file open and see a
+whole registry before and after; a failed or killed build leaves the previous registry untouched.
+The registry is rebuilt from scratch each time from versioned SQL (registry/sql/NNN_*.sql) and
+Python model steps, in the fixed order of STEPS; `schema_version` records what made it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module, resources
+from pathlib import Path
+
+import duckdb
+
+from registry import paths
+from registry.store import now_utc
+
+
+@dataclass
+class BuildContext:
+    """What a build step may use: the new registry (staging attached as `stg`) and the curated data."""
+
+    con: duckdb.DuckDBPyConnection
+    data_dir: Path
+    is_sample: bool
+    log: Callable[[str], None]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# Ordered build steps: "sql:<file>" runs a versioned SQL file, "py:<module>:<function>" a model step.
+STEPS: list[str] = [
+    "sql:100_base.sql",
+    "py:registry.sources.fpds:build",  # fills transactions' competition blanks before the model reads them
+    "py:registry.model.vendors:build",
+    "py:registry.model.watchlist:build",  # needs vendors
+    "py:registry.model.agencies:build",
+    "py:registry.model.competition:build",
+    "py:registry.model.lifecycle:build",
+    "py:registry.model.capabilities:build",  # needs vendors + watchlist
+    "sql:850_model_tables.sql",  # joins the model tables for the views
+    "py:registry.sources.sam:build",
+    "py:registry.sources.lda:build",  # needs vendors (name matching)
+    "sql:900_core_views.sql",
+    "sql:910_model_views.sql",
+]
+
+
+@dataclass
+class BuildReport:
+    out: Path
+    seconds: float
+    counts: dict[str, int]
+    timings: dict[str, float]
+
+
+def _run_step(ctx: BuildContext, step: str) -> None:
+    kind, _, target = step.partition(":")
+    if kind == "sql":
+        sql = resources.files("registry.sql").joinpath(target).read_text()
+        ctx.con.execute(sql)
+        ctx.con.execute("INSERT INTO schema_version VALUES (?, 'sql', ?)", [target, now_utc()])
+    elif kind == "py":
+        module, _, func = target.partition(":")
+        getattr(import_module(module), func)(ctx)
+        ctx.con.execute("INSERT INTO schema_version VALUES (?, 'python', ?)", [target, now_utc()])
+    else:
+        raise ValueError(f"unknown build step {step!r}")
+
+
+def _remove_stale_temps(out: Path) -> None:
+    """Temp files of builds that were killed: never read, safe to remove."""
+    for p in out.parent.glob(out.name + ".tmp-*"):
+        try:
+            pid = int(p.name.rsplit("-", 1)[-1].split(".")[0])
+        except ValueError:
+            continue
+        if pid != os.getpid():
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                p.unlink(missing_ok=True)
+            except PermissionError:
+                pass
+
+
+def build(
+    staging: Path | str | None = None,
+    out: Path | str | None = None,
+    *,
+    is_sample: bool = False,
+    meta: dict | None = None,
+    data_dir: Path | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> BuildReport:
+    """Build the registry from staging; on any error the previous registry stays as it was."""
+    staging = Path(staging or paths.staging_path())
+    out = Path(out or paths.registry_path())
+    if not staging.exists():
+        raise FileNotFoundError(f"staging store not found: {staging} (crawl or load something first)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(out)
+    tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        p.unlink(missing_ok=True)
+    started = time.perf_counter()
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("ATTACH ? AS stg (READ_ONLY)", [str(staging)])
+        con.execute("CREATE TABLE schema_version (step VARCHAR, kind VARCHAR, applied_at TIMESTAMPTZ)")
+        ctx = BuildContext(con=con, data_dir=data_dir or paths.DATA_DIR, is_sample=is_sample, log=log)
+        for step in STEPS:
+            t0 = time.perf_counter()
+            log(f"build: {step}")
+            _run_step(ctx, step)
+            ctx.timings[step] = time.perf_counter() - t0
+        info = {
+            "built_at": now_utc().isoformat(),
+            "is_sample": "true" if is_sample else "false",
+            "staging": str(staging),
+            **{k: (v if isinstance(v, str) else json.dumps(v)) for k, v in (meta or {}).items()},
+        }
+        con.execute("CREATE TABLE registry_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.executemany("INSERT INTO registry_meta VALUES (?, ?)", list(info.items()))
+        counts = {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+            for t in ("awards", "transactions", "vendors", "rejects", "crawl_runs")
+        }
+        con.execute("DETACH stg")
+        con.execute("CHECKPOINT")
+        con.close()
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, out)
+        Path(str(out) + ".wal").unlink(missing_ok=True)
+        dfd = os.open(out.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except BaseException:
+        try:
+            con.close()
+        except Exception:
+            pass
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        raise
+    return BuildReport(out=out, seconds=time.perf_counter() - started, counts=counts, timings=ctx.timings)

@@ -1,0 +1,1 @@
+"""The model: vendors, agencies, capabilities and competition terms, each judgement with its evidence."""

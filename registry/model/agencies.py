@@ -1,0 +1,177 @@
+"""Agencies: department -> subtier -> office, and the components readers ask about (HSI, ERO, OFO, ...).
+
+Why a rule per award: award records name a department and subtier reliably (codes), an office
+sometimes, and a component (Homeland Security Investigations, Border Patrol) only in office names or
+free-text descriptions. The registry says which of these decided, so "ICE HSI bought X" can be checked:
+  subtier      the component is the whole subtier agency (FBI = subtier 1549);
+  office       the awarding or funding office name names the component;
+  description  the award's own (base) description names exactly one component of its subtier
+               (modifications are not used: they often add work for other offices);
+  ambiguous    the description names several components (left unresolved, all are listed).
+Components are configured in data/agency_components.yaml; the code table is
+data/code_tables/agency_codes.csv (see data/code_tables/README.md).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import yaml
+
+from registry.model.curated import CuratedDataError
+
+
+def _components(data_dir) -> pd.DataFrame:
+    path = data_dir / "agency_components.yaml"
+    with open(path, encoding="utf-8") as f:
+        comps = (yaml.safe_load(f) or {}).get("components") or []
+    rows = []
+    for c in comps:
+        if not c.get("id") or not c.get("name") or not c.get("subtier_code"):
+            raise CuratedDataError(f"{path}: component {c.get('id')!r}: needs id, name, subtier_code")
+        if not c.get("whole_subtier") and not (c.get("office_pattern") or c.get("description_pattern")):
+            raise CuratedDataError(f"{path}: component {c['id']!r}: needs a pattern or whole_subtier")
+        rows.append({"component_id": c["id"], "component_name": c["name"], "subtier_code": str(c["subtier_code"]),
+                     "whole_subtier": bool(c.get("whole_subtier")), "office_pattern": c.get("office_pattern"),
+                     "description_pattern": c.get("description_pattern")})
+    return pd.DataFrame(rows, columns=["component_id", "component_name", "subtier_code", "whole_subtier",
+                                       "office_pattern", "description_pattern"])
+
+
+def build(ctx) -> None:
+    """Create `t_agencies` (the hierarchy, public view `agencies`) and `t_award_agency` (each award's place in it, with the rule)."""
+    con = ctx.con
+    con.register("_components", _components(ctx.data_dir))
+    codes = ctx.data_dir / "code_tables" / "agency_codes.csv"
+    try:
+        con.execute("CREATE TEMP TABLE _comp AS SELECT * FROM _components")
+    finally:
+        con.unregister("_components")
+    con.execute(
+        "CREATE TEMP TABLE _codes AS SELECT cgac_code, agency_name, agency_abbreviation, subtier_code, "
+        "subtier_name, subtier_abbreviation FROM read_csv(?, all_varchar = true, header = true)",
+        [str(codes)],
+    )
+    con.execute(
+        r"""
+        CREATE TEMP TABLE _aw AS
+        SELECT a.award_key,
+               coalesce(nullif(trim(a.awarding_subagency_code), ''),
+                        CASE WHEN regexp_full_match(split_part(a.award_key, '_', 4), '\d{4}')
+                             THEN split_part(a.award_key, '_', 4) END)            AS subtier_code,
+               a.awarding_agency, a.awarding_agency_code, a.awarding_subagency,
+               a.awarding_office, a.awarding_office_code, a.funding_office
+        FROM t_awards a
+        """
+    )
+    # Office names decide first (awarding office, then funding office).
+    con.execute(
+        """
+        CREATE TEMP TABLE _by_office AS
+        SELECT award_key, arg_min(component_id, prio) AS component_id,
+               arg_min(rule, prio) AS rule
+        FROM (
+            SELECT w.award_key, c.component_id, 1 AS prio,
+                   'awarding office ''' || w.awarding_office || ''' matches ' || c.office_pattern AS rule
+            FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
+            WHERE regexp_matches(coalesce(w.awarding_office, ''), c.office_pattern, 'i')
+            UNION ALL
+            SELECT w.award_key, c.component_id, 2 AS prio,
+                   'funding office ''' || w.funding_office || ''' matches ' || c.office_pattern
+            FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
+            WHERE regexp_matches(coalesce(w.funding_office, ''), c.office_pattern, 'i')
+        )
+        GROUP BY award_key
+        """
+    )
+    # Descriptions decide only when they name exactly one component of the award's subtier.
+    con.execute(
+        """
+        CREATE TEMP TABLE _by_desc AS
+        WITH texts AS (
+            -- the award's own (base) description: later modifications often add work for other offices
+            SELECT award_key, description AS text FROM t_awards WHERE description IS NOT NULL
+        ), hits AS (
+            SELECT t.award_key, c.component_id,
+                   any_value(regexp_extract(t.text, c.description_pattern, 0, 'i')) AS matched
+            FROM texts t
+            JOIN _aw w USING (award_key)
+            JOIN _comp c ON c.subtier_code = w.subtier_code AND c.description_pattern IS NOT NULL
+            WHERE regexp_matches(t.text, c.description_pattern, 'i')
+            GROUP BY ALL
+        )
+        SELECT award_key,
+               CASE WHEN count(*) = 1 THEN any_value(component_id) END AS component_id,
+               CASE WHEN count(*) = 1
+                    THEN 'award description names ''' || any_value(matched) || ''''
+                    ELSE 'award description names several components: '
+                         || string_agg(component_id, ', ' ORDER BY component_id)
+               END AS rule,
+               count(*) AS n
+        FROM hits GROUP BY award_key
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE t_award_agency AS
+        SELECT w.award_key,
+               coalesce(k.cgac_code, w.awarding_agency_code)                AS department_code,
+               coalesce(k.agency_name, w.awarding_agency)                   AS department_name,
+               w.subtier_code,
+               coalesce(k.subtier_name, w.awarding_subagency)               AS subtier_name,
+               k.subtier_abbreviation,
+               w.awarding_office_code                                       AS office_code,
+               w.awarding_office                                            AS office_name,
+               coalesce(cs.component_id, o.component_id, d.component_id)    AS component_id,
+               CASE WHEN cs.component_id IS NOT NULL THEN 'subtier'
+                    WHEN o.component_id IS NOT NULL THEN 'office'
+                    WHEN d.component_id IS NOT NULL THEN 'description'
+                    WHEN d.n > 1 THEN 'ambiguous' END                       AS component_basis,
+               CASE WHEN cs.component_id IS NOT NULL
+                         THEN 'subtier ' || w.subtier_code || ' (' || coalesce(k.subtier_name, '') || ') is the component'
+                    WHEN o.component_id IS NOT NULL THEN o.rule
+                    ELSE d.rule END                                         AS component_rule
+        FROM _aw w
+        LEFT JOIN _codes k ON k.subtier_code = w.subtier_code
+        LEFT JOIN _comp cs ON cs.subtier_code = w.subtier_code AND cs.whole_subtier
+        LEFT JOIN _by_office o USING (award_key)
+        LEFT JOIN _by_desc d USING (award_key)
+        """
+    )
+    con.execute(
+        """
+        ALTER TABLE t_award_agency ADD COLUMN component_name VARCHAR;
+        UPDATE t_award_agency SET component_name = c.component_name FROM _comp c
+        WHERE t_award_agency.component_id = c.component_id;
+        """
+    )
+    # The hierarchy as rows: department -> subtier -> component / office, only what the awards use.
+    con.execute(
+        """
+        CREATE TABLE t_agencies AS
+        WITH used AS (SELECT * FROM t_award_agency)
+        SELECT DISTINCT 'department' AS level, 'dept:' || department_code AS agency_id, department_name AS name,
+               NULL::VARCHAR AS abbreviation, department_code AS code, NULL::VARCHAR AS parent_agency_id,
+               'code table agency_codes.csv (CGAC ' || department_code || ')' AS rule
+        FROM used WHERE department_code IS NOT NULL
+        UNION ALL
+        SELECT DISTINCT 'subtier', 'sub:' || subtier_code, subtier_name, subtier_abbreviation, subtier_code,
+               'dept:' || department_code, 'code table agency_codes.csv (subtier ' || subtier_code || ')'
+        FROM used WHERE subtier_code IS NOT NULL
+        UNION ALL
+        SELECT DISTINCT 'component', 'comp:' || c.component_id, c.component_name, c.component_id, c.subtier_code,
+               'sub:' || c.subtier_code,
+               CASE WHEN c.whole_subtier THEN 'the whole subtier ' || c.subtier_code
+                    ELSE 'data/agency_components.yaml: office ~ ' || coalesce(c.office_pattern, '-')
+                         || '; description ~ ' || coalesce(c.description_pattern, '-') END
+        FROM _comp c WHERE c.component_id IN (SELECT component_id FROM used)
+        UNION ALL
+        SELECT DISTINCT 'office', 'office:' || subtier_code || ':' || coalesce(office_code, office_name), office_name,
+               NULL, office_code, 'sub:' || subtier_code, 'award record awarding office'
+        FROM used WHERE office_name IS NOT NULL OR office_code IS NOT NULL
+        ORDER BY 1, 2
+        """
+    )
+    for t in ("_comp", "_codes", "_aw", "_by_office", "_by_desc"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    n = con.execute("SELECT count(*) FILTER (component_id IS NOT NULL), count(*) FROM t_award_agency").fetchone()
+    ctx.log(f"agencies: component resolved for {n[0]:,} of {n[1]:,} awards")

@@ -1,0 +1,81 @@
+"""Test support for the model: a registry built from the real ICE award-summary download.
+
+Why here: the bundled sample holds transaction rows only (no UEIs, parents, offices or competition
+codes). The real USAspending award-summary download in ../shared/data (1,369 ICE awards to Minnesota
+recipients, all 286 columns) has them, so the model's UEI, parent, office and competition paths are
+tested on real records. This is a minimal mapping of that file into stg_awards for tests, not a
+loader for users (the bulk loader is registry.loaders' job).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from registry import build, store
+
+MN_FILE = "usaspending_download_ice_mn/Contracts_PrimeAwardSummaries_ICE_recipients_in_MN_2025-03-21.csv"
+
+
+def load_award_summary(con, path: Path, *, competition_as_text: bool = False) -> int:
+    """Map the award-summary CSV into stg_awards; competition fields as codes (or descriptions)."""
+    comp = {
+        "extent_competed": "extent_competed",
+        "other_than_full_and_open": "other_than_full_and_open_competition",
+        "fair_opportunity_limited_sources": "fair_opportunity_limited_sources",
+        "solicitation_procedures": "solicitation_procedures",
+    }
+    comp_sql = ",\n".join(
+        f'nullif("{src if competition_as_text else src + "_code"}", \'NAN\') AS {dst}' for dst, src in comp.items()
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _mn AS
+        SELECT contract_award_unique_key AS award_key, award_id_piid AS piid, parent_award_id_piid AS parent_piid,
+               'contract' AS category, award_type_code AS award_type, award_type AS award_type_description,
+               recipient_name, recipient_uei, recipient_parent_name, recipient_parent_uei,
+               recipient_city_name AS recipient_city, recipient_state_code AS recipient_state,
+               recipient_country_name AS recipient_country,
+               awarding_agency_name AS awarding_agency, awarding_agency_code,
+               awarding_sub_agency_name AS awarding_subagency, awarding_sub_agency_code AS awarding_subagency_code,
+               awarding_office_name AS awarding_office, awarding_office_code,
+               funding_agency_name AS funding_agency, funding_sub_agency_name AS funding_subagency,
+               funding_office_name AS funding_office,
+               prime_award_base_transaction_description AS description,
+               product_or_service_code AS psc_code, product_or_service_code_description AS psc_description,
+               naics_code, naics_description,
+               try_strptime(award_base_action_date, '%m/%d/%y')::DATE AS date_signed,
+               TRY_CAST(total_obligated_amount AS DECIMAL(18,2)) AS total_obligation,
+               TRY_CAST(potential_total_value_of_award AS DECIMAL(18,2)) AS base_and_all_options,
+               {comp_sql},
+               TRY_CAST(number_of_offers_received AS INTEGER) AS number_of_offers,
+               usaspending_permalink AS usaspending_url,
+               'test_award_summary_csv' AS source, usaspending_permalink AS source_url, now() AS fetched_at,
+               sha256(contract_award_unique_key) AS payload_sha256
+        FROM read_csv(?, all_varchar = true, header = true)
+        """,  # noqa: S608 - column names are ours
+        [str(path)],
+    )
+    n = store.merge_relation(con, "stg_awards", "_mn")
+    con.execute("DROP TABLE _mn")
+    return n
+
+
+def build_registry(tmp: Path, shared_data: Path, *, with_sample: bool = True,
+                   competition_as_text: bool = False, extra=None) -> Path:
+    """Staging = bundled sample (optional) + the real award-summary download; returns the registry path."""
+    from registry import sample
+
+    staging = tmp / "staging.duckdb"
+    if with_sample:
+        sample.load_sample(staging=staging)
+    con = store.connect(staging)
+    try:
+        load_award_summary(con, shared_data / MN_FILE, competition_as_text=competition_as_text)
+        if extra:
+            extra(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    out = tmp / "registry.duckdb"
+    build.build(staging, out, is_sample=True)
+    return out
