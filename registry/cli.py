@@ -178,6 +178,63 @@ def load_search_csv(
         con.close()
 
 
+def report_crawl(result, since_last_note: str | None = None) -> None:
+    """One summary line; exit 1 when the run failed, 3 when it is partial (pages lost: re-run to complete)."""
+    line = (f"{result.status}: {result.requests:,} requests, fetched {result.fetched:,} = loaded {result.loaded:,}"
+            f" + rejected {result.rejected:,}, pages lost {result.pages_lost:,} -> {result.staging}")
+    out.print(line, highlight=False, soft_wrap=True)
+    if result.status == "failed":
+        fail(f"crawl failed (run {result.run_id}): see `registry stats` and the rejects table", code=1)
+    if result.status == "partial":
+        console.print(f"[yellow]warning:[/] run {result.run_id} is partial: {result.pages_lost} pages lost "
+                      "(listed in rejects); re-run the same command to complete it", highlight=False,
+                      soft_wrap=True)
+        raise typer.Exit(3)
+
+
+def run_crawl(spider: str, staging: Path | None, settings: dict, kwargs: dict, since_last: bool = False) -> None:
+    """Shared by every `registry crawl SOURCE`: preflight, Scrapy's engine, crawl_runs, one-line errors."""
+    from registry import crawl as crawl_mod
+
+    try:
+        result = crawl_mod.run_spider(spider, staging=staging, settings=settings, spider_kwargs=kwargs,
+                                      since_last=since_last)
+    except crawl_mod.CrawlError as e:
+        fail(str(e), code=2)
+    report_crawl(result)
+
+
+@crawl_app.command("usaspending")
+def crawl_usaspending(
+    api_url: Annotated[str | None, typer.Option("--api-url", help="Base URL (default: setting "
+                                                "USASPENDING_API_URL = https://api.usaspending.gov)")] = None,
+    agency: Annotated[list[str] | None, typer.Option("--agency", help="Awarding subtier name as USAspending "
+                                                     "spells it, or its code (repeatable); default: "
+                                                     "data/crawl_scope.yaml")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (default 2020-10-01, FY2021)")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="YYYY-MM-DD (default today)")] = None,
+    recipient: Annotated[list[str] | None, typer.Option("--recipient", help="Recipient name/UEI text")] = None,
+    psc: Annotated[list[str] | None, typer.Option("--psc", help="PSC code (repeatable)")] = None,
+    naics: Annotated[list[str] | None, typer.Option("--naics", help="NAICS code (repeatable)")] = None,
+    award_id: Annotated[list[str] | None, typer.Option("--award-id", help="PIID/award id, exact")] = None,
+    award_type: Annotated[list[str] | None, typer.Option("--award-type", help="contracts, idvs, or codes "
+                                                         "A-D, IDV_* (default both groups)")] = None,
+    since_last: Annotated[bool, typer.Option("--since-last", help="Only awards modified since the last "
+                                             "successful run of the same scope")] = False,
+    staging: StagingOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Scrapy's INFO log")] = False,
+) -> None:
+    """Crawl USAspending's API: award search -> award detail -> every modification, into staging."""
+    kwargs = {"agencies": agency or None, "since": since, "until": until, "recipient": recipient or None,
+              "psc": psc or None, "naics": naics or None, "award_ids": award_id or None,
+              "award_types": award_type or None}
+    if api_url:
+        kwargs["api_url"] = api_url
+    settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    run_crawl("usaspending", staging, settings, {k: v for k, v in kwargs.items() if v is not None},
+              since_last=since_last)
+
+
 # `registry crawl sam | fpds | lda` (SAM.gov notices, FPDS actions, lobbying filings): registry/sources/commands.py
 from registry.sources import commands as _sources_b_commands  # noqa: E402
 

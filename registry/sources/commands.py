@@ -32,11 +32,9 @@ def _date(value: str | None, name: str, fail: Callable[[str], None]) -> str | No
 
 def _run(spider: str, staging: Path | None, settings: dict, kwargs: dict, fail: Callable[[str], None]) -> None:
     """Hand the crawl to the project's runner (registry/crawl.py): preflight, CrawlerProcess, crawl_runs."""
-    try:
-        from registry import crawl as crawl_mod
-    except ImportError:
-        fail("the crawl runner (registry/crawl.py) is not available in this checkout")
-    crawl_mod.run_spider(spider, staging=staging, settings=settings, spider_kwargs=kwargs)
+    from registry.cli import run_crawl
+
+    run_crawl(spider, staging, settings, kwargs)
 
 
 def register(crawl_app: typer.Typer, fail: Callable[[str], None]) -> None:

@@ -88,5 +88,12 @@ FROM (
 ) u
 LEFT JOIN tx USING (award_key);
 
-CREATE TABLE t_rejects AS SELECT * FROM stg.rejects;
+-- One row per distinct reject (same source, URL, reason and payload): a re-run that meets the same bad
+-- record again does not double it; times_seen and first_rejected_at keep the history.
+CREATE TABLE t_rejects AS
+SELECT *, count(*) OVER w AS times_seen, min(rejected_at) OVER w AS first_rejected_at
+FROM stg.rejects
+WINDOW w AS (PARTITION BY source, kind, source_url, reason, payload_sha256)
+QUALIFY row_number() OVER (PARTITION BY source, kind, source_url, reason, payload_sha256
+                           ORDER BY rejected_at DESC, reject_id DESC) = 1;
 CREATE TABLE t_crawl_runs AS SELECT * FROM stg.crawl_runs;

@@ -71,6 +71,7 @@ class FpdsAtomSpider(scrapy.Spider):
     """Contract actions matching PIIDs and/or agencies and/or a last-modified window, all pages."""
 
     name = "fpds"
+    base_url_setting = "FPDS_ATOM_URL"
     source = "fpds_atom"
 
     def __init__(

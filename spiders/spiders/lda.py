@@ -76,6 +76,7 @@ class LdaFilingsSpider(scrapy.Spider):
     """Filings where a watchlist vendor is the client or the registrant, all pages, optionally by year."""
 
     name = "lda"
+    base_url_setting = "LDA_API_URL"
     source = "lda"
 
     def __init__(

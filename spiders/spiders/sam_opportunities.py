@@ -102,6 +102,7 @@ class SamOpportunitiesSpider(scrapy.Spider):
     """J&A (ptype u) and award (ptype a) notices of the scoped organisations, window by window, page by page."""
 
     name = "sam"
+    base_url_setting = "SAM_API_URL"
     source = "sam_opportunities"
     allowed_ptypes = {"u": "Justification (J&A)", "a": "Award Notice"}
 

@@ -1,0 +1,117 @@
+"""Item pipeline: every item validated, written to the staging DuckDB in Arrow batches, or rejected.
+
+Why one pipeline for every source: validation lives on the item (`to_record` raises ParseError with
+the reason), so storing is the same everywhere: buffer by staging table, merge by natural key in
+batches (re-crawls are idempotent upserts, never row-by-row inserts), and send whatever fails to
+`rejects` with its reason and raw payload. The run's bookkeeping (`crawl_runs`) reconciles what the
+spider yielded with what was stored: fetched = loaded + rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from registry import paths, runs, store
+from registry.parse import ParseError
+from spiders.items import RegistryItem, RejectItem
+
+log = logging.getLogger(__name__)
+
+
+class StagingPipeline:
+    """Buffers items per staging table and flushes them as Arrow batches; records the crawl run."""
+
+    def __init__(self, path: Path, batch_size: int, crawler=None) -> None:
+        self.path = path
+        self.batch_size = batch_size
+        self.crawler = crawler
+        self.con = None
+        self.run_id: str | None = None
+        self.buffers: dict[str, list[dict[str, Any]]] = {}
+        self.reject_buffer: list[dict[str, Any]] = []
+        self.fetched = 0
+        self.loaded = 0
+        self.rejected = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        path = crawler.settings.get("STAGING_PATH") or paths.staging_path()
+        return cls(Path(path), crawler.settings.getint("STAGING_BATCH_SIZE", 5000), crawler)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def open_spider(self, spider=None) -> None:
+        spider = spider or self.crawler.spider
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = store.connect(self.path)
+        scope = dict(getattr(spider, "scope", {}) or {})
+        since = getattr(spider, "modified_since", None)
+        self.run_id = runs.start_run(self.con, spider.name, scope, since_date=since)
+        spider.run_id = self.run_id
+        log.info("crawl run %s writing to %s", self.run_id, self.path)
+
+    def close_spider(self, spider=None) -> None:
+        spider = spider or self.crawler.spider
+        try:
+            self.flush()
+            stats = self.crawler.stats if self.crawler else None
+            requests = int(stats.get_value("downloader/request_count", 0)) if stats else 0
+            pages_lost = int(stats.get_value(f"{spider.name}/pages_lost", 0)) if stats else 0
+            reason = stats.get_value("finish_reason") if stats else None
+            error = None if reason in (None, "finished") else f"crawl ended early: {reason}"
+            status = runs.finish_run(self.con, self.run_id, requests=requests, fetched=self.fetched,
+                                     loaded=self.loaded, rejected=self.rejected, pages_lost=pages_lost,
+                                     error=error)
+            if stats:
+                stats.set_value("registry/run_status", status)
+            log.info("crawl run %s %s: fetched %d, loaded %d, rejected %d, pages lost %d",
+                     self.run_id, status, self.fetched, self.loaded, self.rejected, pages_lost)
+        finally:
+            self.con.close()
+
+    # -- items -------------------------------------------------------------------------------
+    def process_item(self, item, spider=None):
+        self.fetched += 1
+        if isinstance(item, RejectItem):
+            self.reject_buffer.append(dict(item))
+        elif isinstance(item, RegistryItem):
+            try:
+                record = item.to_record()
+            except ParseError as e:
+                self.reject_buffer.append(self._reject_of(item, str(e)))
+            else:
+                record["payload_sha256"] = store.sha256_of(record.get("raw_payload") or "")
+                record["run_id"] = self.run_id
+                self.buffers.setdefault(item.staging_table, []).append(record)
+        else:
+            self.reject_buffer.append({"source": getattr(spider, "name", "unknown"), "kind": "unknown",
+                                       "reason": f"unexpected item type {type(item).__name__}",
+                                       "raw_payload": repr(dict(item))[:100_000]})
+        if sum(map(len, self.buffers.values())) + len(self.reject_buffer) >= self.batch_size:
+            self.flush()
+        return item
+
+    @staticmethod
+    def _reject_of(item: RegistryItem, reason: str) -> dict[str, Any]:
+        return {"source": item.get("source"), "kind": item.kind, "source_url": item.get("source_url"),
+                "reason": reason, "raw_payload": item.get("raw_payload")}
+
+    def flush(self) -> None:
+        """Write buffered records (one Arrow batch per table) and rejects, in one transaction."""
+        if not self.buffers and not self.reject_buffer:
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for table, records in self.buffers.items():
+                store.merge_records(self.con, table, records)  # unknown keys are dropped there
+                self.loaded += len(records)
+            for r in self.reject_buffer:
+                r["run_id"] = self.run_id
+            self.rejected += store.insert_rejects(self.con, self.reject_buffer)
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        self.buffers = {}
+        self.reject_buffer = []

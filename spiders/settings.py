@@ -1,0 +1,64 @@
+"""Scrapy settings for every spider of the registry.
+
+Why these values: the sources are public APIs run by small government teams. The registry crawls them
+politely (AutoThrottle, a concurrency cap, a User-Agent that says who we are) and patiently (retries on
+429/5xx that honour `Retry-After`), and every base URL is a setting so tests and mirrors can point a
+spider at a recording or a local server without touching code.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "surveillance_registry"
+SPIDER_MODULES = ["spiders.spiders"]
+NEWSPIDER_MODULE = "spiders.spiders"
+
+USER_AGENT = (
+    "surveillance-tech-registry/0.1 (open-source registry of public contract records; "
+    "+https://github.com/surveillance-tech-registry/registry)"
+)
+
+# The APIs are documented for programmatic use; robots.txt on an API host only adds a request.
+ROBOTSTXT_OBEY = False
+TELNETCONSOLE_ENABLED = False
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Politeness: at most 8 requests in flight, AutoThrottle aims at 4 and backs off when the API slows.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+DOWNLOAD_TIMEOUT = 60
+
+# Retries: Scrapy's RetryMiddleware is replaced by one that waits as the server asks (Retry-After) or
+# backs off exponentially, within a cap, so a 429 storm slows the crawl instead of ending it.
+RETRY_ENABLED = True
+RETRY_TIMES = 5
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+RETRY_BACKOFF_BASE = 1.0        # seconds; doubles per retry of the same request
+RETRY_BACKOFF_MAX = 60.0        # never wait longer than this for one retry, whatever Retry-After says
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.PoliteRetryMiddleware": 550,
+}
+# Non-2xx answers reach the spiders' errbacks (a page lost is recorded, never silently dropped).
+HTTPERROR_ALLOW_ALL = False
+
+ITEM_PIPELINES = {"spiders.pipelines.StagingPipeline": 300}
+EXTENSIONS = {"spiders.extensions.CrawlProgress": 500}
+STAGING_PATH = None             # None: registry.paths.staging_path() (env STAGING_PATH or ./staging.duckdb)
+STAGING_BATCH_SIZE = 5000       # items per Arrow batch written to the staging store
+PROGRESS_INTERVAL = 10.0        # seconds between progress lines on the terminal (0: off)
+
+# Sources (each a setting so tests point them at recordings or a local server).
+USASPENDING_API_URL = "https://api.usaspending.gov"
+USASPENDING_PAGE_SIZE = 100     # spending_by_award's documented maximum per page
+USASPENDING_TRANSACTIONS_PAGE_SIZE = 5000  # /api/v2/transactions/ documented maximum
+SAM_API_URL = "https://api.sam.gov/opportunities/v2/search"   # key: env SAM_API_KEY
+FPDS_ATOM_URL = "https://www.fpds.gov/ezsearch/FEEDS/ATOM"
+LDA_API_URL = "https://lda.gov/api/v1/filings/"                 # optional key: env LDA_API_KEY
+USASPENDING_MAX_PAGES = 100     # the search index answers at most 10,000 rows per query: split the window beyond
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,171 @@
+"""`registry crawl usaspending` end to end against a local server in the API's shapes, then `registry build`.
+
+The server (tests/fake_usaspending.py) answers on 127.0.0.1 with pages, a 429 with Retry-After, a 500, a
+truncated body, an HTML error page and an invalid date. What a user checks: every record is either in the
+registry or in `rejects` with its reason, the run's counts reconcile, and running the same crawl again
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.fake_usaspending import FakeUsaspending, Faults, make_awards
+
+N_AWARDS = 120
+
+
+def faults_for(awards) -> Faults:
+    return Faults(rate_limit_first=2, server_errors=1, truncated_awards={awards[3].gid},
+                  html_awards={awards[9].gid}, bad_date_transactions={awards[5].transactions[1]["id"]})
+
+
+def crawl(api: FakeUsaspending, staging: Path) -> subprocess.CompletedProcess:
+    return run_cli("crawl", "usaspending", "--api-url", api.base, "--agency", "U.S. Immigration and Customs "
+                   "Enforcement", "--since", "2021-01-01", "--until", "2025-12-31", "--staging", str(staging),
+                   timeout=240)
+
+
+def registry_numbers(db: Path) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            "awards": con.execute("SELECT count(*) FROM awards").fetchone()[0],
+            "transactions": con.execute("SELECT count(*) FROM transactions").fetchone()[0],
+            "obligations": con.execute("SELECT sum(federal_action_obligation) FROM transactions").fetchone()[0],
+            "rejects": sorted(con.execute("SELECT kind, reason FROM rejects").fetchall()),
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def two_crawls(tmp_path_factory):
+    awards = make_awards(N_AWARDS, mods=3)
+    d = tmp_path_factory.mktemp("crawl")
+    staging, db = d / "staging.duckdb", d / "registry.duckdb"
+    results = []
+    with FakeUsaspending(awards, faults_for(awards)) as api:
+        for _ in range(2):
+            api.faults.rate_limit_first, api.faults.server_errors = 2, 1  # the same faults each run
+            t0 = time.perf_counter()
+            r = crawl(api, staging)
+            seconds = time.perf_counter() - t0
+            b = run_cli("build", "--staging", str(staging), "--out", str(db))
+            assert b.returncode == 0, b.stderr
+            results.append({"crawl": r, "seconds": seconds, "hits": dict(api.hits), "numbers": registry_numbers(db)})
+            api.hits.clear()
+    return awards, staging, db, results
+
+
+def test_counts_reconcile_and_bad_records_are_rejected_with_reasons(two_crawls):
+    awards, staging, db, results = two_crawls
+    first = results[0]
+    r = first["crawl"]
+    # two award details could not be parsed: the run says partial (exit 3) and tells how to complete it
+    assert r.returncode == 3, r.stderr
+    assert "partial" in r.stdout and "re-run" in r.stderr
+    n = first["numbers"]
+    assert n["awards"] == N_AWARDS - 2
+    assert n["transactions"] == (N_AWARDS - 2) * 3 - 1
+    bad = {awards[3].gid, awards[9].gid}
+    expected = sum(t["federal_action_obligation"] for a in awards if a.gid not in bad for t in a.transactions
+                   if t["id"] != awards[5].transactions[1]["id"])
+    assert Decimal(str(n["obligations"])) == expected  # exact to the cent
+    kinds = [k for k, _ in n["rejects"]]
+    assert kinds == ["award", "award", "transaction"]
+    reasons = " | ".join(reason for _, reason in n["rejects"])
+    assert "not JSON (application/json" in reasons  # the truncated body
+    assert "not JSON (text/html" in reasons          # the 200 HTML error page
+    assert "action_date: not a date: '2025-13-45'" in reasons
+    con = duckdb.connect(str(staging), read_only=True)
+    runs = con.execute("SELECT status, items_fetched, items_loaded, items_rejected, pages_lost, requests "
+                       "FROM crawl_runs ORDER BY started_at").fetchall()
+    payloads = con.execute("SELECT raw_payload FROM rejects WHERE kind = 'award'").fetchall()
+    con.close()
+    assert len(runs) == 2
+    for status, fetched, loaded, rejected, lost, requests in runs:
+        assert fetched == loaded + rejected and rejected == 3 and lost == 2 and status == "partial"
+        assert requests >= 2 + N_AWARDS * 2  # searches + one detail and one transactions page per award
+    assert all(p[0] for p in payloads)  # raw bodies kept for every reject
+
+
+def test_rate_limits_and_server_errors_are_retried_not_lost(two_crawls):
+    awards, _, _, results = two_crawls
+    hits = results[0]["hits"]
+    details = sum(v for k, v in hits.items() if k.startswith("GET /api/v2/awards/"))
+    assert details == N_AWARDS  # every award detail fetched once: the duplicate filter held
+    # 3 fault responses (two 429, one 500) were answered by retries, none became a reject
+    assert all("HTTP" not in reason for _, reason in results[0]["numbers"]["rejects"])
+
+
+def test_second_run_changes_no_counts(two_crawls):
+    _, _, _, results = two_crawls
+    assert results[1]["numbers"] == results[0]["numbers"]
+
+
+def test_unknown_agency_is_one_clear_line(tmp_path):
+    r = run_cli("crawl", "usaspending", "--api-url", "http://127.0.0.1:9", "--agency", "Ministry of Truth",
+                "--staging", str(tmp_path / "s.duckdb"))
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "unknown agency 'Ministry of Truth'" in r.stderr
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+def _online() -> bool:
+    try:
+        socket.create_connection(("api.usaspending.gov", 443), timeout=3).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_offline_make_crawl_fails_fast_and_leaves_the_registry(tmp_path, sample_registry):
+    if _online():
+        pytest.skip("this machine reaches api.usaspending.gov: the offline behaviour cannot be shown here")
+    db = tmp_path / "registry.duckdb"
+    shutil.copy(sample_registry, db)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    env = dict(os.environ, REGISTRY_PATH=str(db), STAGING_PATH=str(tmp_path / "staging.duckdb"))
+    t0 = time.perf_counter()
+    r = subprocess.run(["make", "-s", "crawl"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    elapsed = time.perf_counter() - t0
+    assert r.returncode != 0
+    assert elapsed < 30
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: cannot reach api.usaspending.gov"), r.stderr
+    assert "Traceback" not in r.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM awards").fetchone()[0] == 970
+    con.close()
+
+
+def test_scrapy_crawl_works_from_the_root(tmp_path):
+    """`scrapy crawl usaspending` (Scrapy's own command) runs the same spider and pipeline."""
+    awards = make_awards(5, mods=2)
+    staging = tmp_path / "staging.duckdb"
+    with FakeUsaspending(awards) as api:
+        r = subprocess.run([str(Path(os.sys.executable).with_name("scrapy")), "crawl", "usaspending",
+                            "-a", "agencies=7012", "-a", "since=2021-01-01", "-a", "until=2025-12-31",
+                            "-s", f"USASPENDING_API_URL={api.base}", "-s", f"STAGING_PATH={staging}",
+                            "-s", "LOG_LEVEL=WARNING"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    con = duckdb.connect(str(staging), read_only=True)
+    assert con.execute("SELECT count(*) FROM stg_awards").fetchone()[0] == 5
+    assert con.execute("SELECT count(*) FROM stg_transactions").fetchone()[0] == 10
+    scope = json.loads(con.execute("SELECT scope FROM crawl_runs").fetchone()[0])
+    con.close()
+    assert scope["agencies"] == ["U.S. Immigration and Customs Enforcement"]
