@@ -169,3 +169,34 @@ def test_scrapy_crawl_works_from_the_root(tmp_path):
     scope = json.loads(con.execute("SELECT scope FROM crawl_runs").fetchone()[0])
     con.close()
     assert scope["agencies"] == ["U.S. Immigration and Customs Enforcement"]
+
+
+def test_since_last_fetches_only_what_changed(tmp_path):
+    """A daily refresh: after a clean full run, `--since-last` asks only for awards modified since then."""
+    from datetime import date
+
+    awards = make_awards(60, mods=2)
+    staging = tmp_path / "staging.duckdb"
+    args = ["crawl", "usaspending", "--agency", "7012", "--since", "2021-01-01", "--until", "2025-12-31",
+            "--staging", str(staging)]
+    with FakeUsaspending(awards) as api:
+        full = run_cli(*args, "--api-url", api.base)
+        assert full.returncode == 0, full.stderr
+        full_requests = sum(api.hits.values())
+        api.hits.clear()
+        changed = awards[10]
+        changed.detail["period_of_performance"]["last_modified_date"] = str(date.today())
+        changed.transactions.append({**changed.transactions[-1], "id": changed.transactions[-1]["id"] + "9",
+                                     "modification_number": "P00099", "action_date": str(date.today()),
+                                     "federal_action_obligation": Decimal("1234.56")})
+        inc = run_cli(*args, "--api-url", api.base, "--since-last")
+        assert inc.returncode == 0, inc.stderr
+        inc_requests = sum(api.hits.values())
+    details = [k for k in api.hits if k.startswith("GET /api/v2/awards/")]
+    assert details == [f"GET /api/v2/awards/{changed.gid}/"]
+    assert inc_requests <= 0.05 * full_requests
+    con = duckdb.connect(str(staging), read_only=True)
+    assert con.execute("SELECT count(*) FROM stg_transactions").fetchone()[0] == 60 * 2 + 1
+    since = con.execute("SELECT since_date FROM crawl_runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    con.close()
+    assert since is not None

@@ -201,7 +201,8 @@ class UsaspendingSpider(scrapy.Spider):
     def filters(self, codes: list[str], window: tuple[date, date]) -> dict[str, Any]:
         f: dict[str, Any] = {"award_type_codes": codes, "agencies": self.agency_filters}
         if self.modified_since:
-            f["time_period"] = [{"start_date": str(self.modified_since), "end_date": str(self.until),
+            # modified since the last run: up to today, whatever the action-date window's end
+            f["time_period"] = [{"start_date": str(self.modified_since), "end_date": str(date.today()),
                                  "date_type": "last_modified_date"}]
         else:
             f["time_period"] = [{"start_date": str(window[0]), "end_date": str(window[1])}]
@@ -217,7 +218,7 @@ class UsaspendingSpider(scrapy.Spider):
 
     def windows(self) -> list[tuple[date, date]]:
         if self.modified_since:
-            return [(self.modified_since, self.until)]
+            return [(self.modified_since, date.today())]
         return fiscal_year_windows(self.since, self.until)
 
     def search_request(self, group: str, window: tuple[date, date], page: int = 1,
