@@ -79,3 +79,37 @@ def build_registry(tmp: Path, shared_data: Path, *, with_sample: bool = True,
     out = tmp / "registry.duckdb"
     build.build(staging, out, is_sample=True)
     return out
+
+
+SAMPLE_CSV = "cbp_ice_contract_transactions_slice_FY2021_FY2026.csv"
+
+
+def sample_csv_path() -> Path:
+    """The bundled sample's transaction file (real USAspending rows, see data/sample/README.md)."""
+    from registry import paths
+
+    return paths.SAMPLE_DIR / SAMPLE_CSV
+
+
+def real_recipients():
+    """Real recipients: the sample's names (no UEIs there) and the ICE/MN download's (with UEIs, parents).
+
+    Columns as registry.model.vendors.resolve expects them; recipient_key as t_awards builds it.
+    """
+    import pandas as pd
+
+    from tests.conftest import SHARED_DATA
+
+    s = pd.read_csv(sample_csv_path(), dtype=str)
+    sample = s.groupby("Recipient Name").size().reset_index(name="award_count")
+    sample = sample.rename(columns={"Recipient Name": "recipient_name"}).assign(
+        recipient_uei=None, parent_uei=None, parent_name=None)
+    m = pd.read_csv(SHARED_DATA / MN_FILE, dtype=str)
+    mn = (m.groupby(["recipient_name", "recipient_uei"], dropna=False)
+          .agg(parent_uei=("recipient_parent_uei", "first"), parent_name=("recipient_parent_name", "first"),
+               award_count=("contract_award_unique_key", "count"))
+          .reset_index())
+    both = pd.concat([sample, mn], ignore_index=True)
+    both["recipient_key"] = [f"{(u or '').upper() if isinstance(u, str) else ''}|{n.upper()}"
+                             for u, n in zip(both["recipient_uei"], both["recipient_name"], strict=True)]
+    return both[["recipient_key", "recipient_name", "recipient_uei", "parent_uei", "parent_name", "award_count"]]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 import yaml
 
-from registry.model.curated import CuratedDataError
+from registry.model.curated import CuratedDataError, check_url
 
 
 def _components(data_dir) -> pd.DataFrame:
@@ -30,11 +30,12 @@ def _components(data_dir) -> pd.DataFrame:
             raise CuratedDataError(f"{path}: component {c.get('id')!r}: needs id, name, subtier_code")
         if not c.get("whole_subtier") and not (c.get("office_pattern") or c.get("description_pattern")):
             raise CuratedDataError(f"{path}: component {c['id']!r}: needs a pattern or whole_subtier")
+        check_url(path, f"component {c['id']!r}", c.get("citation"))
         rows.append({"component_id": c["id"], "component_name": c["name"], "subtier_code": str(c["subtier_code"]),
                      "whole_subtier": bool(c.get("whole_subtier")), "office_pattern": c.get("office_pattern"),
-                     "description_pattern": c.get("description_pattern")})
+                     "description_pattern": c.get("description_pattern"), "citation": c["citation"]})
     return pd.DataFrame(rows, columns=["component_id", "component_name", "subtier_code", "whole_subtier",
-                                       "office_pattern", "description_pattern"])
+                                       "office_pattern", "description_pattern", "citation"])
 
 
 def build(ctx) -> None:
@@ -163,6 +164,7 @@ def build(ctx) -> None:
                CASE WHEN c.whole_subtier THEN 'the whole subtier ' || c.subtier_code
                     ELSE 'data/agency_components.yaml: office ~ ' || coalesce(c.office_pattern, '-')
                          || '; description ~ ' || coalesce(c.description_pattern, '-') END
+               || ' (source: ' || c.citation || ')'
         FROM _comp c WHERE c.component_id IN (SELECT component_id FROM used)
         UNION ALL
         SELECT DISTINCT 'office', 'office:' || subtier_code || ':' || coalesce(office_code, office_name), office_name,

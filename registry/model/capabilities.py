@@ -8,9 +8,10 @@ record), and a curator must be able to overrule it. Sources of tags, in order:
                 description, PSC and NAICS;
   vendor        data/watchlist.yaml product names found in any award's descriptions (resellers), and a
                 watchlist vendor's default capabilities as a fallback for its awards nothing else tags;
-  ai_inventory  the federal AI use-case inventory (staging table stg_ai_use_cases, when loaded) naming
-                the award's PIID, or naming the award's watchlist vendor and a system the award's
-                descriptions also name;
+  ai_inventory  the federal AI use-case inventory (staging table stg_ai_use_cases, loaded by
+                registry/model/ai_inventory.py) naming the award's PIID (capabilities its text names),
+                or naming the award's watchlist vendor and a system the award's descriptions also name
+                (capabilities its text names that the vendor is known to sell);
   annotation    data/annotations.yaml adds or removes a tag, with a citation; it wins over all others.
 
 Speed: regexes run once per DISTINCT text (descriptions repeat across modifications and awards), after
@@ -130,11 +131,12 @@ def _ai_inventory(con, rules: pd.DataFrame, watch: list[dict]) -> int:
     uc_caps = {uc: set(c) for uc, c in caps_of}
     ucs = con.execute("SELECT uc, use_case_id, use_case_name, vendor_name, bureau, source_url, "
                       "inventory_year FROM _uc").df()
-    wl_patterns = [(w["id"], re.compile(w["match"], re.I), set(w["default_capabilities"])) for w in watch]
-    for row in ucs.itertuples(index=False):
-        for _wid, pat, defaults in wl_patterns:
-            if row.vendor_name and pat.search(row.vendor_name):
-                uc_caps.setdefault(row.uc, set()).update(defaults)
+    # What each watchlist company is known to sell (defaults and products): a use case matched to an award
+    # only by vendor and system name gives the capabilities its text names AND the company sells, so a
+    # sentence like "this is not a biometric system" in the inventory cannot tag a tower as biometrics.
+    wl_patterns = [(w["id"], re.compile(w["match"], re.I),
+                    set(w["default_capabilities"]) | {c for p in w["products"] for c in p["capabilities"]})
+                   for w in watch]
     rows = []
     # (a) the inventory names the award's PIID
     for uc, award_key, piid in con.execute(
@@ -161,17 +163,18 @@ def _ai_inventory(con, rules: pd.DataFrame, watch: list[dict]) -> int:
     for k, w in award_wl.items():
         by_wl.setdefault(w, []).append(k)
     for row in ucs.itertuples(index=False):
-        tokens = [t for t in re.findall(r"[A-Z]{4,}", (row.use_case_name or "").upper()) if t not in STOPWORDS]
-        if len(tokens) < 2 or not row.vendor_name:
+        name = row.use_case_name if isinstance(row.use_case_name, str) else ""
+        tokens = [t for t in re.findall(r"[A-Z]{4,}", name.upper()) if t not in STOPWORDS]
+        if len(tokens) < 2 or not isinstance(row.vendor_name, str):
             continue
-        for wid, pat, _defaults in wl_patterns:
+        for wid, pat, sells in wl_patterns:
             if not pat.search(row.vendor_name):
                 continue
             for award_key in by_wl.get(wid, []):
                 text = texts.get(award_key, "")
                 hit = [t for t in tokens if re.search(r"\b" + t[: max(4, len(t) - 1)], text)]
                 if len(hit) / len(tokens) >= AI_NAME_COVERAGE:
-                    for cap in sorted(uc_caps.get(row.uc, ())):
+                    for cap in sorted(uc_caps.get(row.uc, set()) & sells):
                         rows.append((award_key, cap, f"ai_inventory:{row.use_case_id}", "ai_inventory", None,
                                      f"{row.use_case_id} {row.use_case_name} (vendor {row.vendor_name}; "
                                      f"descriptions name {', '.join(hit)})", 1, row.source_url,

@@ -41,7 +41,8 @@ def _check_regex(path: Path, where: str, pattern: str | None) -> None:
         raise CuratedDataError(f"{path}: {where}: bad regular expression {pattern!r}: {e}") from None
 
 
-def _check_url(path: Path, where: str, url: Any) -> None:
+def check_url(path: Path, where: str, url: Any) -> None:
+    """Stop the build unless `url` is an http(s) URL (every curated entry must cite a public source)."""
     if not isinstance(url, str) or not URL.match(url):
         raise CuratedDataError(f"{path}: {where}: citation must be an http(s) URL, got {url!r}")
 
@@ -57,7 +58,7 @@ def load_capabilities(data_dir: Path) -> dict:
             if not c.get(key):
                 raise CuratedDataError(f"{path}: capability {c.get('id')!r}: missing {key}")
         for url in c["references"]:
-            _check_url(path, f"capability {c['id']}", url)
+            check_url(path, f"capability {c['id']}", url)
         if c["id"] in ids:
             raise CuratedDataError(f"{path}: capability {c['id']!r} defined twice")
         ids.add(c["id"])
@@ -98,7 +99,7 @@ def load_watchlist(data_dir: Path, capability_ids: set[str]) -> list[dict]:
         if not w.get("citations"):
             raise CuratedDataError(f"{path}: {where}: needs at least one citation")
         for c in w["citations"]:
-            _check_url(path, where, c.get("url"))
+            check_url(path, where, c.get("url"))
             if not c.get("title"):
                 raise CuratedDataError(f"{path}: {where}: every citation needs a title saying what it shows")
         for cap in w.get("default_capabilities") or []:
@@ -124,13 +125,13 @@ def load_vendor_overrides(data_dir: Path) -> dict:
         where = f"vendor {v.get('id')!r}"
         if not v.get("id", "").startswith("v:") or not v.get("name"):
             raise CuratedDataError(f"{path}: {where}: needs an id starting with 'v:' and a name")
-        _check_url(path, where, v.get("citation"))
+        check_url(path, where, v.get("citation"))
         if v.get("parent") and v["parent"] not in ids:
             raise CuratedDataError(f"{path}: {where}: parent {v['parent']!r} is not a curated vendor")
     for pair in data.get("never_merge") or []:
         if len(pair.get("names") or []) != 2:
             raise CuratedDataError(f"{path}: never_merge entries need exactly two names")
-        _check_url(path, f"never_merge {pair['names']}", pair.get("citation"))
+        check_url(path, f"never_merge {pair['names']}", pair.get("citation"))
     return {"vendors": vendors, "never_merge": data.get("never_merge") or []}
 
 
@@ -146,7 +147,7 @@ def load_annotations(data_dir: Path, capability_ids: set[str]) -> list[dict]:
             raise CuratedDataError(f"{path}: {where}: action must be add or remove")
         if a.get("capability") not in capability_ids:
             raise CuratedDataError(f"{path}: {where}: unknown capability")
-        _check_url(path, where, a.get("citation"))
+        check_url(path, where, a.get("citation"))
         if not a.get("note"):
             raise CuratedDataError(f"{path}: {where}: needs a note saying what the citation shows")
     return entries

@@ -12,7 +12,7 @@ Order of evidence, strongest first:
   name_exact   same normalised name (case, punctuation and legal suffixes such as INC, LLC, CORP,
                a leading THE removed);
   name_fuzzy   rapidfuzz ratio >= FUZZY_THRESHOLD on normalised names that share their first word,
-               with guards (below).
+               with guards (below); the score is kept in vendor_matches.score.
 Families: a vendor's parent comes from vendors.yaml, else from the award records' parent UEI
 (`parent_uei`) or parent name (`parent_name`); `family_vendor_id` is the top of that chain.
 """
@@ -29,12 +29,16 @@ from rapidfuzz import fuzz, process
 
 from registry.model import curated
 
-# Fuzzy name threshold (rapidfuzz.fuzz.ratio, 0-100) on normalised names. Chosen on the real names of
-# the sample: typo variants ("THERMAL TECHNOLIGIES" / "THERMAL TECHNOLOGIES") score 95-97, while
-# different companies sharing words ("ACUITY" / "ACUITY INTERNATIONAL", "PARAGON SOLUTIONS" / "PARAGON
-# PROFESSIONAL SERVICES", "CACI NSS" / "CACI ISS") score below 90. Guards on top of the score: names
-# must share their first word, be at least MIN_FUZZY_LEN characters, contain the same numbers, not be a
-# curated never_merge pair, and not carry different UEIs with different parent UEIs.
+# Fuzzy name threshold (rapidfuzz.fuzz.ratio, 0-100) on normalised names. Chosen on the real recipient
+# names of the bundled sample and the ICE award-summary download (../shared/data): the one pair of
+# spellings of a single organisation that exact normalisation misses, "REGENTS OF THE UNIVERSITY OF
+# MINNESOTA" / "REGENTS OF UNIVERSITY OF MINNESOTA", scores 94.4 (a one-word slip like "PENLINK" /
+# "PEN LINK" scores 93.3), while the closest pairs of different companies sharing words score 87.5
+# ("CACI ISS" / "CACI NSS"), 81.4 ("NORTHROP GRUMMAN INNOVATION SYSTEMS" / "NORTHROP GRUMMAN SYSTEMS"),
+# 80.0 ("BEST BUY" / "BEST BUY GOV": a parent and its subsidiary, linked as a family instead) and below.
+# Guards on top of the score: names must share their first word, be at least MIN_FUZZY_LEN characters,
+# contain the same numbers, not be a curated never_merge pair, and not be two sets of registrations
+# whose records name different parent UEIs (tests/test_model_vendors.py checks these pairs).
 FUZZY_THRESHOLD = 92.0
 MIN_FUZZY_LEN = 6
 MAX_BLOCK = 4000  # a first-word block larger than this is split by its first two words
@@ -216,10 +220,11 @@ def resolve(recips: pd.DataFrame, overrides: dict) -> tuple[pd.DataFrame, pd.Dat
         ia, ib = groups[uniq[a]][0], groups[uniq[b]][0]
         ua = {ueis[k] for k in groups[uniq[a]] if ueis[k]}
         ub = {ueis[k] for k in groups[uniq[b]] if ueis[k]}
-        pa = {puei[k] for k in groups[uniq[a]] if puei[k]}
-        pb = {puei[k] for k in groups[uniq[b]] if puei[k]}
-        if ua and ub and not (ua & ub) and not (pa & pb):
-            continue  # different registrations under different parents: two companies
+        # parents other than the recipient itself (a registration naming itself as parent says nothing)
+        pa = {puei[k] for k in groups[uniq[a]] if puei[k] and puei[k] != ueis[k]}
+        pb = {puei[k] for k in groups[uniq[b]] if puei[k] and puei[k] != ueis[k]}
+        if ua and ub and not (ua & ub) and pa and pb and not (pa & pb):
+            continue  # different registrations whose records name different parents: two companies
         if cl.union(ia, ib):
             for x, y in ((a, b), (b, a)):
                 for k in groups[uniq[x]]:

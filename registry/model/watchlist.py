@@ -15,6 +15,11 @@ import pandas as pd
 from registry.model import curated
 
 
+def _lit(text: str) -> str:
+    """A SQL string literal of curated text (a constant pattern is compiled once per query)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def _families(vendors: pd.DataFrame) -> dict[str, list[str]]:
     fam: dict[str, list[str]] = {}
     for vid, root in zip(vendors["vendor_id"], vendors["family_vendor_id"], strict=True):
@@ -44,16 +49,20 @@ def build(ctx) -> None:
     finally:
         con.unregister("_wl")
     # A vendor is matched when its display name or any of its raw recipient names matches the pattern.
-    matched = con.execute(
-        """
-        SELECT DISTINCT v.vendor_id, w.watchlist_id
-        FROM t_vendors v
-        LEFT JOIN t_vendor_matches m ON m.vendor_id = v.vendor_id
-        JOIN t_watchlist w ON regexp_matches(coalesce(m.recipient_name, ''), w.match_pattern, 'i')
-                         OR regexp_matches(v.vendor_name, w.match_pattern, 'i')
-        ORDER BY 1, 2
-        """
-    ).fetchall()
+    # One scan per entry with its pattern as a constant: DuckDB compiles a constant regex once, but a pattern
+    # read from a joined column is compiled again for every row (16 s instead of 0.1 s at 100k awards).
+    matched = []
+    if entries:
+        con.execute("CREATE TEMP TABLE _wl_names AS SELECT DISTINCT vendor_id, name FROM ("
+                    "SELECT vendor_id, vendor_name AS name FROM t_vendors UNION ALL "
+                    "SELECT vendor_id, recipient_name FROM t_vendor_matches WHERE recipient_name IS NOT NULL)")
+        per_entry = [
+            f"SELECT DISTINCT vendor_id, {_lit(w['id'])} AS watchlist_id FROM _wl_names "  # noqa: S608
+            f"WHERE regexp_matches(name, {_lit(w['match'])}, 'i')"  # curated patterns, not user input
+            for w in entries
+        ]
+        matched = con.execute(" UNION ".join(per_entry) + " ORDER BY 1, 2").fetchall()
+        con.execute("DROP TABLE _wl_names")
     vendors = con.execute("SELECT vendor_id, family_vendor_id FROM t_vendors").df()
     fam_of = dict(zip(vendors["vendor_id"], vendors["family_vendor_id"], strict=True))
     families = _families(vendors)

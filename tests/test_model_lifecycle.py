@@ -1,0 +1,80 @@
+"""Contract lifecycle and monthly obligations: the ImmigrationOS modifications as a reader checks them.
+
+Expected numbers are computed here from the bundled sample's CSV (the real USAspending rows), not from
+the registry, so the test checks the build against its source.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.model_support import sample_csv_path
+
+PIID = "70CTD022FR0000170"
+
+
+@pytest.fixture(scope="module")
+def source() -> pd.DataFrame:
+    df = pd.read_csv(sample_csv_path(), dtype=str)
+    df["amount"] = df["Federal Action Obligation"].map(Decimal)
+    return df
+
+
+@pytest.fixture(scope="module")
+def con(sample_registry):
+    c = duckdb.connect(str(sample_registry), read_only=True)
+    yield c
+    c.close()
+
+
+def test_april_2025_modification_is_flagged_as_a_jump(con, source):
+    rows = source[source["Award ID"] == PIID].sort_values(["Action Date", "Modification"])
+    p9 = rows[rows["Modification"] == "P00009"].iloc[0]
+    before = rows[rows["Action Date"] < p9["Action Date"]]["amount"].sum()
+    assert p9["Action Date"] == "2025-04-11" and p9["amount"] == Decimal("29898236.00")
+    assert p9["amount"] > Decimal("0.5") * before  # the issue's rule, computed from the source rows
+
+    got = con.execute(
+        "SELECT is_jump, prior_obligated, obligation, event_basis FROM award_lifecycle "
+        "WHERE piid = ? AND modification_number = 'P00009'", [PIID]).fetchone()
+    assert got[0] is True
+    assert got[1] == before and got[2] == Decimal("29898236.00")
+    assert "jump" in got[3]
+
+
+def test_september_2025_extension_is_not_a_jump_and_running_total_adds_up(con, source):
+    rows = con.execute(
+        "SELECT modification_number, obligation, running_obligated, is_jump, is_deobligation, is_option_exercise "
+        "FROM award_lifecycle WHERE piid = ? ORDER BY seq", [PIID]).fetchall()
+    by_mod = {r[0]: r for r in rows}
+    assert by_mod["P00012"][1] == Decimal("29898236.00") and by_mod["P00012"][3] is False  # ~28% of the prior total
+    assert rows[-1][2] == source[source["Award ID"] == PIID]["amount"].sum()
+    assert [r[0] for r in rows if r[4]] == ["P00010"]  # the one de-obligation (-18,000.00)
+    assert by_mod["P00004"][5] is True  # "EXERCISE OPTION" in its description
+
+
+def test_palantir_ice_monthly_obligations_april_2025_equal_the_months_transactions(con, source):
+    month = source[source["Recipient Name"].str.contains("PALANTIR", case=False)
+                   & (source["Agency"] == "ICE") & source["Action Date"].str.startswith("2025-04")]
+    expected = month["amount"].sum()
+    got = con.execute(
+        "SELECT obligated, transaction_count FROM monthly_obligations "
+        "WHERE vendor_id = 'v:palantir' AND agency = 'ICE' AND month_label = '2025-04'").fetchone()
+    assert got == (expected, len(month))
+    assert expected == Decimal("29898236.00")  # P00009, plus a $0 no-cost extension (P00008)
+
+
+def test_monthly_obligations_reconcile_with_all_transactions(con, source):
+    total = con.execute("SELECT sum(obligated), sum(transaction_count) FROM monthly_obligations").fetchone()
+    assert total == (source["amount"].sum(), len(source))
+
+
+def test_lifecycle_has_one_row_per_transaction_with_its_source(con):
+    n_tx, n_life, no_url = con.execute(
+        "SELECT (SELECT count(*) FROM transactions), count(*), count(*) FILTER (source_url IS NULL) "
+        "FROM award_lifecycle").fetchone()
+    assert n_life == n_tx and no_url == 0
