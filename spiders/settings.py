@@ -58,7 +58,15 @@ USASPENDING_TRANSACTIONS_PAGE_SIZE = 5000  # /api/v2/transactions/ documented ma
 SAM_API_URL = "https://api.sam.gov/opportunities/v2/search"   # key: env SAM_API_KEY
 FPDS_ATOM_URL = "https://www.fpds.gov/ezsearch/FEEDS/ATOM"
 LDA_API_URL = "https://lda.gov/api/v1/filings/"                 # optional key: env LDA_API_KEY
-USASPENDING_MAX_PAGES = 100     # the search index answers at most 10,000 rows per query: split the window beyond
+USASPENDING_MAX_PAGES = 100
+# Bulk route (spiders/spiders/usaspending_bulk.py): custom downloads and the Award Data Archive.
+USASPENDING_ARCHIVE_URL = "https://files.usaspending.gov/award_data_archive/"
+BULK_POLL_DELAY = 2.0           # seconds before the first status poll; x1.5 per poll up to BULK_POLL_MAX_DELAY
+BULK_POLL_MAX_DELAY = 60.0
+BULK_MAX_POLLS = 200            # a job still not finished after this many polls is recorded as lost
+BULK_DOWNLOAD_TRIES = 3         # a truncated or corrupt zip is fetched again this many times
+BULK_DOWNLOAD_TIMEOUT = 1800
+BULK_DOWNLOAD_DIR = None        # None: downloads/ beside the staging store     # the search index answers at most 10,000 rows per query: split the window beyond
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

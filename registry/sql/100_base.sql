@@ -12,7 +12,14 @@ CREATE TABLE t_transactions AS
 SELECT
     t.* EXCLUDE (raw_payload),
     'https://www.usaspending.gov/award/' || t.award_key || '/' AS usaspending_url
-FROM stg.stg_transactions t;
+FROM stg.stg_transactions t
+-- A row stored without a transaction number (a search export: number 0, no transaction key) gives way to
+-- the same award and modification known under its real FPDS number from the API or a bulk file, in
+-- whichever order the two were loaded: the two routes never double-count one action.
+WHERE NOT (t.transaction_number = 0 AND t.transaction_key IS NULL AND EXISTS (
+    SELECT 1 FROM stg.stg_transactions r
+    WHERE r.award_key = t.award_key AND r.modification_number = t.modification_number
+      AND r.transaction_key IS NOT NULL AND r.transaction_number <> 0));
 
 CREATE TABLE t_awards AS
 WITH tx AS (
