@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -96,14 +95,19 @@ def sql(
     query: Annotated[str, typer.Argument(help="One read-only statement (SELECT, WITH, DESCRIBE, SHOW ...)")],
     db: DbOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    parquet: Annotated[Path | None, typer.Option("--parquet", help="Query a `registry export --parquet` "
+                                                 "folder instead of the registry file")] = None,
 ) -> None:
     """Run a read-only query against the registry (writes are refused)."""
     import csv
 
-    from registry.readonly import ReadOnlyViolation, run_readonly
+    from registry.readonly import ReadOnlyViolation, run_readonly, run_readonly_parquet
 
     try:
-        columns, rows = run_readonly(Path(db or paths.registry_path()), query)
+        if parquet is not None:
+            columns, rows = run_readonly_parquet(parquet, query)
+        else:
+            columns, rows = run_readonly(Path(db or paths.registry_path()), query)
     except ReadOnlyViolation as e:
         fail(str(e))
     except FileNotFoundError as e:
@@ -156,7 +160,9 @@ def dashboard(
            "--server.headless", "true", "--server.address", address, "--server.port", str(port),
            "--browser.gatherUsageStats", "false"]
     out.print(f"dashboard on http://{address}:{port} (Ctrl-C to stop)", highlight=False)
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    sys.stdout.flush()
+    # Become the Streamlit process (exec, not a child), so stopping `registry dashboard` stops the server too.
+    os.execve(sys.executable, cmd, env)
 
 
 @load_app.command("usaspending-search-csv")
@@ -174,6 +180,26 @@ def load_search_csv(
             if not f.exists():
                 fail(f"no such file: {f}")
             out.print(f"{f}: {json.dumps(search_csv.load(con, f))}", highlight=False)
+    finally:
+        con.close()
+
+
+@load_app.command("ai-inventory")
+def load_ai_inventory(
+    directory: Annotated[Path, typer.Argument(help="Folder with the OMB AI use-case inventory CSVs (2024, 2025)")],
+    staging: StagingOpt = None,
+) -> None:
+    """Load the federal AI use-case inventories, which the capability classifier cites."""
+    from registry import store
+    from registry.model import ai_inventory
+
+    if not directory.is_dir():
+        fail(f"no such folder: {directory}")
+    con = store.connect(staging or paths.staging_path())
+    try:
+        out.print(json.dumps(ai_inventory.load(con, directory)), highlight=False)
+    except FileNotFoundError as e:
+        fail(str(e))
     finally:
         con.close()
 
@@ -223,6 +249,8 @@ def crawl_usaspending(
                                              "successful run of the same scope")] = False,
     staging: StagingOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Scrapy's INFO log")] = False,
+    setting: Annotated[list[str] | None, typer.Option("--setting", hidden=True, help="Advanced: a Scrapy "
+                                                      "setting KEY=VALUE (repeatable), e.g. DOWNLOAD_TIMEOUT=5")] = None,
 ) -> None:
     """Crawl USAspending's API: award search -> award detail -> every modification, into staging."""
     kwargs = {"agencies": agency or None, "since": since, "until": until, "recipient": recipient or None,
@@ -231,6 +259,11 @@ def crawl_usaspending(
     if api_url:
         kwargs["api_url"] = api_url
     settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    for item in setting or []:  # strings: Scrapy's getint/getfloat convert them, as `scrapy crawl -s` does
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(f"--setting must be KEY=VALUE, not {item!r}")
+        settings[key.strip()] = value
     run_crawl("usaspending", staging, settings, {k: v for k, v in kwargs.items() if v is not None},
               since_last=since_last)
 
@@ -239,6 +272,13 @@ def crawl_usaspending(
 from registry.sources import commands as _sources_b_commands  # noqa: E402
 
 _sources_b_commands.register(crawl_app, fail)
+# `registry crawl ai-inventory | federal-register`, `registry load ai-inventory-csv` (issue 7 part A)
+_sources_b_commands.register_a(crawl_app, load_app, fail)
+
+# `registry load usaspending-csv`, `registry crawl usaspending-bulk` (bulk route): registry/loaders/bulk_commands.py
+from registry.loaders import bulk_commands as _bulk_commands  # noqa: E402
+
+_bulk_commands.register(load_app, crawl_app, fail, run_crawl)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: app.py routes, views/ renders, queries.py holds all SQL, db.py the connection."""

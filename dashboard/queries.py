@@ -1,0 +1,696 @@
+"""Every SQL statement the dashboard runs: one named function per question, each returning a DataFrame.
+
+Why here and only here: pages stay free of SQL, every query is parameterized (user text is bound with
+`?`, never formatted in), and results are cached per registry build (the db signature is part of the
+cache key, so a rebuild is seen at once). Filters that may be empty are passed as lists and tested with
+`len(?) = 0 OR list_contains(?, column)`, so one statement serves every combination of facets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import db
+
+# The per-award agency label pages show (subtier abbreviation, e.g. ICE, CBP).
+AGENCY_LABEL = "coalesce(a.agency_subtier_abbreviation, a.awarding_subagency, a.awarding_agency)"
+SEARCH_LIMIT = 500
+
+
+@st.cache_data(ttl=3600, max_entries=1024, show_spinner=False)
+def _cached(sig: db.Signature, sql: str, params: tuple) -> pd.DataFrame:
+    cur = db.connection(sig)
+    try:
+        return cur.execute(sql, list(params)).df()
+    finally:
+        cur.close()
+
+
+def _df(sql: str, params: Sequence = ()) -> pd.DataFrame:
+    """Run one parameterized statement against the current registry build (cached per build)."""
+    sig = db.signature()
+    if sig is None:
+        raise FileNotFoundError(f"{db.registry_path()} does not exist")
+    frozen = tuple(tuple(p) if isinstance(p, list) else p for p in params)
+    return _cached(sig, sql, frozen).copy()
+
+
+def _list(values: Sequence[str] | None) -> list[str]:
+    return [str(v) for v in (values or [])]
+
+
+def like_pattern(text: str) -> str:
+    r"""`%text%` for ILIKE with the LIKE wildcards in the user's text escaped (ESCAPE '\')."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# ---------------------------------------------------------------------------------------------- meta
+
+def table_names() -> pd.DataFrame:
+    """Tables and views in the registry (to show optional sources only when a build has them)."""
+    return _df("SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'")
+
+
+def has_view(name: str) -> bool:
+    """True when the registry has this table or view (other sources add views over time)."""
+    return name in set(table_names()["table_name"])
+
+
+def registry_meta() -> pd.DataFrame:
+    """Build facts: is_sample, built_at, sample_description."""
+    return _df("SELECT key, value FROM registry_meta")
+
+
+def view_columns(name: str) -> pd.DataFrame:
+    """Columns of a view (optional views differ by source; pages pick the ones present)."""
+    return _df("SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+               [name])
+
+
+# ------------------------------------------------------------------------------------------ overview
+
+def totals() -> pd.DataFrame:
+    """Headline counts and sums over the whole registry."""
+    return _df("""
+        SELECT (SELECT count(*) FROM awards) AS awards,
+               (SELECT count(*) FROM transactions) AS transactions,
+               (SELECT count(DISTINCT family_vendor_id) FROM awards) AS vendors,
+               (SELECT sum(federal_action_obligation) FROM transactions) AS obligated,
+               (SELECT count(*) FROM awards WHERE has_surveillance_capability) AS surveillance_awards,
+               (SELECT sum(obligated_amount) FROM awards WHERE has_surveillance_capability) AS surveillance_obligated,
+               (SELECT min(action_date) FROM transactions) AS first_action,
+               (SELECT max(action_date) FROM transactions) AS last_action
+    """)
+
+
+def freshness() -> pd.DataFrame:
+    """Last crawl per source, with its counts (fetched = loaded + rejected)."""
+    return _df("""
+        SELECT source, max(finished_at) AS last_finished, arg_max(status, started_at) AS last_status,
+               count(*) AS runs, sum(items_fetched) AS items_fetched, sum(items_loaded) AS items_loaded,
+               sum(items_rejected) AS items_rejected
+        FROM crawl_runs GROUP BY source ORDER BY source
+    """)
+
+
+def top_vendors(limit: int = 10, surveillance_only: bool = True) -> pd.DataFrame:
+    """Vendor families by obligations (surveillance-tagged awards only, or all)."""
+    return _df("""
+        SELECT vendor_id, vendor_name, on_watchlist,
+               CASE WHEN ? THEN surveillance_obligated_amount ELSE obligated_amount END AS obligated,
+               CASE WHEN ? THEN surveillance_award_count ELSE award_count END AS awards,
+               'https://www.usaspending.gov/search' AS source_url
+        FROM vendor_summary
+        WHERE (CASE WHEN ? THEN surveillance_obligated_amount ELSE obligated_amount END) > 0
+        ORDER BY obligated DESC LIMIT ?
+    """, [surveillance_only, surveillance_only, surveillance_only, limit])
+
+
+def top_agencies(surveillance_only: bool = True) -> pd.DataFrame:
+    """Subtiers and components by obligations."""
+    return _df("""
+        SELECT agency_id, level, coalesce(component_name, subtier_name) AS agency, subtier_abbreviation,
+               CASE WHEN ? THEN surveillance_obligated_amount ELSE obligated_amount END AS obligated,
+               CASE WHEN ? THEN surveillance_award_count ELSE award_count END AS awards, vendor_count
+        FROM agency_summary ORDER BY level DESC, obligated DESC
+    """, [surveillance_only, surveillance_only])
+
+
+def capability_mix() -> pd.DataFrame:
+    """Obligations and counts per capability in taxonomy order."""
+    return _df("""
+        SELECT capability_id, name, sort_order, award_count, vendor_count, obligated_amount, sole_source_awards
+        FROM capability_summary ORDER BY sort_order
+    """)
+
+
+def capabilities() -> pd.DataFrame:
+    """The taxonomy: id, name, definition, references."""
+    return _df("SELECT capability_id, name, definition, \"references\", rule_count, sort_order "
+               "FROM capabilities ORDER BY sort_order")
+
+
+def obligations_by_month() -> pd.DataFrame:
+    """All and surveillance-tagged obligations per month."""
+    return _df("""
+        SELECT month, sum(obligated) AS obligated, sum(surveillance_obligated) AS surveillance_obligated
+        FROM monthly_obligations GROUP BY month ORDER BY month
+    """)
+
+
+def whats_new(limit: int = 25) -> pd.DataFrame:
+    """Actions fetched by the latest crawl of each source that were not in earlier crawls, newest first.
+
+    With one crawl (e.g. the sample) everything is new, so this shows its latest actions.
+    """
+    return _df("""
+        WITH last AS (SELECT source, max(started_at) AS started FROM crawl_runs GROUP BY source),
+             prev AS (SELECT c.source, max(c.finished_at) AS finished FROM crawl_runs c JOIN last l
+                      ON c.source = l.source AND c.started_at < l.started GROUP BY c.source)
+        SELECT t.action_date, a.piid, a.vendor_name, """ + AGENCY_LABEL + """ AS agency, t.modification_number,
+               t.federal_action_obligation AS obligation, t.description, a.award_key, t.source_url
+        FROM transactions t JOIN awards a USING (award_key)
+        LEFT JOIN prev ON prev.source = t.source
+        WHERE prev.finished IS NULL OR t.fetched_at > prev.finished
+        ORDER BY t.action_date DESC, abs(t.federal_action_obligation) DESC LIMIT ?
+    """, [limit])  # noqa: S608
+
+
+def new_action_count() -> pd.DataFrame:
+    """How many actions the latest crawls added, and whether there was an earlier crawl to compare with."""
+    return _df("""
+        WITH last AS (SELECT source, max(started_at) AS started FROM crawl_runs GROUP BY source),
+             prev AS (SELECT c.source, max(c.finished_at) AS finished FROM crawl_runs c JOIN last l
+                      ON c.source = l.source AND c.started_at < l.started GROUP BY c.source)
+        SELECT count(*) AS new_actions, (SELECT count(*) FROM prev) AS sources_with_earlier_crawl
+        FROM transactions t LEFT JOIN prev ON prev.source = t.source
+        WHERE prev.finished IS NULL OR t.fetched_at > prev.finished
+    """)
+
+
+# ----------------------------------------------------------------------------------------------- map
+
+def filter_options() -> pd.DataFrame:
+    """Choices for the map and search facets: agencies, competition statuses, year range."""
+    return _df("""
+        SELECT list(DISTINCT """ + AGENCY_LABEL + """ ORDER BY """ + AGENCY_LABEL + """)
+                   FILTER (WHERE """ + AGENCY_LABEL + """ IS NOT NULL) AS agencies,
+               list(DISTINCT competition_status ORDER BY competition_status)
+                   FILTER (WHERE competition_status IS NOT NULL) AS competition,
+               (SELECT min(year(action_date)) FROM transactions) AS min_year,
+               (SELECT max(year(action_date)) FROM transactions) AS max_year
+        FROM awards a
+    """)  # noqa: S608
+
+
+_FLOW_FILTER = """
+    year(t.action_date) BETWEEN ? AND ?
+    AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """))
+    AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], c.capability_id))
+    AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], a.competition_status))
+"""
+
+
+def flows(year_from: int, year_to: int, agencies: Sequence[str] | None = None,
+          capability_ids: Sequence[str] | None = None, competition: Sequence[str] | None = None) -> pd.DataFrame:
+    """Agency -> capability -> vendor obligations in the chosen years (surveillance-tagged awards only).
+
+    An award tagged with two capabilities counts under both, as the tags say it buys both.
+    """
+    ag, cap, comp = _list(agencies), _list(capability_ids), _list(competition)
+    return _df("""
+        WITH tags AS (SELECT DISTINCT award_key, unnest(capability_ids) AS capability_id
+                      FROM awards WHERE has_surveillance_capability)
+        SELECT """ + AGENCY_LABEL + """ AS agency, c.capability_id, k.name AS capability, k.sort_order,
+               a.family_vendor_id AS vendor_id, any_value(a.family_vendor_name) AS vendor_name,
+               count(DISTINCT a.award_key) AS awards, sum(t.federal_action_obligation) AS obligated,
+               count(DISTINCT a.award_key) FILTER (WHERE a.sole_source) AS sole_source_awards
+        FROM transactions t JOIN awards a USING (award_key) JOIN tags c USING (award_key)
+        JOIN capabilities k ON k.capability_id = c.capability_id
+        WHERE """ + _FLOW_FILTER + """
+        GROUP BY ALL ORDER BY obligated DESC
+    """, [year_from, year_to, ag, ag, cap, cap, comp, comp])  # noqa: S608
+
+
+def obligations_by_state(year_from: int, year_to: int, agencies: Sequence[str] | None = None) -> pd.DataFrame:
+    """Obligations by place-of-performance state (two-letter code) in the chosen years."""
+    ag = _list(agencies)
+    return _df("""
+        SELECT upper(a.pop_state) AS state, count(DISTINCT a.award_key) AS awards,
+               sum(t.federal_action_obligation) AS obligated
+        FROM transactions t JOIN awards a USING (award_key)
+        WHERE a.pop_state IS NOT NULL AND year(t.action_date) BETWEEN ? AND ?
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """))
+        GROUP BY ALL ORDER BY obligated DESC
+    """, [year_from, year_to, ag, ag])  # noqa: S608
+
+
+def state_coverage() -> pd.DataFrame:
+    """How many awards report a place-of-performance state at all."""
+    return _df("SELECT count(*) AS awards, count(pop_state) AS with_state FROM awards")
+
+
+# -------------------------------------------------------------------------------------------- vendor
+
+def vendor_choices() -> pd.DataFrame:
+    """Vendor families with obligations, largest first (watchlist vendors flagged)."""
+    return _df("""
+        SELECT vendor_id, vendor_name, on_watchlist, award_count, obligated_amount
+        FROM vendor_summary ORDER BY on_watchlist DESC, obligated_amount DESC NULLS LAST, vendor_name
+    """)
+
+
+def vendor(vendor_id: str) -> pd.DataFrame:
+    """One vendor family's summary row plus its curated facts (website, watchlist citation)."""
+    return _df("""
+        SELECT s.*, v.parent_vendor_id, v.basis, v.citation
+        FROM vendor_summary s LEFT JOIN vendors v USING (vendor_id) WHERE s.vendor_id = ?
+    """, [vendor_id])
+
+
+def vendor_family(vendor_id: str) -> pd.DataFrame:
+    """Parent and children of a vendor, with how each was linked."""
+    return _df("""
+        SELECT vendor_id, vendor_name, parent_vendor_id, family_vendor_id, parent_method, parent_evidence,
+               award_count, website
+        FROM vendors WHERE family_vendor_id = (SELECT family_vendor_id FROM vendors WHERE vendor_id = ?)
+        ORDER BY parent_vendor_id NULLS FIRST, vendor_name
+    """, [vendor_id])
+
+
+def vendor_matches(vendor_id: str) -> pd.DataFrame:
+    """Recipient names in the records matched to this vendor family, with method, score and evidence."""
+    return _df("""
+        SELECT recipient_name, recipient_uei, vendor_id, method, score, evidence
+        FROM vendor_matches WHERE family_vendor_id = ? OR vendor_id = ? ORDER BY recipient_name
+    """, [vendor_id, vendor_id])
+
+
+def vendor_awards(vendor_id: str) -> pd.DataFrame:
+    """A vendor family's awards, largest first."""
+    return _df("""
+        SELECT a.piid, a.award_key, """ + AGENCY_LABEL + """ AS agency, a.agency_component, a.description,
+               a.capability_names, a.obligated_amount, a.base_and_all_options, a.first_action_date,
+               a.last_action_date, a.competition_status, a.usaspending_url, a.source_url
+        FROM awards a WHERE a.family_vendor_id = ? OR a.vendor_id = ?
+        ORDER BY a.obligated_amount DESC NULLS LAST
+    """, [vendor_id, vendor_id])  # noqa: S608
+
+
+def vendor_agencies(vendor_id: str) -> pd.DataFrame:
+    """Which agencies buy from the vendor family, and how much."""
+    return _df("""
+        SELECT """ + AGENCY_LABEL + """ AS agency, coalesce(a.agency_component, '(component not identified)')
+               AS component, count(*) AS awards, sum(a.obligated_amount) AS obligated,
+               'https://www.usaspending.gov/search' AS source_url
+        FROM awards a WHERE a.family_vendor_id = ? OR a.vendor_id = ?
+        GROUP BY ALL ORDER BY obligated DESC NULLS LAST
+    """, [vendor_id, vendor_id])  # noqa: S608
+
+
+def vendor_capabilities(vendor_id: str) -> pd.DataFrame:
+    """Capability tags on the vendor's awards with the evidence behind each (rule text or vendor default)."""
+    return _df("""
+        SELECT capability_name, method, piid, matched_text, field, modification_number, confidence, award_key,
+               source_url
+        FROM award_capabilities c
+        WHERE c.award_key IN (SELECT award_key FROM awards WHERE family_vendor_id = ? OR vendor_id = ?)
+        ORDER BY capability_name, confidence DESC, piid
+    """, [vendor_id, vendor_id])
+
+
+def vendor_monthly(vendor_id: str) -> pd.DataFrame:
+    """Obligations per month for a vendor family."""
+    return _df("""
+        SELECT date_trunc('month', t.action_date) AS month, sum(t.federal_action_obligation) AS obligated
+        FROM transactions t JOIN awards a USING (award_key)
+        WHERE a.family_vendor_id = ? OR a.vendor_id = ? GROUP BY ALL ORDER BY month
+    """, [vendor_id, vendor_id])
+
+
+def largest_modifications(vendor_id: str, limit: int = 10) -> pd.DataFrame:
+    """The vendor's largest single actions (modifications and base awards)."""
+    return _df("""
+        SELECT l.piid, l.modification_number, l.action_date, l.obligation, l.running_obligated, l.event_basis,
+               l.description, l.award_key, l.source_url
+        FROM award_lifecycle l JOIN awards a USING (award_key)
+        WHERE a.family_vendor_id = ? OR a.vendor_id = ?
+        ORDER BY l.obligation DESC NULLS LAST LIMIT ?
+    """, [vendor_id, vendor_id, limit])
+
+
+def vendor_lobbying(vendor_id: str) -> pd.DataFrame:
+    """Lobbying spend per quarter reported for the vendor (LDA), when that source is loaded."""
+    return _df("""
+        SELECT filing_year, quarter, client_name, amount, filings, min_match_confidence
+        FROM lobbying_quarters WHERE vendor_id = ? ORDER BY filing_year, quarter
+    """, [vendor_id])
+
+
+def links_to(ident: str, kind: str = "award") -> pd.DataFrame:
+    """Records of other sources that link to this award or vendor (`links` view), with method and evidence."""
+    if not has_view("links"):
+        return pd.DataFrame()
+    return _df("""
+        SELECT from_kind AS record_kind, from_id AS record_id, method, evidence, confidence, link_source
+        FROM links WHERE to_kind = ? AND to_id = ? ORDER BY confidence DESC, record_kind, record_id
+    """, [kind, ident])
+
+
+def award_linked_timeline(award_key: str) -> pd.DataFrame:
+    """Dated records linked to an award other than its own actions (notices, AI entries, privacy documents)."""
+    if not has_view("timeline"):
+        return pd.DataFrame()
+    return _df("""
+        SELECT event_date, record_kind, title, amount, how_linked, record_id, source_url FROM timeline
+        WHERE subject_kind = 'award' AND subject_id = ?
+          AND record_kind NOT IN ('award', 'base_award_action', 'modification', 'transaction')
+        ORDER BY event_date
+    """, [award_key])
+
+
+def award_systems(award_key: str) -> pd.DataFrame:
+    """Named systems (e.g. ImmigrationOS) linked to an award."""
+    if not (has_view("systems") and has_view("links")):
+        return pd.DataFrame()
+    return _df("""
+        SELECT s.system_id, s.name, s.summary, s.funded_as, l.method, l.evidence, s.source_url
+        FROM links l JOIN systems s ON s.system_id = l.from_id
+        WHERE l.from_kind = 'system' AND l.to_kind = 'award' AND l.to_id = ?
+    """, [award_key])
+
+
+def vendor_systems(vendor_id: str) -> pd.DataFrame:
+    """Named systems the vendor builds or runs (curated with citations)."""
+    if not has_view("systems"):
+        return pd.DataFrame()
+    return _df("""
+        SELECT system_id, name, summary, award_count, modification_count, modification_obligations, funded_as,
+               source_url
+        FROM systems WHERE vendor_id = ? ORDER BY name
+    """, [vendor_id])
+
+
+def vendor_ai_use_cases(vendor_id: str, name: str) -> pd.DataFrame:
+    """AI use-case inventory entries linked to the vendor, or naming it in their vendor column."""
+    if not has_view("ai_use_cases"):
+        return pd.DataFrame()
+    linked = "FALSE"
+    if has_view("links"):
+        linked = ("use_case_key IN (SELECT from_id FROM links WHERE from_kind = 'ai_use_case' "
+                  "AND to_kind = 'vendor' AND to_id = ?)")
+    params = ([vendor_id] if has_view("links") else []) + [like_pattern(name)]
+    return _df(f"""
+        SELECT inventory_year, agency, bureau, use_case_name, vendor_name, system_name, stage, impact,
+               use_case_key, source_url
+        FROM ai_use_cases WHERE {linked} OR vendor_name ILIKE ? ESCAPE '\\'
+        ORDER BY inventory_year DESC, agency, use_case_name
+    """, params)  # noqa: S608
+
+
+# ------------------------------------------------------------------------------------------- compare
+
+def compare_summary(vendor_ids: Sequence[str], agencies: Sequence[str] | None = None) -> pd.DataFrame:
+    """Side-by-side figures per vendor family (optionally at the chosen agencies only)."""
+    ids, ag = _list(vendor_ids), _list(agencies)
+    return _df("""
+        SELECT a.family_vendor_id AS vendor_id, any_value(a.family_vendor_name) AS vendor_name,
+               count(*) AS awards, sum(a.obligated_amount) AS obligated,
+               avg(a.obligated_amount) AS average_award, max(a.obligated_amount) AS largest_award,
+               count(*) FILTER (WHERE a.sole_source) AS sole_source_awards,
+               count(*) FILTER (WHERE NOT a.sole_source) AS competed_awards,
+               count(*) FILTER (WHERE a.sole_source IS NULL) AS competition_not_reported,
+               string_agg(DISTINCT """ + AGENCY_LABEL + """, ', ') AS agencies,
+               min(a.first_action_date) AS first_action, max(a.last_action_date) AS last_action
+        FROM awards a
+        WHERE list_contains(?::VARCHAR[], a.family_vendor_id)
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """))
+        GROUP BY a.family_vendor_id ORDER BY obligated DESC NULLS LAST
+    """, [ids, ag, ag])  # noqa: S608
+
+
+def compare_by_year(vendor_ids: Sequence[str], agencies: Sequence[str] | None = None) -> pd.DataFrame:
+    """Obligations per fiscal year per vendor family (FY starts 1 October)."""
+    ids, ag = _list(vendor_ids), _list(agencies)
+    return _df("""
+        SELECT a.family_vendor_name AS vendor_name,
+               year(t.action_date + INTERVAL 3 MONTH) AS fiscal_year,
+               sum(t.federal_action_obligation) AS obligated
+        FROM transactions t JOIN awards a USING (award_key)
+        WHERE list_contains(?::VARCHAR[], a.family_vendor_id)
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """))
+        GROUP BY ALL ORDER BY fiscal_year, vendor_name
+    """, [ids, ag, ag])  # noqa: S608
+
+
+def compare_capabilities(vendor_ids: Sequence[str], agencies: Sequence[str] | None = None) -> pd.DataFrame:
+    """Capabilities per vendor family: tagged awards and their obligations."""
+    ids, ag = _list(vendor_ids), _list(agencies)
+    return _df("""
+        WITH tags AS (SELECT DISTINCT award_key, unnest(capability_ids) AS capability_id FROM awards)
+        SELECT a.family_vendor_name AS vendor_name, k.name AS capability, count(*) AS awards,
+               sum(a.obligated_amount) AS obligated
+        FROM awards a JOIN tags USING (award_key) JOIN capabilities k USING (capability_id)
+        WHERE list_contains(?::VARCHAR[], a.family_vendor_id)
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """))
+        GROUP BY ALL ORDER BY vendor_name, obligated DESC
+    """, [ids, ag, ag])  # noqa: S608
+
+
+def compare_largest(vendor_ids: Sequence[str], agencies: Sequence[str] | None = None,
+                    per_vendor: int = 5) -> pd.DataFrame:
+    """Each vendor family's largest awards."""
+    ids, ag = _list(vendor_ids), _list(agencies)
+    return _df("""
+        SELECT vendor_name, piid, agency, obligated_amount, description, award_key, source_url FROM (
+            SELECT a.family_vendor_name AS vendor_name, a.piid, """ + AGENCY_LABEL + """ AS agency,
+                   a.obligated_amount, a.description, a.award_key, a.source_url,
+                   row_number() OVER (PARTITION BY a.family_vendor_id
+                                      ORDER BY a.obligated_amount DESC NULLS LAST) AS rank
+            FROM awards a
+            WHERE list_contains(?::VARCHAR[], a.family_vendor_id)
+              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """)))
+        WHERE rank <= ? ORDER BY vendor_name, obligated_amount DESC
+    """, [ids, ag, ag, per_vendor])  # noqa: S608
+
+
+# -------------------------------------------------------------------------------------------- agency
+
+def agency_choices() -> pd.DataFrame:
+    """Subtiers and components with their display names."""
+    return _df("""
+        SELECT agency_id, level, coalesce(component_name, subtier_name) AS name, subtier_abbreviation,
+               subtier_code, component_name, award_count, obligated_amount
+        FROM agency_summary ORDER BY level DESC, obligated_amount DESC
+    """)
+
+
+_AGENCY_MATCH = """(('sub:' || a.agency_subtier_code) = ?
+                    OR a.agency_component = (SELECT component_name FROM agency_summary WHERE agency_id = ?))"""
+
+
+def agency_offices(agency_id: str) -> pd.DataFrame:
+    """Subtiers, components and contracting offices of an agency, by obligations."""
+    return _df("""
+        SELECT a.awarding_subagency AS subtier, coalesce(a.agency_component, '(component not identified)')
+               AS component, a.awarding_office AS office, count(*) AS awards, sum(a.obligated_amount) AS obligated
+        FROM awards a WHERE """ + _AGENCY_MATCH + """
+        GROUP BY ALL ORDER BY obligated DESC NULLS LAST
+    """, [agency_id, agency_id])  # noqa: S608
+
+
+def agency_vendors(agency_id: str, limit: int = 25) -> pd.DataFrame:
+    """An agency's vendor families by obligations."""
+    return _df("""
+        SELECT a.family_vendor_id AS vendor_id, any_value(a.family_vendor_name) AS vendor_name,
+               bool_or(a.vendor_on_watchlist) AS on_watchlist, count(*) AS awards,
+               sum(a.obligated_amount) AS obligated,
+               count(*) FILTER (WHERE a.sole_source) AS sole_source_awards,
+               count(*) FILTER (WHERE a.sole_source IS NOT NULL) AS competition_reported
+        FROM awards a WHERE """ + _AGENCY_MATCH + """
+        GROUP BY a.family_vendor_id ORDER BY obligated DESC NULLS LAST LIMIT ?
+    """, [agency_id, agency_id, limit])  # noqa: S608
+
+
+def agency_capabilities(agency_id: str) -> pd.DataFrame:
+    """Capabilities an agency buys: tagged awards and obligations."""
+    return _df("""
+        WITH tags AS (SELECT DISTINCT award_key, unnest(capability_ids) AS capability_id FROM awards)
+        SELECT k.capability_id, k.name AS capability, count(*) AS awards, sum(a.obligated_amount) AS obligated
+        FROM awards a JOIN tags USING (award_key) JOIN capabilities k USING (capability_id)
+        WHERE """ + _AGENCY_MATCH + """
+        GROUP BY ALL ORDER BY obligated DESC NULLS LAST
+    """, [agency_id, agency_id])  # noqa: S608
+
+
+def agency_monthly(agency_id: str) -> pd.DataFrame:
+    """An agency's obligations per month, all and surveillance-tagged."""
+    return _df("""
+        SELECT date_trunc('month', t.action_date) AS month, sum(t.federal_action_obligation) AS obligated,
+               sum(t.federal_action_obligation) FILTER (WHERE a.has_surveillance_capability)
+                   AS surveillance_obligated
+        FROM transactions t JOIN awards a USING (award_key)
+        WHERE """ + _AGENCY_MATCH + """ GROUP BY ALL ORDER BY month
+    """, [agency_id, agency_id])  # noqa: S608
+
+
+def agency_competition(agency_id: str) -> pd.DataFrame:
+    """Awards and obligations by competition status at an agency."""
+    return _df("""
+        SELECT coalesce(a.competition_status, 'not reported') AS competition_status, count(*) AS awards,
+               sum(a.obligated_amount) AS obligated
+        FROM awards a WHERE """ + _AGENCY_MATCH + """ GROUP BY ALL ORDER BY awards DESC
+    """, [agency_id, agency_id])  # noqa: S608
+
+
+# --------------------------------------------------------------------------------------------- award
+
+def find_awards(ident: str) -> pd.DataFrame:
+    """Awards whose award_key or PIID is exactly `ident` (a PIID can recur under different IDVs)."""
+    return _df("""
+        SELECT award_key, piid, vendor_name, obligated_amount FROM awards
+        WHERE award_key = ? OR upper(piid) = upper(?) ORDER BY obligated_amount DESC NULLS LAST
+    """, [ident, ident])
+
+
+def award(award_key: str) -> pd.DataFrame:
+    """One award with every public column."""
+    return _df("SELECT * FROM awards WHERE award_key = ?", [award_key])
+
+
+def award_modifications(award_key: str) -> pd.DataFrame:
+    """The award's actions in order: amount, running total, ceiling, what happened, source."""
+    return _df("""
+        SELECT seq, modification_number, action_date, action_type_description, obligation, running_obligated,
+               ceiling_after, is_jump, is_option_exercise, is_extension, is_deobligation, event_basis,
+               description, source_url
+        FROM award_lifecycle WHERE award_key = ? ORDER BY seq
+    """, [award_key])
+
+
+def award_competition_by_modification(award_key: str) -> pd.DataFrame:
+    """Competition fields reported on each modification (they can differ from the base award)."""
+    return _df("""
+        SELECT modification_number, action_date, extent_competed_plain, other_than_full_and_open_plain,
+               fair_opportunity_limited_sources_plain, competition_status, sole_source_basis, source_url
+        FROM transactions WHERE award_key = ?
+          AND (extent_competed_plain IS NOT NULL OR other_than_full_and_open_plain IS NOT NULL
+               OR fair_opportunity_limited_sources_plain IS NOT NULL)
+        ORDER BY action_date, modification_number
+    """, [award_key])
+
+
+def award_capability_evidence(award_key: str) -> pd.DataFrame:
+    """Capability tags on an award and the text or rule behind each."""
+    return _df("""
+        SELECT capability_name, method, rule_id, field, modification_number, matched_text, confidence, source_url
+        FROM award_capabilities WHERE award_key = ? ORDER BY confidence DESC
+    """, [award_key])
+
+
+def sam_notices_for(piid: str) -> pd.DataFrame:
+    """SAM.gov notices (e.g. justifications for other than full and open competition) naming a PIID."""
+    return _df("""
+        SELECT posted_date, notice_type, title, authority_cited, solicitation_number, sam_url, source_url
+        FROM sam_notices WHERE upper(award_piid) = upper(?) OR list_contains(piids_in_text, upper(?))
+        ORDER BY posted_date
+    """, [piid, piid])
+
+
+# -------------------------------------------------------------------------------------------- search
+
+_SEARCH_FILTER = """
+    (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """))
+    AND (len(?::VARCHAR[]) = 0 OR list_has_any(?::VARCHAR[], a.capability_ids))
+    AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], a.family_vendor_name))
+    AND (len(?::INTEGER[]) = 0 OR list_contains(?::INTEGER[], year(a.first_action_date)))
+    AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], a.competition_status))
+"""
+
+_SEARCH_HITS = """
+    WITH hits AS (
+        SELECT award_key, 0 AS rank, 'award' AS matched_in, description AS matched_text FROM awards
+        WHERE ? = '' OR description ILIKE ? ESCAPE '\\' OR piid ILIKE ? ESCAPE '\\'
+              OR vendor_name ILIKE ? ESCAPE '\\' OR recipient_name ILIKE ? ESCAPE '\\'
+        UNION ALL
+        SELECT award_key, 1, 'modification ' || modification_number, description FROM transactions
+        WHERE ? <> '' AND description ILIKE ? ESCAPE '\\'
+    ), best AS (
+        SELECT award_key, arg_min(matched_in, rank) AS matched_in, arg_min(matched_text, rank) AS matched_text,
+               count(*) AS matches
+        FROM hits GROUP BY award_key
+    ), filtered AS (
+        SELECT a.*, b.matched_in, b.matched_text, b.matches FROM awards a JOIN best b USING (award_key)
+        WHERE """ + _SEARCH_FILTER + """
+    )
+"""  # noqa: S608 (fixed SQL fragments only)
+
+
+def _search_params(text: str, facets: dict) -> list:
+    pat = like_pattern(text)
+    hits = [text, pat, pat, pat, pat, text, pat]
+    ag, cap, ven = _list(facets.get("agency")), _list(facets.get("capability")), _list(facets.get("vendor"))
+    years = [int(y) for y in facets.get("year") or []]
+    comp = _list(facets.get("competition"))
+    return hits + [ag, ag, cap, cap, ven, ven, years, years, comp, comp]
+
+
+def search(text: str, facets: dict | None = None, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
+    """Awards matching `text` in PIID, vendor, award or modification descriptions, with facet filters."""
+    facets = facets or {}
+    return _df(_SEARCH_HITS + """
+        SELECT piid, family_vendor_name AS vendor, """ + AGENCY_LABEL.replace("a.", "") + """ AS agency,
+               capability_names AS capabilities, obligated_amount, first_action_date, competition_status,
+               matched_in, matched_text, description, award_key, usaspending_url, source_url
+        FROM filtered ORDER BY obligated_amount DESC NULLS LAST LIMIT ?
+    """, _search_params(text, facets) + [limit])  # noqa: S608
+
+
+def search_count(text: str, facets: dict | None = None) -> pd.DataFrame:
+    """How many awards match (to say when the table is truncated)."""
+    return _df(_SEARCH_HITS + "SELECT count(*) AS n FROM filtered",  # noqa: S608
+               _search_params(text, facets or {}))
+
+
+def search_facets(text: str, facets: dict | None = None) -> pd.DataFrame:
+    """Facet counts over the matching awards: facet, value, awards (datasette-style)."""
+    return _df(_SEARCH_HITS + """
+        SELECT 'agency' AS facet, """ + AGENCY_LABEL.replace("a.", "") + """ AS value, count(*) AS awards
+            FROM filtered GROUP BY ALL
+        UNION ALL SELECT 'capability', k.name, count(*) FROM
+            (SELECT unnest(capability_ids) AS capability_id FROM filtered) JOIN capabilities k USING (capability_id)
+            GROUP BY ALL
+        UNION ALL SELECT 'vendor', family_vendor_name, count(*) FROM filtered GROUP BY ALL
+        UNION ALL SELECT 'year', CAST(year(first_action_date) AS VARCHAR), count(*) FROM filtered GROUP BY ALL
+        UNION ALL SELECT 'competition', competition_status, count(*) FROM filtered GROUP BY ALL
+        ORDER BY facet, awards DESC, value
+    """, _search_params(text, facets or {}))  # noqa: S608
+
+
+def capability_ids_by_name() -> pd.DataFrame:
+    """Capability names to ids (search facets show names, filter by ids)."""
+    return _df("SELECT capability_id, name FROM capabilities ORDER BY sort_order")
+
+
+# ------------------------------------------------------------------------------------------- methods
+
+def crawl_runs() -> pd.DataFrame:
+    """Every crawl: source, when, status and counts (fetched = loaded + rejected)."""
+    return _df("""
+        SELECT source, started_at, finished_at, status, requests, items_fetched, items_loaded, items_rejected,
+               pages_lost, error, run_id
+        FROM crawl_runs ORDER BY started_at DESC
+    """)
+
+
+def rejects_by_reason() -> pd.DataFrame:
+    """Rejected records grouped by source and reason."""
+    return _df("""
+        SELECT source, kind, reason, count(*) AS records, max(rejected_at) AS last_rejected
+        FROM rejects GROUP BY ALL ORDER BY records DESC
+    """)
+
+
+def view_counts(names: Sequence[str]) -> pd.DataFrame:
+    """Row counts of the public views (names come from the fixed list on the methods page)."""
+    present = set(table_names()["table_name"])
+    # Names are checked against information_schema above; they are not user input.
+    parts = [f"SELECT '{n}' AS view, count(*) AS rows FROM \"{n}\"" for n in names if n in present]  # noqa: S608
+    if not parts:
+        return pd.DataFrame(columns=["view", "rows"])
+    return _df(" UNION ALL ".join(parts))  # noqa: S608
+
+
+def match_methods() -> pd.DataFrame:
+    """How recipient names were matched to vendors."""
+    return _df("SELECT method, count(*) AS recipients FROM vendor_matches GROUP BY ALL ORDER BY recipients DESC")
+
+
+def tag_methods() -> pd.DataFrame:
+    """How capability tags were made (rule, vendor default, inventory, annotation)."""
+    return _df("SELECT method, count(*) AS tags, count(DISTINCT award_key) AS awards FROM award_capabilities "
+               "GROUP BY ALL ORDER BY tags DESC")

@@ -1,0 +1,154 @@
+"""Pieces every page shares: the sample banner, URL state, safe tables, exports and links.
+
+Why: the rules "state lives in the URL", "every table exports with its source", "scraped text is
+text and links are http(s) only" are easiest to keep when each page calls the same few helpers.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import format as fmt
+from dashboard import queries as q
+
+URL_COLUMNS = ("source_url", "usaspending_url", "website", "sam_url", "citation", "watchlist_citation",
+               "filing_document_url", "url")
+
+
+# --------------------------------------------------------------------------------------- URL state
+
+def param(name: str, default: str | None = None) -> str | None:
+    """One query parameter (the last value when repeated)."""
+    value = st.query_params.get(name)
+    return value if value not in (None, "") else default
+
+
+def param_list(name: str) -> list[str]:
+    """A repeated query parameter (?v=a&v=b) as a list."""
+    return [v for v in st.query_params.get_all(name) if v]
+
+
+def set_params(**values) -> None:
+    """Write the page's state into the URL so a copied link reopens the same view (empty values removed)."""
+    for key, value in values.items():
+        if value is None or value == "" or value == [] or value is False:
+            if key in st.query_params:
+                del st.query_params[key]
+            continue
+        new = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+        current = st.query_params.get_all(key) if isinstance(new, list) else st.query_params.get(key)
+        if current != new:
+            st.query_params[key] = new
+
+
+def int_param(name: str, default: int, low: int, high: int) -> int:
+    """An integer query parameter clamped to [low, high]; the default when absent or malformed."""
+    try:
+        value = int(param(name, str(default)))
+    except (TypeError, ValueError):
+        return default
+    return max(low, min(high, value))
+
+
+# ------------------------------------------------------------------------------------------ banner
+
+def banner() -> None:
+    """Sample banner (when the registry is the bundled sample) with where it came from and when built."""
+    meta = dict(q.registry_meta().itertuples(index=False, name=None))
+    built = meta.get("built_at", "unknown")[:19].replace("T", " ")
+    if meta.get("is_sample") == "true":
+        st.warning(
+            "**Sample data.** This registry was built from the bundled offline sample, not a live crawl: "
+            f"{fmt.md_text(meta.get('sample_description', 'data/sample/'))}. Built {fmt.md_text(built)} UTC. "
+            "Run `make crawl` for the full, current records.",
+            icon="⚠️",
+        )
+    else:
+        st.caption(f"Registry built {fmt.md_text(built)} UTC from public records; see Methods & sources.")
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+def _sanitised(df: pd.DataFrame) -> pd.DataFrame:
+    """Unsafe link columns emptied; list columns joined (shown as text)."""
+    out = df.copy()
+    for col in out.columns:
+        if col in URL_COLUMNS:
+            out[col] = fmt.safe_url_column(out[col])
+    return out
+
+
+def table(df: pd.DataFrame, *, key: str, money: Sequence[str] = (), hide: Sequence[str] = (),
+          height: int | None = None, link_label: str = "open", pages: Sequence[str] = ()) -> None:
+    """A read-only table: money as dollars, http(s) links clickable, everything else plain text.
+
+    `pages` names columns holding links to this dashboard's own pages (built by `page_url`).
+    """
+    shown = _sanitised(df).drop(columns=[c for c in hide if c in df.columns])
+    config: dict = {}
+    for col in shown.columns:
+        if col in money:
+            config[col] = st.column_config.NumberColumn(col.replace("_", " "), format="dollar")
+        elif col in URL_COLUMNS:
+            config[col] = st.column_config.LinkColumn(col.replace("_", " "), display_text=link_label)
+        elif col in pages:
+            config[col] = st.column_config.LinkColumn(col.replace("_", " "), display_text=r"award=(.*)$")
+        else:
+            config[col] = st.column_config.Column(col.replace("_", " "))
+    kwargs = {"height": height} if height else {}
+    st.dataframe(shown, hide_index=True, column_config=config, key=key, **kwargs)
+
+
+def page_url(page: str, **params: str) -> str:
+    """A link to one of this dashboard's pages with its state (values URL-encoded)."""
+    return f"./{page}?{urlencode(params)}"
+
+
+def exports(df: pd.DataFrame, name: str, *, key: str, full: bool = False) -> None:
+    """Download buttons: CSV always; Parquet and JSON for the page's main (filtered) set.
+
+    The source_url column travels with the rows so every exported number points to its public record.
+    """
+    if "source_url" not in df.columns:
+        raise ValueError(f"export {name!r} has no source_url column")
+    cols = st.columns(3 if full else 1, width=420 if full else 140)
+    cols[0].download_button("CSV", lambda: df.to_csv(index=False), file_name=f"{name}.csv", mime="text/csv",
+                            key=f"{key}-csv", on_click="ignore", icon=":material/download:")
+    if full:
+        def parquet() -> bytes:
+            buf = io.BytesIO()
+            df.to_parquet(buf, index=False)
+            return buf.getvalue()
+
+        cols[1].download_button("Parquet", parquet, file_name=f"{name}.parquet",
+                                mime="application/vnd.apache.parquet", key=f"{key}-parquet", on_click="ignore",
+                                icon=":material/download:")
+        cols[2].download_button("JSON", lambda: json.dumps(json.loads(df.to_json(orient="records",
+                                date_format="iso")), indent=1), file_name=f"{name}.json",
+                                mime="application/json", key=f"{key}-json", on_click="ignore",
+                                icon=":material/download:")
+
+
+def link(label: str, url, *, help_text: str | None = None) -> None:
+    """A link button only for http(s) URLs; otherwise a note that the record has no usable link."""
+    safe = fmt.safe_url(url)
+    if safe:
+        st.link_button(label, safe, help=help_text)
+    else:
+        st.caption(f"{fmt.md_text(label)}: no http(s) link in the record")
+
+
+def text(label: str, value) -> None:
+    """Scraped text shown as text (markdown and HTML inert)."""
+    st.markdown(f"**{fmt.md_text(label)}:** {fmt.md_text(value) or '—'}")
+
+
+def empty(message: str) -> None:
+    """An empty state that says what to do."""
+    st.info(message, icon=":material/info:")

@@ -1,0 +1,1 @@
+"""One module per dashboard page; each reads its state from the URL and its data from dashboard.queries."""

@@ -1,0 +1,71 @@
+"""Agency profile: subtiers, components and offices, vendors, capabilities, spending over time, competition."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from dashboard import format as fmt
+from dashboard import queries as q
+from dashboard import ui
+
+choices = q.agency_choices()
+if choices.empty:
+    ui.empty("No agencies in this registry yet: build it with `make registry` or `make crawl`.")
+    st.stop()
+labels = {r.agency_id: (r.name if r.level == "subtier" else f"{r.subtier_abbreviation} · {r.name}")
+          for r in choices.itertuples()}
+ids = list(choices.agency_id)
+wanted = ui.param("agency")
+agency_id = st.selectbox("Agency", ids, index=ids.index(wanted) if wanted in ids else 0, format_func=labels.get,
+                         key="agency-pick")
+ui.set_params(agency=agency_id)
+row = choices[choices.agency_id == agency_id].iloc[0]
+st.title(row["name"])
+
+comp = q.agency_competition(agency_id)
+reported = comp[comp.competition_status.isin(["competed", "not competed"])].awards.sum()
+sole = comp[comp.competition_status == "not competed"].awards.sum()
+c = st.columns(3)
+c[0].metric("Awards", f"{int(row.award_count):,}")
+c[1].metric("Obligated", fmt.money(row.obligated_amount))
+c[2].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not reported",
+            help="Share of awards reporting competition that were not competed")
+
+st.subheader("Spending over time")
+monthly = q.agency_monthly(agency_id)
+long = monthly.melt(id_vars="month", value_vars=["obligated", "surveillance_obligated"], var_name="series",
+                    value_name="dollars")
+fig = px.line(long, x="month", y="dollars", color="series", labels={"dollars": "Obligated ($)", "month": ""})
+fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
+st.plotly_chart(fig, key="agency-monthly")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Vendors")
+    vendors = q.agency_vendors(agency_id).assign(source_url="https://www.usaspending.gov/search")
+    ui.table(vendors, key="agency-vendors", money=["obligated"], hide=["vendor_id"])
+    ui.exports(vendors, f"vendors_{agency_id}", key="agency-vendors-export", full=True)
+    pick = st.selectbox("Open a vendor profile", [None, *vendors.vendor_id], key="agency-open-vendor",
+                        format_func=lambda v: "—" if v is None else
+                        vendors.set_index("vendor_id").vendor_name[v])
+    if pick:
+        st.page_link("views/vendor.py", label="Open vendor profile", query_params={"vendor": pick},
+                     icon=":material/arrow_forward:")
+with right:
+    st.subheader("Capabilities")
+    caps = q.agency_capabilities(agency_id)
+    if caps.empty:
+        ui.empty("No capability tags on this agency's awards.")
+    else:
+        colours = fmt.capability_colours(q.capabilities())
+        fig = px.pie(caps, names="capability", values="obligated", color="capability", color_discrete_map=colours)
+        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
+        st.plotly_chart(fig, key="agency-capabilities")
+
+st.subheader("Subtiers, components and offices")
+offices = q.agency_offices(agency_id).assign(source_url="https://www.usaspending.gov/search")
+ui.table(offices, key="agency-offices", money=["obligated"])
+ui.exports(offices, f"offices_{agency_id}", key="agency-offices-export")
+st.subheader("Competition")
+ui.table(comp.assign(source_url="https://www.usaspending.gov/search"), key="agency-competition", money=["obligated"])

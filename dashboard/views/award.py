@@ -1,0 +1,105 @@
+"""Award: the lifecycle of one contract — modifications, running total, ceiling, competition, linked records."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import format as fmt
+from dashboard import queries as q
+from dashboard import ui
+from dashboard.views.common import award_links
+
+DEFAULT = "70CTD022FR0000170"
+
+ident = st.text_input("Award (PIID or USAspending award id)", value=ui.param("award", DEFAULT), key="award-id")
+ident = (ident or "").strip()
+found = q.find_awards(ident) if ident else q.find_awards(DEFAULT)
+if found.empty:
+    ui.set_params(award=ident)
+    ui.empty(f"No award {fmt.md_text(ident)} in this registry. Find one on the Search page, or check the PIID.")
+    st.stop()
+if len(found) > 1:
+    key = st.selectbox("Several awards share this PIID", list(found.award_key), key="award-which",
+                       format_func=lambda k: f"{k} ({found.set_index('award_key').vendor_name[k]})")
+else:
+    key = found.award_key.iloc[0]
+ui.set_params(award=ident)
+
+a = q.award(key).iloc[0]
+st.title(f"Award {a.piid}")
+st.markdown(" · ".join(fmt.md_text(x) for x in (a.vendor_name, a.awarding_subagency, a.agency_component,
+                                                  a.awarding_office) if fmt.val(x) is not None))
+st.page_link("views/vendor.py", label=f"Vendor profile: {a.family_vendor_name}",
+             query_params={"vendor": a.family_vendor_id}, icon=":material/business:")
+ui.text("Description", a.description)
+if fmt.val(a.capability_names):
+    ui.text("Capabilities", a.capability_names)
+
+mods = q.award_modifications(key)
+c = st.columns(5)
+c[0].metric("Obligated (sum of actions)", fmt.money(a.obligated_amount))
+c[1].metric("Ceiling (base + all options)", fmt.money(a.base_and_all_options))
+c[2].metric("Modifications", f"{max(len(mods) - 1, 0):,}")
+c[3].metric("First action", fmt.day(a.first_action_date))
+c[4].metric("Performance ends", fmt.day(fmt.val(a.potential_end_date) or fmt.val(a.end_date)))
+ui.link("Open on USAspending", a.usaspending_url)
+
+st.subheader("Modifications")
+if mods.empty:
+    ui.empty("No transactions recorded for this award.")
+else:
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=mods.action_date, y=mods.obligation.astype(float), name="Obligation of the action",
+                         width=12 * 86_400_000,  # 12 days, in ms on a date axis (the default is invisible)
+                         text=mods.modification_number, hovertext=[fmt.money_exact(v) for v in mods.obligation],
+                         marker_color=["#d62728" if j else "#1f77b4" for j in mods.is_jump.fillna(False)]))
+    fig.add_trace(go.Scatter(x=mods.action_date, y=mods.running_obligated.astype(float), name="Running total",
+                             mode="lines+markers", line_shape="hv"))
+    if mods.ceiling_after.notna().any():
+        fig.add_trace(go.Scatter(x=mods.action_date, y=mods.ceiling_after.astype(float), name="Ceiling",
+                                 mode="lines", line=dict(dash="dot")))
+    if mods.action_date.nunique() == 1:  # one date: give the bar room instead of a full-width block
+        day = pd.Timestamp(mods.action_date.iloc[0])
+        fig.update_xaxes(range=[day - pd.Timedelta(days=90), day + pd.Timedelta(days=90)])
+    fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0), yaxis_title="$",
+                      legend=dict(orientation="h", y=-0.2))
+    st.plotly_chart(fig, key="award-timeline")
+    st.caption("Red bars: jumps (an action much larger than the award's total so far).")
+    table = mods.assign(amount=[fmt.money_exact(v) for v in mods.obligation],
+                        running_total=[fmt.money_exact(v) for v in mods.running_obligated])
+    table = table[["modification_number", "action_date", "amount", "running_total", "action_type_description",
+                   "event_basis", "description", "obligation", "source_url"]]
+    ui.table(table, key="award-mods", money=["obligation"])
+    ui.exports(table, f"award_{a.piid}_modifications", key="award-mods-export", full=True)
+
+st.subheader("Competition, in plain words")
+ui.text("Extent competed", fmt.val(a.extent_competed_plain) or "not reported")
+ui.text("Why not full and open", fmt.val(a.other_than_full_and_open_plain) or "not reported")
+ui.text("Fair-opportunity exception", fmt.val(a.fair_opportunity_limited_sources_plain) or "not reported")
+ui.text("Solicitation procedure", fmt.val(a.solicitation_procedures_plain) or "not reported")
+ui.text("Offers received", fmt.val(a.number_of_offers) if fmt.val(a.number_of_offers) is not None else "not reported")
+ui.text("Basis", fmt.val(a.sole_source_basis) or fmt.val(a.competition_status))
+by_mod = q.award_competition_by_modification(key)
+if not by_mod.empty:
+    with st.expander("Competition reported on each modification"):
+        ui.table(by_mod, key="award-competition")
+        ui.exports(by_mod, f"award_{a.piid}_competition", key="award-competition-export")
+
+st.subheader("Capability evidence")
+ev = q.award_capability_evidence(key)
+if ev.empty:
+    st.caption("No capability tag on this award.")
+else:
+    ui.table(ev, key="award-evidence")
+    ui.exports(ev, f"award_{a.piid}_capabilities", key="award-evidence-export")
+
+st.subheader("Linked records")
+if q.has_view("sam_notices"):
+    notices = q.sam_notices_for(a.piid)
+    if not notices.empty:
+        st.markdown("**SAM.gov notices naming this award** (e.g. justifications for limited competition)")
+        ui.table(notices, key="award-sam")
+award_links(key)
+st.caption(f"Source: {fmt.md_text(a.source_url)}")

@@ -1,0 +1,96 @@
+"""Map: vendors <-> agencies <-> capabilities as a network and a Sankey, plus a state tile map."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import format as fmt
+from dashboard import geo, network, ui
+from dashboard import queries as q
+
+st.title("Map: who sells what to whom")
+
+opts = q.filter_options().iloc[0]
+caps = q.capabilities()
+colours = fmt.capability_colours(caps)
+cap_name = dict(zip(caps.capability_id, caps.name, strict=False))
+min_year, max_year = int(opts.min_year or 2000), int(opts.max_year or 2000)
+
+with st.container(border=True):
+    c = st.columns([2, 3, 2, 2, 1])
+    agencies = c[0].multiselect("Agency", list(opts.agencies),
+                                default=[a for a in ui.param_list("agency") if a in opts.agencies], key="map-agency")
+    cap_ids = c[1].multiselect("Capability", list(caps.capability_id), format_func=cap_name.get,
+                               default=[x for x in ui.param_list("cap") if x in cap_name], key="map-cap")
+    years = c[2].slider("Years (action date)", min_year, max(max_year, min_year + 1),
+                        (ui.int_param("from", min_year, min_year, max_year),
+                         ui.int_param("to", max_year, min_year, max_year)), key="map-years")
+    competition = c[3].multiselect("Competition", list(opts.competition),
+                                   default=[x for x in ui.param_list("comp") if x in opts.competition],
+                                   key="map-comp")
+    top = c[4].number_input("Vendors", 3, 60, ui.int_param("top", 20, 3, 60), key="map-top",
+                            help="Show the largest N vendors")
+ui.set_params(agency=agencies, cap=cap_ids, comp=competition, top=top if top != 20 else None,
+              **{"from": years[0] if years[0] != min_year else None, "to": years[1] if years[1] != max_year else None})
+
+flows = q.flows(years[0], years[1], agencies, cap_ids, competition)
+if flows.empty:
+    ui.empty("No surveillance-tagged obligations match these filters: widen the years or clear a filter.")
+else:
+    keep = flows.groupby("vendor_id").obligated.sum().nlargest(int(top)).index
+    shown = flows[flows.vendor_id.isin(keep)]
+    st.caption(f"{flows.vendor_id.nunique():,} vendors, {fmt.money(flows.drop_duplicates(['vendor_id', 'agency', 'capability_id']).obligated.sum())} "
+               f"tagged obligations in {years[0]}–{years[1]}; the largest {len(keep)} vendors are drawn. "
+               "An award tagged with two capabilities counts under both.")
+
+    tab_net, tab_sankey = st.tabs(["Network", "Sankey: agency → capability → vendor"])
+    with tab_net:
+        st.caption("Click a vendor or agency to open its profile.")
+        event = st.plotly_chart(network.network(shown, colours), key="map-network", on_select="rerun",
+                                selection_mode="points")
+        points = (event or {}).get("selection", {}).get("points", []) if event else []
+        for p in points:
+            kind, ident = (p.get("customdata") or [None, None])[:2]
+            if kind == "vendor":
+                st.switch_page("views/vendor.py", query_params={"vendor": ident})
+            elif kind == "agency":
+                match = q.agency_choices()
+                ids = match[(match.level == "subtier") & (match.subtier_abbreviation == ident)].agency_id
+                if len(ids):
+                    st.switch_page("views/agency.py", query_params={"agency": ids.iloc[0]})
+    with tab_sankey:
+        st.plotly_chart(network.sankey(shown, colours), key="map-sankey")
+
+    c1, c2 = st.columns(2)
+    vendor_names = shown.drop_duplicates("vendor_id").set_index("vendor_id").vendor_name
+    with c1:
+        pick = st.selectbox("Open a vendor profile", [None, *vendor_names.index], key="map-open-vendor",
+                            format_func=lambda v: "—" if v is None else vendor_names[v])
+        if pick:
+            st.page_link("views/vendor.py", label=f"Open {vendor_names[pick]}", query_params={"vendor": pick},
+                         icon=":material/arrow_forward:")
+    with c2:
+        agency_ids = q.agency_choices()
+        subtiers = agency_ids[agency_ids.level == "subtier"]
+        for r in subtiers.itertuples():
+            st.page_link("views/agency.py", label=f"Open {r.name}", query_params={"agency": r.agency_id},
+                         icon=":material/account_balance:")
+
+    table = flows.assign(source_url="https://www.usaspending.gov/search")
+    with st.expander("Flows as a table"):
+        ui.table(table, key="map-flows", money=["obligated"], hide=["sort_order"])
+        ui.exports(table, "flows", key="map-flows-export", full=True)
+
+st.subheader("Place of performance by state")
+coverage = q.state_coverage().iloc[0]
+by_state = q.obligations_by_state(years[0], years[1], agencies)
+if coverage.with_state == 0:
+    st.caption(f"None of the {coverage.awards:,} awards in this registry reports a place-of-performance state "
+               "(the bundled sample's source file has no such column); a live crawl fills it from USAspending.")
+else:
+    st.caption(f"{coverage.with_state:,} of {coverage.awards:,} awards report a state. All awards, not only "
+               "surveillance-tagged ones.")
+st.plotly_chart(geo.tile_map(by_state), key="map-states")
+if not by_state.empty:
+    states = by_state.assign(source_url="https://www.usaspending.gov/search")
+    ui.exports(states, "obligations_by_state", key="map-states-export")

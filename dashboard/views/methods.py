@@ -1,0 +1,84 @@
+"""Methods & sources: where the data comes from, crawl health, the taxonomy, matching and tagging, limits."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import format as fmt
+from dashboard import queries as q
+from dashboard import ui
+
+PUBLIC_VIEWS = ("awards", "transactions", "vendors", "vendor_matches", "agencies", "capabilities",
+                "award_capabilities", "award_lifecycle", "competition", "edges", "monthly_obligations",
+                "vendor_summary", "agency_summary", "capability_summary", "watchlist", "rejects", "crawl_runs",
+                "sam_notices", "fpds_actions", "lobbying_filings", "links", "systems", "ai_use_cases",
+                "privacy_notices")
+MODEL_DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
+
+st.title("Methods & sources")
+st.markdown("""
+**Sources.** Federal contract awards and every modification come from USAspending (API v2, or its download and
+search files), which republishes FPDS. Optional sources add SAM.gov contract notices (justifications for limited
+competition), FPDS actions, lobbying disclosures (LDA) and the federal AI use-case inventories. Every row keeps
+the URL it was fetched from (`source_url`), the time and a hash of the raw payload.
+
+**Method.** Spiders fetch; a validating pipeline writes typed rows (and rejects with their reason) to a staging
+DuckDB; `registry build` resolves vendors (exact names, then curated overrides with citations), maps offices to
+agency components, decodes competition fields into plain words, tags capabilities (rules over descriptions,
+watchlist vendor defaults, AI-inventory entries, hand annotations with citations) and swaps the new
+`registry.duckdb` in atomically. This dashboard only reads it.
+""")
+
+st.subheader("Crawls")
+runs = q.crawl_runs()
+if runs.empty:
+    ui.empty("No crawl recorded: run `make crawl` (live) or `make registry` (sample).")
+else:
+    st.dataframe(runs, hide_index=True, key="methods-runs")
+    bad = runs[runs.items_fetched != runs.items_loaded + runs.items_rejected]
+    st.caption("Counts reconcile (fetched = loaded + rejected) for every run." if bad.empty
+               else f"{len(bad)} runs do not reconcile: see their error column.")
+rejects = q.rejects_by_reason()
+st.markdown(f"**Rejected records:** {int(rejects.records.sum()) if not rejects.empty else 0:,}")
+if not rejects.empty:
+    st.dataframe(rejects, hide_index=True, key="methods-rejects")
+
+st.subheader("What the registry holds")
+st.dataframe(q.view_counts(PUBLIC_VIEWS), hide_index=True, key="methods-views")
+
+st.subheader("Capability taxonomy")
+caps = q.capabilities()
+for r in caps.itertuples():
+    with st.expander(r.name):
+        st.markdown(fmt.md_text(r.definition))
+        for ref in list(r.references if r.references is not None else []):
+            ui.link(ref, ref)
+st.subheader("How matching and tagging work")
+c = st.columns(2)
+c[0].markdown("**Recipient → vendor matches by method**")
+c[0].dataframe(q.match_methods(), hide_index=True, key="methods-matches")
+c[1].markdown("**Capability tags by method**")
+c[1].dataframe(q.tag_methods(), hide_index=True, key="methods-tags")
+
+st.subheader("Precision and recall of capability tagging")
+text = MODEL_DOC.read_text(encoding="utf-8") if MODEL_DOC.exists() else ""
+section = re.search(r"### Measured precision and recall\n(.*?)(?=\n## |\Z)", text, re.S)
+if section:
+    st.markdown(section.group(1))
+    st.caption("From docs/model.md (measured against hand-labelled awards by tests/test_model_capabilities.py).")
+else:
+    st.caption("No measured figures found (docs/model.md).")
+
+st.subheader("Known limits")
+st.markdown("""
+- Contracts only: grants, other transactions and purchases below the reporting threshold are not in FPDS.
+- Descriptions are short and written by contracting officers; a capability missing from the text is missed.
+  Tags are evidence, not proof: each shows the matched text or rule.
+- Amounts are obligations (money committed), not outlays; de-obligations appear as negative actions.
+- Place of performance and competition fields are empty where the source gave none; nothing is filled in.
+- Vendor families follow recorded parents and curated overrides with citations; subsidiaries with different
+  names and no UEI link may appear separately.
+""")

@@ -1,0 +1,90 @@
+"""Vendor profile: family and matching, agencies, capabilities with evidence, awards, money over time."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from dashboard import format as fmt
+from dashboard import queries as q
+from dashboard import ui
+from dashboard.views.common import vendor_links
+
+choices = q.vendor_choices()
+if choices.empty:
+    ui.empty("No vendors in this registry yet: build it with `make registry` or `make crawl`.")
+    st.stop()
+names = dict(zip(choices.vendor_id, choices.vendor_name, strict=False))
+watch = set(choices[choices.on_watchlist].vendor_id)
+wanted = ui.param("vendor")
+default = wanted if wanted in names else ("v:palantir" if "v:palantir" in names else choices.vendor_id.iloc[0])
+vendor_id = st.selectbox("Vendor", list(choices.vendor_id), index=list(choices.vendor_id).index(default),
+                         format_func=lambda v: names[v] + ("  ★ watchlist" if v in watch else ""), key="vendor-pick")
+ui.set_params(vendor=vendor_id)
+
+v = q.vendor(vendor_id).iloc[0]
+st.title(names[vendor_id])
+if v.on_watchlist:
+    st.markdown(f"On the project's surveillance-vendor watchlist as **{fmt.md_text(v.watchlist_name)}**.")
+    ui.link("Watchlist citation", v.watchlist_citation)
+if fmt.safe_url(v.website):
+    ui.link("Vendor website", v.website)
+
+awards = q.vendor_awards(vendor_id)
+reported = awards.competition_status.isin(["competed", "not competed"]).sum()
+sole = (awards.competition_status == "not competed").sum()
+c = st.columns(5)
+c[0].metric("Awards", f"{len(awards):,}")
+c[1].metric("Obligated", fmt.money(awards.obligated_amount.sum()))
+c[2].metric("Surveillance-tagged", fmt.money(v.surveillance_obligated_amount))
+c[3].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not reported",
+            help="Share of awards reporting competition that were not competed")
+c[4].metric("Active", f"{fmt.day(v.first_award_date)[:7]} → {fmt.day(v.last_action_date)[:7]}")
+
+tabs = st.tabs(["Awards", "Money over time", "Agencies", "Capabilities & evidence", "Family & matching",
+                "Largest modifications", "Linked records"])
+with tabs[0]:
+    ui.table(awards, key="vendor-awards", money=["obligated_amount", "base_and_all_options"], hide=["award_key"])
+    ui.exports(awards, f"awards_{vendor_id}", key="vendor-awards-export", full=True)
+    pick = st.selectbox("Open an award", [None, *awards.piid], key="vendor-open-award")
+    if pick:
+        st.page_link("views/award.py", label=f"Award {pick}", query_params={"award": pick},
+                     icon=":material/arrow_forward:")
+with tabs[1]:
+    monthly = q.vendor_monthly(vendor_id)
+    if monthly.empty:
+        ui.empty("No dated actions for this vendor.")
+    else:
+        fig = px.bar(monthly, x="month", y="obligated", labels={"obligated": "Obligated ($)", "month": ""})
+        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
+        st.plotly_chart(fig, key="vendor-monthly")
+with tabs[2]:
+    ag = q.vendor_agencies(vendor_id)
+    ui.table(ag, key="vendor-agencies", money=["obligated"])
+    ui.exports(ag, f"agencies_{vendor_id}", key="vendor-agencies-export")
+with tabs[3]:
+    ev = q.vendor_capabilities(vendor_id)
+    if ev.empty:
+        ui.empty("No capability tags on this vendor's awards: see Methods & sources for how tagging works.")
+    else:
+        ui.table(ev, key="vendor-capabilities", hide=["award_key"])
+        ui.exports(ev, f"capabilities_{vendor_id}", key="vendor-capabilities-export")
+with tabs[4]:
+    fam = q.vendor_family(vendor_id).assign(source_url=lambda d: d.parent_evidence)
+    st.markdown("**Parent and children** (how each was linked)")
+    ui.table(fam, key="vendor-family")
+    matches = q.vendor_matches(vendor_id)
+    st.markdown("**Recipient names in the records matched to this vendor**")
+    ui.table(matches, key="vendor-matches")
+    ui.exports(matches.assign(source_url=None), f"matches_{vendor_id}", key="vendor-matches-export")
+with tabs[5]:
+    mods = q.largest_modifications(vendor_id)
+    ui.table(mods, key="vendor-mods", money=["obligation", "running_obligated"], hide=["award_key"])
+    ui.exports(mods, f"largest_modifications_{vendor_id}", key="vendor-mods-export")
+with tabs[6]:
+    vendor_links(vendor_id, names[vendor_id].split(",")[0])
+    if q.has_view("lobbying_quarters"):
+        lob = q.vendor_lobbying(vendor_id)
+        if not lob.empty:
+            st.markdown("**Lobbying reported (LDA)**")
+            st.dataframe(lob, hide_index=True, key="vendor-lobbying")

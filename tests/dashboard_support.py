@@ -1,0 +1,68 @@
+"""A registry for dashboard tests: the bundled sample plus a few hostile and geographic records.
+
+Why build one: the sample has no place-of-performance states and no hostile text, and the dashboard
+must show both correctly (a state map that draws; `<script>` and `javascript:` shown inert). The extra
+records go through the real staging store and build, like any crawled record.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from registry import build, store
+
+SCRIPT_TEXT = "<script>alert(1)</script> SURVEILLANCE CAMERA TEST RECORD"
+JS_URL = "javascript:alert(2)"
+HOSTILE_PIID = "70TEST00XSS0001"
+HOSTILE_KEY = "CONT_AWD_70TEST00XSS0001_7012_-NONE-_-NONE-"
+STATE_AWARDS = {"TX": Decimal("1250000.00"), "CA": Decimal("480000.50"), "AZ": Decimal("75000.00")}
+
+
+def _award(key: str, piid: str, description: str, state: str | None, url: str) -> dict:
+    return {
+        "award_key": key, "piid": piid, "category": "contract", "award_type": "C",
+        "recipient_name": "TEST VENDOR FOR DASHBOARD LLC", "awarding_agency": "Department of Homeland Security",
+        "awarding_agency_code": "070", "awarding_subagency": "U.S. Immigration and Customs Enforcement",
+        "awarding_subagency_code": "7012", "description": description, "pop_state": state,
+        "date_signed": date(2024, 3, 1), "start_date": date(2024, 3, 1), "total_obligation": None,
+        "usaspending_url": url, "source": "test_fixture", "source_url": url,
+        "fetched_at": datetime(2026, 1, 1, tzinfo=UTC), "payload_sha256": f"test-{piid}",
+    }
+
+
+def _tx(key: str, piid: str, description: str, amount: Decimal, url: str) -> dict:
+    return {
+        "award_key": key, "modification_number": "0", "transaction_number": 0, "action_date": date(2024, 3, 1),
+        "federal_action_obligation": amount, "description": description, "piid": piid,
+        "recipient_name": "TEST VENDOR FOR DASHBOARD LLC",
+        "awarding_agency": "Department of Homeland Security",
+        "awarding_subagency": "U.S. Immigration and Customs Enforcement",
+        "source": "test_fixture", "source_url": url, "fetched_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "payload_sha256": f"test-tx-{piid}",
+    }
+
+
+def build_dashboard_registry(sample_registry: Path, out_dir: Path) -> Path:
+    """Sample staging + one hostile award + three awards with a place-of-performance state -> registry."""
+    staging = out_dir / "dashboard-staging.duckdb"
+    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
+    con = store.connect(staging)
+    try:
+        awards = [_award(HOSTILE_KEY, HOSTILE_PIID, SCRIPT_TEXT, None, JS_URL)]
+        txs = [_tx(HOSTILE_KEY, HOSTILE_PIID, SCRIPT_TEXT, Decimal("1000.00"), JS_URL)]
+        for i, (state, amount) in enumerate(STATE_AWARDS.items()):
+            piid = f"70TEST00GEO000{i}"
+            key = f"CONT_AWD_{piid}_7012_-NONE-_-NONE-"
+            url = f"https://www.usaspending.gov/award/{key}/"
+            awards.append(_award(key, piid, f"TEST RECORD WITH A PLACE OF PERFORMANCE IN {state}", state, url))
+            txs.append(_tx(key, piid, "TEST RECORD", amount, url))
+        store.merge_records(con, "stg_awards", awards)
+        store.merge_records(con, "stg_transactions", txs)
+    finally:
+        con.close()
+    out = out_dir / "registry.duckdb"
+    build.build(staging, out, is_sample=True, meta={"sample_description": "bundled sample plus test records"})
+    return out

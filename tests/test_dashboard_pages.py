@@ -1,0 +1,215 @@
+"""Every dashboard page under AppTest on the sample registry: renders, shows the banner, widgets change results."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from registry.readonly import connect_readonly
+from tests.conftest import ROOT
+
+APP = str(ROOT / "dashboard" / "app.py")
+PAGES = ["overview", "map", "vendor", "compare", "agency", "award", "search", "methods"]
+PALANTIR_ORDER = "70CTD022FR0000170"
+WEST_LPR = "70CDCR18P00000017"
+
+
+@pytest.fixture()
+def registry(sample_registry, monkeypatch):
+    monkeypatch.setenv("REGISTRY_PATH", str(sample_registry))
+    return sample_registry
+
+
+def open_page(page: str, **params) -> AppTest:
+    """Run the app, then the page, with these query parameters (as a shared URL would give them)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def frames(at: AppTest) -> list:
+    return [d.value for d in at.dataframe]
+
+
+def param(at: AppTest, key: str) -> list[str]:
+    """A query parameter as a list (AppTest gives one value as a string, repeated ones as a list)."""
+    value = at.query_params[key]
+    return value if isinstance(value, list) else [value]
+
+
+def count(registry, sql: str, params=()) -> int:
+    """One number from the registry, through the same read-only connection settings as the dashboard."""
+    con = connect_readonly(registry)
+    try:
+        return con.execute(sql, list(params)).fetchone()[0]
+    finally:
+        con.close()
+
+
+def all_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [t.value for t in at.title] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_with_sample_banner(registry, page):
+    at = open_page(page)
+    banners = [w.value.replace("\\", "") for w in at.warning]  # markdown escapes removed
+    assert any("Sample data" in b for b in banners), banners
+    assert any("cbp_ice_contract_transactions_slice" in b for b in banners), "banner says where the sample came from"
+
+
+def test_overview_totals_match_the_registry(registry):
+    at = open_page("overview")
+    metrics = {m.label: m.value for m in at.metric}
+    awards = count(registry, "SELECT count(*) FROM awards")
+    txs = count(registry, "SELECT count(*) FROM transactions")
+    assert metrics["Awards"] == f"{awards:,}" == "970"
+    assert metrics["Modifications & actions"] == f"{txs:,}" == "2,142"
+
+
+def test_award_page_lists_immigrationos_modifications(registry):
+    at = open_page("award", award=PALANTIR_ORDER)
+    assert f"Award {PALANTIR_ORDER}" in [t.value for t in at.title]
+    mods = next(df for df in frames(at) if "modification_number" in df.columns and "amount" in df.columns)
+    rows = {r.modification_number: r for r in mods.itertuples()}
+    assert str(rows["P00009"].action_date)[:10] == "2025-04-11"
+    assert rows["P00009"].amount == "$29,898,236.00"
+    assert str(rows["P00012"].action_date)[:10] == "2025-09-25"
+    assert rows["P00012"].amount == "$29,898,236.00"
+    assert all(u.startswith("https://") for u in mods.source_url)
+    links = [b.proto.url for b in at.get("link_button")]
+    assert any("usaspending.gov/award/CONT_AWD_70CTD022FR0000170" in u for u in links), links
+
+
+def test_award_page_unknown_piid_says_what_to_do(registry):
+    at = open_page("award", award="NOPE123")
+    assert any("No award" in i.value for i in at.info)
+
+
+def test_search_license_plate_finds_west_lpr_award(registry):
+    in_data = count(registry, "SELECT count(*) FROM awards WHERE piid = ? AND description ILIKE '%license plate%'",
+                    [WEST_LPR])
+    at = open_page("search")
+    at.text_input(key="search-q").input("license plate").run()
+    assert not at.exception
+    results = frames(at)[0]
+    piids = {u.rsplit("award=", 1)[1] for u in results.award_page}  # each result links to its award page
+    assert (WEST_LPR in piids) == bool(in_data)
+    assert in_data, "the sample holds the West Publishing LPR award"
+    assert param(at, "q") == ["license plate"]
+    assert all("LICENSE PLATE" in str(t).upper() for t in results.matched_text)
+
+
+def test_search_facet_narrows_results(registry):
+    at = open_page("search", q="license plate")
+    before = len(frames(at)[0])
+    at.multiselect(key="search-facet-agency").select("ICE").run()
+    after = frames(at)[0]
+    assert 0 < len(after) < before
+    assert set(after.agency) == {"ICE"}
+    assert param(at, "agency") == ["ICE"]
+
+
+def test_search_injection_text_is_harmless(registry):
+    before = count(registry, "SELECT count(*) FROM awards")
+    at = open_page("search")
+    at.text_input(key="search-q").input("'; DROP TABLE awards; --").run()
+    assert not at.exception
+    assert any("No award matches" in i.value for i in at.info)
+    assert count(registry, "SELECT count(*) FROM awards") == before == 970
+    at.text_input(key="search-q").input("100%_").run()  # LIKE wildcards are escaped, not wildcards
+    assert not at.exception
+
+
+def test_compare_palantir_vs_another_vendor_changes_result(registry):
+    at = open_page("compare", v=["v:palantir", "v:babel-street"])
+    first = frames(at)[0]
+    assert set(first.vendor_id) == {"v:palantir", "v:babel-street"}
+    at.multiselect(key="compare-vendors").unselect("v:babel-street").select("v:clearview-ai").run()
+    assert not at.exception
+    second = frames(at)[0]
+    assert set(second.vendor_id) == {"v:palantir", "v:clearview-ai"}
+    assert first.obligated.sum() != second.obligated.sum()
+    assert param(at, "v") == ["v:palantir", "v:clearview-ai"]
+
+
+def test_compare_needs_two_vendors(registry):
+    at = open_page("compare", v=["v:palantir"])
+    at.multiselect(key="compare-vendors").set_value(["v:palantir"]).run()
+    assert any("at least two" in i.value for i in at.info)
+
+
+def test_vendor_page_from_url_and_switching(registry):
+    at = open_page("vendor", vendor="v:palantir")
+    assert "Palantir Technologies" in [t.value for t in at.title]
+    awards = frames(at)[0]
+    assert PALANTIR_ORDER in set(awards.piid)
+    at.selectbox(key="vendor-pick").select("v:clearview-ai").run()
+    assert "CLEARVIEW AI, INC." in [t.value for t in at.title]
+    assert param(at, "vendor") == ["v:clearview-ai"]
+
+
+def test_agency_page_from_url(registry):
+    at = open_page("agency", agency="comp:ICE-HSI")
+    assert "Homeland Security Investigations (HSI)" in [t.value for t in at.title]
+    at.selectbox(key="agency-pick").select("sub:7014").run()
+    assert "U.S. Customs and Border Protection" in [t.value for t in at.title]
+    assert param(at, "agency") == ["sub:7014"]
+
+
+def test_map_filters_round_trip_and_change_flows(registry):
+    at = open_page("map")
+    assert not at.exception
+    assert len(at.get("plotly_chart")) >= 3  # network, sankey, states
+    at.multiselect(key="map-cap").select("license_plate_readers").run()
+    assert param(at, "cap") == ["license_plate_readers"]
+    at2 = open_page("map", cap="license_plate_readers", agency="ICE")
+    assert at2.multiselect(key="map-cap").value == ["license_plate_readers"]
+    assert at2.multiselect(key="map-agency").value == ["ICE"]
+    flows = frames(at2)[0]
+    assert set(flows.capability_id) == {"license_plate_readers"} and set(flows.agency) == {"ICE"}
+
+
+def test_map_says_when_no_state_is_reported(registry):
+    at = open_page("map")
+    assert "reports a place-of-performance state" in all_text(at)
+
+
+def test_methods_page_shows_counts_and_taxonomy(registry):
+    at = open_page("methods")
+    runs = frames(at)[0]
+    assert (runs.items_fetched == runs.items_loaded + runs.items_rejected).all()
+    assert "Counts reconcile" in all_text(at)
+    assert len(at.expander) >= 10  # one per capability
+
+
+def test_award_page_shows_linked_system_or_says_none(registry):
+    """ImmigrationOS is funded by P00009 and P00012 of the ICM order: the award page names it when linked."""
+    linked = count(registry, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'systems'") and \
+        count(registry, "SELECT count(*) FROM links WHERE from_kind = 'system' AND to_id LIKE ?",
+              ["CONT_AWD_70CTD022FR0000170%"])
+    at = open_page("award", award=PALANTIR_ORDER)
+    systems = [df for df in frames(at) if "system_id" in df.columns]
+    if linked:
+        assert systems and "immigrationos" in set(systems[0].system_id)
+        assert "P00009" in systems[0].funded_as.iloc[0] and "P00012" in systems[0].funded_as.iloc[0]
+    else:
+        assert not systems and "No linked records" in all_text(at)
+
+
+def test_vendor_page_lists_ai_use_cases_when_loaded(registry):
+    has = count(registry, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ai_use_cases'")
+    n = count(registry, "SELECT count(*) FROM ai_use_cases WHERE vendor_name ILIKE '%palantir%'") if has else 0
+    at = open_page("vendor", vendor="v:palantir")
+    ai = [df for df in frames(at) if "use_case_name" in df.columns]
+    if n:
+        assert ai and len(ai[0]) >= n
+        assert all(str(u).startswith("https://") for u in ai[0].source_url)
+    else:
+        assert not ai
