@@ -46,9 +46,17 @@ STEPS: list[str] = [
     "sql:850_model_tables.sql",  # joins the model tables for the views
     "py:registry.sources.sam:build",
     "py:registry.sources.lda:build",  # needs vendors (name matching)
+    "py:registry.sources.ai_inventory:build",  # needs vendors, watchlist, agencies
+    "py:registry.sources.federal_register:build",  # needs agencies, ai use cases
     "sql:900_core_views.sql",
     "sql:910_model_views.sql",
+    "py:registry.sources.systems:build",  # needs all of the above and the competition view
+    "sql:920_links_views.sql",  # links (union of t_links_*) and timeline; needs competition views
+    "py:registry.materialize:build",  # keep last: stores the most-read views as tables (see bench/results.md)
 ]
+
+
+BUILD_MEMORY = "1GB"  # DuckDB memory_limit of a build; env REGISTRY_BUILD_MEMORY overrides (e.g. 8GB: faster)
 
 
 @dataclass
@@ -111,6 +119,9 @@ def build(
     started = time.perf_counter()
     con = duckdb.connect(str(tmp))
     try:
+        # DuckDB would take up to 80% of RAM; the build shares the machine with the dashboard and crawls, so it
+        # caps itself and spills to disk beyond (1M awards / 5M transactions in < 2 GB RSS, see bench/results.md).
+        con.execute("SET memory_limit = ?", [os.environ.get("REGISTRY_BUILD_MEMORY", BUILD_MEMORY)])
         con.execute("ATTACH ? AS stg (READ_ONLY)", [str(staging)])
         con.execute("CREATE TABLE schema_version (step VARCHAR, kind VARCHAR, applied_at TIMESTAMPTZ)")
         ctx = BuildContext(con=con, data_dir=data_dir or paths.DATA_DIR, is_sample=is_sample, log=log)

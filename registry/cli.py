@@ -184,26 +184,6 @@ def load_search_csv(
         con.close()
 
 
-@load_app.command("ai-inventory")
-def load_ai_inventory(
-    directory: Annotated[Path, typer.Argument(help="Folder with the OMB AI use-case inventory CSVs (2024, 2025)")],
-    staging: StagingOpt = None,
-) -> None:
-    """Load the federal AI use-case inventories, which the capability classifier cites."""
-    from registry import store
-    from registry.model import ai_inventory
-
-    if not directory.is_dir():
-        fail(f"no such folder: {directory}")
-    con = store.connect(staging or paths.staging_path())
-    try:
-        out.print(json.dumps(ai_inventory.load(con, directory)), highlight=False)
-    except FileNotFoundError as e:
-        fail(str(e))
-    finally:
-        con.close()
-
-
 def report_crawl(result, since_last_note: str | None = None) -> None:
     """One summary line; exit 1 when the run failed, 3 when it is partial (pages lost: re-run to complete)."""
     line = (f"{result.status}: {result.requests:,} requests, fetched {result.fetched:,} = loaded {result.loaded:,}"

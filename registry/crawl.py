@@ -119,6 +119,8 @@ def run_spider(
     if since_last:
         kwargs["modified_since"] = _since_last(staging, cls.name, getattr(probe, "scope", {}))
     base = kwargs.get("api_url") or (s.get(cls.base_url_setting) if getattr(cls, "base_url_setting", None) else None)
+    if not base and hasattr(cls, "preflight_url"):  # sources without one base URL (a list of files)
+        base = cls.preflight_url(s)
     if base:
         preflight(base, preflight_timeout)
 

@@ -58,6 +58,14 @@ def export(db: Path, out_dir: Path, parquet_dir: Path | None = None) -> list[Pat
                     target.mkdir(parents=True, exist_ok=True)
                     con.execute(f"COPY {v} TO {_lit(target / 'data.parquet')} (FORMAT parquet)")  # noqa: S608
                 written.append(target)
+            # the build's own facts (built_at, is_sample) travel with the Parquet copy, so a reader of it
+            # (dashboard on REGISTRY_PARQUET) can still say what it shows
+            if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'registry_meta' "
+                           "AND database_name = current_database()").fetchone()[0]:
+                target = parquet_dir / "registry_meta"
+                target.mkdir(parents=True, exist_ok=True)
+                con.execute(f"COPY registry_meta TO {_lit(target / 'data.parquet')} (FORMAT parquet)")  # noqa: S608
+                written.append(target)
             return written
         out_dir.mkdir(parents=True, exist_ok=True)
         for v in views:

@@ -145,6 +145,7 @@ def _arrow_type(duck_type: str) -> pa.DataType:
         "DATE": pa.date32(),
         "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC"),
         "TIMESTAMP": pa.timestamp("us"),
+        "VARCHAR[]": pa.list_(pa.string()),  # e.g. stg_ai_use_cases.piids, which the classifier unnests
     }.get(t, pa.string())
 
 
@@ -152,8 +153,9 @@ def records_to_arrow(con: duckdb.DuckDBPyConnection, table: str, records: Iterab
     """Typed Arrow table of records in the staging table's own column types (unknown keys dropped)."""
     cols = table_columns(con, table)
     schema = pa.schema([pa.field(c, _arrow_type(t)) for c, t in cols])
-    rows = [{c: r.get(c) for c, _ in cols} for r in records]
-    return pa.Table.from_pylist(rows, schema=schema)
+    # column by column: ~2x faster than one dict per row through from_pylist (ingest benchmark, bench/)
+    columns = {c: [r.get(c) for r in records] for c, _ in cols}
+    return pa.Table.from_pydict(columns, schema=schema)
 
 
 def merge_records(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[dict]) -> int:

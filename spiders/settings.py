@@ -58,6 +58,8 @@ USASPENDING_TRANSACTIONS_PAGE_SIZE = 5000  # /api/v2/transactions/ documented ma
 SAM_API_URL = "https://api.sam.gov/opportunities/v2/search"   # key: env SAM_API_KEY
 FPDS_ATOM_URL = "https://www.fpds.gov/ezsearch/FEEDS/ATOM"
 LDA_API_URL = "https://lda.gov/api/v1/filings/"                 # optional key: env LDA_API_KEY
+FEDERAL_REGISTER_API_URL = "https://www.federalregister.gov/api/v1"
+AI_INVENTORY_URLS = None        # None: the spider's year -> CSV URL table; a dict (or JSON text) overrides it
 USASPENDING_MAX_PAGES = 100
 # Bulk route (spiders/spiders/usaspending_bulk.py): custom downloads and the Award Data Archive.
 USASPENDING_ARCHIVE_URL = "https://files.usaspending.gov/award_data_archive/"

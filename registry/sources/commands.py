@@ -103,3 +103,73 @@ def register(crawl_app: typer.Typer, fail: Callable[[str], None]) -> None:
         kwargs = {"vendors": vendor, "years": year, "roles": role}
         settings = {"LDA_API_URL": api_url} if api_url else {}
         _run("lda", staging, settings, {k: v for k, v in kwargs.items() if v}, fail)
+
+
+def register_a(crawl_app: typer.Typer, load_app: typer.Typer, fail: Callable[[str], None]) -> None:
+    """Issue 7 part A: `registry crawl ai-inventory | federal-register`, `registry load ai-inventory-csv`."""
+
+    @crawl_app.command("ai-inventory")
+    def crawl_ai_inventory(
+        year: Annotated[list[str] | None, typer.Option("--year", help="Inventory year: 2023, 2024, 2025 "
+                                                       "(default: all; URLs: setting AI_INVENTORY_URLS)")] = None,
+        agency: Annotated[list[str] | None, typer.Option(
+            "--agency", help="Keep only these department abbreviations, e.g. DHS, DOJ (default: all)")] = None,
+        url: Annotated[list[str] | None, typer.Option(
+            "--url", help="YEAR=URL: download that year's CSV from URL (a mirror); repeatable")] = None,
+        staging: StagingOpt = None,
+    ) -> None:
+        """Federal AI use-case inventories (OMB's consolidated CSVs), one row per use case."""
+        import json
+
+        bad = [y for y in year or [] if y not in {"2023", "2024", "2025"}]
+        if bad:
+            fail(f"--year must be 2023, 2024 or 2025, not {', '.join(bad)}")
+        urls = {}
+        for item in url or []:
+            y, sep, u = item.partition("=")
+            if not sep or y not in {"2023", "2024", "2025"} or not u.startswith(("http://", "https://")):
+                fail(f"--url must be YEAR=http(s)://..., not {item!r}")
+            urls[y] = u
+        settings = {"AI_INVENTORY_URLS": json.dumps(urls)} if urls else {}
+        _run("ai_inventory", staging, settings,
+             {k: v for k, v in {"years": year, "agencies": agency}.items() if v}, fail)
+
+    @crawl_app.command("federal-register")
+    def crawl_federal_register(
+        since: SinceOpt = None,
+        until: UntilOpt = None,
+        agency: Annotated[list[str] | None, typer.Option(
+            "--agency", help="Federal Register agency slug (default: homeland-security-department, "
+            "justice-department)")] = None,
+        api_url: Annotated[str | None, typer.Option("--api-url", help="Federal Register API base URL")] = None,
+        staging: StagingOpt = None,
+    ) -> None:
+        """Privacy Act notices (SORNs) and privacy rules of DHS, DOJ and components (Federal Register API v1)."""
+        kwargs = {"since": _date(since, "--since", fail), "until": _date(until, "--until", fail),
+                  "agencies": agency}
+        settings = {"FEDERAL_REGISTER_API_URL": api_url} if api_url else {}
+        _run("federal_register", staging, settings, {k: v for k, v in kwargs.items() if v}, fail)
+
+    @load_app.command("ai-inventory-csv")
+    def load_ai_inventory_csv(
+        paths: Annotated[list[Path], typer.Argument(help="Inventory CSV files, or folders holding them "
+                                                    "(2023, 2024, 2025; recognised by their headers)")],
+        staging: StagingOpt = None,
+    ) -> None:
+        """Load downloaded AI use-case inventory CSVs, exactly as the ai-inventory spider reads them."""
+        import json
+
+        from registry import paths as registry_paths
+        from registry import store
+        from registry.sources import ai_inventory
+
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            fail(f"no such file or folder: {', '.join(missing)}")
+        con = store.connect(staging or registry_paths.staging_path())
+        try:
+            typer.echo(json.dumps(ai_inventory.load_paths(con, paths)))
+        except FileNotFoundError as e:
+            fail(str(e))
+        finally:
+            con.close()

@@ -1,0 +1,118 @@
+-- Cross-source links and the timeline of an award or a system (issue 7).
+-- Every t_links_* table has the same columns; `links` is their union. Ids by kind:
+--   award = awards.award_key; transaction = award_key|modification_number|transaction_number;
+--   vendor = vendors.vendor_id; agency = agencies.agency_id; sam_notice = sam_notices.notice_id;
+--   fpds_action = fpds key; lobbying_filing = filing uuid; ai_use_case = ai_use_cases.use_case_key;
+--   privacy_notice = privacy_notices.document_number; system = systems.system_id.
+
+CREATE VIEW links AS
+SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'sam' AS link_source FROM t_links_sam
+UNION ALL SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'fpds' FROM t_links_fpds
+UNION ALL SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'lda' FROM t_links_lda
+UNION ALL SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'ai_inventory' FROM t_links_ai
+UNION ALL SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'federal_register' FROM t_links_fr
+UNION ALL SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'systems' FROM t_links_systems;
+
+COMMENT ON VIEW links IS 'Every cross-source link: which record points at which, how the link was made (method), the text or key that matched (evidence) and a confidence (1.0 = same identifier; lower = name or text match).';
+COMMENT ON COLUMN links.from_kind IS 'Kind of the linking record: sam_notice, fpds_action, lobbying_filing, ai_use_case, privacy_notice, system.';
+COMMENT ON COLUMN links.from_id IS 'Id of the linking record in its view (see to_id for the id forms).';
+COMMENT ON COLUMN links.to_kind IS 'Kind of the linked record: award, transaction, vendor, agency, ai_use_case, privacy_notice.';
+COMMENT ON COLUMN links.to_id IS 'Id of the linked record: award_key; award_key|modification_number|transaction_number for a transaction; vendor_id; agency_id; inventory_year:use_case_id; Federal Register document number.';
+COMMENT ON COLUMN links.method IS 'Rule that made the link (e.g. award_number, piid, vendor_name_exact, sorn_identifier, curated_modification).';
+COMMENT ON COLUMN links.evidence IS 'What matched, in words: the identifiers or names compared and where they were found.';
+COMMENT ON COLUMN links.confidence IS 'Confidence of the link, 0-1: 1.0 for equal identifiers or curated facts, lower for name and text matches.';
+COMMENT ON COLUMN links.link_source IS 'Build step that made the link (sam, fpds, lda, ai_inventory, federal_register, systems).';
+
+CREATE VIEW timeline AS
+WITH award_events AS (
+    SELECT a.award_key, coalesce(a.date_signed, a.first_action_date) AS event_date, 'award' AS record_kind,
+           a.award_key AS record_id, 'Award ' || a.piid || coalesce(': ' || a.description, '') AS title,
+           a.total_obligation AS amount, 'the award' AS how_linked, coalesce(a.usaspending_url, a.source_url) AS source_url
+    FROM t_awards a
+    UNION ALL
+    SELECT t.award_key, t.action_date,
+           CASE WHEN t.modification_number IN ('0', '') THEN 'base_award_action' ELSE 'modification' END,
+           t.award_key || '|' || t.modification_number || '|' || t.transaction_number,
+           CASE WHEN t.modification_number IN ('0', '') THEN 'Base award action' ELSE 'Modification ' || t.modification_number END
+               || coalesce(': ' || t.description, ''),
+           t.federal_action_obligation, 'action of the award', coalesce(t.usaspending_url, t.source_url)
+    FROM t_transactions t
+    UNION ALL
+    SELECT l.to_id, n.posted_date, 'sam_notice', n.notice_id,
+           coalesce(n.notice_type, 'Notice') || ': ' || coalesce(n.title, '') || coalesce(' [' || n.authority_cited || ']', ''),
+           n.award_amount, l.method || ' (' || l.confidence || ')', n.sam_url
+    FROM t_links_sam l JOIN t_sam_notices n ON n.notice_id = l.from_id WHERE l.to_kind = 'award'
+    UNION ALL
+    SELECT l.to_id, coalesce(u.date_implemented, u.date_initiated, make_date(u.inventory_year, 12, 31)), 'ai_use_case',
+           u.inventory_year || ':' || u.use_case_id,
+           u.inventory_year || ' AI inventory: ' || u.use_case_name || coalesce(' (' || u.bureau || ')', ''),
+           NULL, l.method || ' (' || l.confidence || ')', u.source_url
+    FROM t_links_ai l JOIN t_ai_use_cases u ON u.inventory_year || ':' || u.use_case_id = l.from_id
+    WHERE l.to_kind = 'award'
+    UNION ALL
+    SELECT l.to_id, n.publication_date, 'privacy_notice', n.document_number,
+           n.title || coalesce(' — ' || n.system_identifier, '') || coalesce(' ' || n.system_name, ''),
+           NULL, l.method || ' (' || l.confidence || ')', coalesce(n.html_url, n.source_url)
+    FROM t_links_fr l JOIN t_privacy_notices n ON n.document_number = l.from_id WHERE l.to_kind = 'award'
+    UNION ALL
+    SELECT a.award_key, q.period_start, 'lobbying_quarter', q.vendor_id || '|' || q.filing_year || '|' || q.filing_period,
+           'Lobbying ' || q.filing_year || ' ' || q.filing_period || ' for ' || q.client_name,
+           q.amount, 'lobbying by the award''s vendor', NULL
+    FROM t_awards a JOIN t_vendor_matches m ON m.recipient_key = a.recipient_key
+    JOIN t_lobbying_quarters q ON q.vendor_id = m.vendor_id
+),
+system_events AS (
+    SELECT l.from_id AS system_id, e.event_date, e.record_kind, e.record_id, e.title, e.amount,
+           'via award: ' || e.how_linked AS how_linked, e.source_url
+    FROM t_links_systems l JOIN award_events e ON e.award_key = l.to_id
+    WHERE l.to_kind = 'award' AND e.record_kind <> 'lobbying_quarter'
+    UNION ALL
+    SELECT l.from_id, coalesce(u.date_implemented, u.date_initiated, make_date(u.inventory_year, 12, 31)), 'ai_use_case',
+           u.inventory_year || ':' || u.use_case_id,
+           u.inventory_year || ' AI inventory: ' || u.use_case_name || coalesce(' (' || u.bureau || ')', ''),
+           NULL, l.method || ' (' || l.confidence || ')', u.source_url
+    FROM t_links_systems l JOIN t_ai_use_cases u ON u.inventory_year || ':' || u.use_case_id = l.to_id
+    WHERE l.to_kind = 'ai_use_case'
+    UNION ALL
+    SELECT l.from_id, n.publication_date, 'privacy_notice', n.document_number,
+           n.title || coalesce(' — ' || n.system_identifier, '') || coalesce(' ' || n.system_name, ''),
+           NULL, l.method || ' (' || l.confidence || ')', coalesce(n.html_url, n.source_url)
+    FROM t_links_systems l JOIN t_privacy_notices n ON n.document_number = l.to_id WHERE l.to_kind = 'privacy_notice'
+    UNION ALL
+    SELECT s.system_id, q.period_start, 'lobbying_quarter', q.vendor_id || '|' || q.filing_year || '|' || q.filing_period,
+           'Lobbying ' || q.filing_year || ' ' || q.filing_period || ' for ' || q.client_name,
+           q.amount, 'lobbying by the system''s vendor', NULL
+    FROM t_systems s JOIN t_lobbying_quarters q ON q.vendor_id = s.vendor_id
+)
+SELECT 'award' AS subject_kind, award_key AS subject_id, event_date, record_kind, record_id, title, amount,
+       how_linked, source_url
+FROM award_events
+UNION ALL
+SELECT DISTINCT ON (system_id, record_kind, record_id) 'system', system_id, event_date, record_kind, record_id, title,
+       amount, how_linked, source_url
+FROM system_events;
+
+COMMENT ON VIEW timeline IS 'Every dated public record of an award or a named system, one row each: the award, its modifications, linked J&A/award notices, AI inventory entries, privacy notices and the vendor''s lobbying quarters. Order by event_date.';
+COMMENT ON COLUMN timeline.subject_kind IS 'award or system.';
+COMMENT ON COLUMN timeline.subject_id IS 'award_key or system_id.';
+COMMENT ON COLUMN timeline.event_date IS 'Date of the record: signed/action/posted/publication date; for an AI inventory entry its implemented or initiated date, else 31 December of its inventory year; for a lobbying quarter its first day.';
+COMMENT ON COLUMN timeline.record_kind IS 'award, base_award_action, modification, sam_notice, ai_use_case, privacy_notice, lobbying_quarter.';
+COMMENT ON COLUMN timeline.record_id IS 'Id of the record in its own view (as in links).';
+COMMENT ON COLUMN timeline.title IS 'What the record is, in a line.';
+COMMENT ON COLUMN timeline.amount IS 'Money of the record (obligation, award amount stated, lobbying amount), USD; blank when none.';
+COMMENT ON COLUMN timeline.how_linked IS 'How the record is tied to the subject (link method and confidence).';
+COMMENT ON COLUMN timeline.source_url IS 'Public source of the record.';
+
+CREATE VIEW system_timeline AS
+SELECT subject_id AS system_id, event_date, record_kind, record_id, title, amount, how_linked, source_url
+FROM timeline WHERE subject_kind = 'system';
+
+COMMENT ON VIEW system_timeline IS 'The timeline of named systems only (timeline where subject_kind = system).';
+COMMENT ON COLUMN system_timeline.system_id IS 'System (systems.system_id).';
+COMMENT ON COLUMN system_timeline.event_date IS 'Date of the record (see timeline.event_date).';
+COMMENT ON COLUMN system_timeline.record_kind IS 'Kind of record (see timeline.record_kind).';
+COMMENT ON COLUMN system_timeline.record_id IS 'Id of the record in its own view.';
+COMMENT ON COLUMN system_timeline.title IS 'What the record is, in a line.';
+COMMENT ON COLUMN system_timeline.amount IS 'Money of the record, USD; blank when none.';
+COMMENT ON COLUMN system_timeline.how_linked IS 'How the record is tied to the system.';
+COMMENT ON COLUMN system_timeline.source_url IS 'Public source of the record.';
