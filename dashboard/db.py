@@ -21,18 +21,28 @@ Signature = tuple[str, int, int, int]
 
 
 def registry_path() -> Path:
-    """The registry file: $REGISTRY_PATH (set by `registry dashboard`) or the project default."""
+    """The registry: $REGISTRY_PARQUET (a `registry export --parquet` folder), else $REGISTRY_PATH (set by
+    `registry dashboard`), else the project default file."""
+    parquet = os.environ.get("REGISTRY_PARQUET")
+    if parquet:
+        return Path(parquet)
     env = os.environ.get("REGISTRY_PATH")
     return Path(env) if env else Path(paths.registry_path())
 
 
 def signature() -> Signature | None:
-    """Identity of the file currently at the registry path; None when there is no registry yet."""
+    """Identity of the registry currently at the path; None when there is no registry yet.
+
+    For a Parquet folder, the newest modification time of its view folders stands for the file's mtime,
+    so a re-export is picked up like a rebuild."""
     path = registry_path()
     try:
         s = path.stat()
     except FileNotFoundError:
         return None
+    if path.is_dir():
+        newest = max([s.st_mtime_ns] + [p.stat().st_mtime_ns for p in path.iterdir()])
+        return (str(path.resolve()), s.st_ino, newest, 0)
     return (str(path.resolve()), s.st_ino, s.st_mtime_ns, s.st_size)
 
 
@@ -46,6 +56,10 @@ def open_registry(path: Path) -> duckdb.DuckDBPyConnection:
     """
     if not Path(path).exists():
         raise FileNotFoundError(f"{path} does not exist: run `registry build` first")
+    if Path(path).is_dir():  # the registry as Parquet: views over read_parquet, equally locked down
+        from registry.readonly import connect_parquet
+
+        return connect_parquet(Path(path))
     con = duckdb.connect(":memory:")
     con.execute("ATTACH ? AS registry (READ_ONLY)", [str(path)])
     con.execute("USE registry")
@@ -72,7 +86,8 @@ class _Holder:
                 self.con = open_registry(Path(sig[0]))
                 self.sig = sig
             cur = self.con.cursor()
-        cur.execute("USE registry")  # a cursor starts in the in-memory catalog
+        if not Path(sig[0]).is_dir():
+            cur.execute("USE registry")  # a cursor starts in the in-memory catalog
         return cur
 
 

@@ -151,3 +151,21 @@ def test_every_dashboard_query_answers_the_same_on_parquet(sample_registry, parq
     assert names["parquet"] <= names["file"] and "awards" in names["parquet"]
     differ = [n for n in on_file if on_file[n] != on_parquet[n]]
     assert not differ, differ
+
+
+def test_dashboard_opens_the_parquet_registry_when_asked(parquet_dir, monkeypatch):
+    """REGISTRY_PARQUET=DIR makes the dashboard's own connection read the exported Parquet."""
+    from dashboard import db
+
+    monkeypatch.setenv("REGISTRY_PARQUET", str(parquet_dir))
+    sig = db.signature()
+    assert sig is not None and sig[0] == str(parquet_dir.resolve())
+    cur = db.open_registry(parquet_dir).cursor()
+    rows = cur.execute("SELECT modification_number, federal_action_obligation FROM transactions "
+                       "WHERE award_key LIKE 'CONT_AWD_70CTD022FR0000170%' AND modification_number IN "
+                       "('P00009', 'P00012') ORDER BY 1").fetchall()
+    assert rows == [("P00009", Decimal("29898236.00")), ("P00012", Decimal("29898236.00"))]
+    target = parquet_dir.parent / "written.csv"
+    with pytest.raises(Exception):  # noqa: B017 - any refusal will do: nothing may be written to disk
+        cur.execute(f"COPY (SELECT 1) TO '{target}'")
+    assert not target.exists()
