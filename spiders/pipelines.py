@@ -54,6 +54,8 @@ class StagingPipeline:
     def close_spider(self, spider=None) -> None:
         spider = spider or self.crawler.spider
         try:
+            for item in getattr(spider, "completeness_rejects", list)():  # e.g. a listing that ended early
+                self.process_item(item, spider)
             self.flush()
             stats = self.crawler.stats if self.crawler else None
             requests = int(stats.get_value("downloader/request_count", 0)) if stats else 0

@@ -15,6 +15,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections import Counter
@@ -37,6 +39,16 @@ def _dumps(obj: Any) -> bytes:
 def template_award() -> dict[str, Any]:
     """The recorded award detail (real shape) used as the template of generated awards."""
     return json.loads((RECORDED / "03-award-detail-sample.json").read_text())
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a timeout, a kill) is part of the faults under test, not a server error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -97,6 +109,19 @@ class Faults:
     empty_page_with_next: bool = False   # search page 2 is empty but says hasNext
     repeat_page: bool = False            # search page 2 repeats page 1
     latency: float = 0.0                 # seconds added to every response
+    # transport and paging faults (issue 9); counts are consumed as they fire, sets fire every time
+    bad_gateway: int = 0                 # then N x 502 (a proxy in front of the API failing)
+    unavailable: int = 0                 # then N x 503 with Retry-After: 0
+    resets: int = 0                      # then N requests whose connection is reset without any response
+    slow_first: int = 0                  # the first N award details answer after `slow_seconds` (past the timeout)
+    slow_awards: set[str] = field(default_factory=set)            # gids whose detail is always that slow
+    slow_seconds: float = 3.0
+    cut_first: int = 0                   # the first N award details close the connection mid-body
+    cut_awards: set[str] = field(default_factory=set)             # gids whose detail is always cut mid-body
+    end_early_page: int = 0              # search page N says hasNext: false although more rows exist
+    duplicate_search_rows: bool = False  # every search page > 1 starts with the previous page's last row
+    duplicate_transactions: bool = False  # every transactions page > 1 starts with the previous page's last row
+    fired: Counter[str] = field(default_factory=Counter)          # what actually fired, by fault name
 
 
 class FakeUsaspending:
@@ -127,7 +152,7 @@ class FakeUsaspending:
             def do_POST(self) -> None:  # noqa: N802
                 api.handle(self, "POST", self._body())
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -146,15 +171,29 @@ class FakeUsaspending:
     # -- responses ---------------------------------------------------------------------------
     def send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str = "application/json",
              headers: dict[str, str] | None = None, declared_length: int | None = None) -> None:
-        h.send_response(status)
-        h.send_header("Content-Type", ctype)
-        h.send_header("Content-Length", str(declared_length if declared_length is not None else len(body)))
-        for k, v in (headers or {}).items():
-            h.send_header(k, v)
-        h.end_headers()
-        h.wfile.write(body)
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", ctype)
+            h.send_header("Content-Length", str(declared_length if declared_length is not None else len(body)))
+            for k, v in (headers or {}).items():
+                h.send_header(k, v)
+            h.end_headers()
+            h.wfile.write(body)
+            h.wfile.flush()
+        except OSError:  # the client gave up (a timeout fault): nothing more to say
+            h.close_connection = True
+            return
         if declared_length is not None and declared_length > len(body):
             h.close_connection = True
+
+    def reset(self, h: BaseHTTPRequestHandler) -> None:
+        """Close the socket with an RST and no response at all (a load balancer dropping the connection)."""
+        h.close_connection = True
+        try:
+            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            h.connection.close()
+        except OSError:
+            pass
 
     def handle(self, h: BaseHTTPRequestHandler, method: str, body: dict[str, Any]) -> None:
         path = h.path.split("?")[0]
@@ -164,13 +203,29 @@ class FakeUsaspending:
             f = self.faults
             if f.rate_limit_first > 0:
                 f.rate_limit_first -= 1
+                f.fired["429"] += 1
                 return self.send(h, 429, b'{"detail":"Request was throttled."}', headers={"Retry-After": "1"})
             if f.rate_limit_no_header > 0:
                 f.rate_limit_no_header -= 1
+                f.fired["429 without Retry-After"] += 1
                 return self.send(h, 429, b'{"detail":"Request was throttled."}')
             if f.server_errors > 0:
                 f.server_errors -= 1
+                f.fired["500"] += 1
                 return self.send(h, 500, b'{"detail":"Internal Server Error"}')
+            if f.bad_gateway > 0:
+                f.bad_gateway -= 1
+                f.fired["502"] += 1
+                return self.send(h, 502, b"<html><body>502 Bad Gateway</body></html>", "text/html")
+            if f.unavailable > 0:
+                f.unavailable -= 1
+                f.fired["503"] += 1
+                return self.send(h, 503, b"<html><body>503 Service Unavailable</body></html>", "text/html",
+                                 headers={"Retry-After": "0"})
+            if f.resets > 0:
+                f.resets -= 1
+                f.fired["reset"] += 1
+                return self.reset(h)
         if self.faults.latency:
             time.sleep(self.faults.latency)
         route: dict[str, Callable[..., None]] = {
@@ -216,6 +271,10 @@ class FakeUsaspending:
             page = 1
         chunk = rows[(page - 1) * limit: page * limit]
         has_next = page * limit < len(rows)
+        if self.faults.duplicate_search_rows and page > 1:
+            chunk = rows[(page - 1) * limit - 1: page * limit]
+        if page == self.faults.end_early_page:
+            has_next = False
         if int(body.get("page") or 1) == 2 and self.faults.empty_page_with_next:
             chunk, has_next = [], True
         results = []
@@ -246,6 +305,20 @@ class FakeUsaspending:
         if gid in self.faults.html_awards:
             return self.send(h, 200, b"<html><body><h1>Service Unavailable</h1></body></html>", "text/html")
         body = _dumps(a.detail)
+        f = self.faults
+        with self.lock:
+            slow = gid in f.slow_awards or f.slow_first > 0
+            if slow and gid not in f.slow_awards:
+                f.slow_first -= 1
+            cut = not slow and (gid in f.cut_awards or f.cut_first > 0)
+            if cut and gid not in f.cut_awards:
+                f.cut_first -= 1
+            f.fired["slow"] += slow
+            f.fired["cut"] += cut
+        if slow:
+            time.sleep(f.slow_seconds)  # the client timed out meanwhile; answering then hits a closed socket
+        if cut:  # headers promise the whole body, half of it arrives, then the connection closes
+            return self.send(h, 200, body[: len(body) // 2], declared_length=len(body))
         if gid in self.faults.truncated_awards:
             return self.send(h, 200, body[: len(body) // 2])  # JSON cut mid-way, complete per Content-Length
         self.send(h, 200, body)
@@ -256,7 +329,8 @@ class FakeUsaspending:
             return self.send(h, 400, b'{"detail":"award_id not found"}')
         limit, page = int(body.get("limit") or 10), int(body.get("page") or 1)
         txs = sorted(a.transactions, key=lambda t: t["action_date"])
-        chunk = [dict(t) for t in txs[(page - 1) * limit: page * limit]]
+        lo = (page - 1) * limit - (1 if self.faults.duplicate_transactions and page > 1 else 0)
+        chunk = [dict(t) for t in txs[lo: page * limit]]
         for t in chunk:
             if t["id"] in self.faults.bad_date_transactions:
                 t["action_date"] = "2025-13-45"

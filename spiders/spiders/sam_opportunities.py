@@ -201,10 +201,15 @@ class SamOpportunitiesSpider(scrapy.Spider):
             if not isinstance(record, dict):
                 yield self._reject(url, "sam_notice", "notice: not a JSON object", json.dumps(record))
                 continue
-            if not self._in_scope(record, organization):
-                self.crawler.stats.inc_value("sam/out_of_scope")
+            try:
+                if not self._in_scope(record, organization):
+                    self.crawler.stats.inc_value("sam/out_of_scope")
+                    continue
+                item = self._item(record, ptype, url, fetched_at)
+            except (TypeError, AttributeError, ValueError) as e:  # a field of a type the API never documents
+                reason = f"notice: malformed field ({e.__class__.__name__}: {e})"[:300]
+                yield self._reject(url, "sam_notice", reason, json.dumps(record, default=str))
                 continue
-            item = self._item(record, ptype, url, fetched_at)
             desc_url = item.get("description_url")
             if desc_url and self._fetch_description(ptype) and self._same_host(desc_url):
                 yield Request(
@@ -224,6 +229,9 @@ class SamOpportunitiesSpider(scrapy.Spider):
         next_offset = offset + len(records)
         if records and next_offset < total:
             yield self._search_request(ptype, organization, window, next_offset)
+        elif not records and offset < total:  # the API counts notices it did not send: say so, never silently
+            yield self._reject(url, "page", f"totalRecords is {total} but the page at offset {offset} has no "
+                               "notices; paging stopped", response.text[:2000])
 
     def parse_description(self, response: Response, item: SamNoticeItem):
         """The notice's description (JSON {"description": ...} or plain text/HTML), tags removed."""
@@ -282,10 +290,15 @@ class SamOpportunitiesSpider(scrapy.Spider):
             awardee_name=awardee.get("name"),
             awardee_uei=awardee.get("ueiSAM"),
             description_url=self._parse_description_url(record),
-            resource_links=self._parse_resource_links(record),
-            ui_link=record.get("uiLink"),
-            additional_info_link=record.get("additionalInfoLink"),
+            # links masked on the item itself, not only in to_record: Scrapy's DEBUG log prints scraped items
+            resource_links=[self._masked(u) for u in self._parse_resource_links(record)],
+            ui_link=self._masked(record.get("uiLink")),
+            additional_info_link=self._masked(record.get("additionalInfoLink")),
         )
+
+    def _masked(self, value: Any) -> Any:
+        """A link as sent, with the key stripped and masked should the server have echoed it."""
+        return mask(strip_query_param(value, "api_key"), self.api_key) if isinstance(value, str) else value
 
     def _parse_description_url(self, record: dict) -> str | None:
         """The noticedesc link (v2 returns a URL, not text), without any key."""

@@ -121,6 +121,11 @@ def loads(body: bytes | str) -> Any:
     return json.loads(body, parse_float=Decimal)
 
 
+def obj(value: Any) -> dict[str, Any]:
+    """A nested JSON object, or {} when the feed sent null, a string or a list in its place (never a crash)."""
+    return value if isinstance(value, dict) else {}
+
+
 def dig(obj: Any, *path: str) -> Any:
     for p in path:
         if not isinstance(obj, dict):
@@ -131,7 +136,7 @@ def dig(obj: Any, *path: str) -> Any:
 
 def transaction_number(tx_id: str | None) -> int:
     """The FPDS transaction number is the last part of the API's transaction id (CONT_TX_..._<n>); else 0."""
-    if tx_id and "_" in tx_id:
+    if isinstance(tx_id, str) and "_" in tx_id:
         tail = tx_id.rsplit("_", 1)[1]
         if tail.isdigit():
             return int(tail)
@@ -182,6 +187,7 @@ class UsaspendingSpider(scrapy.Spider):
                 self.type_groups.setdefault(grp, []).append(g.upper())
         self.modified_since = as_date(modified_since, "modified_since")
         self._api_url = api_url
+        self.listed: set[str] = set()  # distinct awards the search listed, checked against the count at the end
         self.scope = {
             "agencies": [a["name"] for a in self.agency_filters],
             "since": str(self.since),
@@ -254,10 +260,10 @@ class UsaspendingSpider(scrapy.Spider):
                 yield self.search_request(group, window)
 
     def parse_count(self, response: Response, group: str) -> Iterator[Any]:
-        """Award count for the progress ETA only: a failure here costs nothing but the ETA."""
+        """Award count for the progress ETA and the end check (completeness_rejects); a failure costs only those."""
         try:
             counts = loads(response.body).get("results") or {}
-            n = sum(int(v) for k, v in counts.items() if k in ("contracts", "idvs") and v is not None)
+            n = int(counts.get(group) or 0)  # only the group asked ("contracts" or "idvs"): the end check uses it
         except (ValueError, AttributeError, TypeError):
             return
         self.crawler.stats.inc_value(f"{SOURCE}/awards_expected", n)
@@ -279,24 +285,26 @@ class UsaspendingSpider(scrapy.Spider):
         ids = []
         for row in results:
             gid = row.get("generated_internal_id") if isinstance(row, dict) else None
-            if not gid:
+            if not isinstance(gid, str) or not gid.strip():  # a list or number here would build a bad URL
                 yield self.reject(response, "award", "search result without generated_internal_id", row)
                 continue
             ids.append(gid)
-            stats.inc_value(f"{SOURCE}/search_results")
+            if gid not in self.listed:  # a row repeated across pages is one award, fetched once
+                stats.inc_value(f"{SOURCE}/search_results")
+                self.listed.add(gid)
             yield Request(f"{self.api}/api/v2/awards/{gid}/", callback=self.parse_award, errback=self.lost,
                           cb_kwargs={"gid": gid}, meta={"kind": "award detail", "gid": gid})
-        meta = data.get("page_metadata") or {}
+        meta = obj(data.get("page_metadata"))
         if not meta.get("hasNext"):
             return
         if not ids:  # hasNext with an empty page: the API's paging broke; stop rather than loop
-            stats.inc_value(f"{SOURCE}/pages_lost")
             self.logger.warning("empty page %d with hasNext=true for %s %s: stopped paging", page, group, window)
+            yield from self.reject_page(response, f"search page {page}: empty with hasNext=true; paging stopped")
             return
         seen = response.meta.get("previous_ids")
         if seen is not None and seen == ids:
-            stats.inc_value(f"{SOURCE}/pages_lost")
             self.logger.warning("page %d repeats page %d for %s %s: stopped paging", page, page - 1, group, window)
+            yield from self.reject_page(response, f"search page {page}: repeats page {page - 1}; paging stopped")
             return
         if page >= self.settings.getint("USASPENDING_MAX_PAGES", 100):
             if window[0] < window[1] and not self.modified_since:
@@ -319,7 +327,8 @@ class UsaspendingSpider(scrapy.Spider):
         if rejected:
             yield rejected
             return
-        if not data.get("generated_unique_award_id"):
+        key = data.get("generated_unique_award_id")
+        if not isinstance(key, str) or not key.strip():
             yield self.reject(response, "award", "award detail without generated_unique_award_id",
                               response.body.decode("utf-8", "replace"), count_lost=True)
             return
@@ -349,19 +358,19 @@ class UsaspendingSpider(scrapy.Spider):
                 yield self.reject(response, "transaction", "transaction is not an object", row)
                 continue
             yield self.transaction_item(row, gid, award, response)
-        if (data.get("page_metadata") or {}).get("hasNext"):
-            if not results:
-                self.crawler.stats.inc_value(f"{SOURCE}/pages_lost")
+        if obj(data.get("page_metadata")).get("hasNext"):
+            if not results:  # the API's paging broke: stop rather than loop, and say so in rejects
+                yield from self.reject_page(response, f"transactions page {page}: empty with hasNext=true")
                 return
             yield self.transactions_request(gid, award, page + 1)
 
     # -- items ------------------------------------------------------------------------------
     def award_item(self, d: dict[str, Any], response: Response) -> AwardItem:
-        ltc = d.get("latest_transaction_contract_data") or {}
-        pop = d.get("place_of_performance") or {}
-        rec = d.get("recipient") or {}
-        loc = rec.get("location") or {}
-        aw, fu = d.get("awarding_agency") or {}, d.get("funding_agency") or {}
+        ltc = obj(d.get("latest_transaction_contract_data"))
+        pop = obj(d.get("place_of_performance"))
+        rec = obj(d.get("recipient"))
+        loc = obj(rec.get("location"))
+        aw, fu = obj(d.get("awarding_agency")), obj(d.get("funding_agency"))
         gid = d["generated_unique_award_id"]
         return AwardItem(
             source=SOURCE, source_url=response.url, fetched_at=datetime.now(UTC),
@@ -406,7 +415,7 @@ class UsaspendingSpider(scrapy.Spider):
 
     def transaction_item(self, row: dict[str, Any], gid: str, award: dict[str, Any],
                          response: Response) -> TransactionItem:
-        aw = award.get("awarding_agency") or {}
+        aw = obj(award.get("awarding_agency"))
         return TransactionItem(
             source=SOURCE,
             # the modification history a reader can open is the award's public page
@@ -427,6 +436,23 @@ class UsaspendingSpider(scrapy.Spider):
             awarding_subagency=dig(aw, "subtier_agency", "name"),
             awarding_office=aw.get("office_agency_name"),
         )
+
+    def completeness_rejects(self) -> list[RejectItem]:
+        """At the end: a listing that stopped short of the API's own count is a lost page, not a finished scope.
+
+        Why: a search that says hasNext=false too early (an index hiccup) otherwise ends "ok" with awards
+        missing; the count endpoint is the independent total. Called by the pipeline before it closes the run.
+        """
+        stats = self.crawler.stats
+        expected = stats.get_value(f"{SOURCE}/awards_expected")
+        if not expected or len(self.listed) >= expected or stats.get_value(f"{SOURCE}/pages_lost", 0):
+            return []  # no count, complete, or already partial with the lost pages in rejects
+        reason = (f"search listing ended early: {len(self.listed):,} of {expected:,} awards listed "
+                  "(spending_by_award_count); re-run to complete")
+        self.logger.warning(reason)
+        payload = {"scope": self.scope, "listed": len(self.listed), "expected": expected}
+        return [self.reject(None, "page", reason, payload, count_lost=True,
+                            url=f"{self.api}/api/v2/search/spending_by_award/")]
 
     # -- failures ---------------------------------------------------------------------------
     def parse_json(self, response: Response, what: str, kind: str = "page") -> tuple[Any, RejectItem | None]:
