@@ -6,6 +6,7 @@ elsewhere (COPY ... TO, EXPORT DATABASE, ATTACH, INSTALL/LOAD, SET); those are r
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -29,6 +30,11 @@ def check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
     kind = statements[0].type.name
     if kind not in ALLOWED:
         raise ReadOnlyViolation(f"read-only: {kind} statements are refused")
+    if kind == "EXPLAIN":  # EXPLAIN ANALYZE runs its statement: check what is being explained too
+        inner = re.sub(r"^\s*EXPLAIN\s+(ANALYZE\s+|ANALYSE\s+)?(\([^)]*\)\s*)?", "", statements[0].query,
+                       flags=re.IGNORECASE)
+        if inner.strip() and inner.strip() != statements[0].query.strip():
+            check_statement(con, inner)
 
 
 def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:

@@ -15,7 +15,7 @@ from tests.model_support import build_registry
 PIID = "70CTD022FR0000170"
 LABELS = ROOT / "tests" / "labels" / "capability_labels.csv"
 HELDOUT = ROOT / "tests" / "labels" / "capability_labels_heldout.csv"
-DOCS = ROOT / "docs" / "model.md"
+DOCS = ROOT / "README.md"
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_label_file_is_big_and_spread_enough():
 def _docs_table(name: str) -> str:
     text = DOCS.read_text(encoding="utf-8")
     m = re.search(rf"<!-- pr:{name} -->\n(.*?)\n<!-- /pr:{name} -->", text, re.S)
-    assert m, f"docs/model.md has no <!-- pr:{name} --> table"
+    assert m, f"README.md has no <!-- pr:{name} --> table"
     return m.group(1).strip()
 
 
@@ -99,13 +99,13 @@ def test_precision_and_recall_on_the_labelled_awards(con):
         print(e)
     assert overall.precision >= 0.85, f"precision {overall.precision:.3f} < 0.85"
     assert overall.recall >= 0.75, f"recall {overall.recall:.3f} < 0.75"
-    assert _docs_table("development") == markdown_table(scores, overall), "docs/model.md figures are stale"
+    assert _docs_table("development") == markdown_table(scores, overall), "README.md figures are stale"
 
 
 def test_precision_on_held_out_awards_and_the_documented_figures(tmp_path_factory, shared_data):
     """Awards from the ICE/Minnesota download (2005-2024 wording) the rules were not tuned on.
 
-    Recall here is the honest figure for unseen wording and is reported in docs/model.md, not held to
+    Recall here is the honest figure for unseen wording and is reported in README.md, not held to
     the bar (it is 0.556). Precision is: the classifier must not invent tags.
     """
     out = build_registry(tmp_path_factory.mktemp("heldout"), shared_data, with_sample=False)
@@ -117,4 +117,4 @@ def test_precision_on_held_out_awards_and_the_documented_figures(tmp_path_factor
     print("\n" + markdown_table(scores, overall))
     assert overall.tp + overall.fn >= 50
     assert overall.precision >= 0.85
-    assert _docs_table("heldout") == markdown_table(scores, overall), "docs/model.md figures are stale"
+    assert _docs_table("heldout") == markdown_table(scores, overall), "README.md figures are stale"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import duckdb
 import pytest
@@ -43,12 +44,12 @@ def test_every_column_of_the_issue_views_is_described_in_the_registry(sample_reg
 
 
 def test_docs_document_every_view_column(sample_registry):
-    docs = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    docs = (ROOT / "README.md").read_text(encoding="utf-8")
     cols = _columns(sample_registry)
     missing = []
     for view in MODEL_VIEWS:
-        head = f"### `{view}`"
-        assert head in docs, f"docs/model.md has no section {head}"
-        section = docs.split(head, 1)[1].split("\n### ", 1)[0]
+        m = re.search(rf"^(#+) `{view}`$", docs, flags=re.M)
+        assert m, f"README.md has no section for `{view}`"
+        section = docs[m.end():].split("\n" + m.group(1) + " ", 1)[0]
         missing += [f"{view}.{c}" for c, _ in cols[view] if f"`{c}`" not in section]
     assert not missing, missing

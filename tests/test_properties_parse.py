@@ -23,7 +23,7 @@ from spiders.items import AwardItem, TransactionItem
 from spiders.pipelines import StagingPipeline
 from tests.conftest import SHARED_DATA
 
-EXAMPLES = {"n": 0}  # bad and good inputs tried, for docs/reliability.md (printed at the end)
+EXAMPLES = {"n": 0}  # bad and good inputs tried, for the README's Reliability section (printed at the end)
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 cents = st.decimals(min_value=-(MAX_MONEY - 1), max_value=MAX_MONEY - 1, places=2, allow_nan=False,

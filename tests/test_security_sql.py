@@ -120,3 +120,14 @@ def test_the_cli_refuses_in_one_line(registry_file, statement):
     assert proc.stderr.startswith("error:") and proc.stderr.strip().count("\n") == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert digest(registry_file) == before
+
+
+def test_explain_analyze_of_a_write_is_refused(sample_registry):
+    """EXPLAIN ANALYZE runs the statement it explains: the statement inside is checked too."""
+    from tests.conftest import run_cli
+
+    for q in ("EXPLAIN ANALYZE CREATE TABLE x AS SELECT 1", "explain analyze DELETE FROM awards"):
+        r = run_cli("sql", "--db", str(sample_registry), q)
+        assert r.returncode != 0 and "refused" in r.stderr
+    ok = run_cli("sql", "--db", str(sample_registry), "EXPLAIN ANALYZE SELECT count(*) FROM awards")
+    assert ok.returncode == 0, ok.stderr

@@ -1,7 +1,7 @@
 """Precision and recall of the capability classifier against a hand-labelled file.
 
 Why a module and not only a test: the same numbers go into the test (which fails below the bar) and
-into docs/model.md (which readers trust), so both come from one function. Unit of measurement: one
+into the README (which readers trust), so both come from one function. Unit of measurement: one
 (award, capability) pair. A predicted pair is a true positive when the label file lists the capability
 for that award; labelled awards with no capabilities count, so tagging them is a false positive.
 
@@ -74,7 +74,7 @@ def _fmt(x: float | None) -> str:
 
 
 def markdown_table(scores: list[Score], overall: Score) -> str:
-    """The table docs/model.md shows (capabilities with no labelled or predicted pair are left out)."""
+    """The table the README shows (capabilities with no labelled or predicted pair are left out)."""
     lines = ["| capability | labelled | predicted | correct | precision | recall |",
              "|---|---:|---:|---:|---:|---:|"]
     for s in [*(s for s in scores if s.tp + s.fp + s.fn), overall]:

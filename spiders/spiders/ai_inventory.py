@@ -3,7 +3,7 @@
 Source format: one CSV per inventory year, published whole (no API, no paging). Each year has its own
 header names (spiders/items_ai.py maps them); the file is recognised by its headers. The download URLs
 are the setting AI_INVENTORY_URLS (year -> URL) so a test or a mirror can serve them; the defaults are
-the pinned public copies documented in docs/sources_a.md.
+the pinned public copies documented in the README.
 
 The same row reader feeds the offline loader (`registry load ai-inventory-csv FILE…`, the bundled sample),
 so a downloaded file and a crawled one become identical staging rows.
@@ -24,7 +24,7 @@ from scrapy.http import Request, Response
 from spiders.items import RejectItem
 from spiders.items_ai import AiUseCaseItem, derived_id, detect_year, map_row
 
-# Where each year's consolidated inventory is published (pinned commits; see docs/sources_a.md).
+# Where each year's consolidated inventory is published (pinned commits; see the README).
 DEFAULT_URLS: dict[str, str] = {
     "2025": "https://raw.githubusercontent.com/ombegov/2025-Federal-Agency-AI-Use-Case-Inventory/"
             "62329235dc3847672bc4fdc7bf64d850a2d6d0fe/Data/2025_individually_reported_AI_use_cases.csv",
