@@ -94,3 +94,19 @@ def test_readers_keep_a_whole_registry_across_a_rebuild(staging_and_registry):
     build_mod.build(staging, out)
     assert reader.execute("SELECT count(*) FROM transactions").fetchone()[0] == n
     reader.close()
+
+
+def test_build_from_an_empty_staging_store(tmp_path):
+    """A first crawl of a source with no contracts yet (only notices, or nothing) still builds a registry."""
+    import duckdb
+
+    from registry import build, store
+
+    staging = tmp_path / "staging.duckdb"
+    store.connect(staging).close()
+    out = tmp_path / "registry.duckdb"
+    build.build(staging, out)
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.execute("SELECT count(*) FROM awards").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM vendor_matches").fetchone()[0] == 0
+    con.close()

@@ -276,7 +276,8 @@ def resolve(recips: pd.DataFrame, overrides: dict) -> tuple[pd.DataFrame, pd.Dat
         })
 
     vendors = _vendor_table(vendor_rows, curated_by_id, names, ueis, norms, puei, pname, awards)
-    matches = pd.DataFrame(match_rows)
+    matches = pd.DataFrame(match_rows, columns=["recipient_key", "recipient_name", "recipient_uei",
+                                                "normalised_name", "vendor_id", "method", "score", "evidence"])
     fam = vendors.set_index("vendor_id")
     matches["parent_vendor_id"] = matches["vendor_id"].map(fam["parent_vendor_id"])
     matches["parent_method"] = matches["vendor_id"].map(fam["parent_method"])
