@@ -7,11 +7,13 @@ and a record that fails becomes a reject with its reason and raw payload instead
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 import scrapy
 
 from registry.parse import ParseError, clean_text, parse_date, parse_int, parse_money
+from registry.store import sha256_of
 
 
 class RegistryItem(scrapy.Item):
@@ -32,6 +34,20 @@ class RegistryItem(scrapy.Item):
     def get(self, key: str, default: Any = None) -> Any:
         """Mapping.get without its KeyError round trip for unset fields (to_record reads ~40 per item)."""
         return self._values.get(key, default)
+
+    @staticmethod
+    def payload_text(raw: Any) -> str | None:
+        """A raw payload as stored: text as it came, an object as sorted JSON."""
+        if raw is None or isinstance(raw, str):
+            return raw
+        return json.dumps(raw, sort_keys=True, default=str)
+
+    @classmethod
+    def with_payload_hash(cls, rec: dict[str, Any]) -> dict[str, Any]:
+        """The raw payload as text and its SHA-256: one rule for every source."""
+        rec["raw_payload"] = cls.payload_text(rec.get("raw_payload"))
+        rec["payload_sha256"] = sha256_of(rec["raw_payload"] or "")
+        return rec
 
     def provenance(self) -> dict[str, Any]:
         if not self.get("source_url"):
@@ -100,7 +116,7 @@ class AwardItem(RegistryItem):
         for f in AWARD_MONEY_FIELDS:
             rec[f] = parse_money(self.get(f), f)
         rec["number_of_offers"] = parse_int(self.get("number_of_offers"), "number_of_offers")
-        return rec
+        return self.with_payload_hash(rec)
 
 
 TX_TEXT_FIELDS = [
@@ -140,4 +156,4 @@ class TransactionItem(RegistryItem):
         rec["last_modified_date"] = parse_date(self.get("last_modified_date"), "last_modified_date")
         for f in TX_TEXT_FIELDS:
             rec[f] = _text(self, f)
-        return rec
+        return self.with_payload_hash(rec)

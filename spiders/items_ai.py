@@ -9,7 +9,6 @@ renamed or reordered download still maps right and an unknown file is a reject, 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import scrapy
 
 from registry.parse import ParseError, clean_text
-from registry.store import register_primary_key, sha256_of
+from registry.store import register_primary_key
 from spiders.items import RegistryItem
 
 register_primary_key("stg_ai_use_cases", ("inventory_year", "use_case_id"))
@@ -174,8 +173,4 @@ class AiUseCaseItem(RegistryItem):
         for f in ("date_initiated", "date_implemented", "date_retired"):
             rec[f] = lenient_date(self.get(f))
         rec["piids"] = parse_piids(rec["piid_text"])
-        raw = rec.get("raw_payload")
-        if raw is not None and not isinstance(raw, str):
-            rec["raw_payload"] = json.dumps(raw, sort_keys=True, default=str)
-        rec["payload_sha256"] = sha256_of(rec["raw_payload"] or "")
-        return rec
+        return self.with_payload_hash(rec)

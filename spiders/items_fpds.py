@@ -13,7 +13,7 @@ from typing import Any
 import scrapy
 
 from registry.parse import ParseError, clean_text, parse_date, parse_int, parse_money
-from registry.store import register_primary_key, sha256_of
+from registry.store import register_primary_key
 from spiders.items import RegistryItem
 
 register_primary_key("stg_fpds_actions", ("award_key", "modification_number", "transaction_number"))
@@ -96,5 +96,4 @@ class FpdsActionItem(RegistryItem):
             raise ParseError("signedDate: missing")
         for f in FPDS_MONEY_FIELDS:
             rec[f] = parse_money(self.get(f), f)
-        rec["payload_sha256"] = sha256_of(rec.get("raw_payload") or "")
-        return rec
+        return self.with_payload_hash(rec)

@@ -16,7 +16,7 @@ from typing import Any
 import scrapy
 
 from registry.parse import ParseError, clean_text, parse_date
-from registry.store import register_primary_key, sha256_of
+from registry.store import register_primary_key
 from spiders.items import RegistryItem
 
 register_primary_key("stg_fr_documents", ("document_number",))
@@ -114,8 +114,4 @@ class FederalRegisterDocumentItem(RegistryItem):
         rec["document_kind"] = classify(rec["type"], rec["title"], rec["abstract"], rec["action"])
         rec["system_identifier"], rec["system_name"], rec["system_evidence"] = extract_system(
             rec["title"], rec["abstract"])
-        raw = rec.get("raw_payload")
-        if raw is not None and not isinstance(raw, str):
-            rec["raw_payload"] = json.dumps(raw, sort_keys=True, default=str)
-        rec["payload_sha256"] = sha256_of(rec["raw_payload"] or "")
-        return rec
+        return self.with_payload_hash(rec)

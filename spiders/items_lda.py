@@ -15,7 +15,7 @@ from typing import Any
 import scrapy
 
 from registry.parse import ParseError, clean_text, parse_date, parse_int, parse_money
-from registry.store import register_primary_key, sha256_of
+from registry.store import register_primary_key
 from spiders.items import RegistryItem
 
 register_primary_key("stg_lda_filings", ("filing_uuid",))
@@ -86,9 +86,4 @@ class LdaFilingItem(RegistryItem):
         if not isinstance(activities, list) or not all(isinstance(a, dict) for a in activities):
             raise ParseError("lobbying_activities: not a list of objects")
         rec["lobbying_activities"] = json.dumps(activities, sort_keys=True)
-        raw = rec.get("raw_payload")
-        if raw is not None and not isinstance(raw, str):
-            raw = json.dumps(raw, sort_keys=True, default=str)
-            rec["raw_payload"] = raw
-        rec["payload_sha256"] = sha256_of(raw or "")
-        return rec
+        return self.with_payload_hash(rec)

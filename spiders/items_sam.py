@@ -15,7 +15,7 @@ from typing import Any
 import scrapy
 
 from registry.parse import ParseError, clean_text, parse_date, parse_money
-from registry.store import register_primary_key, sha256_of
+from registry.store import register_primary_key
 from spiders.items import RegistryItem
 from spiders.keys import mask, strip_query_param
 
@@ -124,9 +124,5 @@ class SamNoticeItem(RegistryItem):
         rec["resource_links"] = json.dumps(
             [mask(strip_query_param(str(u), "api_key"), secret) for u in links if clean_text(u)]
         )
-        raw = rec.get("raw_payload")
-        if raw is not None and not isinstance(raw, str):
-            raw = json.dumps(raw, sort_keys=True, default=str)
-        rec["raw_payload"] = mask(raw, secret)
-        rec["payload_sha256"] = sha256_of(rec["raw_payload"] or "")
-        return rec
+        rec["raw_payload"] = mask(self.payload_text(rec.get("raw_payload")), secret)
+        return self.with_payload_hash(rec)
