@@ -20,6 +20,23 @@ from spiders.items import RegistryItem, RejectItem
 log = logging.getLogger(__name__)
 
 
+def stage_item(item: Any, source: str = "unknown") -> tuple[str, dict[str, Any]]:
+    """(staging table, typed record) for a valid item, or ("rejects", reject row) with the reason.
+
+    The one place an item becomes a row: the pipeline and the tests' offline staging both use it.
+    """
+    if isinstance(item, RejectItem):
+        return "rejects", dict(item)
+    if isinstance(item, RegistryItem):
+        try:
+            return item.staging_table, item.to_record()
+        except ParseError as e:
+            return "rejects", {"source": item.get("source"), "kind": item.kind, "source_url": item.get("source_url"),
+                               "reason": str(e), "raw_payload": item.get("raw_payload")}
+    return "rejects", {"source": source, "kind": "unknown", "reason": f"unexpected item type {type(item).__name__}",
+                       "raw_payload": repr(dict(item))[:100_000]}
+
+
 class StagingPipeline:
     """Buffers items per staging table and flushes them as Arrow batches; records the crawl run."""
 
@@ -75,29 +92,15 @@ class StagingPipeline:
     # -- items -------------------------------------------------------------------------------
     def process_item(self, item, spider=None):
         self.fetched += 1
-        if isinstance(item, RejectItem):
-            self.reject_buffer.append(dict(item))
-        elif isinstance(item, RegistryItem):
-            try:
-                record = item.to_record()
-            except ParseError as e:
-                self.reject_buffer.append(self._reject_of(item, str(e)))
-            else:
-                record["payload_sha256"] = store.sha256_of(record.get("raw_payload") or "")
-                record["run_id"] = self.run_id
-                self.buffers.setdefault(item.staging_table, []).append(record)
+        table, row = stage_item(item, getattr(spider, "name", "unknown"))
+        if table == "rejects":
+            self.reject_buffer.append(row)
         else:
-            self.reject_buffer.append({"source": getattr(spider, "name", "unknown"), "kind": "unknown",
-                                       "reason": f"unexpected item type {type(item).__name__}",
-                                       "raw_payload": repr(dict(item))[:100_000]})
+            row["run_id"] = self.run_id
+            self.buffers.setdefault(table, []).append(row)
         if sum(map(len, self.buffers.values())) + len(self.reject_buffer) >= self.batch_size:
             self.flush()
         return item
-
-    @staticmethod
-    def _reject_of(item: RegistryItem, reason: str) -> dict[str, Any]:
-        return {"source": item.get("source"), "kind": item.kind, "source_url": item.get("source_url"),
-                "reason": reason, "raw_payload": item.get("raw_payload")}
 
     def flush(self) -> None:
         """Write buffered records (one Arrow batch per table) and rejects, in one transaction."""

@@ -19,8 +19,8 @@ import scrapy
 from scrapy.http import Request, TextResponse, XmlResponse
 
 from registry import store
-from registry.parse import ParseError
 from spiders.items import RegistryItem, RejectItem
+from spiders.pipelines import stage_item
 
 FILES = Path(__file__).resolve().parent / "files"
 
@@ -56,16 +56,13 @@ def split(outputs: Iterable) -> tuple[list[RegistryItem], list[RejectItem], list
 
 
 def stage(con, outputs: Iterable) -> dict[str, int]:
-    """What the staging pipeline does with spider output: validate, merge by natural key, reject the rest."""
-    items, rejects, _ = split(outputs)
-    by_table: dict[str, list[dict]] = {}
-    reject_rows = [dict(r) for r in rejects]
-    for item in items:
-        try:
-            by_table.setdefault(item.staging_table, []).append(item.to_record())
-        except ParseError as e:
-            reject_rows.append({"source": item["source"], "kind": item.kind, "source_url": item.get("source_url"),
-                                "reason": str(e), "raw_payload": item.get("raw_payload")})
+    """What the staging pipeline does with spider output (its own stage_item): merge by key, reject the rest."""
+    by_table: dict[str, list[dict]] = {"rejects": []}
+    for out in outputs:
+        if not isinstance(out, Request):
+            table, row = stage_item(out)
+            by_table.setdefault(table, []).append(row)
+    reject_rows = by_table.pop("rejects")
     counts = {t: store.merge_records(con, t, recs) for t, recs in by_table.items()}
     counts["rejects"] = store.insert_rejects(con, reject_rows)
     return counts
@@ -113,54 +110,3 @@ class FixtureServer:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-class StagingTestPipeline:
-    """Stand-in for the project's staging pipeline in end-to-end tests: items -> `stage` at spider close.
-
-    Only the tests use it, so that a crawl through Scrapy's real engine (middlewares, logging, retries) can be
-    checked end to end while the crawl runner is someone else's module.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.outputs: list = []
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("STAGING_PATH"))
-
-    def process_item(self, item, spider=None):
-        self.outputs.append(item)
-        return item
-
-    def close_spider(self, spider=None) -> None:
-        con = store.connect(self.path)
-        try:
-            stage(con, self.outputs)
-        finally:
-            con.close()
-
-
-CRAWL_SCRIPT = """
-import json, sys
-from scrapy.crawler import CrawlerProcess
-from scrapy.utils.misc import load_object
-spider, settings, kwargs = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-settings.setdefault("ITEM_PIPELINES", {"tests.support_sources_b.StagingTestPipeline": 300})
-settings.update({"TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": False, "RETRY_TIMES": 1,
-                 "DOWNLOAD_TIMEOUT": 20, "CLOSESPIDER_TIMEOUT": 60})
-process = CrawlerProcess(settings)
-process.crawl(load_object(spider), **kwargs)
-process.start()
-"""
-
-
-def crawl_in_subprocess(spider: str, settings: dict, kwargs: dict, env: dict, cwd: Path, timeout: float = 120):
-    """Run a spider (dotted path) through Scrapy's real engine in a fresh process; returns CompletedProcess."""
-    import json
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "-c", CRAWL_SCRIPT, spider, json.dumps(settings), json.dumps(kwargs)],
-                          capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
