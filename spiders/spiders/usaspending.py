@@ -259,7 +259,7 @@ class UsaspendingSpider(scrapy.Spider):
             for window in self.windows():
                 yield self.search_request(group, window)
 
-    def parse_count(self, response: Response, group: str) -> Iterator[Any]:
+    def parse_count(self, response: Response, group: str) -> None:
         """Award count for the progress ETA and the end check (completeness_rejects); a failure costs only those."""
         try:
             counts = loads(response.body).get("results") or {}
@@ -267,19 +267,14 @@ class UsaspendingSpider(scrapy.Spider):
         except (ValueError, AttributeError, TypeError):
             return
         self.crawler.stats.inc_value(f"{SOURCE}/awards_expected", n)
-        yield from ()
 
     def count_failed(self, failure: Failure) -> None:
         self.logger.info("award count unavailable (%s): progress will show no ETA", failure.value)
 
     def parse_search(self, response: Response, group: str, window: tuple[date, date], page: int) -> Iterator[Any]:
-        data, rejected = self.parse_json(response, "search page")
+        data, results, rejected = self.parse_results(response, "search page")
         if rejected:
             yield rejected
-            return
-        results = data.get("results")
-        if not isinstance(results, list):
-            yield from self.reject_page(response, "search page: no results list")
             return
         stats = self.crawler.stats
         ids = []
@@ -345,13 +340,9 @@ class UsaspendingSpider(scrapy.Spider):
         )
 
     def parse_transactions(self, response: Response, gid: str, award: dict[str, Any], page: int) -> Iterator[Any]:
-        data, rejected = self.parse_json(response, "transactions page")
+        data, results, rejected = self.parse_results(response, "transactions page")
         if rejected:
             yield rejected
-            return
-        results = data.get("results")
-        if not isinstance(results, list):
-            yield from self.reject_page(response, "transactions page: no results list")
             return
         for row in results:
             if not isinstance(row, dict):
@@ -455,6 +446,16 @@ class UsaspendingSpider(scrapy.Spider):
                             url=f"{self.api}/api/v2/search/spending_by_award/")]
 
     # -- failures ---------------------------------------------------------------------------
+    def parse_results(self, response: Response, what: str) -> tuple[Any, list[Any], RejectItem | None]:
+        """(JSON object, its `results` list, None), or (None, [], reject) for a page the API did not answer."""
+        data, rejected = self.parse_json(response, what)
+        if rejected is None and not isinstance(data.get("results"), list):
+            rejected = self.reject(response, "page", f"{what}: no results list",
+                                   response.body.decode("utf-8", "replace"), count_lost=True)
+        if rejected is not None:
+            return None, [], rejected
+        return data, data["results"], None
+
     def parse_json(self, response: Response, what: str, kind: str = "page") -> tuple[Any, RejectItem | None]:
         """(JSON object, None), or (None, reject) for a body that is not the API's JSON (a lost page)."""
         text = response.body.decode("utf-8", "replace")
