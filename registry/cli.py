@@ -184,7 +184,7 @@ def load_search_csv(
         con.close()
 
 
-def report_crawl(result, since_last_note: str | None = None) -> None:
+def report_crawl(result) -> None:
     """One summary line; exit 1 when the run failed, 3 when it is partial (pages lost: re-run to complete)."""
     line = (f"{result.status}: {result.requests:,} requests, fetched {result.fetched:,} = loaded {result.loaded:,}"
             f" + rejected {result.rejected:,}, pages lost {result.pages_lost:,} -> {result.staging}")

@@ -30,13 +30,19 @@ def award_links(award_key: str) -> None:
         st.markdown("**Linked records, by date** (notices, AI inventory entries, privacy documents, lobbying)")
         ui.table(timeline, key="award-timeline-links", money=["amount"])
         ui.exports(timeline, f"linked_{award_key}", key="award-timeline-links-export")
-    links = q.links_to(award_key, "award")
-    if not links.empty:
-        shown = True
-        with st.expander(f"All {len(links)} links to this award and how each was made"):
-            st.dataframe(links, hide_index=True, key="award-links-raw")
+    shown = _raw_links(award_key, "award") or shown
     if not shown:
         st.caption(NO_LINKS)
+
+
+def _raw_links(entity_id: str, kind: str) -> bool:
+    """Every link to an award or vendor with how it was made, folded away; True when there was any."""
+    links = q.links_to(entity_id, kind)
+    if links.empty:
+        return False
+    with st.expander(f"All {len(links)} links to this {kind} and how each was made"):
+        st.dataframe(links, hide_index=True, key=f"{kind}-links-raw")
+    return True
 
 
 def vendor_links(vendor_id: str, name: str) -> None:
@@ -55,10 +61,6 @@ def vendor_links(vendor_id: str, name: str) -> None:
         shown = True
         ui.table(ai, key="vendor-ai")
         ui.exports(ai, f"ai_use_cases_{vendor_id}", key="vendor-ai-export")
-    links = q.links_to(vendor_id, "vendor")
-    if not links.empty:
-        shown = True
-        with st.expander(f"All {len(links)} links to this vendor and how each was made"):
-            st.dataframe(links, hide_index=True, key="vendor-links-raw")
+    shown = _raw_links(vendor_id, "vendor") or shown
     if not shown:
         st.caption(NO_LINKS)

@@ -30,7 +30,7 @@ def _date(value: str | None, name: str, fail: Callable[[str], None]) -> str | No
     return None
 
 
-def _run(spider: str, staging: Path | None, settings: dict, kwargs: dict, fail: Callable[[str], None]) -> None:
+def _run(spider: str, staging: Path | None, settings: dict, kwargs: dict) -> None:
     """Hand the crawl to the project's runner (registry/crawl.py): preflight, CrawlerProcess, crawl_runs."""
     from registry.cli import run_crawl
 
@@ -64,7 +64,7 @@ def register(crawl_app: typer.Typer, fail: Callable[[str], None]) -> None:
         kwargs = {"since": _date(since, "--since", fail), "until": _date(until, "--until", fail),
                   "ptypes": ptype or None, "organizations": organization or None, "descriptions": descriptions}
         settings = {"SAM_API_URL": api_url} if api_url else {}
-        _run("sam", staging, settings, {k: v for k, v in kwargs.items() if v}, fail)
+        _run("sam", staging, settings, {k: v for k, v in kwargs.items() if v})
 
     @crawl_app.command("fpds")
     def crawl_fpds(
@@ -83,7 +83,7 @@ def register(crawl_app: typer.Typer, fail: Callable[[str], None]) -> None:
         kwargs = {"piids": piid, "idv_piids": idv_piid, "agencies": agency,
                   "since": _date(since, "--since", fail), "until": _date(until, "--until", fail)}
         settings = {"FPDS_ATOM_URL": atom_url} if atom_url else {}
-        _run("fpds", staging, settings, {k: v for k, v in kwargs.items() if v}, fail)
+        _run("fpds", staging, settings, {k: v for k, v in kwargs.items() if v})
 
     @crawl_app.command("lda")
     def crawl_lda(
@@ -102,7 +102,7 @@ def register(crawl_app: typer.Typer, fail: Callable[[str], None]) -> None:
             fail("no vendors to query: pass --vendor NAME or add data/watchlist.yaml")
         kwargs = {"vendors": vendor, "years": year, "roles": role}
         settings = {"LDA_API_URL": api_url} if api_url else {}
-        _run("lda", staging, settings, {k: v for k, v in kwargs.items() if v}, fail)
+        _run("lda", staging, settings, {k: v for k, v in kwargs.items() if v})
 
 
 def register_a(crawl_app: typer.Typer, load_app: typer.Typer, fail: Callable[[str], None]) -> None:
@@ -132,7 +132,7 @@ def register_a(crawl_app: typer.Typer, load_app: typer.Typer, fail: Callable[[st
             urls[y] = u
         settings = {"AI_INVENTORY_URLS": json.dumps(urls)} if urls else {}
         _run("ai_inventory", staging, settings,
-             {k: v for k, v in {"years": year, "agencies": agency}.items() if v}, fail)
+             {k: v for k, v in {"years": year, "agencies": agency}.items() if v})
 
     @crawl_app.command("federal-register")
     def crawl_federal_register(
@@ -148,7 +148,7 @@ def register_a(crawl_app: typer.Typer, load_app: typer.Typer, fail: Callable[[st
         kwargs = {"since": _date(since, "--since", fail), "until": _date(until, "--until", fail),
                   "agencies": agency}
         settings = {"FEDERAL_REGISTER_API_URL": api_url} if api_url else {}
-        _run("federal_register", staging, settings, {k: v for k, v in kwargs.items() if v}, fail)
+        _run("federal_register", staging, settings, {k: v for k, v in kwargs.items() if v})
 
     @load_app.command("ai-inventory-csv")
     def load_ai_inventory_csv(
