@@ -145,18 +145,22 @@ def obligations_by_month() -> pd.DataFrame:
 def whats_new(limit: int = 25) -> pd.DataFrame:
     """Actions fetched by the latest crawl of each source that were not in earlier crawls, newest first.
 
-    With one crawl (e.g. the sample) everything is new, so this shows its latest actions.
+    With one crawl (e.g. the sample) everything is new, so this shows its latest actions. The newest actions
+    are picked from `transactions` first and only those few are joined to their awards.
     """
     return _df("""
         WITH last AS (SELECT source, max(started_at) AS started FROM crawl_runs GROUP BY source),
              prev AS (SELECT c.source, max(c.finished_at) AS finished FROM crawl_runs c JOIN last l
-                      ON c.source = l.source AND c.started_at < l.started GROUP BY c.source)
+                      ON c.source = l.source AND c.started_at < l.started GROUP BY c.source),
+             fresh AS (SELECT t.award_key, t.action_date, t.modification_number, t.federal_action_obligation,
+                            t.description, t.source_url
+                     FROM transactions t LEFT JOIN prev ON prev.source = t.source
+                     WHERE prev.finished IS NULL OR t.fetched_at > prev.finished
+                     ORDER BY t.action_date DESC, abs(t.federal_action_obligation) DESC LIMIT ?)
         SELECT t.action_date, a.piid, a.vendor_name, """ + AGENCY_LABEL + """ AS agency, t.modification_number,
                t.federal_action_obligation AS obligation, t.description, a.award_key, t.source_url
-        FROM transactions t JOIN awards a USING (award_key)
-        LEFT JOIN prev ON prev.source = t.source
-        WHERE prev.finished IS NULL OR t.fetched_at > prev.finished
-        ORDER BY t.action_date DESC, abs(t.federal_action_obligation) DESC LIMIT ?
+        FROM fresh t JOIN awards a USING (award_key)
+        ORDER BY t.action_date DESC, abs(t.federal_action_obligation) DESC
     """, [limit])  # noqa: S608
 
 
@@ -187,12 +191,9 @@ def filter_options() -> pd.DataFrame:
     """)  # noqa: S608
 
 
-_FLOW_FILTER = """
-    year(t.action_date) BETWEEN ? AND ?
-    AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """))
-    AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], c.capability_id))
-    AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], a.competition_status))
-"""
+# award_years has one row per award and calendar year; the award's first row inside years A..B is the one
+# whose previous_year is blank or before A, so counting those rows counts distinct awards exactly.
+_FIRST_IN_RANGE = "(y.previous_year IS NULL OR y.previous_year < ?)"
 
 
 def flows(year_from: int, year_to: int, agencies: Sequence[str] | None = None,
@@ -203,30 +204,34 @@ def flows(year_from: int, year_to: int, agencies: Sequence[str] | None = None,
     """
     ag, cap, comp = _list(agencies), _list(capability_ids), _list(competition)
     return _df("""
-        WITH tags AS (SELECT DISTINCT award_key, unnest(capability_ids) AS capability_id
-                      FROM awards WHERE has_surveillance_capability)
-        SELECT """ + AGENCY_LABEL + """ AS agency, c.capability_id, k.name AS capability, k.sort_order,
-               a.family_vendor_id AS vendor_id, any_value(a.family_vendor_name) AS vendor_name,
-               count(DISTINCT a.award_key) AS awards, sum(t.federal_action_obligation) AS obligated,
-               count(DISTINCT a.award_key) FILTER (WHERE a.sole_source) AS sole_source_awards
-        FROM transactions t JOIN awards a USING (award_key) JOIN tags c USING (award_key)
-        JOIN capabilities k ON k.capability_id = c.capability_id
-        WHERE """ + _FLOW_FILTER + """
+        WITH y AS (SELECT agency_label, vendor_id, vendor_name, obligated, sole_source,
+                          """ + _FIRST_IN_RANGE + """ AS first_in_range,
+                          unnest(list_distinct(capability_ids)) AS capability_id
+                   FROM award_years y
+                   WHERE has_surveillance_capability AND year BETWEEN ? AND ?
+                     AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], agency_label))
+                     AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], competition_status)))
+        SELECT y.agency_label AS agency, y.capability_id, k.name AS capability, k.sort_order,
+               y.vendor_id, any_value(y.vendor_name) AS vendor_name,
+               count(*) FILTER (WHERE y.first_in_range) AS awards, sum(y.obligated) AS obligated,
+               count(*) FILTER (WHERE y.first_in_range AND y.sole_source) AS sole_source_awards
+        FROM y JOIN capabilities k ON k.capability_id = y.capability_id
+        WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], y.capability_id)
         GROUP BY ALL ORDER BY obligated DESC
-    """, [year_from, year_to, ag, ag, cap, cap, comp, comp])  # noqa: S608
+    """, [year_from, year_from, year_to, ag, ag, comp, comp, cap, cap])  # noqa: S608
 
 
 def obligations_by_state(year_from: int, year_to: int, agencies: Sequence[str] | None = None) -> pd.DataFrame:
     """Obligations by place-of-performance state (two-letter code) in the chosen years."""
     ag = _list(agencies)
     return _df("""
-        SELECT upper(a.pop_state) AS state, count(DISTINCT a.award_key) AS awards,
-               sum(t.federal_action_obligation) AS obligated
-        FROM transactions t JOIN awards a USING (award_key)
-        WHERE a.pop_state IS NOT NULL AND year(t.action_date) BETWEEN ? AND ?
-          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """))
+        SELECT upper(y.pop_state) AS state, count(*) FILTER (WHERE """ + _FIRST_IN_RANGE + """) AS awards,
+               sum(y.obligated) AS obligated
+        FROM award_years y
+        WHERE y.pop_state IS NOT NULL AND y.year BETWEEN ? AND ?
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], y.agency_label))
         GROUP BY ALL ORDER BY obligated DESC
-    """, [year_from, year_to, ag, ag])  # noqa: S608
+    """, [year_from, year_from, year_to, ag, ag])  # noqa: S608
 
 
 def state_coverage() -> pd.DataFrame:
@@ -307,19 +312,23 @@ def vendor_monthly(vendor_id: str) -> pd.DataFrame:
     """Obligations per month for a vendor family."""
     return _df("""
         SELECT date_trunc('month', t.action_date) AS month, sum(t.federal_action_obligation) AS obligated
-        FROM transactions t JOIN awards a USING (award_key)
-        WHERE a.family_vendor_id = ? OR a.vendor_id = ? GROUP BY ALL ORDER BY month
+        FROM transactions t
+        WHERE t.family_vendor_id = ? OR t.vendor_id = ? GROUP BY ALL ORDER BY month
     """, [vendor_id, vendor_id])
 
 
 def largest_modifications(vendor_id: str, limit: int = 10) -> pd.DataFrame:
-    """The vendor's largest single actions (modifications and base awards)."""
+    """The vendor's largest single actions (modifications and base awards).
+
+    From `transactions` (which carries the award's vendor ids and the lifecycle columns), not award_lifecycle
+    joined to awards: the same rows without a join of every action at read time.
+    """
     return _df("""
-        SELECT l.piid, l.modification_number, l.action_date, l.obligation, l.running_obligated, l.event_basis,
-               l.description, l.award_key, l.source_url
-        FROM award_lifecycle l JOIN awards a USING (award_key)
-        WHERE a.family_vendor_id = ? OR a.vendor_id = ?
-        ORDER BY l.obligation DESC NULLS LAST LIMIT ?
+        SELECT t.piid, t.modification_number, t.action_date, t.federal_action_obligation AS obligation,
+               t.running_obligated, t.event_basis, t.description, t.award_key, t.source_url
+        FROM transactions t
+        WHERE t.family_vendor_id = ? OR t.vendor_id = ?
+        ORDER BY t.federal_action_obligation DESC NULLS LAST LIMIT ?
     """, [vendor_id, vendor_id, limit])
 
 
@@ -417,14 +426,12 @@ def compare_by_year(vendor_ids: Sequence[str], agencies: Sequence[str] | None = 
     """Obligations per fiscal year per vendor family (FY starts 1 October)."""
     ids, ag = _list(vendor_ids), _list(agencies)
     return _df("""
-        SELECT a.family_vendor_name AS vendor_name,
-               year(t.action_date + INTERVAL 3 MONTH) AS fiscal_year,
-               sum(t.federal_action_obligation) AS obligated
-        FROM transactions t JOIN awards a USING (award_key)
-        WHERE list_contains(?::VARCHAR[], a.family_vendor_id)
-          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """))
+        SELECT m.vendor_name, year(m.month + INTERVAL 3 MONTH) AS fiscal_year, sum(m.obligated) AS obligated
+        FROM monthly_obligations m
+        WHERE list_contains(?::VARCHAR[], m.vendor_id)
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], m.agency_label))
         GROUP BY ALL ORDER BY fiscal_year, vendor_name
-    """, [ids, ag, ag])  # noqa: S608
+    """, [ids, ag, ag])
 
 
 def compare_capabilities(vendor_ids: Sequence[str], agencies: Sequence[str] | None = None) -> pd.DataFrame:
@@ -510,12 +517,12 @@ def agency_capabilities(agency_id: str) -> pd.DataFrame:
 def agency_monthly(agency_id: str) -> pd.DataFrame:
     """An agency's obligations per month, all and surveillance-tagged."""
     return _df("""
-        SELECT date_trunc('month', t.action_date) AS month, sum(t.federal_action_obligation) AS obligated,
-               sum(t.federal_action_obligation) FILTER (WHERE a.has_surveillance_capability)
-                   AS surveillance_obligated
-        FROM transactions t JOIN awards a USING (award_key)
-        WHERE """ + _AGENCY_MATCH + """ GROUP BY ALL ORDER BY month
-    """, [agency_id, agency_id])  # noqa: S608
+        SELECT m.month, sum(m.obligated) AS obligated, sum(m.surveillance_obligated) AS surveillance_obligated
+        FROM monthly_obligations m
+        WHERE m.agency_id = ?
+           OR m.agency_component = (SELECT component_name FROM agency_summary WHERE agency_id = ?)
+        GROUP BY ALL ORDER BY month
+    """, [agency_id, agency_id])
 
 
 def agency_competition(agency_id: str) -> pd.DataFrame:
@@ -591,54 +598,72 @@ _SEARCH_FILTER = """
     AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], a.competition_status))
 """
 
-_SEARCH_HITS = """
-    WITH hits AS (
-        SELECT award_key, 0 AS rank, 'award' AS matched_in, description AS matched_text FROM awards
-        WHERE ? = '' OR description ILIKE ? ESCAPE '\\' OR piid ILIKE ? ESCAPE '\\'
-              OR vendor_name ILIKE ? ESCAPE '\\' OR recipient_name ILIKE ? ESCAPE '\\'
-        UNION ALL
-        SELECT award_key, 1, 'modification ' || modification_number, description FROM transactions
-        WHERE ? <> '' AND description ILIKE ? ESCAPE '\\'
-    ), best AS (
-        SELECT award_key, arg_min(matched_in, rank) AS matched_in, arg_min(matched_text, rank) AS matched_text,
-               count(*) AS matches
-        FROM hits GROUP BY award_key
-    ), filtered AS (
-        SELECT a.*, b.matched_in, b.matched_text, b.matches FROM awards a JOIN best b USING (award_key)
+# The award columns the facets filter and count on, and the sort key: `filtered` stays narrow for the count and
+# the facets (a CTE read more than once is materialized); only search() reads the wide ones it shows.
+_SEARCH_COLUMNS = """a.award_key, a.family_vendor_name, a.agency_subtier_abbreviation, a.awarding_subagency,
+    a.awarding_agency, a.capability_ids, a.obligated_amount, a.first_action_date, a.competition_status"""
+_SEARCH_PAGE_COLUMNS = _SEARCH_COLUMNS + """, a.piid, a.capability_names, a.description, a.usaspending_url,
+    a.source_url"""
+
+# With text: search_index has one row per award with the award's columns and its text (PIID, vendor, recipient,
+# description, then modification descriptions) lower-cased at build time; a search is one substring test on one
+# column (the user's text taken literally, wildcards included), and only matching awards are read further.
+# A first match inside the award's own part is a match on the award, else the earliest matching modification.
+_SEARCH_TEXT = """
+    WITH filtered AS (
+        SELECT {columns},
+               CASE WHEN strpos(a.search_text, lower(?)) <= a.award_text_length THEN 'award'
+                    ELSE 'modification ' || list_filter(a.modifications,
+                                                        lambda m: contains(lower(m.description), lower(?)))[1]
+                                            .modification_number END AS matched_in,
+               CASE WHEN strpos(a.search_text, lower(?)) <= a.award_text_length THEN a.description
+                    ELSE list_filter(a.modifications, lambda m: contains(lower(m.description), lower(?)))[1]
+                         .description END AS matched_text
+        FROM search_index a
+        WHERE contains(a.search_text, lower(?)) AND """ + _SEARCH_FILTER + """
+    )
+"""  # noqa: S608 (fixed SQL fragments only)
+_SEARCH_ALL = """
+    WITH filtered AS (
+        SELECT {columns}, 'award' AS matched_in, a.description AS matched_text
+        FROM awards a
         WHERE """ + _SEARCH_FILTER + """
     )
 """  # noqa: S608 (fixed SQL fragments only)
 
 
-def _search_params(text: str, facets: dict) -> list:
-    pat = like_pattern(text)
-    hits = [text, pat, pat, pat, pat, text, pat]
+def _search_cte(text: str, facets: dict, columns: str = _SEARCH_COLUMNS) -> tuple[str, list]:
+    """The `filtered` CTE for this text (one of two fixed statements, with fixed columns) and its parameters."""
     ag, cap, ven = _list(facets.get("agency")), _list(facets.get("capability")), _list(facets.get("vendor"))
     years = [int(y) for y in facets.get("year") or []]
     comp = _list(facets.get("competition"))
-    return hits + [ag, ag, cap, cap, ven, ven, years, years, comp, comp]
+    params = [ag, ag, cap, cap, ven, ven, years, years, comp, comp]
+    if text:
+        return _SEARCH_TEXT.replace("{columns}", columns), [text] * 5 + params
+    return _SEARCH_ALL.replace("{columns}", columns), params
 
 
 def search(text: str, facets: dict | None = None, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
     """Awards matching `text` in PIID, vendor, award or modification descriptions, with facet filters."""
-    facets = facets or {}
-    return _df(_SEARCH_HITS + """
+    cte, params = _search_cte(text, facets or {}, _SEARCH_PAGE_COLUMNS)
+    return _df(cte + """
         SELECT piid, family_vendor_name AS vendor, """ + AGENCY_LABEL.replace("a.", "") + """ AS agency,
                capability_names AS capabilities, obligated_amount, first_action_date, competition_status,
                matched_in, matched_text, description, award_key, usaspending_url, source_url
         FROM filtered ORDER BY obligated_amount DESC NULLS LAST LIMIT ?
-    """, _search_params(text, facets) + [limit])  # noqa: S608
+    """, [*params, limit])  # noqa: S608
 
 
 def search_count(text: str, facets: dict | None = None) -> pd.DataFrame:
     """How many awards match (to say when the table is truncated)."""
-    return _df(_SEARCH_HITS + "SELECT count(*) AS n FROM filtered",  # noqa: S608
-               _search_params(text, facets or {}))
+    cte, params = _search_cte(text, facets or {})
+    return _df(cte + "SELECT count(*) AS n FROM filtered", params)  # noqa: S608
 
 
 def search_facets(text: str, facets: dict | None = None) -> pd.DataFrame:
     """Facet counts over the matching awards: facet, value, awards (datasette-style)."""
-    return _df(_SEARCH_HITS + """
+    cte, params = _search_cte(text, facets or {})
+    return _df(cte + """
         SELECT 'agency' AS facet, """ + AGENCY_LABEL.replace("a.", "") + """ AS value, count(*) AS awards
             FROM filtered GROUP BY ALL
         UNION ALL SELECT 'capability', k.name, count(*) FROM
@@ -648,7 +673,7 @@ def search_facets(text: str, facets: dict | None = None) -> pd.DataFrame:
         UNION ALL SELECT 'year', CAST(year(first_action_date) AS VARCHAR), count(*) FROM filtered GROUP BY ALL
         UNION ALL SELECT 'competition', competition_status, count(*) FROM filtered GROUP BY ALL
         ORDER BY facet, awards DESC, value
-    """, _search_params(text, facets or {}))  # noqa: S608
+    """, params)  # noqa: S608
 
 
 def capability_ids_by_name() -> pd.DataFrame:

@@ -52,6 +52,7 @@ STEPS: list[str] = [
     "sql:910_model_views.sql",
     "py:registry.sources.systems:build",  # needs all of the above and the competition view
     "sql:920_links_views.sql",  # links (union of t_links_*) and timeline; needs competition views
+    "sql:930_serving_views.sql",  # award_years, search_index: the dashboard's widest reads as one scan
     "py:registry.materialize:build",  # keep last: stores the most-read views as tables (see bench/results.md)
 ]
 

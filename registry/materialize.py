@@ -15,7 +15,7 @@ import time
 # Dependency order: later views read earlier ones, so each is computed from stored tables.
 MATERIALIZED = [
     "awards", "transactions", "vendor_summary", "agency_summary", "capability_summary", "monthly_obligations",
-    "edges", "competition",
+    "edges", "competition", "award_years", "search_index",
 ]
 
 

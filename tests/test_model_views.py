@@ -13,7 +13,7 @@ from tests.conftest import ROOT, run_cli
 ISSUE_VIEWS = ["vendor_summary", "agency_summary", "capability_summary", "edges", "monthly_obligations",
                "award_capabilities", "competition"]
 MODEL_VIEWS = [*ISSUE_VIEWS, "vendors", "vendor_matches", "watchlist", "agencies", "capabilities",
-               "award_lifecycle", "capability_annotations"]
+               "award_lifecycle", "capability_annotations", "award_years", "search_index"]
 
 
 @pytest.mark.parametrize("view", MODEL_VIEWS)

@@ -1,5 +1,6 @@
--- The model's per-award and per-transaction columns in one place, so the public views in
--- 900_core_views.sql need one join each (the steps before this one each built one table).
+-- The model's per-award columns in one place, so the public views in 900_core_views.sql need one join for them
+-- (the steps before this one each built one table). Per-transaction model columns are joined in the
+-- `transactions` view itself, which registry/materialize.py stores once.
 
 CREATE TABLE t_award_model AS
 SELECT
@@ -53,20 +54,3 @@ LEFT JOIN t_award_agency ag USING (award_key)
 LEFT JOIN t_award_competition c USING (award_key)
 LEFT JOIN t_award_capability_list cl USING (award_key)
 LEFT JOIN t_award_lifecycle_summary ls USING (award_key);
-
-CREATE TABLE t_transaction_model AS
-SELECT
-    t.award_key, t.modification_number, t.transaction_number,
-    am.family_vendor_id,
-    am.agency_subtier_code,
-    c.extent_competed_code, c.extent_competed_plain,
-    c.other_than_full_and_open_code, c.other_than_full_and_open_plain,
-    c.fair_opportunity_limited_sources_code, c.fair_opportunity_limited_sources_plain,
-    c.solicitation_procedures_code, c.solicitation_procedures_plain,
-    c.sole_source, c.sole_source_basis, c.competition_status,
-    l.seq, l.prior_obligated, l.running_obligated, l.jump_ratio, l.is_jump,
-    l.is_option_exercise, l.is_extension, l.is_deobligation, l.event_basis
-FROM t_transactions t
-LEFT JOIN t_award_model am USING (award_key)
-LEFT JOIN t_transaction_competition c USING (award_key, modification_number, transaction_number)
-LEFT JOIN t_award_lifecycle l USING (award_key, modification_number, transaction_number);

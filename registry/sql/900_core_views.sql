@@ -40,13 +40,17 @@ SELECT
     t.solicitation_procedures, t.number_of_offers, t.last_modified_date,
     t.usaspending_url, t.source, t.source_url, t.fetched_at, t.payload_sha256,
     -- the model (registry/model/, joined in 850_model_tables.sql; described in 910_model_views.sql)
-    tm.family_vendor_id, tm.agency_subtier_code,
-    tm.extent_competed_plain, tm.other_than_full_and_open_plain, tm.fair_opportunity_limited_sources_plain,
-    tm.solicitation_procedures_plain, tm.sole_source, tm.sole_source_basis, tm.competition_status,
-    tm.prior_obligated, tm.running_obligated, tm.jump_ratio, tm.is_jump, tm.is_option_exercise,
-    tm.is_extension, tm.is_deobligation, tm.event_basis
+    am.family_vendor_id, am.vendor_id, am.agency_subtier_code,
+    c.extent_competed_plain, c.other_than_full_and_open_plain, c.fair_opportunity_limited_sources_plain,
+    c.solicitation_procedures_plain, c.sole_source, c.sole_source_basis, c.competition_status,
+    l.prior_obligated, l.running_obligated, l.jump_ratio, l.is_jump, l.is_option_exercise,
+    l.is_extension, l.is_deobligation, l.event_basis
+-- joined here and stored once by registry/materialize.py (a separate per-transaction model table would be
+-- written and joined a second time: 5M rows each at 1M awards)
 FROM t_transactions t
-LEFT JOIN t_transaction_model tm USING (award_key, modification_number, transaction_number);
+LEFT JOIN t_award_model am USING (award_key)
+LEFT JOIN t_transaction_competition c USING (award_key, modification_number, transaction_number)
+LEFT JOIN t_award_lifecycle l USING (award_key, modification_number, transaction_number);
 
 CREATE VIEW rejects AS SELECT * FROM t_rejects;
 CREATE VIEW crawl_runs AS SELECT * FROM t_crawl_runs;

@@ -178,21 +178,24 @@ FROM aw, unnest(aw.caps) AS u(capability_id)
 LEFT JOIN t_capabilities c USING (capability_id)
 GROUP BY ALL;
 
+-- Reads the public `awards` and `transactions`: by the time it is materialized (registry/materialize.py) both are
+-- stored tables, so this is one join on award_key instead of three joins over the model tables.
 CREATE VIEW monthly_obligations AS
-SELECT md.family_vendor_id AS vendor_id, md.family_vendor_name AS vendor_name,
-       md.vendor_on_watchlist AS on_watchlist,
-       'sub:' || md.agency_subtier_code AS agency_id, md.agency_subtier_abbreviation AS agency,
+SELECT a.family_vendor_id AS vendor_id, a.family_vendor_name AS vendor_name,
+       a.vendor_on_watchlist AS on_watchlist,
+       'sub:' || a.agency_subtier_code AS agency_id, a.agency_subtier_abbreviation AS agency,
+       coalesce(a.agency_subtier_abbreviation, a.awarding_subagency, a.awarding_agency) AS agency_label,
+       a.agency_component,
        date_trunc('month', t.action_date)::DATE       AS month,
        strftime(t.action_date, '%Y-%m')               AS month_label,
        sum(t.federal_action_obligation)               AS obligated,
-       coalesce(sum(t.federal_action_obligation) FILTER (md.has_surveillance_capability), 0)
+       coalesce(sum(t.federal_action_obligation) FILTER (a.has_surveillance_capability), 0)
                                                       AS surveillance_obligated,
        count(*)                                       AS transaction_count,
        count(DISTINCT t.award_key)                    AS award_count,
-       count(*) FILTER (tm.is_jump)                   AS jump_count
-FROM t_transactions t
-JOIN t_award_model md USING (award_key)
-LEFT JOIN t_transaction_model tm USING (award_key, modification_number, transaction_number)
+       count(*) FILTER (t.is_jump)                    AS jump_count
+FROM transactions t
+JOIN awards a USING (award_key)
 GROUP BY ALL;
 
 -- ---------------------------------------------------------------------------------------------
@@ -417,12 +420,14 @@ COMMENT ON COLUMN edges.sole_source_awards IS 'Awards reported as not competed.'
 COMMENT ON COLUMN edges.first_award_date IS 'Earliest award date on the edge.';
 COMMENT ON COLUMN edges.last_action_date IS 'Latest action date on the edge.';
 
-COMMENT ON VIEW monthly_obligations IS 'Vendor family x agency x calendar month: the sum of transaction obligations by action date (the series behind "largest monthly sum on record").';
+COMMENT ON VIEW monthly_obligations IS 'Vendor family x agency (subtier and component) x calendar month: the sum of transaction obligations by action date (the series behind "largest monthly sum on record").';
 COMMENT ON COLUMN monthly_obligations.vendor_id IS 'Vendor family id.';
 COMMENT ON COLUMN monthly_obligations.vendor_name IS 'Vendor family name.';
 COMMENT ON COLUMN monthly_obligations.on_watchlist IS 'Vendor family on the watchlist.';
 COMMENT ON COLUMN monthly_obligations.agency_id IS 'sub:<subtier code>.';
 COMMENT ON COLUMN monthly_obligations.agency IS 'Subtier abbreviation.';
+COMMENT ON COLUMN monthly_obligations.agency_label IS 'Agency as the dashboard labels it: subtier abbreviation, else the awarding subagency, else the awarding agency.';
+COMMENT ON COLUMN monthly_obligations.agency_component IS 'Component within the subtier (e.g. HSI, ERO), when identified.';
 COMMENT ON COLUMN monthly_obligations.month IS 'First day of the month.';
 COMMENT ON COLUMN monthly_obligations.month_label IS 'Month as YYYY-MM.';
 COMMENT ON COLUMN monthly_obligations.obligated IS 'Sum of federal action obligations of the month''s transactions (de-obligations subtract).';
@@ -464,6 +469,7 @@ COMMENT ON COLUMN awards.deobligated_amount IS 'Sum of negative obligations (de-
 COMMENT ON COLUMN awards.obligated_amount IS 'Award obligations: the award record total, else the sum of its transactions in the registry.';
 COMMENT ON COLUMN awards.obligated_amount_basis IS 'Which of the two obligated_amount is.';
 COMMENT ON COLUMN transactions.family_vendor_id IS 'Vendor family of the award''s recipient.';
+COMMENT ON COLUMN transactions.vendor_id IS 'Vendor the award''s recipient resolved to (awards.vendor_id), a member of family_vendor_id.';
 COMMENT ON COLUMN transactions.agency_subtier_code IS 'Awarding subtier code of the award.';
 COMMENT ON COLUMN transactions.extent_competed_plain IS 'This transaction''s extent competed in plain words ("not reported" when unknown).';
 COMMENT ON COLUMN transactions.other_than_full_and_open_plain IS 'This transaction''s reason not competed in plain words.';
