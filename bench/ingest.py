@@ -46,8 +46,18 @@ def run(source_staging: Path, work: Path, awards: int = 20_000, log=print) -> di
     log(f"ingest: {len(items):,} items through StagingPipeline")
     target = work / "ingest-pipeline.duckdb"
     _fresh(target)
-    pipe = StagingPipeline(target, batch_size=5000)
     spider = SimpleNamespace(name="synthetic-bench", scope={"bench": "ingest"}, modified_since=None)
+    # warm-up on a scratch file: the first flush imports what DuckDB's Arrow scan needs (~0.3 s, once per
+    # process); the figure is the steady-state rate, as the ceiling's is (duckdb is imported before its clock)
+    scratch = work / "ingest-warmup.duckdb"
+    _fresh(scratch)
+    warm = StagingPipeline(scratch, batch_size=5000)
+    warm.open_spider(spider)
+    for it in items[:10]:
+        warm.process_item(it, spider)
+    warm.close_spider(spider)
+    _fresh(scratch)
+    pipe = StagingPipeline(target, batch_size=5000)
     t0 = time.perf_counter()
     pipe.open_spider(spider)
     for it in items:
@@ -77,6 +87,9 @@ def run(source_staging: Path, work: Path, awards: int = 20_000, log=print) -> di
             spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in cols if c not in ("run_id",)) + "}"
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_json('{f}', columns = {spec}, "
                         "format = 'newline_delimited')")
+        # both sides end with the rows checkpointed into the file: the pipeline's close_spider closes its
+        # connection (a checkpoint) inside its clock, so the ceiling's checkpoint is inside this one
+        con.execute("CHECKPOINT")
         readjson_s = time.perf_counter() - t0
         n = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in files)
     finally:

@@ -48,6 +48,7 @@ class StagingPipeline:
         self.run_id: str | None = None
         self.buffers: dict[str, list[dict[str, Any]]] = {}
         self.reject_buffer: list[dict[str, Any]] = []
+        self.pending = 0  # records buffered since the last flush (all tables and rejects)
         self.fetched = 0
         self.loaded = 0
         self.rejected = 0
@@ -98,7 +99,8 @@ class StagingPipeline:
         else:
             row["run_id"] = self.run_id
             self.buffers.setdefault(table, []).append(row)
-        if sum(map(len, self.buffers.values())) + len(self.reject_buffer) >= self.batch_size:
+        self.pending += 1
+        if self.pending >= self.batch_size:
             self.flush()
         return item
 
@@ -120,3 +122,4 @@ class StagingPipeline:
             raise
         self.buffers = {}
         self.reject_buffer = []
+        self.pending = 0
