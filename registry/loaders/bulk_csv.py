@@ -131,6 +131,9 @@ def _literal(name: str) -> str:
 def _read(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
     """Read a CSV as text into `_bulk_src`, each row with its raw payload as JSON of its non-empty cells.
 
+    The file's row order is the table's rowid (insertion order is preserved), which later steps use to pick
+    the latest row of an award; a row_number() window for it cost as much as reading the file (bench_csv).
+
     Why only the non-empty cells: a 297-column row as full JSON is ~11 kB of mostly nulls, and DuckDB's
     string compression at checkpoint then costs more than the whole load; the non-empty cells are the row.
     """
@@ -143,7 +146,7 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
     entries = ", ".join(f"{{'k': {_literal(n)}, 'v': {_ident(n)}}}" for n in names)
     raw = f"to_json(map_from_entries(list_filter([{entries}], lambda e: e.v IS NOT NULL AND e.v <> '')))"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _bulk_src AS SELECT *, {raw} AS _raw, row_number() OVER () AS _row "  # noqa: S608
+        f"CREATE OR REPLACE TEMP TABLE _bulk_src AS SELECT *, {raw} AS _raw "  # noqa: S608
         f"FROM {reader} s",
         [str(path)],
     )
@@ -350,7 +353,7 @@ def _load_transactions(con: duckdb.DuckDBPyConnection, cols: set[str], run_id: s
                  AND TRY_CAST(rg_text({col('number_of_offers_received')}) AS DECIMAL(18,2)) IS NULL
                     THEN 'number_of_offers_received: not a number'
             END                                                          AS _reject_reason,
-            _row
+            rowid                                                        AS _row
         FROM _bulk_src
         """  # noqa: S608 - column names come from the file's header checked against our lists
     )
@@ -439,7 +442,7 @@ def _awards_from_transactions(con: duckdb.DuckDBPyConnection, col: Callable[[str
             rg_money({col('total_dollars_obligated')})         AS total_obligation,
             {_provenance(col, key, run_id)}
         FROM _bulk_src s
-        JOIN latest ON latest._row = s._row
+        JOIN latest ON latest._row = s.rowid
         JOIN base ON base.award_key = latest.award_key
         """  # noqa: S608 - column names come from the file's header checked against our lists
     )
