@@ -37,7 +37,7 @@ def _arguments(con) -> dict[str, Any]:
                                   "obligated_in_registry DESC NULLS LAST LIMIT 1").fetchone()
     return {"vendor_id": vendor_ids[0] if vendor_ids else "", "vendor_ids": vendor_ids,
             "agency_id": agency[0] if agency else "", "agencies": None, "award_key": award_key, "piid": piid,
-            "ident": piid, "text": "facial recognition", "facets": {}, "year_from": 2015, "year_to": 2025,
+            "ident": piid, "text": "data analytics", "facets": {}, "year_from": 2015, "year_to": 2025,
             "name": "awards", "names": ["awards", "transactions", "vendors"], "view": "awards",
             "column": "piid", "value": piid, "columns": ["description"]}
 
