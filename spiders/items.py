@@ -70,13 +70,6 @@ class RejectItem(scrapy.Item):
     raw_payload = scrapy.Field()
 
 
-def _text(item: scrapy.Item, name: str) -> str | None:
-    """clean_text of one field (see _texts)."""
-    rec: dict[str, Any] = {}
-    _texts(item, [name], rec)
-    return rec[name]
-
-
 def _texts(item: scrapy.Item, fields: list[str], rec: dict[str, Any]) -> None:
     """clean_text of many fields into rec, with a fast path for plain strings.
 
@@ -107,6 +100,7 @@ AWARD_TEXT_FIELDS = [
     "type_of_contract_pricing", "type_set_aside", "pop_city", "pop_state", "pop_country", "pop_zip",
     "usaspending_url",
 ]
+AWARD_KEY_AND_TEXT_FIELDS = ["award_key", *AWARD_TEXT_FIELDS]  # cleaned in one pass (see _texts)
 AWARD_DATE_FIELDS = ["date_signed", "start_date", "end_date", "potential_end_date", "last_modified_date"]
 AWARD_MONEY_FIELDS = ["total_obligation", "base_exercised_options", "base_and_all_options"]
 
@@ -121,11 +115,11 @@ class AwardItem(RegistryItem):
     locals().update({f: scrapy.Field() for f in AWARD_TEXT_FIELDS + AWARD_DATE_FIELDS + AWARD_MONEY_FIELDS})
 
     def to_record(self) -> dict[str, Any]:
-        key = _text(self, "award_key")
-        if not key:
+        rec: dict[str, Any] = {}
+        _texts(self, AWARD_KEY_AND_TEXT_FIELDS, rec)
+        if not rec["award_key"]:
             raise ParseError("award_key: missing")
-        rec: dict[str, Any] = {"award_key": key, **self.provenance()}
-        _texts(self, AWARD_TEXT_FIELDS, rec)
+        rec.update(self.provenance())
         for f in AWARD_DATE_FIELDS:
             rec[f] = parse_date(self.get(f), f)
         for f in AWARD_MONEY_FIELDS:
@@ -140,6 +134,7 @@ TX_TEXT_FIELDS = [
     "naics_code", "naics_description", "extent_competed", "other_than_full_and_open",
     "fair_opportunity_limited_sources", "solicitation_procedures",
 ]
+TX_KEY_AND_TEXT_FIELDS = ["award_key", "modification_number", *TX_TEXT_FIELDS]  # cleaned in one pass
 
 
 class TransactionItem(RegistryItem):
@@ -157,11 +152,12 @@ class TransactionItem(RegistryItem):
     locals().update({f: scrapy.Field() for f in TX_TEXT_FIELDS})
 
     def to_record(self) -> dict[str, Any]:
-        key = _text(self, "award_key")
-        if not key:
+        rec: dict[str, Any] = {}
+        _texts(self, TX_KEY_AND_TEXT_FIELDS, rec)
+        if not rec["award_key"]:
             raise ParseError("award_key: missing")
-        rec: dict[str, Any] = {"award_key": key, **self.provenance()}
-        rec["modification_number"] = _text(self, "modification_number") or "0"
+        rec.update(self.provenance())
+        rec["modification_number"] = rec["modification_number"] or "0"
         rec["transaction_number"] = parse_int(self.get("transaction_number"), "transaction_number") or 0
         rec["action_date"] = parse_date(self.get("action_date"), "action_date", required=True)
         rec["federal_action_obligation"] = parse_money(
@@ -169,5 +165,4 @@ class TransactionItem(RegistryItem):
         )
         rec["number_of_offers"] = parse_int(self.get("number_of_offers"), "number_of_offers")
         rec["last_modified_date"] = parse_date(self.get("last_modified_date"), "last_modified_date")
-        _texts(self, TX_TEXT_FIELDS, rec)
         return self.with_payload_hash(rec)

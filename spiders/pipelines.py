@@ -49,6 +49,7 @@ class StagingPipeline:
         self.buffers: dict[str, list[dict[str, Any]]] = {}
         self.reject_buffer: list[dict[str, Any]] = []
         self.pending = 0  # records buffered since the last flush (all tables and rejects)
+        self.conflicts: dict[str, bool] = {}  # per table: did its last batch meet keys stored already?
         self.fetched = 0
         self.loaded = 0
         self.rejected = 0
@@ -111,7 +112,9 @@ class StagingPipeline:
         self.con.execute("BEGIN TRANSACTION")
         try:
             for table, records in self.buffers.items():
-                store.merge_records(self.con, table, records)  # unknown keys are dropped there
+                # unknown keys are dropped there; a plain insert is tried first until a batch meets stored keys
+                _, self.conflicts[table] = store.merge_batch(self.con, table, records,
+                                                             insert_first=not self.conflicts.get(table, False))
                 self.loaded += len(records)
             for r in self.reject_buffer:
                 r["run_id"] = self.run_id
