@@ -49,6 +49,19 @@ def test_thinner_record_does_not_erase_richer_fields(tmp_path):
     assert row == ("A", "URG", "NEW TEXT", "usaspending_search_csv")
 
 
+def test_insert_first_batch_meeting_stored_keys_merges_like_an_upsert(tmp_path):
+    """The pipeline's fast path (plain insert first) must leave what the upsert leaves, and say it met keys."""
+    con = store.connect(tmp_path / "s.duckdb")
+    n, met = store.merge_batch(con, "stg_transactions", [_tx(extent_competed="A")], insert_first=True)
+    assert (n, met) == (1, False)
+    n, met = store.merge_batch(con, "stg_transactions",
+                               [_tx(description="NEW TEXT"), _tx(modification_number="P00012")], insert_first=True)
+    assert (n, met) == (2, True)
+    rows = con.execute("SELECT modification_number, extent_competed, description FROM stg_transactions "
+                       "ORDER BY 1").fetchall()
+    assert rows == [("P00009", "A", "NEW TEXT"), ("P00012", None, "THIS MODIFICATION ADDS LICENSES")]
+
+
 def test_duplicate_keys_inside_one_batch_keep_the_latest(tmp_path):
     con = store.connect(tmp_path / "s.duckdb")
     older = _tx(description="OLD", fetched_at=datetime(2026, 1, 1, tzinfo=UTC))
