@@ -1,0 +1,79 @@
+"""The pipeline's batch writes: every record stored once, and a failed write neither silent nor lossy.
+
+Why: a write can fail mid-crawl (a full disk, a locked file). The failure has to reach the crawl, and the
+batch's records must be written when storing works again, with the run's counts still reconciling
+(fetched = loaded + rejected).
+"""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+from registry import store
+from spiders.pipelines import StagingPipeline
+from tests.test_properties_parse import transaction
+
+SPIDER = types.SimpleNamespace(name="usaspending", scope={})
+
+
+def _items(n: int) -> list:
+    return [transaction(transaction_key=f"T{i}", modification_number=f"P{i:05d}") for i in range(n)]
+
+
+def _stored(path) -> tuple[int, tuple]:
+    con = store.connect(path)
+    try:
+        n = con.execute("SELECT count(*) FROM stg_transactions").fetchone()[0]
+        run = con.execute("SELECT items_fetched, items_loaded, items_rejected, status FROM crawl_runs").fetchone()
+        return n, run
+    finally:
+        con.close()
+
+
+def test_every_record_of_many_batches_is_stored_once(tmp_path):
+    pipeline = StagingPipeline(tmp_path / "staging.duckdb", batch_size=7)
+    pipeline.open_spider(SPIDER)
+    for item in _items(100):
+        pipeline.process_item(item, SPIDER)
+    pipeline.close_spider(SPIDER)
+    assert _stored(tmp_path / "staging.duckdb") == (100, (100, 100, 0, "ok"))
+
+
+def test_a_failed_batch_write_reaches_the_crawl_and_its_records_are_written_later(tmp_path, monkeypatch):
+    real = store.merge_batch
+    calls = {"n": 0}
+
+    def flaky(con, table, records, insert_first=False):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second batch's write fails once (e.g. the disk was full for a moment)
+            raise OSError("No space left on device")
+        return real(con, table, records, insert_first)
+
+    monkeypatch.setattr(store, "merge_batch", flaky)
+    pipeline = StagingPipeline(tmp_path / "staging.duckdb", batch_size=10)
+    pipeline.open_spider(SPIDER)
+    raised = 0
+    for item in _items(45):
+        try:
+            pipeline.process_item(item, SPIDER)
+        except OSError:
+            raised += 1
+    pipeline.close_spider(SPIDER)
+    assert raised == 1, "the failed write must surface in the crawl's thread, once"
+    assert _stored(tmp_path / "staging.duckdb") == (45, (45, 45, 0, "ok"))
+
+
+def test_a_write_failing_at_close_is_raised_not_swallowed(tmp_path, monkeypatch):
+    def broken(con, table, records, insert_first=False):
+        raise OSError("No space left on device")
+
+    pipeline = StagingPipeline(tmp_path / "staging.duckdb", batch_size=1000)
+    pipeline.open_spider(SPIDER)
+    for item in _items(5):
+        pipeline.process_item(item, SPIDER)
+    monkeypatch.setattr(store, "merge_batch", broken)
+    with pytest.raises(OSError):
+        pipeline.close_spider(SPIDER)
+    assert _stored(tmp_path / "staging.duckdb")[0] == 0
