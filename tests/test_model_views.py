@@ -53,3 +53,18 @@ def test_docs_document_every_view_column(sample_registry):
         section = docs[m.end():].split("\n" + m.group(1) + " ", 1)[0]
         missing += [f"{view}.{c}" for c, _ in cols[view] if f"`{c}`" not in section]
     assert not missing, missing
+
+
+def test_no_public_column_is_typed_null_on_a_registry_without_competition_data(sample_registry):
+    """The sample has no competition fields; its columns must still have their documented types (BOOLEAN,
+    VARCHAR), or exports and users' SQL would see a column typed "NULL" that changes type once data arrives."""
+    con = duckdb.connect(str(sample_registry), read_only=True)
+    try:
+        untyped = con.execute(
+            "SELECT table_name || '.' || column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND data_type = '\"NULL\"'").fetchall()
+        reported = con.execute("SELECT count(*) FILTER (sole_source IS NOT NULL) FROM awards").fetchone()[0]
+    finally:
+        con.close()
+    assert reported == 0, "the bundled sample reports no competition: this test checks that case"
+    assert untyped == []

@@ -185,7 +185,11 @@ def build(ctx) -> None:
     con = ctx.con
     dec = _decode_table(con, ["t_awards", "t_transactions"])
     con.register("_cdec_df", dec)
-    con.execute("CREATE TEMP TABLE _cdec AS SELECT * FROM _cdec_df")
+    # typed explicitly: with no competition data at all (e.g. the sample) pandas hands over empty object
+    # columns, which DuckDB would type "NULL" all the way to the public views
+    con.execute("CREATE TEMP TABLE _cdec AS SELECT column_name::VARCHAR AS column_name, raw_value::VARCHAR AS "
+                "raw_value, code::VARCHAR AS code, description::VARCHAR AS description, plain::VARCHAR AS plain "
+                "FROM _cdec_df")
     con.unregister("_cdec_df")
 
     def decoded(table: str, keys: str) -> None:
@@ -215,7 +219,8 @@ def build(ctx) -> None:
         flag, basis = sole_source(e, o, f, s)
         decided.append({"e": e, "o": o, "f": f, "s": s, "sole_source": flag, "basis": basis})
     con.register("_ss_df", pd.DataFrame(decided, columns=["e", "o", "f", "s", "sole_source", "basis"]))
-    con.execute("CREATE TEMP TABLE _ss AS SELECT * FROM _ss_df")
+    con.execute("CREATE TEMP TABLE _ss AS SELECT e::VARCHAR AS e, o::VARCHAR AS o, f::VARCHAR AS f, s::VARCHAR AS s, "
+                "sole_source::BOOLEAN AS sole_source, basis::VARCHAR AS basis FROM _ss_df")
     con.unregister("_ss_df")
     join_ss = ("LEFT JOIN _ss ON _ss.e IS NOT DISTINCT FROM x.extent_competed_code "
                "AND _ss.o IS NOT DISTINCT FROM x.other_than_full_and_open_code "
