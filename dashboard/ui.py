@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from urllib.parse import urlencode
 
 import pandas as pd
+import plotly.express as px
 import streamlit as st
 
 from dashboard import format as fmt
@@ -152,3 +153,12 @@ def text(label: str, value) -> None:
 def empty(message: str) -> None:
     """An empty state that says what to do."""
     st.info(message, icon=":material/info:")
+
+
+def obligations_chart(monthly: pd.DataFrame, *, key: str) -> None:
+    """All and surveillance-tagged obligations per month as two lines (overview and agency pages)."""
+    long = monthly.melt(id_vars="month", value_vars=["obligated", "surveillance_obligated"], var_name="series",
+                        value_name="dollars")
+    fig = px.line(long, x="month", y="dollars", color="series", labels={"dollars": "Obligated ($)", "month": ""})
+    fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
+    st.plotly_chart(fig, key=key)

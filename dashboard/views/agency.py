@@ -33,12 +33,7 @@ c[2].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not 
             help="Share of awards reporting competition that were not competed")
 
 st.subheader("Spending over time")
-monthly = q.agency_monthly(agency_id)
-long = monthly.melt(id_vars="month", value_vars=["obligated", "surveillance_obligated"], var_name="series",
-                    value_name="dollars")
-fig = px.line(long, x="month", y="dollars", color="series", labels={"dollars": "Obligated ($)", "month": ""})
-fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
-st.plotly_chart(fig, key="agency-monthly")
+ui.obligations_chart(q.agency_monthly(agency_id), key="agency-monthly")
 
 left, right = st.columns(2)
 with left:

@@ -68,12 +68,7 @@ st.plotly_chart(fig, key="overview-capabilities")
 st.caption("An award tagged with two capabilities counts under both. See Methods & sources for how tags are made.")
 
 st.subheader("Obligations over time")
-monthly = q.obligations_by_month()
-long = monthly.melt(id_vars="month", value_vars=["obligated", "surveillance_obligated"], var_name="series",
-                    value_name="dollars")
-fig = px.line(long, x="month", y="dollars", color="series", labels={"dollars": "Obligated ($)", "month": ""})
-fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
-st.plotly_chart(fig, key="overview-monthly")
+ui.obligations_chart(q.obligations_by_month(), key="overview-monthly")
 
 left, right = st.columns(2)
 with left:
