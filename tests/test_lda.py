@@ -177,3 +177,17 @@ def test_amendment_replaces_the_original_in_quarter_totals(tmp_path, sample_regi
     assert reg.execute("SELECT amount, filings FROM lobbying_quarters").fetchall() == [(Decimal("1200000.00"), 1)]
     assert reg.execute("SELECT filing_type, counted FROM lobbying_filings ORDER BY filing_type").fetchall() == [
         ("3A", True), ("Q3", False)]
+
+
+def test_lobbying_quarter_is_on_the_vendors_award_and_system_timelines(registry_with_lobbying):
+    reg = registry_with_lobbying
+    key = reg.execute("SELECT award_key FROM awards WHERE piid = '70CTD022FR0000170'").fetchone()[0]
+    award_rows = reg.execute(
+        "SELECT event_date, title, amount, how_linked FROM timeline WHERE subject_kind = 'award' "
+        "AND subject_id = ? AND record_kind = 'lobbying_quarter'", [key]).fetchall()
+    assert award_rows == [(date(2025, 7, 1), "Lobbying 2025 third_quarter for PALANTIR TECHNOLOGIES INC.",
+                           Decimal("1000000.00"), "lobbying by the award's vendor")]
+    system_rows = reg.execute(
+        "SELECT title, amount FROM system_timeline WHERE system_id = 'immigrationos' "
+        "AND record_kind = 'lobbying_quarter'").fetchall()
+    assert system_rows == [("Lobbying 2025 third_quarter for PALANTIR TECHNOLOGIES INC.", Decimal("1000000.00"))]

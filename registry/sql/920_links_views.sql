@@ -24,7 +24,26 @@ COMMENT ON COLUMN links.confidence IS 'Confidence of the link, 0-1: 1.0 for equa
 COMMENT ON COLUMN links.link_source IS 'Build step that made the link (sam, fpds, lda, ai_inventory, federal_register, systems).';
 
 CREATE VIEW timeline AS
-WITH award_events AS (
+-- How each linked record shows on a timeline (date, id, title, source), written once for awards and systems alike.
+WITH ai_events AS (
+    SELECT inventory_year || ':' || use_case_id AS record_id,
+           coalesce(date_implemented, date_initiated, make_date(inventory_year, 12, 31)) AS event_date,
+           inventory_year || ' AI inventory: ' || use_case_name || coalesce(' (' || bureau || ')', '') AS title,
+           source_url
+    FROM t_ai_use_cases
+),
+privacy_events AS (
+    SELECT document_number AS record_id, publication_date AS event_date,
+           title || coalesce(' — ' || system_identifier, '') || coalesce(' ' || system_name, '') AS title,
+           coalesce(html_url, source_url) AS source_url
+    FROM t_privacy_notices
+),
+lobbying_events AS (
+    SELECT vendor_id, period_start AS event_date, vendor_id || '|' || filing_year || '|' || filing_period AS record_id,
+           'Lobbying ' || filing_year || ' ' || filing_period || ' for ' || client_name AS title, amount
+    FROM t_lobbying_quarters
+),
+award_events AS (
     SELECT a.award_key, coalesce(a.date_signed, a.first_action_date) AS event_date, 'award' AS record_kind,
            a.award_key AS record_id, 'Award ' || a.piid || coalesce(': ' || a.description, '') AS title,
            a.total_obligation AS amount, 'the award' AS how_linked, coalesce(a.usaspending_url, a.source_url) AS source_url
@@ -43,23 +62,18 @@ WITH award_events AS (
            n.award_amount, l.method || ' (' || l.confidence || ')', n.sam_url
     FROM t_links_sam l JOIN t_sam_notices n ON n.notice_id = l.from_id WHERE l.to_kind = 'award'
     UNION ALL
-    SELECT l.to_id, coalesce(u.date_implemented, u.date_initiated, make_date(u.inventory_year, 12, 31)), 'ai_use_case',
-           u.inventory_year || ':' || u.use_case_id,
-           u.inventory_year || ' AI inventory: ' || u.use_case_name || coalesce(' (' || u.bureau || ')', ''),
-           NULL, l.method || ' (' || l.confidence || ')', u.source_url
-    FROM t_links_ai l JOIN t_ai_use_cases u ON u.inventory_year || ':' || u.use_case_id = l.from_id
-    WHERE l.to_kind = 'award'
+    SELECT l.to_id, u.event_date, 'ai_use_case', u.record_id, u.title, NULL, l.method || ' (' || l.confidence || ')',
+           u.source_url
+    FROM t_links_ai l JOIN ai_events u ON u.record_id = l.from_id WHERE l.to_kind = 'award'
     UNION ALL
-    SELECT l.to_id, n.publication_date, 'privacy_notice', n.document_number,
-           n.title || coalesce(' — ' || n.system_identifier, '') || coalesce(' ' || n.system_name, ''),
-           NULL, l.method || ' (' || l.confidence || ')', coalesce(n.html_url, n.source_url)
-    FROM t_links_fr l JOIN t_privacy_notices n ON n.document_number = l.from_id WHERE l.to_kind = 'award'
+    SELECT l.to_id, n.event_date, 'privacy_notice', n.record_id, n.title, NULL, l.method || ' (' || l.confidence || ')',
+           n.source_url
+    FROM t_links_fr l JOIN privacy_events n ON n.record_id = l.from_id WHERE l.to_kind = 'award'
     UNION ALL
-    SELECT a.award_key, q.period_start, 'lobbying_quarter', q.vendor_id || '|' || q.filing_year || '|' || q.filing_period,
-           'Lobbying ' || q.filing_year || ' ' || q.filing_period || ' for ' || q.client_name,
-           q.amount, 'lobbying by the award''s vendor', NULL
+    SELECT a.award_key, q.event_date, 'lobbying_quarter', q.record_id, q.title, q.amount,
+           'lobbying by the award''s vendor', NULL
     FROM t_awards a JOIN t_vendor_matches m ON m.recipient_key = a.recipient_key
-    JOIN t_lobbying_quarters q ON q.vendor_id = m.vendor_id
+    JOIN lobbying_events q ON q.vendor_id = m.vendor_id
 ),
 system_events AS (
     SELECT l.from_id AS system_id, e.event_date, e.record_kind, e.record_id, e.title, e.amount,
@@ -67,22 +81,17 @@ system_events AS (
     FROM t_links_systems l JOIN award_events e ON e.award_key = l.to_id
     WHERE l.to_kind = 'award' AND e.record_kind <> 'lobbying_quarter'
     UNION ALL
-    SELECT l.from_id, coalesce(u.date_implemented, u.date_initiated, make_date(u.inventory_year, 12, 31)), 'ai_use_case',
-           u.inventory_year || ':' || u.use_case_id,
-           u.inventory_year || ' AI inventory: ' || u.use_case_name || coalesce(' (' || u.bureau || ')', ''),
-           NULL, l.method || ' (' || l.confidence || ')', u.source_url
-    FROM t_links_systems l JOIN t_ai_use_cases u ON u.inventory_year || ':' || u.use_case_id = l.to_id
-    WHERE l.to_kind = 'ai_use_case'
+    SELECT l.from_id, u.event_date, 'ai_use_case', u.record_id, u.title, NULL, l.method || ' (' || l.confidence || ')',
+           u.source_url
+    FROM t_links_systems l JOIN ai_events u ON u.record_id = l.to_id WHERE l.to_kind = 'ai_use_case'
     UNION ALL
-    SELECT l.from_id, n.publication_date, 'privacy_notice', n.document_number,
-           n.title || coalesce(' — ' || n.system_identifier, '') || coalesce(' ' || n.system_name, ''),
-           NULL, l.method || ' (' || l.confidence || ')', coalesce(n.html_url, n.source_url)
-    FROM t_links_systems l JOIN t_privacy_notices n ON n.document_number = l.to_id WHERE l.to_kind = 'privacy_notice'
+    SELECT l.from_id, n.event_date, 'privacy_notice', n.record_id, n.title, NULL, l.method || ' (' || l.confidence || ')',
+           n.source_url
+    FROM t_links_systems l JOIN privacy_events n ON n.record_id = l.to_id WHERE l.to_kind = 'privacy_notice'
     UNION ALL
-    SELECT s.system_id, q.period_start, 'lobbying_quarter', q.vendor_id || '|' || q.filing_year || '|' || q.filing_period,
-           'Lobbying ' || q.filing_year || ' ' || q.filing_period || ' for ' || q.client_name,
-           q.amount, 'lobbying by the system''s vendor', NULL
-    FROM t_systems s JOIN t_lobbying_quarters q ON q.vendor_id = s.vendor_id
+    SELECT s.system_id, q.event_date, 'lobbying_quarter', q.record_id, q.title, q.amount,
+           'lobbying by the system''s vendor', NULL
+    FROM t_systems s JOIN lobbying_events q ON q.vendor_id = s.vendor_id
 )
 SELECT 'award' AS subject_kind, award_key AS subject_id, event_date, record_kind, record_id, title, amount,
        how_linked, source_url
