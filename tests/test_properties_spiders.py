@@ -23,16 +23,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy.http import Request, TextResponse
-from scrapy.statscollectors import MemoryStatsCollector
-from scrapy.utils.test import get_crawler
 
 from registry.parse import ParseError
 from spiders.items import RegistryItem, RejectItem
 from spiders.spiders.federal_register import FederalRegisterSpider
 from spiders.spiders.sam_opportunities import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider
-from spiders.spiders.usaspending import UsaspendingSpider
 from tests.conftest import SHARED_DATA
 from tests.support_sources_b import FILES, offline
+from tests.test_usaspending_replay import air_force_spider
 
 RECORDED = SHARED_DATA / "usaspending_api_recorded_responses"
 API = "https://api.usaspending.gov"
@@ -117,16 +115,7 @@ def report_examples():
     print(f"\n[reliability] {__name__}: {EXAMPLES['n']} mutated records tried")
 
 
-def usaspending() -> UsaspendingSpider:
-    crawler = get_crawler(UsaspendingSpider, settings_dict={"USASPENDING_API_URL": API})
-    sp = UsaspendingSpider.from_crawler(crawler, agencies=["Department of the Air Force"], since="2019-10-01",
-                                        until="2024-09-30")
-    crawler.stats = MemoryStatsCollector(crawler)
-    sp.crawler = crawler
-    return sp
-
-
-SPIDER = usaspending()
+SPIDER = air_force_spider()
 SEARCH = json.loads((RECORDED / "01-award-search-dod-mit.json").read_text())
 DETAIL = json.loads((RECORDED / "03-award-detail-sample.json").read_text())
 TXS = json.loads((RECORDED / "04-transactions-sample.json").read_text())

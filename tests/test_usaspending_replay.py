@@ -30,14 +30,19 @@ API = "https://api.usaspending.gov"
 GID = "CONT_AWD_0007_9700_FA870215D0001_9700"
 
 
-@pytest.fixture
-def spider() -> UsaspendingSpider:
+def air_force_spider() -> UsaspendingSpider:
+    """The spider with the scope the recorded responses were made for (Air Force, FY2020-FY2024)."""
     crawler = get_crawler(UsaspendingSpider, settings_dict={"USASPENDING_API_URL": API})
     sp = UsaspendingSpider.from_crawler(crawler, agencies=["Department of the Air Force"], since="2019-10-01",
                                         until="2024-09-30")
     crawler.stats = MemoryStatsCollector(crawler)
     sp.crawler = crawler
     return sp
+
+
+@pytest.fixture
+def spider() -> UsaspendingSpider:
+    return air_force_spider()
 
 
 def recorded(name: str, url: str) -> TextResponse:
