@@ -33,6 +33,16 @@ def sample_registry(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def sample_readonly(sample_registry):
+    """The sample registry opened as the dashboard opens it (same configuration), so both can share the file."""
+    from registry.readonly import connect_readonly
+
+    c = connect_readonly(sample_registry)
+    yield c
+    c.close()
+
+
 def run_cli(*args: str, env: dict | None = None, timeout: float = 120, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run the `registry` command as a user would, capturing its output."""
     full_env = dict(os.environ, **(env or {}))

@@ -8,7 +8,6 @@ import duckdb
 import pytest
 
 from registry import store
-from registry.readonly import connect_readonly
 from spiders.items_ai import detect_year, parse_piids
 from spiders.spiders.ai_inventory import AiInventorySpider
 from tests.conftest import run_cli
@@ -107,11 +106,8 @@ def test_load_command_reads_a_folder_of_inventories(tmp_path, shared_data):
 
 
 @pytest.fixture(scope="module")
-def reg(sample_registry):
-    # Opened as the dashboard opens it (same configuration), so the two can share the file in one process.
-    c = connect_readonly(sample_registry)
-    yield c
-    c.close()
+def reg(sample_readonly):
+    return sample_readonly
 
 
 def test_sample_holds_the_dhs_doj_extract(reg):

@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from registry import build, paths, store
-from registry.readonly import connect_readonly
 from registry.sources.systems import load_systems
 from spiders.spiders.sam_opportunities import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider
 from tests.support_sources_b import FILES, offline, response, split, stage
@@ -21,11 +20,8 @@ ICM = "CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"
 
 
 @pytest.fixture(scope="module")
-def reg(sample_registry):
-    # Opened as the dashboard opens it (same configuration), so the two can share the file in one process.
-    c = connect_readonly(sample_registry)
-    yield c
-    c.close()
+def reg(sample_readonly):
+    return sample_readonly
 
 
 def test_immigrationos_links_to_modifications_p00009_and_p00012(reg):
