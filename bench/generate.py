@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from registry import store
+from registry.sqltext import literal
 
 SOURCE = "synthetic-bench"
 VENDORS = 50_000
@@ -56,7 +57,7 @@ OTHER_THAN_FULL = ["ONE", "URG", "UNQ", "FOC", "MES"]
 
 
 def _list(values: list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+    return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
 def _pick(values: list[str], h: str) -> str:

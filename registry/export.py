@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from registry.sqltext import literal
+
 # Views with an action or award date get partitioned; the rest are written whole.
 PARTITIONED = {
     "awards": ("coalesce(first_action_date, date_signed, start_date)", "awarding_subagency"),
@@ -30,11 +32,6 @@ def _fiscal_year(expr: str) -> str:
     return f"(year({expr}) + CASE WHEN month({expr}) >= 10 THEN 1 ELSE 0 END)"
 
 
-def _lit(path: Path) -> str:
-    """A path as a SQL string literal (COPY takes no bound parameter for its target)."""
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def export(db: Path, out_dir: Path, parquet_dir: Path | None = None) -> list[Path]:
     """Write CSV + Parquet per view into out_dir, or Hive-partitioned Parquet into parquet_dir."""
     if not Path(db).exists():
@@ -52,11 +49,11 @@ def export(db: Path, out_dir: Path, parquet_dir: Path | None = None) -> list[Pat
                     fy = f"coalesce(CAST({_fiscal_year(date_expr)} AS VARCHAR), 'unknown') AS fiscal_year"
                     ag = f"coalesce({agency}, 'unknown') AS agency"
                     opts = "FORMAT parquet, PARTITION_BY (fiscal_year, agency), OVERWRITE_OR_IGNORE"
-                    sql = f"COPY (SELECT *, {fy}, {ag} FROM {v}) TO {_lit(target)} ({opts})"  # noqa: S608
+                    sql = f"COPY (SELECT *, {fy}, {ag} FROM {v}) TO {literal(target)} ({opts})"  # noqa: S608
                     con.execute(sql)
                 else:
                     target.mkdir(parents=True, exist_ok=True)
-                    con.execute(f"COPY {v} TO {_lit(target / 'data.parquet')} (FORMAT parquet)")  # noqa: S608
+                    con.execute(f"COPY {v} TO {literal(target / 'data.parquet')} (FORMAT parquet)")  # noqa: S608
                 written.append(target)
             # the build's own facts (built_at, is_sample) travel with the Parquet copy, so a reader of it
             # (dashboard on REGISTRY_PARQUET) can still say what it shows
@@ -64,14 +61,14 @@ def export(db: Path, out_dir: Path, parquet_dir: Path | None = None) -> list[Pat
                            "AND database_name = current_database()").fetchone()[0]:
                 target = parquet_dir / "registry_meta"
                 target.mkdir(parents=True, exist_ok=True)
-                con.execute(f"COPY registry_meta TO {_lit(target / 'data.parquet')} (FORMAT parquet)")  # noqa: S608
+                con.execute(f"COPY registry_meta TO {literal(target / 'data.parquet')} (FORMAT parquet)")  # noqa: S608
                 written.append(target)
             return written
         out_dir.mkdir(parents=True, exist_ok=True)
         for v in views:
             for fmt, opts in (("csv", "FORMAT csv, HEADER"), ("parquet", "FORMAT parquet")):
                 target = out_dir / f"{v}.{fmt}"
-                con.execute(f"COPY {v} TO {_lit(target)} ({opts})")  # noqa: S608
+                con.execute(f"COPY {v} TO {literal(target)} ({opts})")  # noqa: S608
                 written.append(target)
         return written
     finally:

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import time
 
+from registry.sqltext import literal
+
 # Dependency order: later views read earlier ones, so each is computed from stored tables.
 MATERIALIZED = [
     "awards", "transactions", "vendor_summary", "agency_summary", "capability_summary", "monthly_obligations",
     "edges", "competition", "award_years", "search_index",
 ]
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def materialize(con, view: str) -> bool:
@@ -38,9 +36,9 @@ def materialize(con, view: str) -> bool:
     con.execute(f"CREATE TABLE {table} AS SELECT * FROM {view}")  # noqa: S608
     con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table}")  # noqa: S608
     if view_comment:
-        con.execute(f"COMMENT ON VIEW {view} IS {_lit(view_comment)}")
+        con.execute(f"COMMENT ON VIEW {view} IS {literal(view_comment)}")
     for col, comment in col_comments:
-        con.execute(f'COMMENT ON COLUMN {view}."{col}" IS {_lit(comment)}')
+        con.execute(f'COMMENT ON COLUMN {view}."{col}" IS {literal(comment)}')
     return True
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from registry.sqltext import ident, literal
+
 ALLOWED = {"SELECT", "EXPLAIN"}
 
 
@@ -48,11 +50,6 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
 PARTITION_COLUMNS = ("fiscal_year", "agency")
 
 
-def _sql_str(text: str) -> str:
-    """A SQL string literal (paths go into read_parquet, which takes no bound parameter inside a view)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
     """In-memory DuckDB with one view per exported view over `registry export --parquet DIR`.
 
@@ -71,16 +68,16 @@ def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
             if not files:
                 continue
             partitioned = not (sub / "data.parquet").exists()
-            glob = _sql_str(str(sub / ("**/*.parquet" if partitioned else "data.parquet")))
+            glob = literal(str(sub / ("**/*.parquet" if partitioned else "data.parquet")))
             source = f"read_parquet({glob}, hive_partitioning = {1 if partitioned else 0})"
             cols = con.execute(f"SELECT * FROM {source} LIMIT 0").description  # noqa: S608
             extra = [c for c in PARTITION_COLUMNS if partitioned and c in {d[0] for d in cols}]
             select = f"* EXCLUDE ({', '.join(extra)})" if extra else "*"
-            name = '"' + sub.name.replace('"', '""') + '"'
+            name = ident(sub.name)
             con.execute(f"CREATE VIEW {name} AS SELECT {select} FROM {source}")  # noqa: S608
         if not con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0]:
             raise FileNotFoundError(f"no exported views in {directory} (expected <view>/**/*.parquet)")
-        con.execute(f"SET allowed_directories = [{_sql_str(str(root) + '/')}]")
+        con.execute(f"SET allowed_directories = [{literal(str(root) + '/')}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
     except BaseException:

@@ -35,6 +35,7 @@ import duckdb
 
 from registry import runs, store
 from registry.loaders import search_csv, sqltypes
+from registry.sqltext import ident, literal
 
 SOURCE = "usaspending_csv"
 AWARD_PAGE = "https://www.usaspending.gov/award/"
@@ -120,14 +121,6 @@ def _source_url(col: Callable[[str], str], key_expr: str) -> str:
             f"THEN rg_text({col('usaspending_permalink')}) ELSE '{AWARD_PAGE}' || {key_expr} || '/' END")
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
 def _read(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
     """Read a CSV as text into `_bulk_src`, each row with its raw payload as JSON of its non-empty cells.
 
@@ -143,7 +136,7 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
     if "contract_award_unique_key" not in names:  # the header said so: DuckDB did not read it as that CSV
         raise ValueError(f"{Path(path).name}: could not be read as a CSV with the header's columns")
     # header names are escaped as identifiers and string literals: a hostile header stays a name
-    entries = ", ".join(f"{{'k': {_literal(n)}, 'v': {_ident(n)}}}" for n in names)
+    entries = ", ".join(f"{{'k': {literal(n)}, 'v': {ident(n)}}}" for n in names)
     raw = f"to_json(map_from_entries(list_filter([{entries}], lambda e: e.v IS NOT NULL AND e.v <> '')))"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _bulk_src AS SELECT *, {raw} AS _raw "  # noqa: S608

@@ -25,6 +25,7 @@ import re
 import pandas as pd
 
 from registry.model import curated
+from registry.sqltext import literal
 
 TEXT_FIELDS = ("description", "modification_description")
 VENDOR_DEFAULT_CONFIDENCE = 0.6
@@ -33,11 +34,6 @@ AI_NAME_CONFIDENCE = 0.7
 AI_NAME_COVERAGE = 0.75
 STOPWORDS = {"AND", "FOR", "THE", "WITH", "FROM", "INTO", "THAT", "THIS", "USING", "BASED", "TOOL", "TOOLS",
              "SYSTEM", "SYSTEMS", "SERVICES", "SERVICE", "DATA", "SUPPORT", "PROGRAM"}
-
-
-def _lit(s: str) -> str:
-    """SQL string literal for a curated pattern (patterns are ours, never user input)."""
-    return "'" + s.replace("'", "''") + "'"
 
 
 def _rules_frame(caps: dict, watch: list[dict]) -> pd.DataFrame:
@@ -67,16 +63,16 @@ def match_texts(con, texts: str, rules: pd.DataFrame, out: str) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE _dt AS SELECT DISTINCT field, text FROM {texts}")  # noqa: S608
     combined = "|".join(f"(?:{p})" for p in rules["pattern"].unique())
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT * FROM _dt "  # noqa: S608
-                f"WHERE regexp_matches(text, {_lit(combined)}, 'i')")
+                f"WHERE regexp_matches(text, {literal(combined)}, 'i')")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {out} (field VARCHAR, text VARCHAR, rule_id VARCHAR, "
                 "matched_text VARCHAR)")
     for r in rules.itertuples(index=False):
-        fields = ", ".join(_lit(f) for f in r.fields)
-        unless = f"AND NOT regexp_matches(text, {_lit(r.unless)}, 'i')" if isinstance(r.unless, str) else ""
+        fields = ", ".join(literal(f) for f in r.fields)
+        unless = f"AND NOT regexp_matches(text, {literal(r.unless)}, 'i')" if isinstance(r.unless, str) else ""
         con.execute(
-            f"INSERT INTO {out} SELECT field, text, {_lit(r.rule_id)}, "  # noqa: S608
-            f"regexp_extract(text, {_lit(r.pattern)}, 0, 'i') FROM _cand "
-            f"WHERE field IN ({fields}) AND regexp_matches(text, {_lit(r.pattern)}, 'i') {unless}"
+            f"INSERT INTO {out} SELECT field, text, {literal(r.rule_id)}, "  # noqa: S608
+            f"regexp_extract(text, {literal(r.pattern)}, 0, 'i') FROM _cand "
+            f"WHERE field IN ({fields}) AND regexp_matches(text, {literal(r.pattern)}, 'i') {unless}"
         )
     con.execute("DROP TABLE IF EXISTS _dt")
     con.execute("DROP TABLE IF EXISTS _cand")

@@ -13,11 +13,7 @@ import json
 import pandas as pd
 
 from registry.model import curated
-
-
-def _lit(text: str) -> str:
-    """A SQL string literal of curated text (a constant pattern is compiled once per query)."""
-    return "'" + str(text).replace("'", "''") + "'"
+from registry.sqltext import literal
 
 
 def _families(vendors: pd.DataFrame) -> dict[str, list[str]]:
@@ -57,8 +53,8 @@ def build(ctx) -> None:
                     "SELECT vendor_id, vendor_name AS name FROM t_vendors UNION ALL "
                     "SELECT vendor_id, recipient_name FROM t_vendor_matches WHERE recipient_name IS NOT NULL)")
         per_entry = [
-            f"SELECT DISTINCT vendor_id, {_lit(w['id'])} AS watchlist_id FROM _wl_names "  # noqa: S608
-            f"WHERE regexp_matches(name, {_lit(w['match'])}, 'i')"  # curated patterns, not user input
+            f"SELECT DISTINCT vendor_id, {literal(w['id'])} AS watchlist_id FROM _wl_names "  # noqa: S608
+            f"WHERE regexp_matches(name, {literal(w['match'])}, 'i')"  # curated patterns, not user input
             for w in entries
         ]
         matched = con.execute(" UNION ".join(per_entry) + " ORDER BY 1, 2").fetchall()

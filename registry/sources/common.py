@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from importlib import resources
 
+from registry.sqltext import literal
+
 EMPTY_SCHEMA = "_empty_staging"
 
 
@@ -52,10 +54,6 @@ def describe(con, view: str, about: str, columns: dict[str, str]) -> None:
     extra = [c for c in columns if c not in actual]
     if missing or extra:
         raise ValueError(f"{view}: undescribed columns {missing}, descriptions for absent columns {extra}")
-    con.execute(f"COMMENT ON VIEW {view} IS {_lit(about)}")
+    con.execute(f"COMMENT ON VIEW {view} IS {literal(about)}")
     for col, text in columns.items():
-        con.execute(f'COMMENT ON COLUMN {view}."{col}" IS {_lit(text)}')
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+        con.execute(f'COMMENT ON COLUMN {view}."{col}" IS {literal(text)}')
