@@ -48,22 +48,16 @@ def make_file(path: Path, n_rows: int) -> Path:
     return path
 
 
-def _fresh(path: Path) -> Path:
-    for p in (path, Path(str(path) + ".wal")):
-        p.unlink(missing_ok=True)
-    return path
-
-
 def run(n_rows: int = 200_000) -> dict:
     """Load the same file both ways into fresh databases; rows/s of each and the loader's share of the ceiling."""
     src = make_file(WORK / f"bulk-transactions-{n_rows}.csv", n_rows)
-    con = store.connect(_fresh(WORK / "bulk-csv-loader.duckdb"))
+    con = store.connect(store.remove(WORK / "bulk-csv-loader.duckdb"))
     t0 = time.perf_counter()
     result = bulk_csv.load(con, src)
     loader_s = time.perf_counter() - t0
     con.close()
 
-    raw = duckdb.connect(str(_fresh(WORK / "bulk-csv-readcsv.duckdb")))
+    raw = duckdb.connect(str(store.remove(WORK / "bulk-csv-readcsv.duckdb")))
     t0 = time.perf_counter()
     raw.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, header = true, all_varchar = true)", [str(src)])
     read_s = time.perf_counter() - t0

@@ -19,6 +19,8 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from registry import store
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -60,8 +62,7 @@ def _child(mode: str, staging: str, out: str) -> None:
         r = build.build(staging, out)
         print(json.dumps({"seconds": r.seconds, "timings": r.timings, "counts": r.counts}))
         return
-    for p in (Path(out), Path(out + ".wal")):
-        p.unlink(missing_ok=True)
+    store.remove(out)
     t0 = time.perf_counter()
     from registry.build import BUILD_MEMORY
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import requests
 
+from registry import store
 from spiders.spiders.usaspending import SEARCH_FIELDS, fiscal_year_windows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,8 +113,7 @@ def run(work: Path, awards: int = 2000, latency_awards: int = 400, seq_awards: i
     work.mkdir(parents=True, exist_ok=True)
     out: dict = {"awards": awards, "latency_awards": latency_awards, "seq_awards": seq_awards, "latency": latency}
     staging = work / "crawl-staging.duckdb"
-    for p in (staging, Path(str(staging) + ".wal")):
-        p.unlink(missing_ok=True)
+    store.remove(staging)
     with server(awards) as base:
         log(f"crawl: project spider, {awards:,} awards, no latency")
         out["project"] = project_crawl(base, staging)
@@ -123,8 +123,7 @@ def run(work: Path, awards: int = 2000, latency_awards: int = 400, seq_awards: i
         log("crawl: --since-last after 1% of awards changed")
         out["incremental"] = project_crawl(base, staging, since_last=True)
     lat_staging = work / "crawl-latency-staging.duckdb"
-    for p in (lat_staging, Path(str(lat_staging) + ".wal")):
-        p.unlink(missing_ok=True)
+    store.remove(lat_staging)
     with server(latency_awards, latency=latency) as base:
         log(f"crawl: project spider, {latency_awards:,} awards, {latency * 1000:.0f} ms per response")
         out["project_latency"] = project_crawl(base, lat_staging)

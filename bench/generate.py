@@ -81,9 +81,7 @@ def vendor_name(v: str) -> str:
 
 def generate_staging(path: Path, n_awards: int, seed: int = 8) -> dict[str, int]:
     """Create (or replace) a staging store at `path` with n_awards awards and ~5 transactions each."""
-    path = Path(path)
-    for p in (path, Path(str(path) + ".wal")):
-        p.unlink(missing_ok=True)
+    path = store.remove(path)
     con = store.connect(path)
     try:
         con.execute("SET preserve_insertion_order = false")

@@ -33,11 +33,6 @@ def _items(rows: list[dict], cls) -> list:
     return [cls(**{k: _api_value(v) for k, v in r.items() if k in fields}) for r in rows]
 
 
-def _fresh(path: Path) -> None:
-    for p in (path, Path(str(path) + ".wal")):
-        p.unlink(missing_ok=True)
-
-
 def run(source_staging: Path, work: Path, awards: int = 20_000, log=print) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     aw_rows = sample_rows(source_staging, "stg_awards", awards)
@@ -45,18 +40,18 @@ def run(source_staging: Path, work: Path, awards: int = 20_000, log=print) -> di
     items = _items(aw_rows, AwardItem) + _items(tx_rows, TransactionItem)
     log(f"ingest: {len(items):,} items through StagingPipeline")
     target = work / "ingest-pipeline.duckdb"
-    _fresh(target)
+    store.remove(target)
     spider = SimpleNamespace(name="synthetic-bench", scope={"bench": "ingest"}, modified_since=None)
     # warm-up on a scratch file: the first flush imports what DuckDB's Arrow scan needs (~0.3 s, once per
     # process); the figure is the steady-state rate, as the ceiling's is (duckdb is imported before its clock)
     scratch = work / "ingest-warmup.duckdb"
-    _fresh(scratch)
+    store.remove(scratch)
     warm = StagingPipeline(scratch, batch_size=5000)
     warm.open_spider(spider)
     for it in items[:10]:
         warm.process_item(it, spider)
     warm.close_spider(spider)
-    _fresh(scratch)
+    store.remove(scratch)
     pipe = StagingPipeline(target, batch_size=5000)
     t0 = time.perf_counter()
     pipe.open_spider(spider)
@@ -78,7 +73,7 @@ def run(source_staging: Path, work: Path, awards: int = 20_000, log=print) -> di
         files[table] = f
     log("ingest: the same records through DuckDB read_json")
     target2 = work / "ingest-readjson.duckdb"
-    _fresh(target2)
+    store.remove(target2)
     con = store.connect(target2)
     try:
         t0 = time.perf_counter()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from registry import paths
+from registry import paths, store
 from registry.store import now_utc
 
 
@@ -115,8 +115,7 @@ def build(
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(out)
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
-    for p in (tmp, Path(str(tmp) + ".wal")):
-        p.unlink(missing_ok=True)
+    store.remove(tmp)
     started = time.perf_counter()
     con = duckdb.connect(str(tmp))
     try:
@@ -163,7 +162,6 @@ def build(
             con.close()
         except Exception:
             pass
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        store.remove(tmp)
         raise
     return BuildReport(out=out, seconds=time.perf_counter() - started, counts=counts, timings=ctx.timings)

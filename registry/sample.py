@@ -35,9 +35,7 @@ def load_sample(
     sample_dir = sample_dir or paths.SAMPLE_DIR
     staging = Path(staging or paths.sample_staging_path())
     tmp = staging.with_name(staging.name + ".loading")
-    for p in (tmp, Path(str(tmp) + ".wal")):
-        p.unlink(missing_ok=True)
-    con = store.connect(tmp)
+    con = store.connect(store.remove(tmp))
     try:
         for entry in manifest(sample_dir):
             module, _, func = LOADERS[entry["loader"]].partition(":")

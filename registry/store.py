@@ -45,6 +45,14 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def remove(path: Path | str) -> Path:
+    """Delete a DuckDB file and its write-ahead log, if present (a fresh start); returns the path."""
+    path = Path(path)
+    for p in (path, Path(str(path) + ".wal")):
+        p.unlink(missing_ok=True)
+    return path
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open a staging store and bring its schema up to date (migrations are idempotent)."""
     path = Path(path)
