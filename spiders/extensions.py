@@ -13,6 +13,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from spiders.stats import pages_lost
+
 
 def _eta(seconds: float) -> str:
     if seconds < 90:
@@ -65,7 +67,7 @@ class CrawlProgress:
             parts.append(f"{awards:,} of ~{expected:,} awards found")
             if awards and awards < expected:
                 parts.append(f"ETA {_eta(elapsed * (expected - awards) / awards)}")
-        lost = s.get_value(f"{name}/pages_lost", 0)
+        lost = pages_lost(s, name)
         retries = s.get_value("retry/count", 0)
         parts.append(f"{retries:,} retries, {lost:,} pages lost, {done:,} responses")
         return ", ".join(parts)

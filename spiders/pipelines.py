@@ -16,6 +16,7 @@ from typing import Any
 from registry import paths, runs, store
 from registry.parse import ParseError
 from spiders.items import RegistryItem, RejectItem
+from spiders.stats import pages_lost as lost_pages
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class StagingPipeline:
             self.flush()
             stats = self.crawler.stats if self.crawler else None
             requests = int(stats.get_value("downloader/request_count", 0)) if stats else 0
-            pages_lost = int(stats.get_value(f"{spider.name}/pages_lost", 0)) if stats else 0
+            pages_lost = lost_pages(stats, spider.name)
             reason = stats.get_value("finish_reason") if stats else None
             error = None if reason in (None, "finished") else f"crawl ended early: {reason}"
             status = runs.finish_run(self.con, self.run_id, requests=requests, fetched=self.fetched,

@@ -23,6 +23,7 @@ from scrapy.http import Request, Response
 
 from spiders.items import RejectItem
 from spiders.items_ai import AiUseCaseItem, derived_id, detect_year, map_row
+from spiders.stats import count_lost_page
 
 # Where each year's consolidated inventory is published (pinned commits; see the README).
 DEFAULT_URLS: dict[str, str] = {
@@ -135,5 +136,5 @@ class AiInventorySpider(scrapy.Spider):
 
     def page_failed(self, failure) -> None:
         """A file that could not be downloaded is a lost page: the run is recorded as partial."""
-        self.crawler.stats.inc_value(f"{self.name}/pages_lost")
+        count_lost_page(self)
         self.logger.error("inventory download failed: %s", failure.getErrorMessage())

@@ -23,6 +23,7 @@ from scrapy.http import Request, Response
 
 from spiders.items import RejectItem
 from spiders.items_fr import FederalRegisterDocumentItem
+from spiders.stats import count_lost_page
 
 DEFAULT_API_URL = "https://www.federalregister.gov/api/v1"
 DEPARTMENTS = ["homeland-security-department", "justice-department"]
@@ -134,5 +135,5 @@ class FederalRegisterSpider(scrapy.Spider):
                           raw_payload=None if raw is None else raw[:100_000])
 
     def page_failed(self, failure) -> None:
-        self.crawler.stats.inc_value(f"{self.name}/pages_lost")
+        count_lost_page(self)
         self.logger.error("Federal Register page failed: %s", failure.getErrorMessage())

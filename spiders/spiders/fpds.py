@@ -26,6 +26,7 @@ from scrapy.http import Request, Response
 
 from spiders.items import RejectItem
 from spiders.items_fpds import FpdsActionItem
+from spiders.stats import count_lost_page
 
 DEFAULT_ATOM_URL = "https://www.fpds.gov/ezsearch/FEEDS/ATOM"
 DEFAULT_VERSION = "1.5.2"  # the template version of the feed pages this spider was written against
@@ -149,7 +150,7 @@ class FpdsAtomSpider(scrapy.Spider):
 
     def page_failed(self, failure):
         """A page that never succeeded (after retries): recorded as a reject so the loss is visible."""
-        self.crawler.stats.inc_value("pages_lost")
+        count_lost_page(self)
         yield self._reject(failure.request.url, "page", f"request failed: {failure.getErrorMessage()[:200]}", None)
 
     # -- one entry ------------------------------------------------------------------------------------

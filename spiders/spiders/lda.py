@@ -31,6 +31,7 @@ from registry import paths
 from spiders.items import RejectItem
 from spiders.items_lda import LdaFilingItem
 from spiders.keys import install_log_redaction
+from spiders.stats import count_lost_page
 
 DEFAULT_API_URL = "https://lda.gov/api/v1/filings/"
 KEY_ENV = "LDA_API_KEY"
@@ -158,7 +159,7 @@ class LdaFilingsSpider(scrapy.Spider):
 
     def page_failed(self, failure):
         """A page that never succeeded (after retries), recorded as a reject so the loss shows."""
-        self.crawler.stats.inc_value("pages_lost")
+        count_lost_page(self)
         yield self._reject(failure.request.url, "page", f"request failed: {failure.getErrorMessage()[:200]}", None)
 
     # -- fields ---------------------------------------------------------------------------------------

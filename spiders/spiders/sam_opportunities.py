@@ -29,6 +29,7 @@ from w3lib.html import remove_tags, replace_entities
 from spiders.items import RejectItem
 from spiders.items_sam import SamNoticeItem
 from spiders.keys import add_query_param, install_log_redaction, mask, strip_query_param
+from spiders.stats import count_lost_page
 
 DEFAULT_API_URL = "https://api.sam.gov/opportunities/v2/search"
 # organizationName accepts a department (L1) or subtier (L2) name as SAM.gov's Federal Hierarchy spells it.
@@ -247,7 +248,7 @@ class SamOpportunitiesSpider(scrapy.Spider):
     def page_failed(self, failure):
         """A search page that never succeeded (after retries) is a lost page, recorded as a reject."""
         request = failure.request
-        self.crawler.stats.inc_value("pages_lost")
+        count_lost_page(self)
         yield self._reject(
             strip_query_param(request.url, "api_key"), "page", f"request failed: {failure.getErrorMessage()[:200]}",
             None,

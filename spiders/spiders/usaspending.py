@@ -31,6 +31,7 @@ from twisted.python.failure import Failure
 
 from registry.paths import DATA_DIR
 from spiders.items import AwardItem, RejectItem, TransactionItem
+from spiders.stats import count_lost_page, pages_lost
 
 SOURCE = "usaspending"
 EARLIEST = date(2007, 10, 1)  # the search endpoints' documented lower bound (FY2008)
@@ -309,7 +310,7 @@ class UsaspendingSpider(scrapy.Spider):
                 yield self.search_request(group, (window[0], mid))
                 yield self.search_request(group, (mid + timedelta(days=1), window[1]))
             else:
-                stats.inc_value(f"{SOURCE}/pages_lost")
+                count_lost_page(self)
                 self.logger.warning("search cap reached for %s %s: results beyond it not fetched", group, window)
             return
         cursor = {k: meta[k] for k in ("last_record_unique_id", "last_record_sort_value") if meta.get(k) is not None}
@@ -436,7 +437,7 @@ class UsaspendingSpider(scrapy.Spider):
         """
         stats = self.crawler.stats
         expected = stats.get_value(f"{SOURCE}/awards_expected")
-        if not expected or len(self.listed) >= expected or stats.get_value(f"{SOURCE}/pages_lost", 0):
+        if not expected or len(self.listed) >= expected or pages_lost(stats, self.name):
             return []  # no count, complete, or already partial with the lost pages in rejects
         reason = (f"search listing ended early: {len(self.listed):,} of {expected:,} awards listed "
                   "(spending_by_award_count); re-run to complete")
@@ -475,7 +476,7 @@ class UsaspendingSpider(scrapy.Spider):
     def reject(self, response: Response | None, kind: str, reason: str, payload: Any,
                count_lost: bool = False, url: str | None = None) -> RejectItem:
         if count_lost:
-            self.crawler.stats.inc_value(f"{SOURCE}/pages_lost")
+            count_lost_page(self)
         if payload is not None and not isinstance(payload, str):
             payload = json.dumps(payload, default=str)
         return RejectItem(source=SOURCE, source_url=url or (response.url if response is not None else None),

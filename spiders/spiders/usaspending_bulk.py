@@ -50,6 +50,7 @@ from spiders.spiders.usaspending import (
     fiscal_year_windows,
     resolve_agency,
 )
+from spiders.stats import count_lost_page, pages_lost, pages_lost_key
 
 SOURCE = "usaspending_bulk"
 ARCHIVE_URL = "https://files.usaspending.gov/award_data_archive/"
@@ -285,7 +286,7 @@ class UsaspendingBulkSpider(scrapy.Spider):
 
     def reject(self, url: str | None, kind: str, reason: str, payload: Any, lost: bool = False) -> RejectItem:
         if lost:
-            self.crawler.stats.inc_value(f"{SOURCE}/pages_lost")
+            count_lost_page(self)
         self.logger.warning("%s: %s", url, reason)
         if payload is not None and not isinstance(payload, str):
             payload = json.dumps(payload, default=str)
@@ -345,7 +346,7 @@ class BulkLoadPipeline:
 
     def _reject(self, url: str | None, kind: str | None, reason: str, payload: Any, lost: bool = False) -> None:
         if lost:
-            self.crawler.stats.inc_value(f"{SOURCE}/pages_lost")
+            self.crawler.stats.inc_value(pages_lost_key(SOURCE))
         self.fetched += 1
         self.rejected += store.insert_rejects(self.con, [{"run_id": self.run_id, "source": SOURCE, "kind": kind,
                                                           "source_url": url, "reason": reason,
@@ -360,6 +361,6 @@ class BulkLoadPipeline:
                 error = error or "no file was downloaded"
             runs.finish_run(self.con, self.run_id, requests=int(stats.get_value("downloader/request_count", 0)),
                             fetched=self.fetched, loaded=self.loaded, rejected=self.rejected,
-                            pages_lost=int(stats.get_value(f"{SOURCE}/pages_lost", 0)), error=error)
+                            pages_lost=pages_lost(stats, SOURCE), error=error)
         finally:
             self.con.close()
