@@ -42,6 +42,7 @@ def test_a_failed_page_is_counted_for_the_run(name, monkeypatch):
     spider.crawler = crawler
     failure = types.SimpleNamespace(request=Request("http://127.0.0.1:9/page?x=1"),
                                     getErrorMessage=lambda: "Connection refused", value=None)
-    out = list(spider.page_failed(failure) or [])
+    out = list(spider.page_failed(failure))
     assert pages_lost(crawler.stats, spider.name) == 1
-    assert all(isinstance(o, RejectItem) for o in out)
+    assert len(out) == 1 and isinstance(out[0], RejectItem), "the lost page is also a reject, with its reason"
+    assert out[0]["reason"] and "Connection refused" in out[0]["reason"]

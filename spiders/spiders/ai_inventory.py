@@ -134,7 +134,8 @@ class AiInventorySpider(scrapy.Spider):
             return
         yield from rows_to_items(text, response.url, datetime.now(UTC), self.agencies)
 
-    def page_failed(self, failure) -> None:
-        """A file that could not be downloaded is a lost page: the run is recorded as partial."""
+    def page_failed(self, failure) -> Iterator[RejectItem]:
+        """A file that could not be downloaded is a lost page: the run is recorded as partial, with a reject."""
         count_lost_page(self)
         self.logger.error("inventory download failed: %s", failure.getErrorMessage())
+        yield _reject(failure.request.url, f"download failed: {failure.getErrorMessage()[:200]}", None)

@@ -134,6 +134,8 @@ class FederalRegisterSpider(scrapy.Spider):
         return RejectItem(source=self.source, source_url=url, kind=kind, reason=reason[:500],
                           raw_payload=None if raw is None else raw[:100_000])
 
-    def page_failed(self, failure) -> None:
+    def page_failed(self, failure) -> Iterator[RejectItem]:
+        """A page that never succeeded (after retries): counted for the run and recorded as a reject."""
         count_lost_page(self)
         self.logger.error("Federal Register page failed: %s", failure.getErrorMessage())
+        yield self._reject(failure.request.url, "page", f"request failed: {failure.getErrorMessage()[:200]}", None)
