@@ -24,6 +24,7 @@ from lxml import etree
 from parsel import Selector
 from scrapy.http import Request, Response
 
+from spiders.args import as_list
 from spiders.items import RejectItem
 from spiders.items_fpds import FpdsActionItem
 from spiders.stats import count_lost_page
@@ -60,14 +61,6 @@ def fpds_query(
     return " ".join(terms)
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v).strip() for v in value if str(v).strip()]
-
-
 class FpdsAtomSpider(scrapy.Spider):
     """Contract actions matching PIIDs and/or agencies and/or a last-modified window, all pages."""
 
@@ -87,9 +80,9 @@ class FpdsAtomSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.piids = [p.upper() for p in _as_list(piids)]
-        self.agencies = _as_list(agencies)
-        self.idv_piids = [p.upper() for p in _as_list(idv_piids)]
+        self.piids = [p.upper() for p in as_list(piids, ",")]
+        self.agencies = as_list(agencies, ",")
+        self.idv_piids = [p.upper() for p in as_list(idv_piids, ",")]
         self.since = date.fromisoformat(str(since)) if since else None
         self.until = date.fromisoformat(str(until)) if until else None
         self._atom_url = atom_url

@@ -28,6 +28,7 @@ import yaml
 from scrapy.http import Request, Response
 
 from registry import paths
+from spiders.args import as_list
 from spiders.items import RejectItem
 from spiders.items_lda import LdaFilingItem
 from spiders.keys import install_log_redaction
@@ -65,14 +66,6 @@ def watchlist_vendor_names(path: Path | None = None) -> list[str]:
     return names
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split("|") if v.strip()]
-    return [str(v).strip() for v in value if str(v).strip()]
-
-
 class LdaFilingsSpider(scrapy.Spider):
     """Filings where a watchlist vendor is the client or the registrant, all pages, optionally by year."""
 
@@ -90,13 +83,13 @@ class LdaFilingsSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.vendors = _as_list(vendors) or watchlist_vendor_names()
-        self.roles = _as_list(roles.replace(",", "|") if isinstance(roles, str) else roles) or list(ROLES)
+        self.vendors = as_list(vendors, "|") or watchlist_vendor_names()
+        self.roles = as_list(roles, "|,") or list(ROLES)
         bad = [r for r in self.roles if r not in ROLES]
         if bad:
             raise ValueError(f"roles must be among {ROLES}, not {bad}")
         raw_years = years.replace(",", "|") if isinstance(years, str) else years
-        self.years = [int(y) for y in _as_list(raw_years)] or [None]
+        self.years = [int(y) for y in as_list(raw_years, "|")] or [None]
         self._api_url = api_url
         self.max_pages = int(max_pages) if max_pages else None
         self.api_key = os.environ.get(KEY_ENV) or None

@@ -26,6 +26,7 @@ import scrapy
 from scrapy.http import Request, Response
 from w3lib.html import remove_tags, replace_entities
 
+from spiders.args import as_list
 from spiders.items import RejectItem
 from spiders.items_sam import SamNoticeItem
 from spiders.keys import add_query_param, install_log_redaction, mask, strip_query_param
@@ -55,15 +56,6 @@ def posted_windows(since: date, until: date) -> list[tuple[date, date]]:
         windows.append((start, end))
         start = end + timedelta(days=1)
     return windows
-
-
-def _as_list(value: Any, default: list[str]) -> list[str]:
-    """Spider arguments arrive as comma/semicolon separated strings (-a) or lists (from the runner)."""
-    if value is None or value == "":
-        return list(default)
-    if isinstance(value, str):
-        return [v.strip() for v in value.replace(";", "|").split("|") if v.strip()]
-    return [str(v).strip() for v in value if str(v).strip()]
 
 
 class SamApiKeyMiddleware:
@@ -129,11 +121,12 @@ class SamOpportunitiesSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.since = date.fromisoformat(str(since)) if since else DEFAULT_SINCE
         self.until = date.fromisoformat(str(until)) if until else datetime.now(UTC).date()
-        self.ptypes = _as_list(ptypes.replace(",", "|") if isinstance(ptypes, str) else ptypes, ["u", "a"])
+        self.ptypes = as_list(ptypes, "|;,") if ptypes not in (None, "") else ["u", "a"]
         unknown = [p for p in self.ptypes if p not in self.allowed_ptypes]
         if unknown:
             raise ValueError(f"ptype must be one of {sorted(self.allowed_ptypes)}, not {unknown}")
-        self.organizations = _as_list(organizations, DEFAULT_ORGANIZATIONS)
+        self.organizations = (as_list(organizations, "|;") if organizations not in (None, "")
+                              else list(DEFAULT_ORGANIZATIONS))
         self.limit = min(int(limit or MAX_LIMIT), MAX_LIMIT)
         self.descriptions = descriptions  # None = setting SAM_FETCH_DESCRIPTIONS; 'u', 'all' or 'none'
         self._api_url = api_url

@@ -30,6 +30,7 @@ from scrapy.http import JsonRequest, Request, Response
 from twisted.python.failure import Failure
 
 from registry.paths import DATA_DIR
+from spiders.args import as_list
 from spiders.items import AwardItem, RejectItem, TransactionItem
 from spiders.stats import count_lost_page, pages_lost
 
@@ -85,15 +86,6 @@ def resolve_agency(value: str) -> dict[str, str]:
 def default_scope() -> dict[str, Any]:
     with open(DATA_DIR / "crawl_scope.yaml", encoding="utf-8") as f:
         return yaml.safe_load(f)
-
-
-def as_list(value: Any) -> list[str]:
-    """Spider arguments arrive as lists (from the runner) or ';'-separated strings (from `scrapy crawl -a`)."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [p.strip() for p in value.split(";") if p.strip()]
-    return [str(v).strip() for v in value if str(v).strip()]
 
 
 def as_date(value: Any, name: str) -> date | None:

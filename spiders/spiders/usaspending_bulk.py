@@ -39,13 +39,13 @@ from scrapy.http import JsonRequest, Request, Response
 from twisted.python.failure import Failure
 
 from registry import paths, runs, store
+from spiders.args import as_list
 from spiders.items import RejectItem
 from spiders.spiders.usaspending import (
     AWARD_TYPE_GROUPS,
     ScopeError,
     agency_table,
     as_date,
-    as_list,
     default_scope,
     fiscal_year_windows,
     resolve_agency,
