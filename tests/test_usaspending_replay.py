@@ -185,3 +185,21 @@ def test_award_ids_are_exact_matches_and_incremental_uses_last_modified_date():
     assert f["award_ids"] == ['"70CTD022FR0000170"']
     assert f["time_period"] == [{"start_date": "2025-09-01", "end_date": str(date.today()),
                                  "date_type": "last_modified_date"}]
+
+
+def test_next_page_cursor_written_back_as_json_numbers(spider):
+    """The API's paging cursor comes back in the next request even when it was read as an exact Decimal."""
+    body = json.loads((RECORDED / "01-award-search-dod-mit.json").read_text())
+    body = body.get("response", body)
+    body["page_metadata"].update({"hasNext": True, "last_record_unique_id": 272194285.0,
+                                  "last_record_sort_value": "724562749.92"})
+    url = f"{API}/api/v2/search/spending_by_award/"
+    page = TextResponse(url, body=json.dumps(body).encode(), encoding="utf-8", request=Request(url))
+    out = list(spider.parse_search(page,
+                                   group="contracts", window=(date(2019, 10, 1), date(2020, 9, 30)), page=1))
+    nxt = [r for r in out if isinstance(r, Request) and r.url == url]
+    assert len(nxt) == 1
+    sent = json.loads(nxt[0].body)
+    assert sent["page"] == 2
+    assert sent["last_record_unique_id"] == 272194285 and isinstance(sent["last_record_unique_id"], int)
+    assert sent["last_record_sort_value"] == "724562749.92"

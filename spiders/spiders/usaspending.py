@@ -114,6 +114,13 @@ def loads(body: bytes | str) -> Any:
     return json.loads(body, parse_float=Decimal)
 
 
+def _json_number(value: Any) -> Any:
+    """A value read with parse_float=Decimal, back in a JSON-writable form: whole numbers as int, others as float."""
+    if isinstance(value, Decimal):
+        return int(value) if value.is_finite() and value == value.to_integral_value() else float(value)
+    return value
+
+
 def obj(value: Any) -> dict[str, Any]:
     """A nested JSON object, or {} when the feed sent null, a string or a list in its place (never a crash)."""
     return value if isinstance(value, dict) else {}
@@ -305,7 +312,9 @@ class UsaspendingSpider(scrapy.Spider):
                 count_lost_page(self)
                 self.logger.warning("search cap reached for %s %s: results beyond it not fetched", group, window)
             return
-        cursor = {k: meta[k] for k in ("last_record_unique_id", "last_record_sort_value") if meta.get(k) is not None}
+        # echoed back as the API sent it; numbers were read as exact Decimals, which JSON cannot write
+        cursor = {k: _json_number(meta[k]) for k in ("last_record_unique_id", "last_record_sort_value")
+                  if meta.get(k) is not None}
         req = self.search_request(group, window, page + 1, cursor)
         req.meta["previous_ids"] = ids
         yield req
