@@ -8,6 +8,7 @@ are built before the clock starts, as the spider would have yielded them (string
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -33,33 +34,53 @@ def _items(rows: list[dict], cls) -> list:
     return [cls(**{k: _api_value(v) for k, v in r.items() if k in fields}) for r in rows]
 
 
-def run(source_staging: Path, work: Path, awards: int = 20_000, log=print) -> dict:
-    work.mkdir(parents=True, exist_ok=True)
-    aw_rows = sample_rows(source_staging, "stg_awards", awards)
-    tx_rows = sample_rows(source_staging, "stg_transactions", awards * 5)
-    items = _items(aw_rows, AwardItem) + _items(tx_rows, TransactionItem)
-    log(f"ingest: {len(items):,} items through StagingPipeline")
-    target = work / "ingest-pipeline.duckdb"
+def _pipeline_seconds(items: list, target: Path, spider) -> float:
     store.remove(target)
-    spider = SimpleNamespace(name="synthetic-bench", scope={"bench": "ingest"}, modified_since=None)
-    # warm-up on a scratch file: the first flush imports what DuckDB's Arrow scan needs (~0.3 s, once per
-    # process); the figure is the steady-state rate, as the ceiling's is (duckdb is imported before its clock)
-    scratch = work / "ingest-warmup.duckdb"
-    store.remove(scratch)
-    warm = StagingPipeline(scratch, batch_size=5000)
-    warm.open_spider(spider)
-    for it in items[:10]:
-        warm.process_item(it, spider)
-    warm.close_spider(spider)
-    store.remove(scratch)
     pipe = StagingPipeline(target, batch_size=5000)
     t0 = time.perf_counter()
     pipe.open_spider(spider)
     for it in items:
         pipe.process_item(it, spider)
     pipe.close_spider(spider)
-    pipeline_s = time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
     assert pipe.loaded == len(items), (pipe.loaded, len(items))
+    return seconds
+
+
+def _readjson_seconds(files: dict[str, Path], target: Path, expected: int) -> float:
+    store.remove(target)
+    con = store.connect(target)
+    try:
+        t0 = time.perf_counter()
+        for table, f in files.items():
+            cols = store.table_columns(con, table)
+            spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in cols if c not in ("run_id",)) + "}"
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_json('{f}', columns = {spec}, "
+                        "format = 'newline_delimited')")
+        # both sides end with the rows checkpointed into the file: the pipeline's close_spider closes its
+        # connection (a checkpoint) inside its clock, so the ceiling's checkpoint is inside this one
+        con.execute("CHECKPOINT")
+        seconds = time.perf_counter() - t0
+        n = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in files)
+    finally:
+        con.close()
+    assert n == expected, (n, expected)
+    return seconds
+
+
+def run(source_staging: Path, work: Path, awards: int = 20_000, log=print, repeats: int = 3) -> dict:
+    """Median of `repeats` runs of each side, interleaved: one run of the ceiling lasts under a second, so a
+    single pair moved the ratio by +-0.03 on this shared machine."""
+    work.mkdir(parents=True, exist_ok=True)
+    aw_rows = sample_rows(source_staging, "stg_awards", awards)
+    tx_rows = sample_rows(source_staging, "stg_transactions", awards * 5)
+    items = _items(aw_rows, AwardItem) + _items(tx_rows, TransactionItem)
+    spider = SimpleNamespace(name="synthetic-bench", scope={"bench": "ingest"}, modified_since=None)
+    # warm-up on a scratch file: the first flush imports what DuckDB's Arrow scan needs (~0.3 s, once per
+    # process); the figure is the steady-state rate, as the ceiling's is (duckdb is imported before its clock)
+    scratch = work / "ingest-warmup.duckdb"
+    _pipeline_seconds(items[:10], scratch, spider)
+    store.remove(scratch)
 
     # the same records, typed as the pipeline stores them, as NDJSON files for read_json
     files = {}
@@ -71,26 +92,14 @@ def run(source_staging: Path, work: Path, awards: int = 20_000, log=print) -> di
                 rec["payload_sha256"] = store.sha256_of(rec.get("raw_payload") or "")
                 fh.write(json.dumps(rec, default=str) + "\n")
         files[table] = f
-    log("ingest: the same records through DuckDB read_json")
-    target2 = work / "ingest-readjson.duckdb"
-    store.remove(target2)
-    con = store.connect(target2)
-    try:
-        t0 = time.perf_counter()
-        for table, f in files.items():
-            cols = store.table_columns(con, table)
-            spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in cols if c not in ("run_id",)) + "}"
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_json('{f}', columns = {spec}, "
-                        "format = 'newline_delimited')")
-        # both sides end with the rows checkpointed into the file: the pipeline's close_spider closes its
-        # connection (a checkpoint) inside its clock, so the ceiling's checkpoint is inside this one
-        con.execute("CHECKPOINT")
-        readjson_s = time.perf_counter() - t0
-        n = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in files)
-    finally:
-        con.close()
-    assert n == len(items), (n, len(items))
-    return {"items": len(items), "pipeline_seconds": pipeline_s, "readjson_seconds": readjson_s,
+    pipeline_runs, readjson_runs = [], []
+    for i in range(repeats):
+        log(f"ingest: {len(items):,} items through StagingPipeline, then DuckDB read_json ({i + 1}/{repeats})")
+        pipeline_runs.append(_pipeline_seconds(items, work / "ingest-pipeline.duckdb", spider))
+        readjson_runs.append(_readjson_seconds(files, work / "ingest-readjson.duckdb", len(items)))
+    pipeline_s, readjson_s = statistics.median(pipeline_runs), statistics.median(readjson_runs)
+    return {"items": len(items), "repeats": repeats, "pipeline_seconds": pipeline_s, "readjson_seconds": readjson_s,
+            "pipeline_runs": pipeline_runs, "readjson_runs": readjson_runs,
             "pipeline_items_s": len(items) / pipeline_s, "readjson_items_s": len(items) / readjson_s}
 
 

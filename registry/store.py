@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -157,9 +158,14 @@ def _arrow_type(duck_type: str) -> pa.DataType:
     }.get(t, pa.string())
 
 
-def records_to_arrow(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[dict]) -> pa.Table:
-    """Typed Arrow table of records in the staging table's own column types (unknown keys dropped)."""
-    cols = table_columns(con, table)
+def records_to_arrow(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[dict],
+                     columns: Sequence[tuple[str, str]] | None = None) -> pa.Table:
+    """Typed Arrow table of records in the staging table's own column types (unknown keys dropped).
+
+    columns: the table's (name, type) pairs when the caller has them already (a pipeline writes the same
+    tables batch after batch; looking them up each time was 3% of the ingest benchmark).
+    """
+    cols = columns or table_columns(con, table)
     schema = pa.schema([pa.field(c, _arrow_type(t)) for c, t in cols])
     # column by column, each straight to an Arrow array: ~2x faster than one dict per row through from_pylist,
     # and ~1.6x faster than from_pydict (ingest benchmark, bench/)
@@ -167,39 +173,65 @@ def records_to_arrow(con: duckdb.DuckDBPyConnection, table: str, records: Sequen
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def merge_batch(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[dict],
-                insert_first: bool = False) -> tuple[int, bool]:
-    """Upsert a batch of typed records in one Arrow insert: (records merged, whether any key was stored already).
+def _distinct_keys(records: Sequence[dict], key: Sequence[str]) -> int:
+    try:
+        return len(set(map(itemgetter(*key), records)))  # C-level: a generator per record was 5% of ingest
+    except KeyError:  # a record without a key field: the write below says which constraint it breaks
+        return len({tuple(r.get(k) for k in key) for r in records})
 
-    insert_first: try a plain insert of the batch first (ON CONFLICT DO NOTHING), and run the COALESCE upsert
-    only if some key was already stored. A crawl into an empty or unrelated staging store inserts every batch
-    (the upsert costs ~1.6x an insert in DuckDB, bench/ingest.py); a caller that saw a conflict in its last
-    batch (a re-crawl) passes False and upserts at once. Either way the stored rows are the same.
+
+class KeysStored(Exception):
+    """A plain insert met keys stored already; the caller's transaction is aborted and must be rolled back.
+
+    Raised by merge_batch(insert_first=True): the caller rolls back and writes the batch again with
+    insert_first=False (the COALESCE upsert). Only a re-crawl of stored keys pays for the second write.
+    """
+
+    def __init__(self, table: str) -> None:
+        super().__init__(f"{table}: the batch meets keys stored already")
+        self.table = table
+
+
+def merge_batch(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[dict],
+                insert_first: bool = False, columns: Sequence[tuple[str, str]] | None = None) -> int:
+    """Upsert a batch of typed records in one Arrow insert; returns the number of records merged.
+
+    insert_first: write the batch with a plain INSERT, the cheapest write DuckDB has (an ON CONFLICT clause
+    doubles the insert's cost, and the COALESCE upsert costs ~1.6x more again: bench/ingest.py). A crawl
+    into an empty or unrelated staging store never meets a stored key, so every batch takes this path. If a
+    key is stored already the primary key refuses the whole statement, nothing of it is written, and
+    KeysStored is raised: the caller rolls back and writes again with insert_first=False. Either way the
+    stored rows are the same.
     """
     if not records:
-        return 0, False
-    batch = records_to_arrow(con, table, records)
+        return 0
+    batch = records_to_arrow(con, table, records, columns)
     con.register("_arrow_batch", batch)
+    refused = False
     try:
         key = PRIMARY_KEYS[table]
-        if len({tuple(r.get(k) for k in key) for r in records}) != len(records):
-            return merge_relation(con, table, "_arrow_batch"), True  # repeated keys: de-duplicate first
+        if _distinct_keys(records, key) != len(records):
+            return merge_relation(con, table, "_arrow_batch")  # repeated keys: de-duplicate first
         cols = ", ".join(f'"{c}"' for c in batch.column_names)
         if insert_first:
-            inserted = con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _arrow_batch "  # noqa: S608
-                                   "ON CONFLICT DO NOTHING").fetchone()[0]
-            if inserted == len(records):
-                return len(records), False
-        # the rows the insert above may have added are upserted with their own values: no change to them
+            try:
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _arrow_batch")  # noqa: S608
+            except duckdb.ConstraintException as e:
+                if "Duplicate key" not in str(e):
+                    raise  # e.g. a NOT NULL column left empty: a real error, not a re-crawl
+                refused = True  # the transaction is aborted: unregistering waits for the caller's rollback
+                raise KeysStored(table) from e
+            return len(records)
         con.execute(_upsert_sql(con, table, "_arrow_batch", batch.column_names))
-        return len(records), True
+        return len(records)
     finally:
-        con.unregister("_arrow_batch")
+        if not refused:
+            con.unregister("_arrow_batch")
 
 
 def merge_records(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[dict]) -> int:
     """Upsert a batch of typed records (dicts keyed by column name) in one Arrow insert."""
-    return merge_batch(con, table, records)[0]
+    return merge_batch(con, table, records)
 
 
 def insert_rejects(con: duckdb.DuckDBPyConnection, rejects: Sequence[dict]) -> int:

@@ -8,12 +8,12 @@ and a record that fails becomes a reject with its reason and raw payload instead
 from __future__ import annotations
 
 import json
+from hashlib import sha256
 from typing import Any, ClassVar
 
 import scrapy
 
 from registry.parse import ParseError, clean_text, parse_date, parse_int, parse_money
-from registry.store import sha256_of
 
 
 class RegistryItem(scrapy.Item):
@@ -45,18 +45,23 @@ class RegistryItem(scrapy.Item):
     @classmethod
     def with_payload_hash(cls, rec: dict[str, Any]) -> dict[str, Any]:
         """The raw payload as text and its SHA-256: one rule for every source."""
-        rec["raw_payload"] = cls.payload_text(rec.get("raw_payload"))
-        rec["payload_sha256"] = sha256_of(rec["raw_payload"] or "")
+        raw = rec.get("raw_payload")
+        text = raw if raw is None or raw.__class__ is str else cls.payload_text(raw)
+        rec["raw_payload"] = text
+        rec["payload_sha256"] = sha256(text.encode("utf-8") if text else b"").hexdigest()  # = store.sha256_of
         return rec
 
     def provenance(self) -> dict[str, Any]:
-        if not self.get("source_url"):
-            raise ParseError("source_url: missing")
+        """Where and when the record was fetched; a record that cannot say is rejected, never stored bare."""
+        values = self._values
+        for name in ("source_url", "source", "fetched_at"):
+            if not values.get(name):
+                raise ParseError(f"{name}: missing")
         return {
-            "source": self["source"],
-            "source_url": self["source_url"],
-            "fetched_at": self["fetched_at"],
-            "raw_payload": self.get("raw_payload"),
+            "source": values["source"],
+            "source_url": values["source_url"],
+            "fetched_at": values["fetched_at"],
+            "raw_payload": values.get("raw_payload"),
         }
 
 

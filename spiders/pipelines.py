@@ -26,14 +26,14 @@ def stage_item(item: Any, source: str = "unknown") -> tuple[str, dict[str, Any]]
 
     The one place an item becomes a row: the pipeline and the tests' offline staging both use it.
     """
-    if isinstance(item, RejectItem):
-        return "rejects", dict(item)
-    if isinstance(item, RegistryItem):
+    if isinstance(item, RegistryItem):  # nearly every item: checked first
         try:
             return item.staging_table, item.to_record()
         except ParseError as e:
             return "rejects", {"source": item.get("source"), "kind": item.kind, "source_url": item.get("source_url"),
                                "reason": str(e), "raw_payload": item.get("raw_payload")}
+    if isinstance(item, RejectItem):
+        return "rejects", dict(item)
     return "rejects", {"source": source, "kind": "unknown", "reason": f"unexpected item type {type(item).__name__}",
                        "raw_payload": repr(dict(item))[:100_000]}
 
@@ -41,16 +41,18 @@ def stage_item(item: Any, source: str = "unknown") -> tuple[str, dict[str, Any]]
 class StagingPipeline:
     """Buffers items per staging table and flushes them as Arrow batches; records the crawl run."""
 
-    def __init__(self, path: Path, batch_size: int, crawler=None) -> None:
+    def __init__(self, path: Path, batch_size: int, crawler=None, checkpoint_threshold: str = "256MB") -> None:
         self.path = path
         self.batch_size = batch_size
+        self.checkpoint_threshold = checkpoint_threshold
         self.crawler = crawler
         self.con = None
         self.run_id: str | None = None
         self.buffers: dict[str, list[dict[str, Any]]] = {}
         self.reject_buffer: list[dict[str, Any]] = []
         self.pending = 0  # records buffered since the last flush (all tables and rejects)
-        self.conflicts: dict[str, bool] = {}  # per table: did its last batch meet keys stored already?
+        self.conflicts: dict[str, bool] = {}  # per table: has a batch met keys stored already (a re-crawl)?
+        self.columns: dict[str, list[tuple[str, str]]] = {}  # per table: its (name, type) pairs, looked up once
         self.fetched = 0
         self.loaded = 0
         self.rejected = 0
@@ -58,13 +60,15 @@ class StagingPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         path = crawler.settings.get("STAGING_PATH") or paths.staging_path()
-        return cls(Path(path), crawler.settings.getint("STAGING_BATCH_SIZE", 5000), crawler)
+        return cls(Path(path), crawler.settings.getint("STAGING_BATCH_SIZE", 5000), crawler,
+                   crawler.settings.get("STAGING_CHECKPOINT_THRESHOLD", "256MB"))
 
     # -- lifecycle ---------------------------------------------------------------------------
     def open_spider(self, spider=None) -> None:
         spider = spider or self.crawler.spider
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = store.connect(self.path)
+        self.con.execute("SET checkpoint_threshold = ?", [self.checkpoint_threshold])
         scope = dict(getattr(spider, "scope", {}) or {})
         since = getattr(spider, "modified_since", None)
         self.run_id = runs.start_run(self.con, spider.name, scope, since_date=since)
@@ -107,23 +111,35 @@ class StagingPipeline:
         return item
 
     def flush(self) -> None:
-        """Write buffered records (one Arrow batch per table) and rejects, in one transaction."""
+        """Write buffered records (one Arrow batch per table) and rejects, in one transaction.
+
+        Each table's batches go in as plain inserts until one meets keys stored already (a re-crawl); that
+        flush is rolled back and written again with the table's upsert, which its later batches keep using.
+        """
         if not self.buffers and not self.reject_buffer:
             return
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            for table, records in self.buffers.items():
-                # unknown keys are dropped there; a plain insert is tried first until a batch meets stored keys
-                _, self.conflicts[table] = store.merge_batch(self.con, table, records,
-                                                             insert_first=not self.conflicts.get(table, False))
-                self.loaded += len(records)
-            for r in self.reject_buffer:
-                r["run_id"] = self.run_id
-            self.rejected += store.insert_rejects(self.con, self.reject_buffer)
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
+        while True:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                loaded = 0
+                for table, records in self.buffers.items():
+                    if table not in self.columns:
+                        self.columns[table] = store.table_columns(self.con, table)
+                    loaded += store.merge_batch(self.con, table, records, insert_first=not self.conflicts.get(table),
+                                                columns=self.columns[table])
+                for r in self.reject_buffer:
+                    r["run_id"] = self.run_id
+                rejected = store.insert_rejects(self.con, self.reject_buffer)
+                self.con.execute("COMMIT")
+                break
+            except store.KeysStored as e:
+                self.con.execute("ROLLBACK")
+                self.conflicts[e.table] = True  # bounded: each retry moves one more table to its upsert
+            except Exception:
+                self.con.execute("ROLLBACK")
+                raise
+        self.loaded += loaded
+        self.rejected += rejected
         self.buffers = {}
         self.reject_buffer = []
         self.pending = 0

@@ -41,15 +41,45 @@ def test_every_record_of_many_batches_is_stored_once(tmp_path):
     assert _stored(tmp_path / "staging.duckdb") == (100, (100, 100, 0, "ok"))
 
 
+def test_a_recrawl_meeting_stored_keys_mid_batch_stores_each_record_once_with_the_richer_fields(tmp_path):
+    """A second crawl overlaps the first: its batches meet stored keys part-way, are written again as upserts."""
+    path = tmp_path / "staging.duckdb"
+    first = StagingPipeline(path, batch_size=7)
+    first.open_spider(SPIDER)
+    for i in range(30):  # the first crawl knows P00000..P00029 and how each was competed
+        first.process_item(transaction(transaction_key=f"T{i}", modification_number=f"P{i:05d}",
+                                       extent_competed="C"), SPIDER)
+    first.close_spider(SPIDER)
+    second = StagingPipeline(path, batch_size=7)
+    second.open_spider(SPIDER)
+    for i in range(20, 50):  # the second crawl: 10 known actions (no competition field) and 20 new ones
+        second.process_item(transaction(transaction_key=f"T{i}", modification_number=f"P{i:05d}",
+                                        description=f"TEXT {i}"), SPIDER)
+    second.close_spider(SPIDER)
+    con = store.connect(path)
+    try:
+        assert con.execute("SELECT count(*), count(DISTINCT modification_number) FROM stg_transactions"
+                           ).fetchone() == (50, 50)
+        overlap = con.execute("SELECT count(*) FILTER (extent_competed = 'C' AND description LIKE 'TEXT %') "
+                              "FROM stg_transactions WHERE modification_number BETWEEN 'P00020' AND 'P00029'"
+                              ).fetchone()[0]
+        assert overlap == 10, "known actions keep the first crawl's competition and take the second's text"
+        runs = con.execute("SELECT items_fetched, items_loaded, items_rejected, status FROM crawl_runs "
+                           "ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+    assert runs == [(30, 30, 0, "ok"), (30, 30, 0, "ok")], "a rolled-back write is not counted twice"
+
+
 def test_a_failed_batch_write_reaches_the_crawl_and_its_records_are_written_later(tmp_path, monkeypatch):
     real = store.merge_batch
     calls = {"n": 0}
 
-    def flaky(con, table, records, insert_first=False):
+    def flaky(con, table, records, **kw):
         calls["n"] += 1
         if calls["n"] == 2:  # the second batch's write fails once (e.g. the disk was full for a moment)
             raise OSError("No space left on device")
-        return real(con, table, records, insert_first)
+        return real(con, table, records, **kw)
 
     monkeypatch.setattr(store, "merge_batch", flaky)
     pipeline = StagingPipeline(tmp_path / "staging.duckdb", batch_size=10)
@@ -66,7 +96,7 @@ def test_a_failed_batch_write_reaches_the_crawl_and_its_records_are_written_late
 
 
 def test_a_write_failing_at_close_is_raised_not_swallowed(tmp_path, monkeypatch):
-    def broken(con, table, records, insert_first=False):
+    def broken(con, table, records, **kw):
         raise OSError("No space left on device")
 
     pipeline = StagingPipeline(tmp_path / "staging.duckdb", batch_size=1000)

@@ -156,8 +156,8 @@ def test_valid_transactions_round_trip(amount, when, recipient, description, as_
 
 
 @FAST
-@given(field=st.sampled_from(["award_key", "source_url", "action_date", "federal_action_obligation",
-                              "transaction_number"]), value=anything)
+@given(field=st.sampled_from(["award_key", "source_url", "source", "fetched_at", "action_date",
+                              "federal_action_obligation", "transaction_number"]), value=anything)
 def test_invalid_transactions_are_rejected_with_the_field_as_reason(field, value):
     tried()
     try:
@@ -222,3 +222,12 @@ def test_edge_records_survive_the_staging_store(tmp_path):
 def test_raw_payload_is_kept_verbatim():
     payload = json.dumps({"description": "<script>alert(1)</script>", "amount": "12.00"})
     assert transaction(raw_payload=payload).to_record()["raw_payload"] == payload
+
+
+@pytest.mark.parametrize("payload", ['{"b": 1, "a": "é"}', {"b": 1, "a": "é"}, None, ""])
+def test_payload_hash_is_the_stores_hash_of_the_stored_text(payload):
+    """Items hash inline (the per-item hot path); the hash must stay the store's, which rejects use too."""
+    rec = transaction(raw_payload=payload).to_record()
+    assert rec["payload_sha256"] == store.sha256_of(rec["raw_payload"] or "")
+    if isinstance(payload, dict):
+        assert rec["raw_payload"] == json.dumps(payload, sort_keys=True)

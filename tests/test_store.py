@@ -3,6 +3,9 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import duckdb
+import pytest
+
 from registry import runs, store
 
 
@@ -49,17 +52,25 @@ def test_thinner_record_does_not_erase_richer_fields(tmp_path):
     assert row == ("A", "URG", "NEW TEXT", "usaspending_search_csv")
 
 
-def test_insert_first_batch_meeting_stored_keys_merges_like_an_upsert(tmp_path):
-    """The pipeline's fast path (plain insert first) must leave what the upsert leaves, and say it met keys."""
+def test_insert_first_batch_meeting_stored_keys_writes_nothing_and_says_so(tmp_path):
+    """The pipeline's fast path (a plain insert) must not write half a batch when it meets a stored key."""
     con = store.connect(tmp_path / "s.duckdb")
-    n, met = store.merge_batch(con, "stg_transactions", [_tx(extent_competed="A")], insert_first=True)
-    assert (n, met) == (1, False)
-    n, met = store.merge_batch(con, "stg_transactions",
-                               [_tx(description="NEW TEXT"), _tx(modification_number="P00012")], insert_first=True)
-    assert (n, met) == (2, True)
+    assert store.merge_batch(con, "stg_transactions", [_tx(extent_competed="A")], insert_first=True) == 1
+    batch = [_tx(modification_number="P00012"), _tx(description="NEW TEXT")]
+    with pytest.raises(store.KeysStored) as met:
+        store.merge_batch(con, "stg_transactions", batch, insert_first=True)
+    assert met.value.table == "stg_transactions"
+    assert con.execute("SELECT count(*) FROM stg_transactions").fetchone() == (1,), "nothing of the batch written"
+    assert store.merge_batch(con, "stg_transactions", batch) == 2
     rows = con.execute("SELECT modification_number, extent_competed, description FROM stg_transactions "
                        "ORDER BY 1").fetchall()
     assert rows == [("P00009", "A", "NEW TEXT"), ("P00012", None, "THIS MODIFICATION ADDS LICENSES")]
+
+
+def test_insert_first_does_not_hide_a_real_constraint_error(tmp_path):
+    con = store.connect(tmp_path / "s.duckdb")
+    with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+        store.merge_batch(con, "stg_transactions", [_tx(source_url=None)], insert_first=True)
 
 
 def test_duplicate_keys_inside_one_batch_keep_the_latest(tmp_path):
