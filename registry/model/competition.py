@@ -206,7 +206,8 @@ def build(ctx) -> None:
                     f"FROM {table} s {joins}")
 
     decoded("t_awards", "s.award_key, s.source_url")
-    decoded("t_transactions", "s.award_key, s.modification_number, s.transaction_number, s.action_date, s.source_url")
+    decoded("t_transactions", "s.rowid AS tx_id, s.award_key, s.modification_number, s.transaction_number, "
+                              "s.action_date, s.source_url")
 
     # Sole-source decision over the distinct code combinations, in Python, joined back.
     combos = con.execute(

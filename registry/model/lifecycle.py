@@ -38,7 +38,8 @@ def build(ctx) -> None:
         f"""
         CREATE TABLE t_award_lifecycle AS
         WITH t AS (
-            SELECT t.award_key, t.modification_number, t.transaction_number, t.action_date, t.action_type,
+            SELECT t.rowid AS tx_id, t.award_key, t.modification_number, t.transaction_number, t.action_date,
+                   t.action_type,
                    t.action_type_description, t.federal_action_obligation AS obligation, t.description,
                    t.source_url,
                    row_number() OVER w AS seq,
@@ -48,7 +49,7 @@ def build(ctx) -> None:
                          t.modification_number, t.transaction_number
                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
         )
-        SELECT t.award_key, t.seq, t.modification_number, t.transaction_number, t.action_date,
+        SELECT t.tx_id, t.award_key, t.seq, t.modification_number, t.transaction_number, t.action_date,
                t.action_type, t.action_type_description, t.obligation,
                t.running_obligated - t.obligation                               AS prior_obligated,
                t.running_obligated,

@@ -41,16 +41,14 @@ SELECT
     t.usaspending_url, t.source, t.source_url, t.fetched_at, t.payload_sha256,
     -- the model (registry/model/, joined in 850_model_tables.sql; described in 910_model_views.sql)
     am.family_vendor_id, am.vendor_id, am.agency_subtier_code,
-    c.extent_competed_plain, c.other_than_full_and_open_plain, c.fair_opportunity_limited_sources_plain,
-    c.solicitation_procedures_plain, c.sole_source, c.sole_source_basis, c.competition_status,
-    l.prior_obligated, l.running_obligated, l.jump_ratio, l.is_jump, l.is_option_exercise,
-    l.is_extension, l.is_deobligation, l.event_basis
--- joined here and stored once by registry/materialize.py (a separate per-transaction model table would be
--- written and joined a second time: 5M rows each at 1M awards)
-FROM t_transactions t
-LEFT JOIN t_award_model am USING (award_key)
-LEFT JOIN t_transaction_competition c USING (award_key, modification_number, transaction_number)
-LEFT JOIN t_award_lifecycle l USING (award_key, modification_number, transaction_number);
+    m.extent_competed_plain, m.other_than_full_and_open_plain, m.fair_opportunity_limited_sources_plain,
+    m.solicitation_procedures_plain, m.sole_source, m.sole_source_basis, m.competition_status,
+    m.prior_obligated, m.running_obligated, m.jump_ratio, m.is_jump, m.is_option_exercise,
+    m.is_extension, m.is_deobligation, m.event_basis
+-- t_transaction_model holds one row per t_transactions row in the same order, checked by the build
+-- (850_model_tables.sql); registry/materialize.py stores this view once
+FROM (t_transactions t POSITIONAL JOIN t_transaction_model m)
+LEFT JOIN t_award_model am ON am.award_key = t.award_key;
 
 CREATE VIEW rejects AS SELECT * FROM t_rejects;
 CREATE VIEW crawl_runs AS SELECT * FROM t_crawl_runs;
