@@ -73,8 +73,52 @@ def test_monthly_obligations_reconcile_with_all_transactions(con, source):
     assert total == (source["amount"].sum(), len(source))
 
 
+def test_monthly_award_counts_are_distinct_awards(con):
+    """award_count is counted without count(DISTINCT): recomputed here the slow way, group by group."""
+    diff = con.execute(
+        """
+        WITH slow AS (
+            SELECT a.family_vendor_id AS vendor_id, a.agency_subtier_abbreviation AS agency,
+                   a.agency_component, date_trunc('month', t.action_date)::DATE AS month,
+                   count(DISTINCT t.award_key) AS award_count, count(*) FILTER (t.is_jump) AS jump_count
+            FROM transactions t JOIN awards a USING (award_key) GROUP BY ALL
+        ), fast AS (
+            SELECT vendor_id, agency, agency_component, month, sum(award_count) AS award_count,
+                   sum(jump_count) AS jump_count
+            FROM monthly_obligations GROUP BY ALL
+        )
+        SELECT count(*) FROM slow FULL JOIN fast
+            ON slow.vendor_id IS NOT DISTINCT FROM fast.vendor_id AND slow.agency IS NOT DISTINCT FROM fast.agency
+           AND slow.agency_component IS NOT DISTINCT FROM fast.agency_component AND slow.month = fast.month
+        WHERE slow.award_count IS DISTINCT FROM fast.award_count OR slow.jump_count IS DISTINCT FROM fast.jump_count
+        """).fetchone()[0]
+    n = con.execute("SELECT count(*) FILTER (award_count > 1) FROM monthly_obligations").fetchone()[0]
+    assert diff == 0 and n > 0, (diff, n)
+
+
 def test_lifecycle_has_one_row_per_transaction_with_its_source(con):
     n_tx, n_life, no_url = con.execute(
         "SELECT (SELECT count(*) FROM transactions), count(*), count(*) FILTER (source_url IS NULL) "
         "FROM award_lifecycle").fetchone()
     assert n_life == n_tx and no_url == 0
+
+
+def test_every_transaction_carries_its_own_competition_and_lifecycle(con):
+    """`transactions` lines its model columns up by row position (850_model_tables.sql); joined here by key
+    instead, every transaction must show the same values, so a row paired with its neighbour's would fail."""
+    n, off = con.execute(
+        """
+        SELECT count(*),
+               count(*) FILTER (t.running_obligated IS DISTINCT FROM l.running_obligated
+                                OR t.prior_obligated IS DISTINCT FROM l.prior_obligated
+                                OR t.event_basis IS DISTINCT FROM l.event_basis
+                                OR t.sole_source IS DISTINCT FROM c.sole_source
+                                OR t.competition_status IS DISTINCT FROM c.competition_status
+                                OR t.extent_competed_plain IS DISTINCT FROM c.extent_competed_plain)
+        FROM transactions t
+        JOIN t_award_lifecycle l USING (award_key, modification_number, transaction_number)
+        JOIN t_transaction_competition c USING (award_key, modification_number, transaction_number)
+        """).fetchone()
+    assert n == con.execute("SELECT count(*) FROM t_transactions").fetchone()[0] and off == 0, (n, off)
+    distinct = con.execute("SELECT count(DISTINCT running_obligated) FROM transactions").fetchone()[0]
+    assert distinct > 100, "enough different values that a shifted pairing would show"

@@ -181,20 +181,30 @@ GROUP BY ALL;
 -- Reads the public `awards` and `transactions`: by the time it is materialized (registry/materialize.py) both are
 -- stored tables, so this is one join on award_key instead of three joins over the model tables.
 CREATE VIEW monthly_obligations AS
+-- Two steps: award x month first, then the award's vendor and agency. Every award falls in exactly one group
+-- per month, so counting its rows counts distinct awards without count(DISTINCT), which took 12 s of the build
+-- at 5M transactions against 5 s this way (same rows).
+WITH award_months AS (
+    SELECT t.award_key, date_trunc('month', t.action_date)::DATE AS month,
+           sum(t.federal_action_obligation) AS obligated, count(*) AS transaction_count,
+           count(*) FILTER (t.is_jump) AS jump_count
+    FROM transactions t
+    GROUP BY ALL
+)
 SELECT a.family_vendor_id AS vendor_id, a.family_vendor_name AS vendor_name,
        a.vendor_on_watchlist AS on_watchlist,
        'sub:' || a.agency_subtier_code AS agency_id, a.agency_subtier_abbreviation AS agency,
        coalesce(a.agency_subtier_abbreviation, a.awarding_subagency, a.awarding_agency) AS agency_label,
        a.agency_component,
-       date_trunc('month', t.action_date)::DATE       AS month,
-       strftime(t.action_date, '%Y-%m')               AS month_label,
-       sum(t.federal_action_obligation)               AS obligated,
-       coalesce(sum(t.federal_action_obligation) FILTER (a.has_surveillance_capability), 0)
+       m.month,
+       strftime(m.month, '%Y-%m')                     AS month_label,
+       sum(m.obligated)                               AS obligated,
+       coalesce(sum(m.obligated) FILTER (a.has_surveillance_capability), 0)
                                                       AS surveillance_obligated,
-       count(*)                                       AS transaction_count,
-       count(DISTINCT t.award_key)                    AS award_count,
-       count(*) FILTER (t.is_jump)                    AS jump_count
-FROM transactions t
+       sum(m.transaction_count)::BIGINT               AS transaction_count,
+       count(*)                                       AS award_count,
+       sum(m.jump_count)::BIGINT                      AS jump_count
+FROM award_months m
 JOIN awards a USING (award_key)
 GROUP BY ALL;
 
