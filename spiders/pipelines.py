@@ -125,8 +125,9 @@ class StagingPipeline:
                 for table, records in self.buffers.items():
                     if table not in self.columns:
                         self.columns[table] = store.table_columns(self.con, table)
-                    loaded += store.merge_batch(self.con, table, records, insert_first=not self.conflicts.get(table),
-                                                columns=self.columns[table])
+                    store.merge_batch(self.con, table, records, insert_first=not self.conflicts.get(table),
+                                      columns=self.columns[table])
+                    loaded += len(records)  # every record was stored (a repeated key: merged into one row)
                 for r in self.reject_buffer:
                     r["run_id"] = self.run_id
                 rejected = store.insert_rejects(self.con, self.reject_buffer)
