@@ -20,6 +20,8 @@ class ParseError(ValueError):
 
 def parse_money(value: Any, field: str = "amount", required: bool = False) -> Decimal | None:
     """Exact Decimal rounded to the cent; accepts numbers and strings like '$1,234.50' or '(12.00)'."""
+    if value.__class__ is Decimal and value.is_finite() and -MAX_MONEY < value < MAX_MONEY:
+        return value.quantize(CENT, rounding=ROUND_HALF_EVEN)  # the API's JSON numbers: the common case, first
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise ParseError(f"{field}: missing")
