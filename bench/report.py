@@ -60,7 +60,7 @@ def figures(r: dict) -> list[tuple[str, str, str, bool | None]]:
         ratio = i["pipeline_items_s"] / i["readjson_items_s"]
         rows.append((f"ingest: StagingPipeline vs DuckDB read_json ({i['items']:,} items, median of "
                      f"{i.get('repeats', 1)} interleaved runs each)",
-                     f"{i['pipeline_items_s']:,.0f} vs {i['readjson_items_s']:,.0f} items/s = {ratio:.2f}",
+                     f"{i['pipeline_items_s']:,.0f} vs {i['readjson_items_s']:,.0f} items/s = {ratio:.3f}",
                      ">= 0.3", ratio >= 0.3))
     for size, b in sorted((r.get("build") or {}).items(), key=lambda kv: int(kv[0])):
         n_tx = b["counts"]["transactions"]

@@ -41,10 +41,12 @@ def stage_item(item: Any, source: str = "unknown") -> tuple[str, dict[str, Any]]
 class StagingPipeline:
     """Buffers items per staging table and flushes them as Arrow batches; records the crawl run."""
 
-    def __init__(self, path: Path, batch_size: int, crawler=None, checkpoint_threshold: str = "256MB") -> None:
+    def __init__(self, path: Path, batch_size: int, crawler=None, checkpoint_threshold: str = "256MB",
+                 threads: int = 1) -> None:
         self.path = path
         self.batch_size = batch_size
         self.checkpoint_threshold = checkpoint_threshold
+        self.threads = threads
         self.crawler = crawler
         self.con = None
         self.run_id: str | None = None
@@ -61,7 +63,8 @@ class StagingPipeline:
     def from_crawler(cls, crawler):
         path = crawler.settings.get("STAGING_PATH") or paths.staging_path()
         return cls(Path(path), crawler.settings.getint("STAGING_BATCH_SIZE", 5000), crawler,
-                   crawler.settings.get("STAGING_CHECKPOINT_THRESHOLD", "256MB"))
+                   crawler.settings.get("STAGING_CHECKPOINT_THRESHOLD", "256MB"),
+                   crawler.settings.getint("STAGING_THREADS", 1))
 
     # -- lifecycle ---------------------------------------------------------------------------
     def open_spider(self, spider=None) -> None:
@@ -69,6 +72,7 @@ class StagingPipeline:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = store.connect(self.path)
         self.con.execute("SET checkpoint_threshold = ?", [self.checkpoint_threshold])
+        self.con.execute("SET threads = ?", [self.threads])
         scope = dict(getattr(spider, "scope", {}) or {})
         since = getattr(spider, "modified_since", None)
         self.run_id = runs.start_run(self.con, spider.name, scope, since_date=since)

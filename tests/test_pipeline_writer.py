@@ -107,3 +107,19 @@ def test_a_write_failing_at_close_is_raised_not_swallowed(tmp_path, monkeypatch)
     with pytest.raises(OSError):
         pipeline.close_spider(SPIDER)
     assert _stored(tmp_path / "staging.duckdb")[0] == 0
+
+
+def test_the_staging_writer_takes_its_duckdb_settings_from_the_crawl_settings(tmp_path):
+    from scrapy.settings import Settings
+
+    settings = Settings({"STAGING_PATH": str(tmp_path / "staging.duckdb"), "STAGING_BATCH_SIZE": 3,
+                         "STAGING_CHECKPOINT_THRESHOLD": "64MB", "STAGING_THREADS": 2})
+    pipeline = StagingPipeline.from_crawler(types.SimpleNamespace(settings=settings, spider=SPIDER, stats=None))
+    pipeline.open_spider(SPIDER)
+    try:
+        threads, threshold = pipeline.con.execute(
+            "SELECT current_setting('threads'), current_setting('checkpoint_threshold')").fetchone()
+    finally:
+        pipeline.close_spider(SPIDER)
+    assert (pipeline.batch_size, threads) == (3, 2)
+    assert threshold == "61.0 MiB", threshold  # DuckDB reports 64 MB (10^6 bytes) in MiB
