@@ -95,6 +95,44 @@ def test_a_failed_batch_write_reaches_the_crawl_and_its_records_are_written_late
     assert _stored(tmp_path / "staging.duckdb") == (45, (45, 45, 0, "ok"))
 
 
+def test_a_flush_failing_on_its_second_table_counts_nothing_of_the_first_twice(tmp_path, monkeypatch):
+    """Awards are written, then the transactions' write fails: the rolled-back awards are written (and
+    counted) once, in the next flush."""
+    from spiders.items import AwardItem
+
+    real = store.merge_batch
+    failed = {"done": False}
+
+    def flaky(con, table, records, **kw):
+        if table == "stg_transactions" and not failed["done"]:
+            failed["done"] = True
+            raise OSError("No space left on device")
+        return real(con, table, records, **kw)
+
+    monkeypatch.setattr(store, "merge_batch", flaky)
+    pipeline = StagingPipeline(tmp_path / "staging.duckdb", batch_size=4)
+    pipeline.open_spider(SPIDER)
+    raised = 0
+    for i in range(10):
+        items = [AwardItem(source="usaspending", source_url=f"https://www.usaspending.gov/award/A{i}/",
+                           fetched_at=transaction()["fetched_at"], raw_payload="{}", award_key=f"CONT_AWD_A{i}"),
+                 transaction(transaction_key=f"T{i}", modification_number=f"P{i:05d}")]
+        for item in items:
+            try:
+                pipeline.process_item(item, SPIDER)
+            except OSError:
+                raised += 1
+    pipeline.close_spider(SPIDER)
+    con = store.connect(tmp_path / "staging.duckdb")
+    try:
+        awards = con.execute("SELECT count(*) FROM stg_awards").fetchone()[0]
+        run = con.execute("SELECT items_fetched, items_loaded, items_rejected, status FROM crawl_runs").fetchone()
+    finally:
+        con.close()
+    assert raised == 1 and awards == 10
+    assert run == (20, 20, 0, "ok"), run
+
+
 def test_a_write_failing_at_close_is_raised_not_swallowed(tmp_path, monkeypatch):
     def broken(con, table, records, **kw):
         raise OSError("No space left on device")
