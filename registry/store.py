@@ -33,7 +33,9 @@ def register_primary_key(table: str, key: Sequence[str]) -> None:
 
 def sha256_of(payload: Any) -> str:
     """Stable hash of a raw payload (str, bytes or JSON-able object)."""
-    if isinstance(payload, bytes):
+    if payload.__class__ is str:  # every item's payload text: checked first (the per-item hot path)
+        data = payload.encode("utf-8")
+    elif isinstance(payload, bytes):
         data = payload
     elif isinstance(payload, str):
         data = payload.encode("utf-8")

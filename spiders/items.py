@@ -8,12 +8,12 @@ and a record that fails becomes a reject with its reason and raw payload instead
 from __future__ import annotations
 
 import json
-from hashlib import sha256
 from typing import Any, ClassVar
 
 import scrapy
 
 from registry.parse import ParseError, clean_text, parse_date, parse_int, parse_money
+from registry.store import sha256_of
 
 
 class RegistryItem(scrapy.Item):
@@ -45,10 +45,8 @@ class RegistryItem(scrapy.Item):
     @classmethod
     def with_payload_hash(cls, rec: dict[str, Any]) -> dict[str, Any]:
         """The raw payload as text and its SHA-256: one rule for every source."""
-        raw = rec.get("raw_payload")
-        text = raw if raw is None or raw.__class__ is str else cls.payload_text(raw)
-        rec["raw_payload"] = text
-        rec["payload_sha256"] = sha256(text.encode("utf-8") if text else b"").hexdigest()  # = store.sha256_of
+        rec["raw_payload"] = cls.payload_text(rec.get("raw_payload"))
+        rec["payload_sha256"] = sha256_of(rec["raw_payload"] or "")
         return rec
 
     def provenance(self) -> dict[str, Any]:
