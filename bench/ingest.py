@@ -87,10 +87,8 @@ def run(source_staging: Path, work: Path, awards: int = 20_000, log=print, repea
     for table, its in (("stg_awards", items[:len(aw_rows)]), ("stg_transactions", items[len(aw_rows):])):
         f = work / f"ingest-{table}.ndjson"
         with f.open("w") as fh:
-            for it in its:
-                rec = it.to_record()
-                rec["payload_sha256"] = store.sha256_of(rec.get("raw_payload") or "")
-                fh.write(json.dumps(rec, default=str) + "\n")
+            for it in its:  # to_record gives the payload hash too, as the pipeline stores it
+                fh.write(json.dumps(it.to_record(), default=str) + "\n")
         files[table] = f
     pipeline_runs, readjson_runs = [], []
     for i in range(repeats):
