@@ -71,26 +71,35 @@ def test_a_recrawl_meeting_stored_keys_mid_batch_stores_each_record_once_with_th
     assert runs == [(30, 30, 0, "ok"), (30, 30, 0, "ok")], "a rolled-back write is not counted twice"
 
 
-def test_a_failed_batch_write_reaches_the_crawl_and_its_records_are_written_later(tmp_path, monkeypatch):
+def _crawl_through_one_failed_write(path, monkeypatch, items: list, batch_size: int, fails) -> int:
+    """Run items through a pipeline whose store write fails once, on the first call `fails(call, table)`
+    picks (e.g. the disk was full for a moment); returns how many times the failure reached the crawl."""
     real = store.merge_batch
-    calls = {"n": 0}
+    calls = {"n": 0, "failed": False}
 
     def flaky(con, table, records, **kw):
         calls["n"] += 1
-        if calls["n"] == 2:  # the second batch's write fails once (e.g. the disk was full for a moment)
+        if not calls["failed"] and fails(calls["n"], table):
+            calls["failed"] = True
             raise OSError("No space left on device")
         return real(con, table, records, **kw)
 
     monkeypatch.setattr(store, "merge_batch", flaky)
-    pipeline = StagingPipeline(tmp_path / "staging.duckdb", batch_size=10)
+    pipeline = StagingPipeline(path, batch_size=batch_size)
     pipeline.open_spider(SPIDER)
     raised = 0
-    for item in _items(45):
+    for item in items:
         try:
             pipeline.process_item(item, SPIDER)
         except OSError:
             raised += 1
     pipeline.close_spider(SPIDER)
+    return raised
+
+
+def test_a_failed_batch_write_reaches_the_crawl_and_its_records_are_written_later(tmp_path, monkeypatch):
+    raised = _crawl_through_one_failed_write(tmp_path / "staging.duckdb", monkeypatch, _items(45), batch_size=10,
+                                             fails=lambda call, _table: call == 2)  # the second batch's write
     assert raised == 1, "the failed write must surface in the crawl's thread, once"
     assert _stored(tmp_path / "staging.duckdb") == (45, (45, 45, 0, "ok"))
 
@@ -100,29 +109,13 @@ def test_a_flush_failing_on_its_second_table_counts_nothing_of_the_first_twice(t
     counted) once, in the next flush."""
     from spiders.items import AwardItem
 
-    real = store.merge_batch
-    failed = {"done": False}
-
-    def flaky(con, table, records, **kw):
-        if table == "stg_transactions" and not failed["done"]:
-            failed["done"] = True
-            raise OSError("No space left on device")
-        return real(con, table, records, **kw)
-
-    monkeypatch.setattr(store, "merge_batch", flaky)
-    pipeline = StagingPipeline(tmp_path / "staging.duckdb", batch_size=4)
-    pipeline.open_spider(SPIDER)
-    raised = 0
+    items = []
     for i in range(10):
-        items = [AwardItem(source="usaspending", source_url=f"https://www.usaspending.gov/award/A{i}/",
-                           fetched_at=transaction()["fetched_at"], raw_payload="{}", award_key=f"CONT_AWD_A{i}"),
-                 transaction(transaction_key=f"T{i}", modification_number=f"P{i:05d}")]
-        for item in items:
-            try:
-                pipeline.process_item(item, SPIDER)
-            except OSError:
-                raised += 1
-    pipeline.close_spider(SPIDER)
+        items += [AwardItem(source="usaspending", source_url=f"https://www.usaspending.gov/award/A{i}/",
+                            fetched_at=transaction()["fetched_at"], raw_payload="{}", award_key=f"CONT_AWD_A{i}"),
+                  transaction(transaction_key=f"T{i}", modification_number=f"P{i:05d}")]
+    raised = _crawl_through_one_failed_write(tmp_path / "staging.duckdb", monkeypatch, items, batch_size=4,
+                                             fails=lambda _call, table: table == "stg_transactions")
     con = store.connect(tmp_path / "staging.duckdb")
     try:
         awards = con.execute("SELECT count(*) FROM stg_awards").fetchone()[0]
