@@ -72,7 +72,9 @@ LEFT JOIN t_transaction_competition c USING (tx_id)
 LEFT JOIN t_award_lifecycle l USING (tx_id)
 ORDER BY t.tx_id;
 
-SELECT CASE WHEN count(*) FILTER (t.rowid IS DISTINCT FROM m.tx_id) > 0 OR count(*) <> (SELECT count(*) FROM t_transactions)
+-- (a table shorter than the other is padded with NULLs by the positional join, so a missing or extra row fails
+-- the same row-by-row test)
+SELECT CASE WHEN count(*) FILTER (t.rowid IS DISTINCT FROM m.tx_id) > 0
             THEN error('t_transaction_model is out of line with t_transactions: the transactions view would pair '
                        || 'rows wrongly') END
 FROM t_transactions t POSITIONAL JOIN t_transaction_model m;
