@@ -20,6 +20,12 @@ MATERIALIZED = [
     "edges", "competition", "award_years", "search_index",
 ]
 
+# Views stored slice by slice: view -> (table macro over a row-id range [lo, hi), the table whose row ids it
+# ranges over). One statement over all 5M transactions spills its joins under the build's memory cap; slices of
+# SLICE_ROWS keep each slice's hash tables in memory (900_core_views.sql says more, bench/results.md measures it).
+SLICED = {"transactions": ("transactions_between", "t_transactions")}
+SLICE_ROWS = 1_000_000
+
 
 def materialize(con, view: str) -> bool:
     """Store one view as t_mv_<view> and point the view at it, keeping its comments; False if absent."""
@@ -32,13 +38,22 @@ def materialize(con, view: str) -> bool:
         "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
         "AND schema_name = 'main' AND comment IS NOT NULL", [view]).fetchall()
     table = f"t_mv_{view}"
-    # names come from the fixed list above, never from input
-    con.execute(f"CREATE TABLE {table} AS SELECT * FROM {view}")  # noqa: S608
+    # names come from the fixed lists above, never from input
+    if view in SLICED:
+        macro, base = SLICED[view]
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM {view} LIMIT 0")  # noqa: S608
+        end = con.execute(f"SELECT coalesce(max(rowid) + 1, 0) FROM {base}").fetchone()[0]  # noqa: S608
+        for lo in range(0, end, SLICE_ROWS):
+            con.execute(f"INSERT INTO {table} SELECT * FROM {macro}(?, ?)", [lo, lo + SLICE_ROWS])  # noqa: S608
+    else:
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM {view}")  # noqa: S608
     con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table}")  # noqa: S608
     if view_comment:
         con.execute(f"COMMENT ON VIEW {view} IS {literal(view_comment)}")
     for col, comment in col_comments:
         con.execute(f'COMMENT ON COLUMN {view}."{col}" IS {literal(comment)}')
+    if view in SLICED:
+        con.execute(f"DROP MACRO TABLE {SLICED[view][0]}")  # the view no longer reads it
     return True
 
 

@@ -104,8 +104,9 @@ def test_lifecycle_has_one_row_per_transaction_with_its_source(con):
 
 
 def test_every_transaction_carries_its_own_competition_and_lifecycle(con):
-    """`transactions` lines its model columns up by row position (850_model_tables.sql); joined here by key
-    instead, every transaction must show the same values, so a row paired with its neighbour's would fail."""
+    """`transactions` joins its model columns on tx_id, the row id competition and lifecycle carried
+    (900_core_views.sql); joined here by the three-part key instead, every transaction must show the same values,
+    so a row paired with its neighbour's would fail."""
     n, off = con.execute(
         """
         SELECT count(*),
@@ -122,3 +123,23 @@ def test_every_transaction_carries_its_own_competition_and_lifecycle(con):
     assert n == con.execute("SELECT count(*) FROM t_transactions").fetchone()[0] and off == 0, (n, off)
     distinct = con.execute("SELECT count(DISTINCT running_obligated) FROM transactions").fetchone()[0]
     assert distinct > 100, "enough different values that a shifted pairing would show"
+
+
+def test_transactions_stored_in_many_slices_equal_one_slice(tmp_path, monkeypatch):
+    """registry/materialize.py stores `transactions` in slices of row ids; with slices of 37 rows (many slices,
+    a short last one) the stored rows must be exactly those of one slice: none lost or doubled at a border."""
+    from registry import build, materialize, sample
+
+    staging = sample.load_sample(staging=tmp_path / "staging.duckdb")
+    build.build(staging, tmp_path / "one.duckdb", is_sample=True)
+    monkeypatch.setattr(materialize, "SLICE_ROWS", 37)
+    build.build(staging, tmp_path / "sliced.duckdb", is_sample=True)
+    with duckdb.connect(str(tmp_path / "sliced.duckdb"), read_only=True) as c:
+        c.execute("ATTACH ? AS one (READ_ONLY)", [str(tmp_path / "one.duckdb")])
+        n, slices = c.execute("SELECT count(*), ceil(count(*) / 37) FROM t_transactions").fetchone()
+        assert slices > 5 and n % 37 != 0, (n, slices)  # the sample gives many slices and a short last one
+        assert c.execute("SELECT count(*) FROM transactions").fetchone()[0] == n
+        for a, b in (("transactions", "one.transactions"), ("one.transactions", "transactions")):
+            assert c.execute(f"SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})").fetchone()[0] == 0  # noqa: S608
+        assert c.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'transactions_between'"
+                         ).fetchone()[0] == 0, "the slice macro is a build tool, not part of the registry"

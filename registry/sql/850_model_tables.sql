@@ -1,7 +1,6 @@
 -- The model's per-award columns in one place, so the public views in 900_core_views.sql need one join for them
--- (the steps before this one each built one table). The per-transaction model columns likewise, in
--- t_transaction_model, stored in t_transactions' own row order so that the `transactions` view lines the two up
--- by position instead of by a 5M x 5M hash join on the three-part key.
+-- (the steps before this one each built one table). The per-transaction model columns (competition, lifecycle)
+-- stay in their own tables, keyed by tx_id, the row id of t_transactions: see the `transactions` view.
 
 CREATE TABLE t_award_model AS
 SELECT
@@ -55,26 +54,3 @@ LEFT JOIN t_award_agency ag USING (award_key)
 LEFT JOIN t_award_competition c USING (award_key)
 LEFT JOIN t_award_capability_list cl USING (award_key)
 LEFT JOIN t_award_lifecycle_summary ls USING (award_key);
-
--- One row per t_transactions row, in its row order (tx_id = t_transactions.rowid: the competition and lifecycle
--- steps carried it). The `transactions` view joins this table to t_transactions by POSITIONAL JOIN: under the
--- build's 1 GB memory cap, two hash joins of 5M rows on (award_key, modification_number, transaction_number)
--- spilled to disk and took 47 s of a 147 s build at 1M awards; lining the rows up by position takes about 20 s
--- (bench/results.md). The check below stops the build if the two ever fall out of line.
-CREATE TABLE t_transaction_model AS
-SELECT t.tx_id,
-       c.extent_competed_plain, c.other_than_full_and_open_plain, c.fair_opportunity_limited_sources_plain,
-       c.solicitation_procedures_plain, c.sole_source, c.sole_source_basis, c.competition_status,
-       l.prior_obligated, l.running_obligated, l.jump_ratio, l.is_jump, l.is_option_exercise,
-       l.is_extension, l.is_deobligation, l.event_basis
-FROM (SELECT rowid AS tx_id FROM t_transactions) t
-LEFT JOIN t_transaction_competition c USING (tx_id)
-LEFT JOIN t_award_lifecycle l USING (tx_id)
-ORDER BY t.tx_id;
-
--- (a table shorter than the other is padded with NULLs by the positional join, so a missing or extra row fails
--- the same row-by-row test)
-SELECT CASE WHEN count(*) FILTER (t.rowid IS DISTINCT FROM m.tx_id) > 0
-            THEN error('t_transaction_model is out of line with t_transactions: the transactions view would pair '
-                       || 'rows wrongly') END
-FROM t_transactions t POSITIONAL JOIN t_transaction_model m;

@@ -30,7 +30,13 @@ FROM t_awards a
 LEFT JOIN vendor_matches m USING (recipient_key)
 LEFT JOIN t_award_model md USING (award_key);
 
-CREATE VIEW transactions AS
+-- Transactions with the model's columns, for a range of t_transactions row ids [lo, hi). The competition and
+-- lifecycle steps carried each transaction's row id as tx_id, so their rows join on one integer. Why a range:
+-- at 1M awards / 5M transactions, one join of all 5M rows to 5M competition and 5M lifecycle rows spills under
+-- the build's memory cap (28 s), and lining the tables up by POSITIONAL JOIN runs on one thread (17.6 s);
+-- registry/materialize.py stores the view in slices of 1M row ids whose hash tables fit in memory (11.6 s,
+-- bench/results.md). The ranges reach the scans of all three tables as filters, so each slice reads its rows.
+CREATE MACRO transactions_between(lo, hi) AS TABLE
 SELECT
     t.award_key, t.modification_number, t.transaction_number, t.transaction_key, t.action_date,
     t.action_type, t.action_type_description, t.federal_action_obligation, t.description,
@@ -41,14 +47,18 @@ SELECT
     t.usaspending_url, t.source, t.source_url, t.fetched_at, t.payload_sha256,
     -- the model (registry/model/, joined in 850_model_tables.sql; described in 910_model_views.sql)
     am.family_vendor_id, am.vendor_id, am.agency_subtier_code,
-    m.extent_competed_plain, m.other_than_full_and_open_plain, m.fair_opportunity_limited_sources_plain,
-    m.solicitation_procedures_plain, m.sole_source, m.sole_source_basis, m.competition_status,
-    m.prior_obligated, m.running_obligated, m.jump_ratio, m.is_jump, m.is_option_exercise,
-    m.is_extension, m.is_deobligation, m.event_basis
--- t_transaction_model holds one row per t_transactions row in the same order, checked by the build
--- (850_model_tables.sql); registry/materialize.py stores this view once
-FROM (t_transactions t POSITIONAL JOIN t_transaction_model m)
-LEFT JOIN t_award_model am ON am.award_key = t.award_key;
+    c.extent_competed_plain, c.other_than_full_and_open_plain, c.fair_opportunity_limited_sources_plain,
+    c.solicitation_procedures_plain, c.sole_source, c.sole_source_basis, c.competition_status,
+    l.prior_obligated, l.running_obligated, l.jump_ratio, l.is_jump, l.is_option_exercise,
+    l.is_extension, l.is_deobligation, l.event_basis
+FROM t_transactions t
+LEFT JOIN t_transaction_competition c ON c.tx_id = t.rowid AND c.tx_id >= lo AND c.tx_id < hi
+LEFT JOIN t_award_lifecycle l ON l.tx_id = t.rowid AND l.tx_id >= lo AND l.tx_id < hi
+LEFT JOIN t_award_model am ON am.award_key = t.award_key
+WHERE t.rowid >= lo AND t.rowid < hi;
+
+-- every row id (registry/materialize.py stores it, slice by slice, and drops the macro)
+CREATE VIEW transactions AS SELECT * FROM transactions_between(0, 9223372036854775807);
 
 CREATE VIEW rejects AS SELECT * FROM t_rejects;
 CREATE VIEW crawl_runs AS SELECT * FROM t_crawl_runs;
