@@ -84,6 +84,30 @@ def test_search_names_the_earliest_matching_modification(queries, con):
     assert hit.matched_text.iloc[0].lower().find(text.lower()) >= 0
 
 
+def test_search_index_lists_every_awards_modification_texts_in_date_order(con):
+    """search_index.modifications, for every award: each distinct description other than the award's own,
+    under its earliest modification, in date order (what the search page names as the match), recomputed
+    from `transactions` without the build's list sorting."""
+    slow = con.execute("""
+        WITH d AS (
+            SELECT t.award_key, t.description, min(t.action_date) AS first_date,
+                   arg_min(t.modification_number, t.action_date) AS modification_number
+            FROM transactions t JOIN awards a USING (award_key)
+            WHERE t.description IS NOT NULL AND t.description IS DISTINCT FROM a.description
+            GROUP BY ALL)
+        SELECT award_key, list(modification_number ORDER BY first_date, modification_number, description),
+               list(description ORDER BY first_date, modification_number, description)
+        FROM d GROUP BY ALL ORDER BY award_key
+    """).fetchall()
+    fast = con.execute("""
+        SELECT award_key, list_transform(modifications, lambda m: m.modification_number),
+               list_transform(modifications, lambda m: m.description)
+        FROM search_index WHERE modifications IS NOT NULL ORDER BY award_key
+    """).fetchall()
+    assert len(slow) > 20 and any(len(r[1]) > 3 for r in slow), "the sample has awards with several texts"
+    assert fast == slow
+
+
 def test_search_agrees_with_a_plain_scan_of_awards_and_modifications(queries, con):
     for text in ["palantir", "license plate", "70CTD022FR0000170", "%", "_", "zzz-not-there"]:
         expected = con.execute("""

@@ -37,9 +37,13 @@ WITH descriptions AS (
     WHERE t.description IS NOT NULL AND t.description IS DISTINCT FROM a.description
     GROUP BY t.award_key, t.description
 ), mods AS (
+    -- sorted after aggregating: list(... ORDER BY ...) sorts inside each group as it aggregates, and took 16 of
+    -- 17 s at 1M awards; list_sort of the finished structs (date first, then number, then text) took 7 of 13 s
     SELECT award_key,
-           list({'modification_number': modification_number, 'description': description}
-                ORDER BY action_date, modification_number) AS modifications
+           list_transform(list_sort(list({'action_date': action_date, 'modification_number': modification_number,
+                                          'description': description})),
+                          lambda m: {'modification_number': m.modification_number, 'description': m.description})
+               AS modifications
     FROM descriptions GROUP BY award_key
 ), texts AS (
     SELECT a.*, lower(concat_ws(chr(10), a.piid, a.vendor_name, a.recipient_name, a.description)) AS award_text
