@@ -34,3 +34,24 @@ def test_generated_staging_is_labelled_skewed_and_builds(tmp_path):
     report = build.build(staging, tmp_path / "registry.duckdb")
     assert report.counts["awards"] == 2_000
     assert report.counts["transactions"] == counts["stg_transactions"]
+
+
+def test_build_figure_times_the_same_build_inside_duckdb(tmp_path, monkeypatch):
+    """bench/build_figure.py times the build's DuckDB statements by wrapping its connection: the wrapped build
+    must make the same registry, and its SQL time must be a real part of the build's time."""
+    from bench.build_figure import _StatementTimer
+
+    staging = tmp_path / "stg.duckdb"
+    generate_staging(staging, 500)
+    plain = build.build(staging, tmp_path / "plain.duckdb")
+    timer = _StatementTimer()
+    monkeypatch.setattr(build, "duckdb", timer.module(duckdb))
+    timed = build.build(staging, tmp_path / "timed.duckdb")
+    assert timed.counts == plain.counts
+    assert timer.count > len(build.STEPS)  # every step runs at least one statement through the wrapper
+    assert 0 < timer.seconds < timed.seconds
+    with duckdb.connect(str(tmp_path / "timed.duckdb"), read_only=True) as c:
+        c.execute("ATTACH ? AS plain (READ_ONLY)", [str(tmp_path / "plain.duckdb")])
+        for view in ("awards", "transactions", "search_index"):
+            diff = c.execute(f"SELECT count(*) FROM (FROM {view} EXCEPT ALL FROM plain.{view})").fetchone()[0]  # noqa: S608
+            assert diff == 0, view
