@@ -34,8 +34,9 @@ LEFT JOIN t_award_model md USING (award_key);
 -- lifecycle steps carried each transaction's row id as tx_id, so their rows join on one integer. Why a range:
 -- at 1M awards / 5M transactions, one join of all 5M rows to 5M competition and 5M lifecycle rows spills under
 -- the build's memory cap (28 s), and lining the tables up by POSITIONAL JOIN runs on one thread (17.6 s);
--- registry/materialize.py stores the view in slices of 1M row ids whose hash tables fit in memory (11.6 s,
--- bench/results.md). The ranges reach the scans of all three tables as filters, so each slice reads its rows.
+-- registry/materialize.py stores the view in slices of 1M row ids whose hash tables fit in memory (11.6 s; the
+-- README's "Made faster" table). The ranges reach the scans of all three tables as filters, so each slice reads
+-- its rows.
 CREATE MACRO transactions_between(lo, hi) AS TABLE
 SELECT
     t.award_key, t.modification_number, t.transaction_number, t.transaction_key, t.action_date,
