@@ -88,8 +88,7 @@ class LdaFilingsSpider(scrapy.Spider):
         bad = [r for r in self.roles if r not in ROLES]
         if bad:
             raise ValueError(f"roles must be among {ROLES}, not {bad}")
-        raw_years = years.replace(",", "|") if isinstance(years, str) else years
-        self.years = [int(y) for y in as_list(raw_years, "|")] or [None]
+        self.years = [int(y) for y in as_list(years, "|,")] or [None]
         self._api_url = api_url
         self.max_pages = int(max_pages) if max_pages else None
         self.api_key = os.environ.get(KEY_ENV) or None
