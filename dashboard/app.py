@@ -30,6 +30,7 @@ PAGES = [
     st.Page("views/agency.py", title="Agency profile", url_path="agency"),
     st.Page("views/award.py", title="Award", url_path="award"),
     st.Page("views/search.py", title="Search", url_path="search"),
+    st.Page("views/review.py", title="Review queue", url_path="review"),
     st.Page("views/methods.py", title="Methods & sources", url_path="methods"),
 ]
 

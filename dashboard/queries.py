@@ -719,3 +719,11 @@ def tag_methods() -> pd.DataFrame:
     """How capability tags were made (rule, vendor default, inventory, annotation)."""
     return _df("SELECT method, count(*) AS tags, count(DISTINCT award_key) AS awards FROM award_capabilities "
                "GROUP BY ALL ORDER BY tags DESC")
+
+
+# ------------------------------------------------------------------------------------------- review
+
+def review_queue(limit: int = 5000) -> pd.DataFrame:
+    """Possible (award, capability) pairs that no annotation has decided, most score x dollars first."""
+    return _df("SELECT * FROM review_queue ORDER BY priority DESC NULLS LAST, award_key, capability_id LIMIT ?",
+               [limit])

@@ -150,12 +150,22 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port to serve on")] = 8501,
     address: Annotated[str, typer.Option(help="Address to bind (default: this machine only)")] = "127.0.0.1",
     db: DbOpt = None,
+    review: Annotated[bool, typer.Option("--review", help="Let the Review queue page write reviewers' "
+                                         "decisions to the annotations file (the registry stays read-only)")] = False,
+    annotations: Annotated[Path | None, typer.Option("--annotations", help="Annotations file --review writes "
+                                                     "(default: data/annotations.yaml, read by the build)")] = None,
 ) -> None:
     """Open the dashboard (Streamlit) on http://ADDRESS:PORT, reading the registry read-only."""
     registry = Path(db or paths.registry_path())
     if not registry.exists():
         fail(f"{registry} does not exist: run `make registry` (sample) or `make crawl` first")
     env = dict(os.environ, REGISTRY_PATH=str(registry.resolve()))
+    if review:
+        target = Path(annotations or paths.DATA_DIR / "annotations.yaml").resolve()
+        if not target.exists():
+            fail(f"{target} does not exist: --review appends reviewers' decisions to an existing annotations file")
+        env.update(REGISTRY_REVIEW="1", REGISTRY_ANNOTATIONS=str(target))
+        out.print(f"review mode: decisions are written to {target}", highlight=False)
     cmd = [sys.executable, "-m", "streamlit", "run", str(paths.ROOT / "dashboard" / "app.py"),
            "--server.headless", "true", "--server.address", address, "--server.port", str(port),
            "--browser.gatherUsageStats", "false"]

@@ -137,7 +137,11 @@ def load_vendor_overrides(data_dir: Path) -> dict:
 
 def load_annotations(data_dir: Path, capability_ids: set[str]) -> list[dict]:
     """Manual add/remove of a capability on an award, each with a citation; they win over rules."""
-    path = data_dir / "annotations.yaml"
+    return load_annotations_from(data_dir / "annotations.yaml", capability_ids)
+
+
+def load_annotations_from(path: Path, capability_ids: set[str]) -> list[dict]:
+    """The checks of load_annotations on any file (the review writer validates its new file before the swap)."""
     entries = _load(path).get("annotations") or []
     for a in entries:
         where = f"annotation {a.get('award_key') or a.get('piid')!r}/{a.get('capability')!r}"
