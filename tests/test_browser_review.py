@@ -1,0 +1,117 @@
+"""The review loop in a real browser: `registry dashboard --review` in Chromium, a reviewer confirms a possible
+award, the annotation lands in the annotations file, and after a rebuild the award is tagged with it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from registry import paths
+from tests.conftest import REGISTRY_BIN, ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def review_server(sample_registry, tmp_path):
+    """The CLI's own `registry dashboard --review`, writing a copy of data/ (never the repository's file)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run `make browser` (apt-get install chromium)")
+    data = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, data, ignore=shutil.ignore_patterns("sample"))
+    port = _free_port()
+    log = open(tmp_path / "dashboard.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [REGISTRY_BIN, "dashboard", "--review", "--annotations", str(data / "annotations.yaml"),
+         "--db", str(sample_registry), "--port", str(port)],
+        env=dict(os.environ, REGISTRY_REVIEWER="Test Reviewer"), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"dashboard did not start: {log.read()[-2000:]}")
+            time.sleep(0.2)
+        yield base, data
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_confirming_a_possible_award_tags_it_after_a_rebuild(review_server, sample_registry, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base, data = review_server
+    con = duckdb.connect(str(sample_registry), read_only=True)
+    first = con.execute("SELECT award_key, piid, capability_id FROM review_queue "
+                        "ORDER BY priority DESC NULLS LAST, award_key, capability_id LIMIT 1").fetchone()
+    staging = con.execute("SELECT value FROM registry_meta WHERE key = 'staging'").fetchone()[0]
+    assert con.execute("SELECT count(*) FROM award_capabilities WHERE award_key = ? AND capability_id = ? "
+                       "AND tier = 'tagged'", first[::2]).fetchone()[0] == 0, "the queue must list possible pairs"
+    con.close()
+    assert first, "the sample's review queue is empty"
+    award_key, piid, capability = first
+    before = (data / "annotations.yaml").read_text()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{base}/review")
+        page.wait_for_selector("text=possible tags", timeout=30_000)
+        card = page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(has_text=piid).first
+        card.get_by_label("Reason (what in the record shows it)").fill("Browser test: the record names it")
+        card.get_by_role("button", name="Confirm").click()
+        page.wait_for_selector("text=it takes effect at the next", timeout=30_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "review_confirmed.png"), full_page=True)
+        browser.close()
+
+    after = (data / "annotations.yaml").read_text()
+    assert after.startswith(before)
+    entry = yaml.safe_load(after)["annotations"][-1]
+    assert (entry["award_key"], entry["capability"], entry["action"], entry["reviewer"]) == (
+        award_key, capability, "add", "Test Reviewer")
+
+    from registry import build as build_mod
+
+    out = tmp_path / "rebuilt.duckdb"
+    build_mod.build(staging, out, is_sample=True, data_dir=data)
+    con = duckdb.connect(str(out), read_only=True)
+    rows = con.execute("SELECT tier, method, matched_text FROM award_capabilities WHERE award_key = ? "
+                       "AND capability_id = ?", [award_key, capability]).fetchall()
+    queued = con.execute("SELECT count(*) FROM review_queue WHERE award_key = ? AND capability_id = ?",
+                         [award_key, capability]).fetchone()[0]
+    con.close()
+    assert ("tagged", "annotation", "Browser test: the record names it") in rows
+    assert queued == 0, "a decided pair leaves the queue"
