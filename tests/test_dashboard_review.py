@@ -64,7 +64,6 @@ def test_a_decision_needs_a_reason_then_is_written(ann, monkeypatch):
     assert len(yaml.safe_load(ann.read_text())["annotations"]) == 1
 
     reason = at.text_input[0]
-    award_key, capability = reason.key.removeprefix("why-").rsplit("-", 1)[0], None
     reason.input("Office furniture: the program name only")
     [b for b in at.button if b.label == "Reject"][0].click().run()
     assert not at.exception
@@ -74,4 +73,3 @@ def test_a_decision_needs_a_reason_then_is_written(ann, monkeypatch):
     assert reason.key == f"why-{last['award_key']}-{last['capability']}"
     assert any("Rejected" in s.value for s in at.success)
     assert any(h.value == "Decided, waiting for the next build" for h in at.subheader)
-    del award_key, capability
