@@ -136,13 +136,45 @@ def export(
     db: DbOpt = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for CSV/Parquet files")] = Path("export"),
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Write Hive-partitioned Parquet here")] = None,
+    snapshot: Annotated[Path | None, typer.Option("--snapshot", help="Write a publishable snapshot here: every "
+                                                  "stored table as Parquet + manifest.json with SHA-256 per "
+                                                  "file (`registry pull` rebuilds the registry from it)")] = None,
 ) -> None:
-    """CSV and Parquet of every public view (or Hive-partitioned Parquet with --parquet DIR)."""
+    """CSV and Parquet of every public view (or Hive-partitioned Parquet with --parquet DIR, or a snapshot)."""
     from registry import export as export_mod
 
+    if snapshot is not None:
+        from registry import snapshot as snapshot_mod
+
+        try:
+            manifest = snapshot_mod.export_snapshot(Path(db or paths.registry_path()), snapshot)
+        except FileNotFoundError as e:
+            fail(str(e))
+        size = sum(f["bytes"] for f in manifest["files"])
+        out.print(f"snapshot {snapshot}: {len(manifest['files'])} files, {size:,} bytes, "
+                  f"built {manifest['built_at']}", highlight=False)
+        return
     written = export_mod.export(Path(db or paths.registry_path()), out_dir, parquet_dir=parquet)
     for p in written:
         out.print(str(p), highlight=False)
+
+
+@app.command()
+def pull(
+    url: Annotated[str, typer.Argument(help="Snapshot folder URL (holding manifest.json), http(s) or file")],
+    out_path: Annotated[Path | None, typer.Option("--out", help="Registry file to write")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds without data before a download is abandoned")] = 30.0,
+) -> None:
+    """Download a published snapshot, verify every checksum, and build registry.duckdb from it (atomic)."""
+    from registry import snapshot as snapshot_mod
+
+    target = Path(out_path or paths.registry_path())
+    try:
+        report = snapshot_mod.pull(url, target, timeout=timeout, log=lambda m: console.print(m, highlight=False))
+    except snapshot_mod.SnapshotError as e:
+        fail(f"pull failed, {target} left as it was: {e}")
+    out.print(f"pulled {report.files} files ({report.bytes:,} bytes, {report.rows:,} rows) into {report.out}; "
+              f"registry built {report.built_at}", highlight=False)
 
 
 @app.command()
