@@ -160,6 +160,27 @@ def export(
 
 
 @app.command()
+def feeds(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the Atom files (vendor/, agency/, capability/)")],
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="Newest actions per feed")] = 100,
+    dashboard_url: Annotated[str | None, typer.Option("--dashboard-url", help="Public dashboard URL, for "
+                                                      "entry links to award pages")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="URL the feeds are published at (self "
+                                                 "links and index.opml)")] = None,
+) -> None:
+    """Atom feeds of new awards and modifications per watchlist vendor, agency and capability."""
+    from registry import feeds as feeds_mod
+
+    try:
+        written = feeds_mod.write_feeds(Path(db or paths.registry_path()), out_dir, limit=limit,
+                                        dashboard_url=dashboard_url, base_url=base_url)
+    except FileNotFoundError as e:
+        fail(str(e))
+    out.print(f"{len(written) - 1} feeds and index.opml in {out_dir}", highlight=False)
+
+
+@app.command()
 def pull(
     url: Annotated[str, typer.Argument(help="Snapshot folder URL (holding manifest.json), http(s) or file")],
     out_path: Annotated[Path | None, typer.Option("--out", help="Registry file to write")] = None,
