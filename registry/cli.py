@@ -160,6 +160,23 @@ def export(
 
 
 @app.command()
+def merge(
+    out_path: Annotated[Path, typer.Argument(help="Staging store to write (included as an input if it exists)")],
+    stores: Annotated[list[Path], typer.Argument(help="Workers' staging stores to merge")],
+) -> None:
+    """Merge staging stores (e.g. distributed workers') into one: newest non-null value wins, rejects renumbered."""
+    from registry import merge as merge_mod
+
+    try:
+        report = merge_mod.merge(out_path, stores, log=lambda m: console.print(m, highlight=False))
+    except (FileNotFoundError, RuntimeError) as e:
+        fail(str(e))
+    tables = ", ".join(f"{k} {v:,}" for k, v in report.rows.items() if v)
+    out.print(f"merged {report.inputs} stores into {report.out}: {tables}; rejects {report.rejects:,}, "
+              f"runs {report.runs:,}", highlight=False)
+
+
+@app.command()
 def feeds(
     out_dir: Annotated[Path, typer.Argument(help="Folder for the Atom files (vendor/, agency/, capability/)")],
     db: DbOpt = None,
