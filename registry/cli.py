@@ -301,6 +301,12 @@ def crawl_usaspending(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Scrapy's INFO log")] = False,
     setting: Annotated[list[str] | None, typer.Option("--setting", hidden=True, help="Advanced: a Scrapy "
                                                       "setting KEY=VALUE (repeatable), e.g. DOWNLOAD_TIMEOUT=5")] = None,
+    redis_url: Annotated[str | None, typer.Option("--redis-url", help="Share this crawl with other workers "
+                                                  "through Redis (scrapy-redis), e.g. redis://127.0.0.1:6379/0")] = None,
+    job: Annotated[str | None, typer.Option("--job", help="With --redis-url: the job's name; every worker of one "
+                                            "crawl uses the same name and its own --staging")] = None,
+    worker: Annotated[str | None, typer.Option("--worker", help="With --redis-url: this worker's name "
+                                               "(default: host and process id)")] = None,
 ) -> None:
     """Crawl USAspending's API: award search -> award detail -> every modification, into staging."""
     kwargs = {"agencies": agency or None, "since": since, "until": until, "recipient": recipient or None,
@@ -314,8 +320,29 @@ def crawl_usaspending(
         if not sep or not key.strip():
             fail(f"--setting must be KEY=VALUE, not {item!r}")
         settings[key.strip()] = value
+    if redis_url or job:
+        settings.update(_distributed_settings(redis_url, job, worker))
     run_crawl("usaspending", staging, settings, {k: v for k, v in kwargs.items() if v is not None},
               since_last=since_last)
+
+
+def _distributed_settings(redis_url: str | None, job: str | None, worker: str | None) -> dict:
+    """Settings of one worker of a Redis-shared crawl, after checking Redis answers (one clear line if not)."""
+    if not (redis_url and job):
+        fail("a shared crawl needs both --redis-url and --job")
+    try:
+        import redis
+
+        from spiders.distributed import redis_settings
+    except ImportError:
+        fail("a shared crawl needs scrapy-redis: pip install 'surveillance-tech-registry[distributed]'")
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except (redis.RedisError, ValueError) as e:
+        fail(f"Redis at {redis_url} does not answer: {e}")
+    import socket
+
+    return redis_settings(job, redis_url, worker or f"{socket.gethostname()}-{os.getpid()}")
 
 
 # `registry crawl sam | fpds | lda` (SAM.gov notices, FPDS actions, lobbying filings): registry/sources/commands.py
