@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PORT   ?= 8501
 
-.PHONY: setup run registry crawl test lint browser bench clean
+.PHONY: setup run registry crawl test lint system browser bench clean
 
 setup: $(STAMP)
 
@@ -28,18 +28,24 @@ crawl: setup
 	$(BIN)/registry crawl usaspending
 	$(BIN)/registry build
 
-## Debian's Chromium for the real-browser tests (installed only when missing; needs root and apt).
-browser:
-	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+## System packages the tests run for real: Debian's Chromium (browser tests) and redis-server (the shared-crawl
+## test). Installed only when missing; needs root and apt.
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/bin/redis-server:redis-server
+system:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
+	if [ -z "$$missing" ]; then echo "system packages present: chromium, redis-server"; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || { echo "could not install chromium with apt-get"; exit 1; }; \
-	else echo "chromium missing: install Debian's chromium (apt-get install -y chromium)"; exit 1; fi
+	  echo "installing$$missing with apt-get"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	  || { echo "could not install$$missing with apt-get"; exit 1; }; \
+	else echo "missing:$$missing (apt-get install -y$$missing)"; exit 1; fi
+
+browser: system
 
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup browser lint
+test: setup system lint
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -136,13 +136,83 @@ def export(
     db: DbOpt = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for CSV/Parquet files")] = Path("export"),
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Write Hive-partitioned Parquet here")] = None,
+    snapshot: Annotated[Path | None, typer.Option("--snapshot", help="Write a publishable snapshot here: every "
+                                                  "stored table as Parquet + manifest.json with SHA-256 per "
+                                                  "file (`registry pull` rebuilds the registry from it)")] = None,
 ) -> None:
-    """CSV and Parquet of every public view (or Hive-partitioned Parquet with --parquet DIR)."""
+    """CSV and Parquet of every public view (or Hive-partitioned Parquet with --parquet DIR, or a snapshot)."""
     from registry import export as export_mod
 
+    if snapshot is not None:
+        from registry import snapshot as snapshot_mod
+
+        try:
+            manifest = snapshot_mod.export_snapshot(Path(db or paths.registry_path()), snapshot)
+        except FileNotFoundError as e:
+            fail(str(e))
+        size = sum(f["bytes"] for f in manifest["files"])
+        out.print(f"snapshot {snapshot}: {len(manifest['files'])} files, {size:,} bytes, "
+                  f"built {manifest['built_at']}", highlight=False)
+        return
     written = export_mod.export(Path(db or paths.registry_path()), out_dir, parquet_dir=parquet)
     for p in written:
         out.print(str(p), highlight=False)
+
+
+@app.command()
+def merge(
+    out_path: Annotated[Path, typer.Argument(help="Staging store to write (included as an input if it exists)")],
+    stores: Annotated[list[Path], typer.Argument(help="Workers' staging stores to merge")],
+) -> None:
+    """Merge staging stores (e.g. distributed workers') into one: newest non-null value wins, rejects renumbered."""
+    from registry import merge as merge_mod
+
+    try:
+        report = merge_mod.merge(out_path, stores, log=lambda m: console.print(m, highlight=False))
+    except (FileNotFoundError, RuntimeError) as e:
+        fail(str(e))
+    tables = ", ".join(f"{k} {v:,}" for k, v in report.rows.items() if v)
+    out.print(f"merged {report.inputs} stores into {report.out}: {tables}; rejects {report.rejects:,}, "
+              f"runs {report.runs:,}", highlight=False)
+
+
+@app.command()
+def feeds(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the Atom files (vendor/, agency/, capability/)")],
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="Newest actions per feed")] = 100,
+    dashboard_url: Annotated[str | None, typer.Option("--dashboard-url", help="Public dashboard URL, for "
+                                                      "entry links to award pages")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="URL the feeds are published at (self "
+                                                 "links and index.opml)")] = None,
+) -> None:
+    """Atom feeds of new awards and modifications per watchlist vendor, agency and capability."""
+    from registry import feeds as feeds_mod
+
+    try:
+        written = feeds_mod.write_feeds(Path(db or paths.registry_path()), out_dir, limit=limit,
+                                        dashboard_url=dashboard_url, base_url=base_url)
+    except FileNotFoundError as e:
+        fail(str(e))
+    out.print(f"{len(written) - 1} feeds and index.opml in {out_dir}", highlight=False)
+
+
+@app.command()
+def pull(
+    url: Annotated[str, typer.Argument(help="Snapshot folder URL (holding manifest.json), http(s) or file")],
+    out_path: Annotated[Path | None, typer.Option("--out", help="Registry file to write")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds without data before a download is abandoned")] = 30.0,
+) -> None:
+    """Download a published snapshot, verify every checksum, and build registry.duckdb from it (atomic)."""
+    from registry import snapshot as snapshot_mod
+
+    target = Path(out_path or paths.registry_path())
+    try:
+        report = snapshot_mod.pull(url, target, timeout=timeout, log=lambda m: console.print(m, highlight=False))
+    except snapshot_mod.SnapshotError as e:
+        fail(f"pull failed, {target} left as it was: {e}")
+    out.print(f"pulled {report.files} files ({report.bytes:,} bytes, {report.rows:,} rows) into {report.out}; "
+              f"registry built {report.built_at}", highlight=False)
 
 
 @app.command()
@@ -241,6 +311,12 @@ def crawl_usaspending(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Scrapy's INFO log")] = False,
     setting: Annotated[list[str] | None, typer.Option("--setting", hidden=True, help="Advanced: a Scrapy "
                                                       "setting KEY=VALUE (repeatable), e.g. DOWNLOAD_TIMEOUT=5")] = None,
+    redis_url: Annotated[str | None, typer.Option("--redis-url", help="Share this crawl with other workers "
+                                                  "through Redis (scrapy-redis), e.g. redis://127.0.0.1:6379/0")] = None,
+    job: Annotated[str | None, typer.Option("--job", help="With --redis-url: the job's name; every worker of one "
+                                            "crawl uses the same name and its own --staging")] = None,
+    worker: Annotated[str | None, typer.Option("--worker", help="With --redis-url: this worker's name "
+                                               "(default: host and process id)")] = None,
 ) -> None:
     """Crawl USAspending's API: award search -> award detail -> every modification, into staging."""
     kwargs = {"agencies": agency or None, "since": since, "until": until, "recipient": recipient or None,
@@ -254,8 +330,29 @@ def crawl_usaspending(
         if not sep or not key.strip():
             fail(f"--setting must be KEY=VALUE, not {item!r}")
         settings[key.strip()] = value
+    if redis_url or job:
+        settings.update(_distributed_settings(redis_url, job, worker))
     run_crawl("usaspending", staging, settings, {k: v for k, v in kwargs.items() if v is not None},
               since_last=since_last)
+
+
+def _distributed_settings(redis_url: str | None, job: str | None, worker: str | None) -> dict:
+    """Settings of one worker of a Redis-shared crawl, after checking Redis answers (one clear line if not)."""
+    if not (redis_url and job):
+        fail("a shared crawl needs both --redis-url and --job")
+    try:
+        import redis
+
+        from spiders.distributed import redis_settings
+    except ImportError:
+        fail("a shared crawl needs scrapy-redis: pip install 'surveillance-tech-registry[distributed]'")
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except (redis.RedisError, ValueError) as e:
+        fail(f"Redis at {redis_url} does not answer: {e}")
+    import socket
+
+    return redis_settings(job, redis_url, worker or f"{socket.gethostname()}-{os.getpid()}")
 
 
 # `registry crawl sam | fpds | lda` (SAM.gov notices, FPDS actions, lobbying filings): registry/sources/commands.py

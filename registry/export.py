@@ -46,8 +46,10 @@ def export(db: Path, out_dir: Path, parquet_dir: Path | None = None) -> list[Pat
                 target = parquet_dir / v
                 if v in PARTITIONED:
                     date_expr, agency = PARTITIONED[v]
-                    fy = f"coalesce(CAST({_fiscal_year(date_expr)} AS VARCHAR), 'unknown') AS fiscal_year"
-                    ag = f"coalesce({agency}, 'unknown') AS agency"
+                    # a missing value stays NULL (DuckDB writes Hive's __HIVE_DEFAULT_PARTITION__, which Spark,
+                    # pyarrow and DuckDB read back as NULL): a text 'unknown' made fiscal_year a string column
+                    fy = f"CAST({_fiscal_year(date_expr)} AS INTEGER) AS fiscal_year"
+                    ag = f"{agency} AS agency"
                     opts = "FORMAT parquet, PARTITION_BY (fiscal_year, agency), OVERWRITE_OR_IGNORE"
                     sql = f"COPY (SELECT *, {fy}, {ag} FROM {v}) TO {literal(target)} ({opts})"  # noqa: S608
                     con.execute(sql)

@@ -97,7 +97,8 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str,
     """(name, type) of a table's columns in order."""
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position",
+        "WHERE table_name = ? AND table_schema = 'main' AND table_catalog = current_database() "
+        "ORDER BY ordinal_position",
         [table],
     ).fetchall()
     return [(r[0], r[1]) for r in rows]

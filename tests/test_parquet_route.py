@@ -169,3 +169,41 @@ def test_dashboard_opens_the_parquet_registry_when_asked(parquet_dir, monkeypatc
     with pytest.raises(Exception):  # noqa: B017 - any refusal will do: nothing may be written to disk
         cur.execute(f"COPY (SELECT 1) TO '{target}'")
     assert not target.exists()
+
+
+def test_pyarrow_reads_the_partitions_with_integer_years_null_for_missing_and_exact_totals(sample_registry,
+                                                                                          tmp_path):
+    """Another engine reads the export: partition discovery, DECIMAL amounts, NULL (not 'unknown') for a missing
+    fiscal year or agency, non-ASCII agency names intact, and totals equal to DuckDB's."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    staging_like = tmp_path / "with_edge_rows.duckdb"
+    # the sample plus two edge rows: an award without any date and one from an agency with a non-ASCII name
+    src = duckdb.connect(str(staging_like))
+    src.execute("ATTACH ? AS s (READ_ONLY)", [str(sample_registry)])
+    src.execute("CREATE TABLE t AS SELECT * FROM s.transactions")
+    src.execute("INSERT INTO t SELECT * REPLACE (NULL::DATE AS action_date, 'EDGE-1' AS modification_number) "
+                "FROM s.transactions LIMIT 1")
+    src.execute("INSERT INTO t SELECT * REPLACE ('Oficina de Adquisición' AS awarding_subagency, "
+                "'EDGE-2' AS modification_number) FROM s.transactions LIMIT 1")
+    src.execute("CREATE VIEW transactions AS SELECT * FROM t")
+    src.execute("CREATE TABLE a AS SELECT * FROM s.awards")
+    src.execute("CREATE VIEW awards AS SELECT * FROM a")
+    src.close()
+    out = tmp_path / "pq"
+    export.export(staging_like, tmp_path / "unused", parquet_dir=out)
+    table = ds.dataset(out / "transactions", format="parquet", partitioning="hive").to_table()
+    assert pa.types.is_integer(table.schema.field("fiscal_year").type)
+    assert pa.types.is_decimal(table.schema.field("federal_action_obligation").type)
+    years = table.column("fiscal_year").to_pylist()
+    assert None in years and "unknown" not in [str(y) for y in years]
+    assert "Oficina de Adquisición" in set(table.column("agency").to_pylist())
+    check = duckdb.connect(str(staging_like), read_only=True)
+    total, n = check.execute("SELECT sum(federal_action_obligation), count(*) FROM transactions").fetchone()
+    check.close()
+    assert (pc.sum(table.column("federal_action_obligation")).as_py(), table.num_rows) == (total, n)
+    only_2025 = table.filter(pc.equal(table.column("fiscal_year"), 2025))
+    assert only_2025.num_rows > 0 and set(only_2025.column("fiscal_year").to_pylist()) == {2025}

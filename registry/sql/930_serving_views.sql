@@ -31,7 +31,7 @@ FROM y JOIN awards a USING (award_key);
 CREATE VIEW search_index AS
 WITH descriptions AS (
     -- a modification repeating the award's own description adds nothing: the award's text already has it
-    SELECT t.award_key, t.description, arg_min(t.modification_number, t.action_date) AS modification_number,
+    SELECT t.award_key, t.description, arg_min(t.modification_number, (t.action_date, t.modification_number)) AS modification_number,
            min(t.action_date) AS action_date
     FROM transactions t JOIN awards a USING (award_key)
     WHERE t.description IS NOT NULL AND t.description IS DISTINCT FROM a.description
