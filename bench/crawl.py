@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import requests
 
-from registry import store
+from registry.core import store
 from spiders.spiders.usaspending import SEARCH_FIELDS, fiscal_year_windows
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from bench.generate import sample_rows
-from registry import store
+from registry.core import store
 from spiders.items import AwardItem, TransactionItem
 from spiders.pipelines import StagingPipeline
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from registry import paths, store
-from registry.store import now_utc
+from registry.core import paths, store
+from registry.core.store import now_utc
 
 
 @dataclass

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from registry import paths
+from registry.core import paths
 
 app = typer.Typer(help="Surveillance Tech Registry: public records of surveillance technology contracts.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -101,7 +101,7 @@ def sql(
     """Run a read-only query against the registry (writes are refused)."""
     import csv
 
-    from registry.readonly import ReadOnlyViolation, run_readonly, run_readonly_parquet
+    from registry.core.readonly import ReadOnlyViolation, run_readonly, run_readonly_parquet
 
     try:
         if parquet is not None:
@@ -171,7 +171,7 @@ def load_search_csv(
     staging: StagingOpt = None,
 ) -> None:
     """Load CSV exports of USAspending's spending_by_transaction search."""
-    from registry import store
+    from registry.core import store
     from registry.loaders import search_csv
 
     con = store.connect(staging or paths.staging_path())

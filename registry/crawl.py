@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from registry import paths, runs
+from registry.core import paths, runs
 
 PREFLIGHT_TIMEOUT = 10.0  # seconds for name resolution, and again for the TCP connection
 

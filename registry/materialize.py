@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from registry.sqltext import literal
+from registry.core.sqltext import literal
 
 # Dependency order: later views read earlier ones, so each is computed from stored tables.
 MATERIALIZED = [

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from registry import paths, store
+from registry.core import paths, store
 
 # Loader name -> "module:function"; the function takes (staging connection, path, origin_url).
 LOADERS: dict[str, str] = {

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 import scrapy
 
-from registry.parse import ParseError, clean_text, parse_date, parse_int, parse_money
-from registry.store import sha256_of
+from registry.core.parse import ParseError, clean_text, parse_date, parse_int, parse_money
+from registry.core.store import sha256_of
 
 
 class RegistryItem(scrapy.Item):

@@ -15,8 +15,8 @@ from typing import Any
 
 import scrapy
 
-from registry.parse import ParseError, clean_text
-from registry.store import register_primary_key
+from registry.core.parse import ParseError, clean_text
+from registry.core.store import register_primary_key
 from spiders.items import RegistryItem
 
 register_primary_key("stg_ai_use_cases", ("inventory_year", "use_case_id"))

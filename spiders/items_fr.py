@@ -15,8 +15,8 @@ from typing import Any
 
 import scrapy
 
-from registry.parse import ParseError, clean_text, parse_date
-from registry.store import register_primary_key
+from registry.core.parse import ParseError, clean_text, parse_date
+from registry.core.store import register_primary_key
 from spiders.items import RegistryItem
 
 register_primary_key("stg_fr_documents", ("document_number",))

@@ -14,8 +14,8 @@ from typing import Any
 
 import scrapy
 
-from registry.parse import ParseError, clean_text, parse_date, parse_money
-from registry.store import register_primary_key
+from registry.core.parse import ParseError, clean_text, parse_date, parse_money
+from registry.core.store import register_primary_key
 from spiders.items import RegistryItem
 from spiders.keys import mask, strip_query_param
 

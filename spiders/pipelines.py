@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from registry import paths, runs, store
-from registry.parse import ParseError
+from registry.core import paths, runs, store
+from registry.core.parse import ParseError
 from spiders.items import RegistryItem, RejectItem
 from spiders.stats import pages_lost as lost_pages
 

@@ -47,7 +47,7 @@ HTTPERROR_ALLOW_ALL = False
 
 ITEM_PIPELINES = {"spiders.pipelines.StagingPipeline": 300}
 EXTENSIONS = {"spiders.extensions.CrawlProgress": 500}
-STAGING_PATH = None             # None: registry.paths.staging_path() (env STAGING_PATH or ./staging.duckdb)
+STAGING_PATH = None             # None: registry.core.paths.staging_path() (env STAGING_PATH or ./staging.duckdb)
 STAGING_BATCH_SIZE = 5000       # items per Arrow batch written to the staging store
 # WAL size at which the staging store folds its log into the file. DuckDB's 16MB default checkpoints every few
 # batches during a crawl; each checkpoint rewrites what changed, so fewer of them is ~4% of ingest time

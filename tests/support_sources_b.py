@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 import scrapy
 from scrapy.http import Request, TextResponse, XmlResponse
 
-from registry import store
+from registry.core import store
 from spiders.items import RegistryItem, RejectItem
 from spiders.pipelines import stage_item
 

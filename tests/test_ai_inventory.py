@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from registry import store
+from registry.core import store
 from spiders.items_ai import detect_year, parse_piids
 from spiders.spiders.ai_inventory import AiInventorySpider
 from tests.conftest import run_cli
@@ -151,7 +151,7 @@ def test_use_cases_link_to_their_agencies_and_the_view_is_described(reg):
 
 def test_crawl_command_downloads_each_year_from_a_local_mirror(tmp_path):
     """`registry crawl ai-inventory --url YEAR=URL` through Scrapy's engine and the project's pipeline."""
-    from registry import paths
+    from registry.core import paths
     from tests.support_sources_b import FixtureServer
 
     files = {f"/{y}.csv": paths.SAMPLE_DIR / f"ai_use_cases_{y}_dhs_doj.csv" for y in (2023, 2024, 2025)}

@@ -100,7 +100,8 @@ def test_build_from_an_empty_staging_store(tmp_path):
     """A first crawl of a source with no contracts yet (only notices, or nothing) still builds a registry."""
     import duckdb
 
-    from registry import build, store
+    from registry import build
+    from registry.core import store
 
     staging = tmp_path / "staging.duckdb"
     store.connect(staging).close()

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import duckdb
 import pytest
 
-from registry import store
+from registry.core import store
 from registry.loaders import bulk_csv
 from spiders.spiders.usaspending_bulk import verify_zip
 from tests import bulk_fixtures as bf

@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import duckdb
 import pytest
 
-from registry import build, store
+from registry import build
+from registry.core import store
 from spiders.items_fr import classify, extract_system
 from spiders.spiders.federal_register import FederalRegisterSpider
 from tests.conftest import run_cli

@@ -10,7 +10,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from registry import build, store
+from registry import build
+from registry.core import store
 from spiders.items_fpds import award_key
 from spiders.spiders.fpds import FpdsAtomSpider, fpds_query
 from tests.support_sources_b import FILES, offline, response, split, stage

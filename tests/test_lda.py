@@ -10,7 +10,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from registry import build, store
+from registry import build
+from registry.core import store
 from registry.sources.lda import match_name
 from spiders.spiders.lda import LdaFilingsSpider, watchlist_vendor_names
 from tests.support_sources_b import FILES, offline, response, split, stage

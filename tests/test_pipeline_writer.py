@@ -11,7 +11,7 @@ import types
 
 import pytest
 
-from registry import store
+from registry.core import store
 from spiders.pipelines import StagingPipeline
 from tests.test_properties_parse import transaction
 

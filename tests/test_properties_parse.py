@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry import store
-from registry.parse import MAX_MONEY, ParseError, parse_date, parse_int, parse_money
+from registry.core import store
+from registry.core.parse import MAX_MONEY, ParseError, parse_date, parse_int, parse_money
 from spiders.items import AwardItem, TransactionItem
 from spiders.pipelines import StagingPipeline
 from tests.conftest import SHARED_DATA

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy.http import Request, TextResponse
 
-from registry.parse import ParseError
+from registry.core.parse import ParseError
 from spiders.items import RegistryItem, RejectItem
 from spiders.spiders.federal_register import FederalRegisterSpider
 from spiders.spiders.sam_opportunities import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider

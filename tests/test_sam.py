@@ -13,7 +13,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from registry import build, store
+from registry import build
+from registry.core import store
 from spiders.items_sam import authorities_cited, normalise_piid, piids_in_text
 from spiders.spiders.sam_opportunities import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider, posted_windows
 from tests.conftest import REGISTRY_BIN

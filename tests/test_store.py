@@ -6,7 +6,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from registry import runs, store
+from registry.core import runs, store
 
 
 def _tx(**over):

@@ -11,7 +11,8 @@ import duckdb
 import pytest
 import yaml
 
-from registry import build, paths, store
+from registry import build
+from registry.core import paths, store
 from registry.sources.systems import load_systems
 from spiders.spiders.sam_opportunities import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider
 from tests.support_sources_b import FILES, offline, response, split, stage

@@ -24,8 +24,8 @@ import re
 
 import pandas as pd
 
+from registry.core.sqltext import literal
 from registry.model import curated
-from registry.sqltext import literal
 
 TEXT_FIELDS = ("description", "modification_description")
 VENDOR_DEFAULT_CONFIDENCE = 0.6

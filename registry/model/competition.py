@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from registry import paths
+from registry.core import paths
 
 NOT_REPORTED = "not reported"
 FIELDS = {

@@ -12,8 +12,8 @@ import json
 
 import pandas as pd
 
+from registry.core.sqltext import literal
 from registry.model import curated
-from registry.sqltext import literal
 
 
 def _families(vendors: pd.DataFrame) -> dict[str, list[str]]:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from registry import store
-from registry.parse import ParseError
+from registry.core import store
+from registry.core.parse import ParseError
 from registry.sources.common import describe, staging_table, table_exists
 
 # The published file each year's rows come from (used as source_url when a downloaded copy is loaded).

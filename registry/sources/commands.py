@@ -159,8 +159,8 @@ def register_a(crawl_app: typer.Typer, load_app: typer.Typer, fail: Callable[[st
         """Load downloaded AI use-case inventory CSVs, exactly as the ai-inventory spider reads them."""
         import json
 
-        from registry import paths as registry_paths
-        from registry import store
+        from registry.core import paths as registry_paths
+        from registry.core import store
         from registry.sources import ai_inventory
 
         missing = [str(p) for p in paths if not p.exists()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from registry.sqltext import literal
+from registry.core.sqltext import literal
 
 EMPTY_SCHEMA = "_empty_staging"
 

@@ -27,7 +27,7 @@ import scrapy
 import yaml
 from scrapy.http import Request, Response
 
-from registry import paths
+from registry.core import paths
 from spiders.args import as_list
 from spiders.items import RejectItem
 from spiders.items_lda import LdaFilingItem

@@ -29,7 +29,7 @@ import yaml
 from scrapy.http import JsonRequest, Request, Response
 from twisted.python.failure import Failure
 
-from registry.paths import DATA_DIR
+from registry.core.paths import DATA_DIR
 from spiders.args import as_list
 from spiders.items import AwardItem, RejectItem, TransactionItem
 from spiders.stats import count_lost_page, pages_lost

@@ -38,7 +38,7 @@ from scrapy import signals
 from scrapy.http import JsonRequest, Request, Response
 from twisted.python.failure import Failure
 
-from registry import paths, runs, store
+from registry.core import paths, runs, store
 from spiders.args import as_list
 from spiders.items import RejectItem
 from spiders.spiders.usaspending import (

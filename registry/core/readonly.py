@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from registry.sqltext import ident, literal
+from registry.core.sqltext import ident, literal
 
 ALLOWED = {"SELECT", "EXPLAIN"}
 

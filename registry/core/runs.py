@@ -8,7 +8,7 @@ from datetime import date
 
 import duckdb
 
-from registry.store import now_utc, sha256_of
+from registry.core.store import now_utc, sha256_of
 
 
 def scope_hash(source: str, scope: dict) -> str:
