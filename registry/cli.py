@@ -251,9 +251,9 @@ def crawl_usaspending(
 # `registry crawl sam | fpds | lda` (SAM.gov notices, FPDS actions, lobbying filings): registry/sources/commands.py
 from registry.sources import commands as _sources_b_commands  # noqa: E402
 
-_sources_b_commands.register(crawl_app, fail)
+_sources_b_commands.register(crawl_app, fail, run_crawl)
 # `registry crawl ai-inventory | federal-register`, `registry load ai-inventory-csv` (issue 7 part A)
-_sources_b_commands.register_a(crawl_app, load_app, fail)
+_sources_b_commands.register_a(crawl_app, load_app, fail, run_crawl)
 
 # `registry load usaspending-csv`, `registry crawl usaspending-bulk` (bulk route): registry/loaders/bulk_commands.py
 from registry.loaders import bulk_commands as _bulk_commands  # noqa: E402

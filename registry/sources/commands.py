@@ -30,15 +30,16 @@ def _date(value: str | None, name: str, fail: Callable[[str], None]) -> str | No
     return None
 
 
-def _run(spider: str, staging: Path | None, settings: dict, kwargs: dict) -> None:
-    """Hand the crawl to the project's runner (registry/crawl.py): preflight, CrawlerProcess, crawl_runs."""
-    from registry.cli import run_crawl
-
-    run_crawl(spider, staging, settings, kwargs)
+RunCrawl = Callable[[str, Path | None, dict, dict], None]
 
 
-def register(crawl_app: typer.Typer, fail: Callable[[str], None]) -> None:
-    """Add the three commands to `registry crawl`."""
+def register(crawl_app: typer.Typer, fail: Callable[[str], None], run_crawl: RunCrawl) -> None:
+    """Add the three commands to `registry crawl`.
+
+    `run_crawl` is passed in (registry.cli's runner: preflight, CrawlerProcess, crawl_runs) rather than imported,
+    so the CLI imports this module and not the other way round.
+    """
+    _run = run_crawl
 
     @crawl_app.command("sam")
     def crawl_sam(
@@ -105,8 +106,10 @@ def register(crawl_app: typer.Typer, fail: Callable[[str], None]) -> None:
         _run("lda", staging, settings, {k: v for k, v in kwargs.items() if v})
 
 
-def register_a(crawl_app: typer.Typer, load_app: typer.Typer, fail: Callable[[str], None]) -> None:
+def register_a(crawl_app: typer.Typer, load_app: typer.Typer, fail: Callable[[str], None],
+               run_crawl: RunCrawl) -> None:
     """Issue 7 part A: `registry crawl ai-inventory | federal-register`, `registry load ai-inventory-csv`."""
+    _run = run_crawl
 
     @crawl_app.command("ai-inventory")
     def crawl_ai_inventory(
