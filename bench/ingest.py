@@ -16,8 +16,8 @@ from types import SimpleNamespace
 
 from bench.generate import sample_rows
 from registry.core import store
-from spiders.items import AwardItem, TransactionItem
 from spiders.pipelines import StagingPipeline
+from spiders.usaspending.items import AwardItem, TransactionItem
 
 
 def _api_value(v):

@@ -36,7 +36,7 @@ class BuildContext:
 # Ordered build steps: "sql:<file>" runs a versioned SQL file, "py:<module>:<function>" a model step.
 STEPS: list[str] = [
     "sql:100_base.sql",
-    "py:registry.sources.fpds:build",  # fills transactions' competition blanks before the model reads them
+    "py:spiders.fpds.build:build",  # fills transactions' competition blanks before the model reads them
     "py:registry.model.vendors:build",
     "py:registry.model.watchlist:build",  # needs vendors
     "py:registry.model.agencies:build",
@@ -44,13 +44,13 @@ STEPS: list[str] = [
     "py:registry.model.lifecycle:build",
     "py:registry.model.capabilities:build",  # needs vendors + watchlist
     "sql:850_model_tables.sql",  # joins the model tables for the views
-    "py:registry.sources.sam:build",
-    "py:registry.sources.lda:build",  # needs vendors (name matching)
-    "py:registry.sources.ai_inventory:build",  # needs vendors, watchlist, agencies
-    "py:registry.sources.federal_register:build",  # needs agencies, ai use cases
+    "py:spiders.sam.build:build",
+    "py:spiders.lda.build:build",  # needs vendors (name matching)
+    "py:spiders.ai_inventory.build:build",  # needs vendors, watchlist, agencies
+    "py:spiders.federal_register.build:build",  # needs agencies, ai use cases
     "sql:900_core_views.sql",
     "sql:910_model_views.sql",
-    "py:registry.sources.systems:build",  # needs all of the above and the competition view
+    "py:registry.systems:build",  # needs all of the above and the competition view
     "sql:920_links_views.sql",  # links (union of t_links_*) and timeline; needs competition views
     "sql:930_serving_views.sql",  # award_years, search_index: the dashboard's widest reads as one scan
     "py:registry.materialize:build",  # keep last: stores the most-read views as tables (see bench/results.md)

@@ -20,7 +20,9 @@ from registry.core import paths
 
 app = typer.Typer(help="Surveillance Tech Registry: public records of surveillance technology contracts.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-crawl_app = typer.Typer(help="Fetch public records from a source into the staging store.", no_args_is_help=True)
+# A source has one name: `registry crawl ai_inventory` and `registry crawl ai-inventory` are the same command.
+crawl_app = typer.Typer(help="Fetch public records from a source into the staging store.", no_args_is_help=True,
+                        context_settings={"token_normalize_func": lambda name: name.replace("_", "-")})
 load_app = typer.Typer(help="Load files you already downloaded into the staging store.", no_args_is_help=True)
 app.add_typer(crawl_app, name="crawl")
 app.add_typer(load_app, name="load")
@@ -210,50 +212,20 @@ def run_crawl(spider: str, staging: Path | None, settings: dict, kwargs: dict, s
     report_crawl(result)
 
 
-@crawl_app.command("usaspending")
-def crawl_usaspending(
-    api_url: Annotated[str | None, typer.Option("--api-url", help="Base URL (default: setting "
-                                                "USASPENDING_API_URL = https://api.usaspending.gov)")] = None,
-    agency: Annotated[list[str] | None, typer.Option("--agency", help="Awarding subtier name as USAspending "
-                                                     "spells it, or its code (repeatable); default: "
-                                                     "data/crawl_scope.yaml")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (default 2020-10-01, FY2021)")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="YYYY-MM-DD (default today)")] = None,
-    recipient: Annotated[list[str] | None, typer.Option("--recipient", help="Recipient name/UEI text")] = None,
-    psc: Annotated[list[str] | None, typer.Option("--psc", help="PSC code (repeatable)")] = None,
-    naics: Annotated[list[str] | None, typer.Option("--naics", help="NAICS code (repeatable)")] = None,
-    award_id: Annotated[list[str] | None, typer.Option("--award-id", help="PIID/award id, exact")] = None,
-    award_type: Annotated[list[str] | None, typer.Option("--award-type", help="contracts, idvs, or codes "
-                                                         "A-D, IDV_* (default both groups)")] = None,
-    since_last: Annotated[bool, typer.Option("--since-last", help="Only awards modified since the last "
-                                             "successful run of the same scope")] = False,
-    staging: StagingOpt = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Scrapy's INFO log")] = False,
-    setting: Annotated[list[str] | None, typer.Option("--setting", hidden=True, help="Advanced: a Scrapy "
-                                                      "setting KEY=VALUE (repeatable), e.g. DOWNLOAD_TIMEOUT=5")] = None,
-) -> None:
-    """Crawl USAspending's API: award search -> award detail -> every modification, into staging."""
-    kwargs = {"agencies": agency or None, "since": since, "until": until, "recipient": recipient or None,
-              "psc": psc or None, "naics": naics or None, "award_ids": award_id or None,
-              "award_types": award_type or None}
-    if api_url:
-        kwargs["api_url"] = api_url
-    settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
-    for item in setting or []:  # strings: Scrapy's getint/getfloat convert them, as `scrapy crawl -s` does
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            fail(f"--setting must be KEY=VALUE, not {item!r}")
-        settings[key.strip()] = value
-    run_crawl("usaspending", staging, settings, {k: v for k, v in kwargs.items() if v is not None},
-              since_last=since_last)
+# `registry crawl <source>` (and `registry load ...` where a source has one): each source's folder holds its
+# commands (spiders/<source>/commands.py), found on disk; the runner is passed in, so nothing imports this module.
+def _register_sources() -> None:
+    from importlib import import_module
+
+    from registry.core import sources
+
+    for name in sources.names():
+        dotted = sources.module(name, "commands")
+        if dotted:
+            import_module(dotted).register(crawl_app, load_app, fail, run_crawl)
 
 
-# `registry crawl sam | fpds | lda` (SAM.gov notices, FPDS actions, lobbying filings): registry/sources/commands.py
-from registry.sources import commands as _sources_b_commands  # noqa: E402
-
-_sources_b_commands.register(crawl_app, fail, run_crawl)
-# `registry crawl ai-inventory | federal-register`, `registry load ai-inventory-csv` (issue 7 part A)
-_sources_b_commands.register_a(crawl_app, load_app, fail, run_crawl)
+_register_sources()
 
 # `registry load usaspending-csv`, `registry crawl usaspending-bulk` (bulk route): registry/loaders/bulk_commands.py
 from registry.loaders import bulk_commands as _bulk_commands  # noqa: E402

@@ -22,7 +22,7 @@ from registry.core import store
 from spiders.items import RegistryItem, RejectItem
 from spiders.pipelines import stage_item
 
-FILES = Path(__file__).resolve().parent / "files"
+FILES = Path(__file__).resolve().parent  # a source's recorded responses: FILES / <source> / "files"
 
 
 def response(body: bytes | str | Path, url: str, xml: bool = False) -> TextResponse:

@@ -1,7 +1,7 @@
 """The dependency direction is a contract: core <- spiders <- build/model/CLI <- dashboard, and no cycles.
 
 Why a test: the repository once had `spiders` importing `registry` and `registry` importing `spiders` back, and
-`registry.cli` and `registry.sources.commands` importing each other; nothing failed when that happened. The
+`registry.cli` and `spiders.commands` importing each other; nothing failed when that happened. The
 layers contract lives in pyproject.toml ([tool.importlinter]) and runs here through import-linter's own CLI;
 cycles inside a layer (which a layers contract does not see) are found on grimp's import graph.
 """

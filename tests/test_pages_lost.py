@@ -15,12 +15,12 @@ from scrapy.http import Request
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from spiders.ai_inventory.spider import AiInventorySpider
+from spiders.federal_register.spider import FederalRegisterSpider
+from spiders.fpds.spider import FpdsAtomSpider
 from spiders.items import RejectItem
-from spiders.spiders.ai_inventory import AiInventorySpider
-from spiders.spiders.federal_register import FederalRegisterSpider
-from spiders.spiders.fpds import FpdsAtomSpider
-from spiders.spiders.lda import LdaFilingsSpider
-from spiders.spiders.sam_opportunities import SamOpportunitiesSpider
+from spiders.lda.spider import LdaFilingsSpider
+from spiders.sam.spider import SamOpportunitiesSpider
 from spiders.stats import pages_lost
 
 SPIDERS = {

@@ -107,7 +107,7 @@ def test_a_failed_batch_write_reaches_the_crawl_and_its_records_are_written_late
 def test_a_flush_failing_on_its_second_table_counts_nothing_of_the_first_twice(tmp_path, monkeypatch):
     """Awards are written, then the transactions' write fails: the rolled-back awards are written (and
     counted) once, in the next flush."""
-    from spiders.items import AwardItem
+    from spiders.usaspending.items import AwardItem
 
     items = []
     for i in range(10):

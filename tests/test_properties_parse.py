@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from registry.core import store
 from registry.core.parse import MAX_MONEY, ParseError, parse_date, parse_int, parse_money
-from spiders.items import AwardItem, TransactionItem
 from spiders.pipelines import StagingPipeline
+from spiders.usaspending.items import AwardItem, TransactionItem
 from tests.conftest import SHARED_DATA
 
 EXAMPLES = {"n": 0}  # bad and good inputs tried, for the README's Reliability section (printed at the end)

@@ -12,13 +12,14 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib import resources
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+
+from registry.core import sources
 
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "stg_awards": ("award_key",),
@@ -74,22 +75,18 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     )
     done = {r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()}
     applied = []
-    files = sorted(
-        (f for f in resources.files("registry.staging_sql").iterdir() if f.name.endswith(".sql")),
-        key=lambda f: f.name,
-    )
-    for f in files:
-        if f.name in done:
+    for name, f in sources.staging_migrations():
+        if name in done:
             continue
         con.execute("BEGIN")
         try:
             con.execute(f.read_text())
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?)", [f.name, now_utc()])
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?)", [name, now_utc()])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-        applied.append(f.name)
+        applied.append(name)
     return applied
 
 
