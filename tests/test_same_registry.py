@@ -93,5 +93,5 @@ def test_every_public_view_is_the_same_before_and_after_the_move(pre_move_regist
             differ[view] = (lost, gained)
     assert differ == {}
     # the comparison compared something: the sample's awards and transactions are there on both sides
-    assert con.execute("SELECT count(*) FROM after.awards").fetchone()[0] == 970
-    assert con.execute("SELECT count(*) FROM after.transactions").fetchone()[0] == 2142
+    assert con.execute("SELECT count(*) FROM after.awards").fetchone()[0] > 0
+    assert con.execute("SELECT count(*) FROM after.transactions").fetchone()[0] > 0
