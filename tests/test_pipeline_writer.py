@@ -12,10 +12,11 @@ import types
 import pytest
 
 from registry.core import store
+from spiders.base import RegistrySpider
 from spiders.pipelines import StagingPipeline
 from tests.test_properties_parse import transaction
 
-SPIDER = types.SimpleNamespace(name="usaspending", scope={})
+SPIDER = RegistrySpider(name="usaspending")  # what the pipeline reads of a spider: the base class declares it
 
 
 def _items(n: int) -> list:

@@ -29,7 +29,7 @@ from spiders.federal_register.spider import FederalRegisterSpider
 from spiders.items import RegistryItem, RejectItem
 from spiders.sam.spider import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider
 from tests.conftest import SHARED_DATA
-from tests.support_sources_b import FILES, offline
+from tests.source_fixtures import FILES, offline
 from tests.usaspending.test_usaspending_replay import air_force_spider
 
 RECORDED = SHARED_DATA / "usaspending_api_recorded_responses"

@@ -4,8 +4,8 @@
 Why EXCEPT ALL both ways: it compares rows as multisets (duplicates count), in every column, whatever the
 order. Four columns record when the two builds ran (fetched_at, and crawl_runs' run_id, started_at,
 finished_at: two builds of the same code differ there), so they are compared by their NULL counts only.
-SAM's source column was renamed 'sam_opportunities' -> 'sam' by the move (one name per source): the old
-build's values are mapped before comparing. Without git history the test fails, it never skips.
+The move gave each source one name: SAM's and FPDS's source columns ('sam_opportunities', 'fpds_atom') now
+say 'sam' and 'fpds'; the old build's values are mapped before comparing. Without git history the test fails, it never skips.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tests.conftest import ROOT
 
 PRE_MOVE = "2d55728"
 RUN_TIME_COLUMNS = {"fetched_at", "run_id", "started_at", "finished_at"}
-RENAMED_VALUES = {"sam_opportunities": "sam"}
+RENAMED_VALUES = {"sam_opportunities": "sam", "fpds_atom": "fpds"}
 
 BUILD = """
 import sys

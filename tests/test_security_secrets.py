@@ -21,7 +21,7 @@ import pytest
 
 from spiders.sam.spider import DEFAULT_ORGANIZATIONS
 from tests.conftest import ROOT, run_cli
-from tests.support_sources_b import FILES, FixtureServer
+from tests.source_fixtures import FILES, FixtureServer
 
 KEY = "sam-SECRET-7f3c9e1d4b2a-unique-to-this-test"
 DHS, DOJ = DEFAULT_ORGANIZATIONS

@@ -15,7 +15,7 @@ from registry import build
 from registry.core import paths, store
 from registry.systems import load_systems
 from spiders.sam.spider import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider
-from tests.support_sources_b import FILES, offline, response, split, stage
+from tests.source_fixtures import FILES, offline, response, split, stage
 
 ICM = "CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"
 

@@ -43,9 +43,23 @@ def finish_run(
     rejected: int,
     pages_lost: int = 0,
     error: str | None = None,
+    expected: int | None = None,
 ) -> str:
-    """Close a run. It is 'ok' only if it reconciles (fetched = loaded + rejected) and lost no page."""
-    if error and not fetched:
+    """Close a run. It is 'ok' only if it reconciles (fetched = loaded + rejected) and lost no page.
+
+    A run that fetched nothing is the most common silent failure of a scraper (a changed page, a dead
+    endpoint, a filter that no longer matches), so it is 'failed', with the reason in `error`, unless the
+    source's own count (`expected`, e.g. a search's total) said the scope holds nothing: then it is 'empty'.
+    """
+    if not fetched and not error:
+        if expected == 0:
+            status = "empty"
+        else:
+            status = "failed"
+            error = ("no items: the crawl fetched nothing and the source's own count "
+                     + ("was not given" if expected is None else f"said {expected:,}")
+                     + " (a zero-item run is a success only when the source says the scope is empty)")
+    elif error and not fetched:
         status = "failed"
     elif pages_lost or error or fetched != loaded + rejected:
         status = "partial"
@@ -60,9 +74,9 @@ def finish_run(
 
 
 def last_successful_start(con: duckdb.DuckDBPyConnection, source: str, scope: dict):
-    """Start time of the last 'ok' run of the same scope, or None (then an incremental run is a full one)."""
+    """Start time of the last 'ok' (or provably 'empty') run of the same scope, or None (then a full run)."""
     row = con.execute(
-        "SELECT max(started_at) FROM crawl_runs WHERE source = ? AND scope_hash = ? AND status = 'ok'",
+        "SELECT max(started_at) FROM crawl_runs WHERE source = ? AND scope_hash = ? AND status IN ('ok', 'empty')",
         [source, scope_hash(source, scope)],
     ).fetchone()
     return row[0] if row else None

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     scope_hash      VARCHAR,               -- stable hash of scope, to find the last run of the same scope
     started_at      TIMESTAMPTZ NOT NULL,
     finished_at     TIMESTAMPTZ,
-    status          VARCHAR NOT NULL,      -- running | ok | partial | failed | aborted
+    status          VARCHAR NOT NULL,      -- running | ok | empty (the source counted 0) | partial | failed | aborted
     requests        BIGINT DEFAULT 0,
     pages_lost      BIGINT DEFAULT 0,      -- responses that never succeeded after retries
     items_fetched   BIGINT DEFAULT 0,

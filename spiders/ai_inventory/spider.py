@@ -18,12 +18,11 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import scrapy
 from scrapy.http import Request, Response
 
 from spiders.ai_inventory.items import AiUseCaseItem, derived_id, detect_year, map_row
+from spiders.base import RegistrySpider
 from spiders.items import RejectItem
-from spiders.stats import count_lost_page
 
 # Where each year's consolidated inventory is published (pinned commits; see the README).
 DEFAULT_URLS: dict[str, str] = {
@@ -87,11 +86,11 @@ def _reject(url: str, reason: str, raw: str | None, kind: str = "ai_inventory_fi
                       raw_payload=None if raw is None else raw[:100_000])
 
 
-class AiInventorySpider(scrapy.Spider):
+class AiInventorySpider(RegistrySpider):
     """Downloads each configured inventory year and yields one item per use case."""
 
-    name = "ai_inventory"
-    source = SOURCE
+    name = SOURCE
+    max_reject_reason, max_reject_payload = 500, 100_000
 
     def __init__(self, years: str | list[str] | None = None, agencies: str | list[str] | None = None,
                  **kwargs: Any) -> None:
@@ -105,7 +104,7 @@ class AiInventorySpider(scrapy.Spider):
         self.scope = {"years": self.years, "agencies": sorted(self.agencies) if self.agencies else None}
 
     @classmethod
-    def preflight_url(cls, settings) -> str:
+    def preflight_url(cls, settings, api_url: str | None = None) -> str:
         """The first inventory URL, for the crawl runner's reachability check before any request."""
         configured = settings.get("AI_INVENTORY_URLS")
         if isinstance(configured, str):
@@ -133,9 +132,3 @@ class AiInventorySpider(scrapy.Spider):
             yield _reject(response.url, "file: not text", None)
             return
         yield from rows_to_items(text, response.url, datetime.now(UTC), self.agencies)
-
-    def page_failed(self, failure) -> Iterator[RejectItem]:
-        """A file that could not be downloaded is a lost page: the run is recorded as partial, with a reject."""
-        count_lost_page(self)
-        self.logger.error("inventory download failed: %s", failure.getErrorMessage())
-        yield _reject(failure.request.url, f"download failed: {failure.getErrorMessage()[:200]}", None)

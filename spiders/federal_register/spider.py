@@ -18,12 +18,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-import scrapy
 from scrapy.http import Request, Response
 
+from spiders.base import RegistrySpider
 from spiders.federal_register.items import FederalRegisterDocumentItem
 from spiders.items import RejectItem
-from spiders.stats import count_lost_page
 
 DEFAULT_API_URL = "https://www.federalregister.gov/api/v1"
 DEPARTMENTS = ["homeland-security-department", "justice-department"]
@@ -45,29 +44,27 @@ def in_scope(doc: dict) -> bool:
     return ours and any(w in text for w in PRIVACY_WORDS)
 
 
-class FederalRegisterSpider(scrapy.Spider):
+class FederalRegisterSpider(RegistrySpider):
     """Documents search for each department, every page via next_page_url."""
 
     name = "federal_register"
-    source = "federal_register"
     base_url_setting = "FEDERAL_REGISTER_API_URL"
+    default_base_url = DEFAULT_API_URL
+    default_since = date(2015, 1, 1)
+    max_reject_reason, max_reject_payload = 500, 100_000
 
     def __init__(self, since: str | date | None = None, until: str | date | None = None,
                  agencies: str | list[str] | None = None, api_url: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.since = date.fromisoformat(str(since)) if since else date(2015, 1, 1)
-        self.until = date.fromisoformat(str(until)) if until else None
+        super().__init__(since=since, until=until, api_url=api_url, **kwargs)
         if isinstance(agencies, str):
             agencies = [a.strip() for a in agencies.replace(";", ",").split(",") if a.strip()]
         self.agencies = list(agencies or DEPARTMENTS)
-        self._api_url = api_url
         self.scope = {"since": self.since.isoformat(), "until": self.until and self.until.isoformat(),
                       "agencies": self.agencies}
 
     @property
     def api_url(self) -> str:
-        configured = self.settings.get("FEDERAL_REGISTER_API_URL") if hasattr(self, "settings") else None
-        return (self._api_url or configured or DEFAULT_API_URL).rstrip("/")
+        return self.base_url.rstrip("/")
 
     def search_url(self, agency: str) -> str:
         """The documented documents search, one department (its components are included by the API)."""
@@ -82,27 +79,30 @@ class FederalRegisterSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for agency in self.agencies:
-            yield Request(self.search_url(agency), callback=self.parse, errback=self.page_failed)
+            yield Request(self.search_url(agency), callback=self.parse, errback=self.page_failed,
+                          cb_kwargs={"first": True})
 
-    def parse(self, response: Response) -> Iterator[FederalRegisterDocumentItem | RejectItem | Request]:
+    def parse(self, response: Response, first: bool = False) -> Iterator[FederalRegisterDocumentItem | RejectItem | Request]:
         """One results page: its in-scope documents, then next_page_url."""
         try:
             data = json.loads(response.text)
         except (ValueError, AttributeError) as e:
-            yield self._reject(response.url, "page", f"page: not JSON ({e.__class__.__name__})",
+            yield self.reject(response.url, "page", f"page: not JSON ({e.__class__.__name__})",
                                getattr(response, "text", None))
             return
         if not isinstance(data, dict) or not isinstance(data.get("results", []), list):
-            yield self._reject(response.url, "page", "page: no results list", response.text)
+            yield self.reject(response.url, "page", "page: no results list", response.text)
             return
+        if first and isinstance(data.get("count"), int):
+            self.count_expected(data["count"])  # the API's own total for this department's search
         fetched_at = datetime.now(UTC)
         for doc in data.get("results") or []:
             if not isinstance(doc, dict):
-                yield self._reject(response.url, "fr_document", "document: not a JSON object", json.dumps(doc))
+                yield self.reject(response.url, "fr_document", "document: not a JSON object", json.dumps(doc))
                 continue
             try:
                 if not in_scope(doc):
-                    self.crawler.stats.inc_value(f"{self.name}/out_of_scope")
+                    self.count("out_of_scope")
                     continue
                 item = FederalRegisterDocumentItem(
                     source=self.source, source_url=response.url, fetched_at=fetched_at,
@@ -112,7 +112,7 @@ class FederalRegisterSpider(scrapy.Spider):
                 )
             except (TypeError, AttributeError, ValueError) as e:  # a field of a type the API never documents
                 reason = f"document: malformed field ({e.__class__.__name__}: {e})"[:300]
-                yield self._reject(response.url, "fr_document", reason, json.dumps(doc, default=str))
+                yield self.reject(response.url, "fr_document", reason, json.dumps(doc, default=str))
                 continue
             yield item
         nxt = data.get("next_page_url")
@@ -129,13 +129,3 @@ class FederalRegisterSpider(scrapy.Spider):
         if "/api/v1" in path:
             path = prefix + path.split("/api/v1", 1)[1]
         return urlunsplit((base.scheme, base.netloc, path, nxt.query, ""))
-
-    def _reject(self, url: str, kind: str, reason: str, raw: str | None) -> RejectItem:
-        return RejectItem(source=self.source, source_url=url, kind=kind, reason=reason[:500],
-                          raw_payload=None if raw is None else raw[:100_000])
-
-    def page_failed(self, failure) -> Iterator[RejectItem]:
-        """A page that never succeeded (after retries): counted for the run and recorded as a reject."""
-        count_lost_page(self)
-        self.logger.error("Federal Register page failed: %s", failure.getErrorMessage())
-        yield self._reject(failure.request.url, "page", f"request failed: {failure.getErrorMessage()[:200]}", None)

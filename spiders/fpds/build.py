@@ -131,7 +131,7 @@ def build(ctx) -> None:
                            "`transactions`; false = known only from FPDS (not counted in obligations).",
         "filled_in_transactions": "Columns of `transactions` that were blank and were filled from this action.",
         "fpds_url": "The action's page on fpds.gov (ezsearch).",
-        "source": "Spider that fetched the action (fpds_atom).",
+        "source": "Spider that fetched the action (fpds).",
         "source_url": "The ATOM feed page the entry came from.",
         "fetched_at": "When the page was fetched (UTC).",
         "payload_sha256": "SHA-256 of the entry XML as received (kept in the staging store).",

@@ -19,15 +19,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import scrapy
 from lxml import etree
 from parsel import Selector
 from scrapy.http import Request, Response
 
 from spiders.args import as_list
+from spiders.base import RegistrySpider
 from spiders.fpds.items import FpdsActionItem
-from spiders.items import RejectItem
-from spiders.stats import count_lost_page
 
 DEFAULT_ATOM_URL = "https://www.fpds.gov/ezsearch/FEEDS/ATOM"
 DEFAULT_VERSION = "1.5.2"  # the template version of the feed pages this spider was written against
@@ -61,12 +59,12 @@ def fpds_query(
     return " ".join(terms)
 
 
-class FpdsAtomSpider(scrapy.Spider):
+class FpdsAtomSpider(RegistrySpider):
     """Contract actions matching PIIDs and/or agencies and/or a last-modified window, all pages."""
 
     name = "fpds"
     base_url_setting = "FPDS_ATOM_URL"
-    source = "fpds_atom"
+    default_base_url = DEFAULT_ATOM_URL
 
     def __init__(
         self,
@@ -79,20 +77,17 @@ class FpdsAtomSpider(scrapy.Spider):
         max_pages: int | str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(since=since, until=until, api_url=atom_url, **kwargs)
         self.piids = [p.upper() for p in as_list(piids, ",")]
         self.agencies = as_list(agencies, ",")
         self.idv_piids = [p.upper() for p in as_list(idv_piids, ",")]
-        self.since = date.fromisoformat(str(since)) if since else None
-        self.until = date.fromisoformat(str(until)) if until else None
-        self._atom_url = atom_url
         self.max_pages = int(max_pages) if max_pages else None
         self.queries = self._queries()
         self.scope = {"queries": self.queries}  # what was asked for, recorded in crawl_runs
 
     @property
     def atom_url(self) -> str:
-        return self._atom_url or self.settings.get("FPDS_ATOM_URL") or DEFAULT_ATOM_URL
+        return self.base_url
 
     def _queries(self) -> list[str]:
         """One query per PIID / IDV PIID (each within each agency given), else one per agency, else dates only."""
@@ -124,14 +119,14 @@ class FpdsAtomSpider(scrapy.Spider):
             # Strict parse: a truncated page must be a reject, not silently "recovered" into fewer entries.
             root = etree.fromstring(response.body, parser=_STRICT_XML)
         except etree.XMLSyntaxError as e:
-            yield self._reject(response.url, "page", f"page: not well-formed XML: {str(e)[:160]}",
+            yield self.reject(response.url, "page", f"page: not well-formed XML: {str(e)[:160]}",
                                response.text[:5000])
             return
         feed = Selector(root=root, type="xml")
         feed.register_namespace("a", ATOM_NS)
         is_feed = bool(feed.xpath("/a:feed"))
         if not is_feed:
-            yield self._reject(response.url, "page", "page: not an ATOM feed", response.text[:5000])
+            yield self.reject(response.url, "page", "page: not an ATOM feed", response.text[:5000])
             return
         fetched_at = datetime.now(UTC)
         for entry in feed.xpath("/a:feed/a:entry"):
@@ -140,11 +135,6 @@ class FpdsAtomSpider(scrapy.Spider):
         if next_href and feed.xpath("/a:feed/a:entry") and (self.max_pages is None or page < self.max_pages):
             yield Request(self._rebase(next_href), callback=self.parse, errback=self.page_failed,
                           cb_kwargs={"page": page + 1})
-
-    def page_failed(self, failure):
-        """A page that never succeeded (after retries): recorded as a reject so the loss is visible."""
-        count_lost_page(self)
-        yield self._reject(failure.request.url, "page", f"request failed: {failure.getErrorMessage()[:200]}", None)
 
     # -- one entry ------------------------------------------------------------------------------------
 
@@ -235,6 +225,3 @@ class FpdsAtomSpider(scrapy.Spider):
         """The `next` link's query on the configured feed URL (tests and mirrors never leak to fpds.gov)."""
         query = urlsplit(href).query
         return f"{self.atom_url}?{query}" if query else href
-
-    def _reject(self, url: str, kind: str, reason: str, raw: str | None) -> RejectItem:
-        return RejectItem(source=self.source, source_url=url, kind=kind, reason=reason, raw_payload=raw)

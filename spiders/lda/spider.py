@@ -23,16 +23,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import scrapy
 import yaml
 from scrapy.http import Request, Response
 
 from registry.core import paths
 from spiders.args import as_list
-from spiders.items import RejectItem
+from spiders.base import RegistrySpider
 from spiders.keys import install_log_redaction
 from spiders.lda.items import LdaFilingItem
-from spiders.stats import count_lost_page
 
 DEFAULT_API_URL = "https://lda.gov/api/v1/filings/"
 KEY_ENV = "LDA_API_KEY"
@@ -66,12 +64,12 @@ def watchlist_vendor_names(path: Path | None = None) -> list[str]:
     return names
 
 
-class LdaFilingsSpider(scrapy.Spider):
+class LdaFilingsSpider(RegistrySpider):
     """Filings where a watchlist vendor is the client or the registrant, all pages, optionally by year."""
 
     name = "lda"
     base_url_setting = "LDA_API_URL"
-    source = "lda"
+    default_base_url = DEFAULT_API_URL
 
     def __init__(
         self,
@@ -82,14 +80,13 @@ class LdaFilingsSpider(scrapy.Spider):
         max_pages: int | str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(api_url=api_url, **kwargs)
         self.vendors = as_list(vendors, "|") or watchlist_vendor_names()
         self.roles = as_list(roles, "|,") or list(ROLES)
         bad = [r for r in self.roles if r not in ROLES]
         if bad:
             raise ValueError(f"roles must be among {ROLES}, not {bad}")
         self.years = [int(y) for y in as_list(years, "|,")] or [None]
-        self._api_url = api_url
         self.max_pages = int(max_pages) if max_pages else None
         self.api_key = os.environ.get(KEY_ENV) or None
         install_log_redaction(self.api_key)
@@ -99,7 +96,7 @@ class LdaFilingsSpider(scrapy.Spider):
 
     @property
     def api_url(self) -> str:
-        return self._api_url or self.settings.get("LDA_API_URL") or DEFAULT_API_URL
+        return self.base_url
 
     def query_url(self, role: str, vendor: str, year: int | None) -> str:
         params: dict[str, str] = {f"{role}_name": vendor, "page_size": str(PAGE_SIZE)}
@@ -131,28 +128,25 @@ class LdaFilingsSpider(scrapy.Spider):
         try:
             data = json.loads(response.text)
         except ValueError:
-            yield self._reject(response.url, "page", "page: not JSON", response.text[:5000])
+            yield self.reject(response.url, "page", "page: not JSON", response.text[:5000])
             return
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             reason = "page: no results list"
             if isinstance(data, dict) and data.get("detail"):
                 reason = f"page: API error: {str(data['detail'])[:200]}"
-            yield self._reject(response.url, "page", reason, response.text[:5000])
+            yield self.reject(response.url, "page", reason, response.text[:5000])
             return
+        if page == 1 and isinstance(data.get("count"), int):
+            self.count_expected(data["count"])  # the API's own total for this query
         fetched_at = datetime.now(UTC)
         for filing in data["results"]:
             if not isinstance(filing, dict):
-                yield self._reject(response.url, "lda_filing", "filing: not a JSON object", json.dumps(filing))
+                yield self.reject(response.url, "lda_filing", "filing: not a JSON object", json.dumps(filing))
                 continue
             yield self._item(filing, response.url, fetched_at, matched_query)
         next_url = data.get("next")
         if next_url and data["results"] and (self.max_pages is None or page < self.max_pages):
             yield self._request(self._rebase(next_url), matched_query, page + 1)
-
-    def page_failed(self, failure):
-        """A page that never succeeded (after retries), recorded as a reject so the loss shows."""
-        count_lost_page(self)
-        yield self._reject(failure.request.url, "page", f"request failed: {failure.getErrorMessage()[:200]}", None)
 
     # -- fields ---------------------------------------------------------------------------------------
 
@@ -192,6 +186,3 @@ class LdaFilingsSpider(scrapy.Spider):
         """The `next` link's query on the configured API URL (so mirrors and tests stay on their host)."""
         query = urlsplit(href).query
         return f"{self.api_url}?{query}" if query else href
-
-    def _reject(self, url: str, kind: str, reason: str, raw: str | None) -> RejectItem:
-        return RejectItem(source=self.source, source_url=url, kind=kind, reason=reason, raw_payload=raw)

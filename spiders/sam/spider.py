@@ -27,10 +27,10 @@ from scrapy.http import Request, Response
 from w3lib.html import remove_tags, replace_entities
 
 from spiders.args import as_list
+from spiders.base import RegistrySpider
 from spiders.items import RejectItem
 from spiders.keys import add_query_param, install_log_redaction, mask, strip_query_param
 from spiders.sam.items import SamNoticeItem
-from spiders.stats import count_lost_page
 
 DEFAULT_API_URL = "https://api.sam.gov/opportunities/v2/search"
 # organizationName accepts a department (L1) or subtier (L2) name as SAM.gov's Federal Hierarchy spells it.
@@ -91,12 +91,13 @@ class SamApiKeyMiddleware:
         return None
 
 
-class SamOpportunitiesSpider(scrapy.Spider):
+class SamOpportunitiesSpider(RegistrySpider):
     """J&A (ptype u) and award (ptype a) notices of the scoped organisations, window by window, page by page."""
 
     name = "sam"
     base_url_setting = "SAM_API_URL"
-    source = "sam"
+    default_base_url = DEFAULT_API_URL
+    default_since = DEFAULT_SINCE
     allowed_ptypes = {"u": "Justification (J&A)", "a": "Award Notice"}
 
     @classmethod
@@ -118,9 +119,8 @@ class SamOpportunitiesSpider(scrapy.Spider):
         api_url: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.since = date.fromisoformat(str(since)) if since else DEFAULT_SINCE
-        self.until = date.fromisoformat(str(until)) if until else datetime.now(UTC).date()
+        super().__init__(since=since, until=until, api_url=api_url, **kwargs)
+        self.until = self.until or datetime.now(UTC).date()
         self.ptypes = as_list(ptypes, "|;,") if ptypes not in (None, "") else ["u", "a"]
         unknown = [p for p in self.ptypes if p not in self.allowed_ptypes]
         if unknown:
@@ -129,7 +129,6 @@ class SamOpportunitiesSpider(scrapy.Spider):
                               else list(DEFAULT_ORGANIZATIONS))
         self.limit = min(int(limit or MAX_LIMIT), MAX_LIMIT)
         self.descriptions = descriptions  # None = setting SAM_FETCH_DESCRIPTIONS; 'u', 'all' or 'none'
-        self._api_url = api_url
         self.windows = posted_windows(self.since, self.until)
         self.api_key = os.environ.get(KEY_ENV) or None
         install_log_redaction(self.api_key)
@@ -141,7 +140,7 @@ class SamOpportunitiesSpider(scrapy.Spider):
 
     @property
     def api_url(self) -> str:
-        return self._api_url or self.settings.get("SAM_API_URL") or DEFAULT_API_URL
+        return self.base_url
 
     def _fetch_description(self, ptype: str) -> bool:
         mode = (self.descriptions or self.settings.get("SAM_FETCH_DESCRIPTIONS") or "u").lower()
@@ -186,23 +185,25 @@ class SamOpportunitiesSpider(scrapy.Spider):
         data = self._parse_json(response)
         if (not isinstance(data, dict) or "totalRecords" not in data and "opportunitiesData" not in data
                 or not isinstance(data.get("opportunitiesData") or [], list)):
-            yield self._reject(url, "page", self._page_problem(data), response.text)
+            yield self.reject(url, "page", self._page_problem(data), response.text)
             return
         records = data.get("opportunitiesData") or []
         total = data.get("totalRecords")
+        if offset == 0 and isinstance(total, int):
+            self.count_expected(total)  # the API's own total for this query
         fetched_at = datetime.now(UTC)
         for record in records:
             if not isinstance(record, dict):
-                yield self._reject(url, "sam_notice", "notice: not a JSON object", json.dumps(record))
+                yield self.reject(url, "sam_notice", "notice: not a JSON object", json.dumps(record))
                 continue
             try:
                 if not self._in_scope(record, organization):
-                    self.crawler.stats.inc_value("sam/out_of_scope")
+                    self.count("out_of_scope")
                     continue
                 item = self._item(record, ptype, url, fetched_at)
             except (TypeError, AttributeError, ValueError) as e:  # a field of a type the API never documents
                 reason = f"notice: malformed field ({e.__class__.__name__}: {e})"[:300]
-                yield self._reject(url, "sam_notice", reason, json.dumps(record, default=str))
+                yield self.reject(url, "sam_notice", reason, json.dumps(record, default=str))
                 continue
             desc_url = item.get("description_url")
             if desc_url and self._fetch_description(ptype) and self._same_host(desc_url):
@@ -218,13 +219,13 @@ class SamOpportunitiesSpider(scrapy.Spider):
                 yield item
         if not isinstance(total, int):
             if records:
-                yield self._reject(url, "page", "totalRecords: missing; paging stopped", response.text[:2000])
+                yield self.reject(url, "page", "totalRecords: missing; paging stopped", response.text[:2000])
             return
         next_offset = offset + len(records)
         if records and next_offset < total:
             yield self._search_request(ptype, organization, window, next_offset)
         elif not records and offset < total:  # the API counts notices it did not send: say so, never silently
-            yield self._reject(url, "page", f"totalRecords is {total} but the page at offset {offset} has no "
+            yield self.reject(url, "page", f"totalRecords is {total} but the page at offset {offset} has no "
                                "notices; paging stopped", response.text[:2000])
 
     def parse_description(self, response: Response, item: SamNoticeItem):
@@ -235,17 +236,8 @@ class SamOpportunitiesSpider(scrapy.Spider):
     def description_failed(self, failure):
         """A missing description ("Description not found", 404) does not lose the notice."""
         item = failure.request.cb_kwargs["item"]
-        self.crawler.stats.inc_value("sam/description_failed")
+        self.count("description_failed")
         yield item
-
-    def page_failed(self, failure):
-        """A search page that never succeeded (after retries) is a lost page, recorded as a reject."""
-        request = failure.request
-        count_lost_page(self)
-        yield self._reject(
-            strip_query_param(request.url, "api_key"), "page", f"request failed: {failure.getErrorMessage()[:200]}",
-            None,
-        )
 
     # -- fields ---------------------------------------------------------------------------------------
 
@@ -360,11 +352,9 @@ class SamOpportunitiesSpider(scrapy.Spider):
         """The key is only ever sent to SAM.gov's API host (never to attachment or other hosts)."""
         return urlsplit(url).hostname == urlsplit(self.api_url).hostname
 
-    def _reject(self, url: str | None, kind: str, reason: str, raw: str | None) -> RejectItem:
-        return RejectItem(
-            source=self.source,
-            source_url=mask(strip_query_param(url, "api_key"), self.api_key),
-            kind=kind,
-            reason=mask(reason, self.api_key),
-            raw_payload=mask(raw, self.api_key),
-        )
+    def reject(self, url: str | None, kind: str, reason: str, payload: Any = None, *, lost: bool = False) -> RejectItem:
+        """The base reject, with the key taken out of the URL and masked wherever else it could appear."""
+        if payload is not None and not isinstance(payload, str):
+            payload = json.dumps(payload, default=str)
+        return super().reject(mask(strip_query_param(url, "api_key"), self.api_key), kind,
+                              mask(reason, self.api_key), mask(payload, self.api_key), lost=lost)

@@ -21,16 +21,15 @@ import json
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-import scrapy
 import yaml
 from scrapy.http import JsonRequest, Request, Response
 from twisted.python.failure import Failure
 
 from registry.core.paths import DATA_DIR
 from spiders.args import as_list
+from spiders.base import RegistrySpider, ScopeError, date_arg  # noqa: F401 (ScopeError: imported from here)
 from spiders.items import RejectItem
 from spiders.stats import count_lost_page, pages_lost
 from spiders.usaspending.items import AwardItem, TransactionItem
@@ -48,11 +47,6 @@ SEARCH_FIELDS = [
 PUBLIC_AWARD_PAGE = "https://www.usaspending.gov/award/{}/"
 
 
-class ScopeError(ValueError):
-    """A scope argument the API cannot answer (unknown agency, bad date): said once, before any request."""
-
-
-@lru_cache(maxsize=1)
 def agency_table() -> list[dict[str, str]]:
     with open(DATA_DIR / "code_tables" / "agency_codes.csv", newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
@@ -89,13 +83,7 @@ def default_scope() -> dict[str, Any]:
         return yaml.safe_load(f)
 
 
-def as_date(value: Any, name: str) -> date | None:
-    if value is None or value == "" or isinstance(value, date):
-        return value or None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as e:
-        raise ScopeError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from e
+as_date = date_arg  # kept for the bulk route and the tests
 
 
 def fiscal_year_windows(start: date, end: date) -> list[tuple[date, date]]:
@@ -144,9 +132,11 @@ def transaction_number(tx_id: str | None) -> int:
     return 0
 
 
-class UsaspendingSpider(scrapy.Spider):
+class UsaspendingSpider(RegistrySpider):
     name = SOURCE
     base_url_setting = "USASPENDING_API_URL"
+    default_base_url = "https://api.usaspending.gov"
+    lost_meta_keys = ("gid",)
 
     def __init__(
         self,
@@ -162,12 +152,12 @@ class UsaspendingSpider(scrapy.Spider):
         api_url: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(since=since, until=until, api_url=api_url, **kwargs)
         defaults = default_scope()
         names = as_list(agencies) or [a["name"] for a in defaults["agencies"]]
         self.agency_filters = [resolve_agency(n) for n in names]
-        self.since = as_date(since, "since") or as_date(defaults.get("since"), "since")
-        self.until = as_date(until, "until") or as_date(defaults.get("until"), "until") or date.today()
+        self.since = self.since or as_date(defaults.get("since"), "since")
+        self.until = self.until or as_date(defaults.get("until"), "until") or date.today()
         if self.since < EARLIEST:
             raise ScopeError(f"since: the search API starts at {EARLIEST}; use the bulk route for older records")
         if self.until < self.since:
@@ -187,7 +177,6 @@ class UsaspendingSpider(scrapy.Spider):
                     raise ScopeError(f"award type {g!r}: use contracts, idvs, A-D or IDV_*")
                 self.type_groups.setdefault(grp, []).append(g.upper())
         self.modified_since = as_date(modified_since, "modified_since")
-        self._api_url = api_url
         self.listed: set[str] = set()  # distinct awards the search listed, checked against the count at the end
         self.scope = {
             "agencies": [a["name"] for a in self.agency_filters],
@@ -203,7 +192,7 @@ class UsaspendingSpider(scrapy.Spider):
     # -- URLs and request bodies ------------------------------------------------------------
     @property
     def api(self) -> str:
-        return (self._api_url or self.settings.get("USASPENDING_API_URL") or "https://api.usaspending.gov").rstrip("/")
+        return self.base_url.rstrip("/")
 
     def filters(self, codes: list[str], window: tuple[date, date]) -> dict[str, Any]:
         f: dict[str, Any] = {"award_type_codes": codes, "agencies": self.agency_filters}
@@ -243,7 +232,7 @@ class UsaspendingSpider(scrapy.Spider):
             body.update(cursor)
         return JsonRequest(
             f"{self.api}/api/v2/search/spending_by_award/", data=body, callback=self.parse_search,
-            errback=self.lost, cb_kwargs={"group": group, "window": window, "page": page},
+            errback=self.page_failed, cb_kwargs={"group": group, "window": window, "page": page},
             meta={"kind": "search page"}, dont_filter=True,
         )
 
@@ -271,6 +260,15 @@ class UsaspendingSpider(scrapy.Spider):
 
     def count_failed(self, failure: Failure) -> None:
         self.logger.info("award count unavailable (%s): progress will show no ETA", failure.value)
+        self.count("count_unavailable")
+
+    def expected_total(self) -> int | None:
+        """The count endpoint's total of the groups asked; None when any count was unavailable."""
+        stats = self.crawler.stats
+        if stats.get_value(f"{SOURCE}/count_unavailable"):
+            return None
+        value = stats.get_value(f"{SOURCE}/awards_expected")
+        return None if value is None else int(value)
 
     def parse_search(self, response: Response, group: str, window: tuple[date, date], page: int) -> Iterator[Any]:
         data, results, rejected = self.parse_results(response, "search page")
@@ -282,13 +280,13 @@ class UsaspendingSpider(scrapy.Spider):
         for row in results:
             gid = row.get("generated_internal_id") if isinstance(row, dict) else None
             if not isinstance(gid, str) or not gid.strip():  # a list or number here would build a bad URL
-                yield self.reject(response, "award", "search result without generated_internal_id", row)
+                yield self.reject_response(response, "award", "search result without generated_internal_id", row)
                 continue
             ids.append(gid)
             if gid not in self.listed:  # a row repeated across pages is one award, fetched once
                 stats.inc_value(f"{SOURCE}/search_results")
                 self.listed.add(gid)
-            yield Request(f"{self.api}/api/v2/awards/{gid}/", callback=self.parse_award, errback=self.lost,
+            yield Request(f"{self.api}/api/v2/awards/{gid}/", callback=self.parse_award, errback=self.page_failed,
                           cb_kwargs={"gid": gid}, meta={"kind": "award detail", "gid": gid})
         meta = obj(data.get("page_metadata"))
         if not meta.get("hasNext"):
@@ -327,7 +325,7 @@ class UsaspendingSpider(scrapy.Spider):
             return
         key = data.get("generated_unique_award_id")
         if not isinstance(key, str) or not key.strip():
-            yield self.reject(response, "award", "award detail without generated_unique_award_id",
+            yield self.reject_response(response, "award", "award detail without generated_unique_award_id",
                               response.body.decode("utf-8", "replace"), count_lost=True)
             return
         yield self.award_item(data, response)
@@ -338,7 +336,7 @@ class UsaspendingSpider(scrapy.Spider):
             f"{self.api}/api/v2/transactions/",
             data={"award_id": gid, "page": page, "sort": "action_date", "order": "asc",
                   "limit": self.settings.getint("USASPENDING_TRANSACTIONS_PAGE_SIZE", 5000)},
-            callback=self.parse_transactions, errback=self.lost, dont_filter=True,
+            callback=self.parse_transactions, errback=self.page_failed, dont_filter=True,
             cb_kwargs={"gid": gid, "award": award, "page": page}, meta={"kind": "transactions page", "gid": gid},
         )
 
@@ -349,7 +347,7 @@ class UsaspendingSpider(scrapy.Spider):
             return
         for row in results:
             if not isinstance(row, dict):
-                yield self.reject(response, "transaction", "transaction is not an object", row)
+                yield self.reject_response(response, "transaction", "transaction is not an object", row)
                 continue
             yield self.transaction_item(row, gid, award, response)
         if obj(data.get("page_metadata")).get("hasNext"):
@@ -445,7 +443,7 @@ class UsaspendingSpider(scrapy.Spider):
                   "(spending_by_award_count); re-run to complete")
         self.logger.warning(reason)
         payload = {"scope": self.scope, "listed": len(self.listed), "expected": expected}
-        return [self.reject(None, "page", reason, payload, count_lost=True,
+        return [self.reject_response(None, "page", reason, payload, count_lost=True,
                             url=f"{self.api}/api/v2/search/spending_by_award/")]
 
     # -- failures ---------------------------------------------------------------------------
@@ -453,7 +451,7 @@ class UsaspendingSpider(scrapy.Spider):
         """(JSON object, its `results` list, None), or (None, [], reject) for a page the API did not answer."""
         data, rejected = self.parse_json(response, what)
         if rejected is None and not isinstance(data.get("results"), list):
-            rejected = self.reject(response, "page", f"{what}: no results list",
+            rejected = self.reject_response(response, "page", f"{what}: no results list",
                                    response.body.decode("utf-8", "replace"), count_lost=True)
         if rejected is not None:
             return None, [], rejected
@@ -467,38 +465,19 @@ class UsaspendingSpider(scrapy.Spider):
         except (ValueError, UnicodeDecodeError) as e:
             ctype = response.headers.get("Content-Type", b"").decode("latin-1")
             reason = f"{what}: not JSON ({ctype or 'no content type'}; {e.__class__.__name__}: {e})"
-            return None, self.reject(response, kind, reason, text, count_lost=True)
+            return None, self.reject_response(response, kind, reason, text, count_lost=True)
         if not isinstance(data, dict):
-            return None, self.reject(response, kind, f"{what}: JSON is not an object", text, count_lost=True)
+            return None, self.reject_response(response, kind, f"{what}: JSON is not an object", text, count_lost=True)
         if "detail" in data and "results" not in data and "generated_unique_award_id" not in data:
-            return None, self.reject(response, kind, f"{what}: API error: {data.get('detail')}", text,
+            return None, self.reject_response(response, kind, f"{what}: API error: {data.get('detail')}", text,
                                      count_lost=True)
         return data, None
 
-    def reject(self, response: Response | None, kind: str, reason: str, payload: Any,
-               count_lost: bool = False, url: str | None = None) -> RejectItem:
-        if count_lost:
-            count_lost_page(self)
-        if payload is not None and not isinstance(payload, str):
-            payload = json.dumps(payload, default=str)
-        return RejectItem(source=SOURCE, source_url=url or (response.url if response is not None else None),
-                          kind=kind, reason=reason, raw_payload=payload)
+    def reject_response(self, response: Response | None, kind: str, reason: str, payload: Any,
+                        count_lost: bool = False, url: str | None = None) -> RejectItem:
+        """The base reject for a response (its URL unless `url` is given)."""
+        return self.reject(url or (response.url if response is not None else None), kind, reason, payload,
+                           lost=count_lost)
 
     def reject_page(self, response: Response, reason: str) -> Iterable[RejectItem]:
-        yield self.reject(response, "page", reason, response.body.decode("utf-8", "replace"), count_lost=True)
-
-    def lost(self, failure: Failure) -> Iterator[RejectItem]:
-        """A request that failed after every retry: the page is lost, and says so in rejects."""
-        request = failure.request
-        response = getattr(failure.value, "response", None)
-        what = request.meta.get("kind", "request")
-        if response is not None:
-            reason = f"{what}: HTTP {response.status} after retries"
-            payload = response.text[:100_000] if hasattr(response, "text") else None
-        else:
-            reason = f"{what}: {failure.type.__name__}: {failure.getErrorMessage()}"
-            payload = None
-        body = request.body.decode("utf-8", "replace") if request.body else None
-        payload = json.dumps({"request_body": body, "response": payload, "gid": request.meta.get("gid")})
-        self.logger.warning("lost %s %s: %s", what, request.url, reason)
-        yield self.reject(None, "page", reason, payload, count_lost=True, url=request.url)
+        yield self.reject_response(response, "page", reason, response.body.decode("utf-8", "replace"), count_lost=True)

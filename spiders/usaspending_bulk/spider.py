@@ -36,12 +36,12 @@ from urllib.parse import quote, urljoin
 import scrapy
 from scrapy import signals
 from scrapy.http import JsonRequest, Request, Response
-from twisted.python.failure import Failure
 
 from registry.core import paths, runs, store
 from spiders.args import as_list
+from spiders.base import RegistrySpider
 from spiders.items import RejectItem
-from spiders.stats import count_lost_page, pages_lost, pages_lost_key
+from spiders.stats import pages_lost, pages_lost_key
 from spiders.usaspending.spider import (
     AWARD_TYPE_GROUPS,
     ScopeError,
@@ -88,9 +88,10 @@ def verify_zip(body: bytes, headers: dict[str, str]) -> str | None:
     return None
 
 
-class UsaspendingBulkSpider(scrapy.Spider):
+class UsaspendingBulkSpider(RegistrySpider):
     name = SOURCE
     base_url_setting = "USASPENDING_API_URL"
+    default_base_url = "https://api.usaspending.gov"
     custom_settings = {
         "ITEM_PIPELINES": {"spiders.usaspending_bulk.spider.BulkLoadPipeline": 300},
         "DOWNLOAD_MAXSIZE": 0,      # agency-year zips run to gigabytes
@@ -110,8 +111,7 @@ class UsaspendingBulkSpider(scrapy.Spider):
         api_url: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self._api_url = api_url
+        super().__init__(since=since, until=until, api_url=api_url, **kwargs)
         self.archive_agency_id = str(archive_agency_id) if archive_agency_id not in (None, "") else None
         self.fiscal_years = [int(y) for y in as_list(fiscal_years)]
         self.archive_files = as_list(archive_files)
@@ -121,8 +121,8 @@ class UsaspendingBulkSpider(scrapy.Spider):
         defaults = default_scope()
         self.agency_filters = [] if archive else [self.agency_filter(n, toptier) for n in (
             as_list(agencies) or [a["name"] for a in defaults["agencies"]])]
-        self.since = as_date(since, "since") or as_date(defaults.get("since"), "since")
-        self.until = as_date(until, "until") or date.today()
+        self.since = self.since or as_date(defaults.get("since"), "since")
+        self.until = self.until or date.today()
         if self.until < self.since:
             raise ScopeError(f"until ({self.until}) is before since ({self.since})")
         codes = [c.upper() for c in as_list(award_types)] or [c for g in AWARD_TYPE_GROUPS.values() for c in g]
@@ -157,7 +157,7 @@ class UsaspendingBulkSpider(scrapy.Spider):
     # -- settings ---------------------------------------------------------------------------
     @property
     def api(self) -> str:
-        return (self._api_url or self.settings.get("USASPENDING_API_URL") or "https://api.usaspending.gov").rstrip("/")
+        return self.base_url.rstrip("/")
 
     @property
     def archive_base(self) -> str:
@@ -177,7 +177,7 @@ class UsaspendingBulkSpider(scrapy.Spider):
             for fy in self.fiscal_years:
                 yield JsonRequest(f"{self.api}/api/v2/bulk_download/list_monthly_files/",
                                   data={"agency": self.archive_agency_id, "fiscal_year": fy, "type": "contracts"},
-                                  callback=self.parse_monthly_files, errback=self.lost, dont_filter=True,
+                                  callback=self.parse_monthly_files, errback=self.page_failed, dont_filter=True,
                                   meta={"kind": "archive listing"})
         for name in self.archive_files:
             yield self.file_request(urljoin(self.archive_base, quote(name)), expected_rows=None)
@@ -189,7 +189,7 @@ class UsaspendingBulkSpider(scrapy.Spider):
                                 "agencies": self.agency_filters},
                     "file_format": "csv"}
             yield JsonRequest(f"{self.api}/api/v2/bulk_download/awards/", data=body, callback=self.parse_job,
-                              errback=self.lost, dont_filter=True, meta={"kind": "download request"})
+                              errback=self.page_failed, dont_filter=True, meta={"kind": "download request"})
 
     def parse_job(self, response: Response) -> Iterator[Any]:
         data = self.json_of(response, "download request")
@@ -201,7 +201,7 @@ class UsaspendingBulkSpider(scrapy.Spider):
 
     def status_request(self, file_name: str, polls: int) -> Request:
         return Request(f"{self.api}/api/v2/download/status/?file_name={quote(file_name)}",
-                       callback=self.parse_status, errback=self.lost, dont_filter=True,
+                       callback=self.parse_status, errback=self.page_failed, dont_filter=True,
                        cb_kwargs={"file_name": file_name, "polls": polls}, meta={"kind": "download status"})
 
     async def parse_status(self, response: Response, file_name: str, polls: int) -> AsyncIterator[Any]:
@@ -241,7 +241,7 @@ class UsaspendingBulkSpider(scrapy.Spider):
             yield self.file_request(urljoin(self.archive_base, f.get("url") or f["file_name"]), expected_rows=None)
 
     def file_request(self, url: str, expected_rows: Any, tries: int = 1) -> Request:
-        return Request(url, callback=self.parse_file, errback=self.lost, dont_filter=True,
+        return Request(url, callback=self.parse_file, errback=self.page_failed, dont_filter=True,
                        cb_kwargs={"expected_rows": expected_rows, "tries": tries},
                        meta={"kind": "download file", "download_maxsize": 0,
                              "download_timeout": self.settings.getfloat("BULK_DOWNLOAD_TIMEOUT", 1800.0)})
@@ -284,23 +284,10 @@ class UsaspendingBulkSpider(scrapy.Spider):
             return self.reject(response.url, "page", f"{what}: unexpected answer", data, lost=True)
         return data
 
-    def reject(self, url: str | None, kind: str, reason: str, payload: Any, lost: bool = False) -> RejectItem:
-        if lost:
-            count_lost_page(self)
+    def reject(self, url: str | None, kind: str, reason: str, payload: Any = None, *, lost: bool = False) -> RejectItem:
+        """The base reject, logged: a bulk run has few requests and each failure matters."""
         self.logger.warning("%s: %s", url, reason)
-        if payload is not None and not isinstance(payload, str):
-            payload = json.dumps(payload, default=str)
-        return RejectItem(source=SOURCE, source_url=url, kind=kind, reason=reason, raw_payload=payload)
-
-    def lost(self, failure: Failure) -> Iterator[RejectItem]:
-        """A request that failed after every retry: recorded as lost, with the request body."""
-        request = failure.request
-        response = getattr(failure.value, "response", None)
-        what = request.meta.get("kind", "request")
-        reason = (f"{what}: HTTP {response.status} after retries" if response is not None
-                  else f"{what}: {failure.type.__name__}: {failure.getErrorMessage()}")
-        body = request.body.decode("utf-8", "replace") if request.body else None
-        yield self.reject(request.url, "page", reason, {"request_body": body}, lost=True)
+        return super().reject(url, kind, reason, payload, lost=lost)
 
 
 class BulkLoadPipeline:

@@ -11,7 +11,7 @@ from registry.core import store
 from spiders.ai_inventory.items import detect_year, parse_piids
 from spiders.ai_inventory.spider import AiInventorySpider
 from tests.conftest import run_cli
-from tests.support_sources_b import offline, response, split, stage
+from tests.source_fixtures import offline, response, split, stage
 
 INVENTORY = "federal_ai_use_case_inventory"
 URL = "http://127.0.0.1:9/inventory.csv"
@@ -152,7 +152,7 @@ def test_use_cases_link_to_their_agencies_and_the_view_is_described(reg):
 def test_crawl_command_downloads_each_year_from_a_local_mirror(tmp_path):
     """`registry crawl ai-inventory --url YEAR=URL` through Scrapy's engine and the project's pipeline."""
     from registry.core import paths
-    from tests.support_sources_b import FixtureServer
+    from tests.source_fixtures import FixtureServer
 
     files = {f"/{y}.csv": paths.SAMPLE_DIR / f"ai_use_cases_{y}_dhs_doj.csv" for y in (2023, 2024, 2025)}
 

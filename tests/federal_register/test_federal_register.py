@@ -15,7 +15,7 @@ from registry.core import store
 from spiders.federal_register.items import classify, extract_system
 from spiders.federal_register.spider import FederalRegisterSpider
 from tests.conftest import run_cli
-from tests.support_sources_b import FILES, FixtureServer, offline, response, split, stage
+from tests.source_fixtures import FILES, FixtureServer, offline, response, split, stage
 
 PAGE1 = "federal_register_api/documents_search_2024_page1_slice.json"
 PAGE2 = FILES / "federal_register" / "files" / "page2_dhs_ice_sorn.json"
@@ -50,7 +50,7 @@ def test_recorded_page_yields_only_dhs_doj_privacy_documents_and_follows_next_pa
     assert rec["abstract"].startswith("This rule amends the United States Department of Justice")
     assert rec["source_url"] == url
     # The other 84 results (SORNs of HUD, Interior...; DHS flood notices) are counted, not yielded.
-    spider.crawler.stats.inc_value.assert_any_call("federal_register/out_of_scope")
+    spider.crawler.stats.inc_value.assert_any_call("federal_register/out_of_scope", 1)
     assert spider.crawler.stats.inc_value.call_count == 84
     # next_page_url is followed on the configured host, same query, page 2.
     (nxt,) = requests

@@ -14,7 +14,7 @@ from registry import build
 from registry.core import store
 from spiders.fpds.items import award_key
 from spiders.fpds.spider import FpdsAtomSpider, fpds_query
-from tests.support_sources_b import FILES, offline, response, split, stage
+from tests.source_fixtures import FILES, offline, response, split, stage
 
 FEED = "http://127.0.0.1:9/ezsearch/FEEDS/ATOM"
 
@@ -60,7 +60,7 @@ def test_real_page_yields_every_entry_field_by_field(real_page):
         "fair_opportunity_limited_sources": None, "number_of_offers": 1, "type_set_aside": "NONE",
         "contracting_office_id": "JU000", "psc_code": "S114", "naics_code": "221310",
         "vendor_uei": "LNLJPLNR7GF5", "vendor_name": "MC ALLEN CITY OF", "ultimate_parent_name": "CITY OF MC ALLEN",
-        "last_modified_date": date(2013, 12, 18), "source": "fpds_atom", "source_url": FEED + "?q=x",
+        "last_modified_date": date(2013, 12, 18), "source": "fpds", "source_url": FEED + "?q=x",
     }
     assert {k: first[k] for k in expected} == expected
     assert first["fpds_url"].startswith("https://www.fpds.gov/ezsearch/search.do?")
@@ -115,8 +115,8 @@ def test_fpds_fills_competition_blanks_of_the_same_transaction(staging, tmp_path
                 ["CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"])
     counts = stage(con, _spider(piids="70CTD022FR0000170").parse(response(page, FEED + "?q=ice", xml=True)))
     assert counts == {"stg_fpds_actions": 2, "rejects": 1}
-    reason = con.execute("SELECT reason, source FROM rejects WHERE source = 'fpds_atom'").fetchall()
-    assert reason == [("obligated_amount: not a number: '12,3x'", "fpds_atom")]
+    reason = con.execute("SELECT reason, source FROM rejects WHERE source = 'fpds'").fetchall()
+    assert reason == [("obligated_amount: not a number: '12,3x'", "fpds")]
     # Idempotent: the same page again changes nothing.
     stage(con, _spider(piids="70CTD022FR0000170").parse(response(page, FEED + "?q=ice", xml=True)))
     assert con.execute("SELECT count(*) FROM stg_fpds_actions").fetchone()[0] == 2

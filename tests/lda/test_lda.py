@@ -14,7 +14,7 @@ from registry import build
 from registry.core import store
 from spiders.lda.build import match_name
 from spiders.lda.spider import LdaFilingsSpider, watchlist_vendor_names
-from tests.support_sources_b import FILES, offline, response, split, stage
+from tests.source_fixtures import FILES, offline, response, split, stage
 
 API = "http://127.0.0.1:9/api/v1/filings/"
 PAGE1 = FILES / "lda" / "files" / "filings_2024_page1.json"          # real recorded response (see README there)

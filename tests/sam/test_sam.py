@@ -18,7 +18,7 @@ from registry.core import store
 from spiders.sam.items import authorities_cited, normalise_piid, piids_in_text
 from spiders.sam.spider import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider, posted_windows
 from tests.conftest import REGISTRY_BIN
-from tests.support_sources_b import FILES, offline, response, split, stage
+from tests.source_fixtures import FILES, offline, response, split, stage
 
 KEY = "sam-TEST-key-0123456789abcdef"
 API = "https://api.sam.gov/opportunities/v2/search"

@@ -1,4 +1,4 @@
-"""Test support for the SAM.gov, FPDS and LDA spiders: responses from fixture files, the item -> staging
+"""Test support for the sources' tests: responses from fixture files, the item -> staging
 step exactly as the pipeline does it, and a local HTTP server that plays a source's API on 127.0.0.1.
 
 Why a real local server as well as direct `parse` calls: the key-handling (a downloader middleware adds
