@@ -18,6 +18,13 @@ import yaml
 
 from registry.core.steps import describe, table_exists
 
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = (
+    "t_awards", "t_transactions", "t_vendors", "t_agencies", "t_ai_use_cases", "t_privacy_notices",
+    "t_sam_notices", "t_links_sam", "t_transaction_competition", "competition",
+)
+WRITES = ("t_systems", "t_links_systems", "system_modifications", "systems")
+
 LINK_COLUMNS = ["from_kind", "from_id", "to_kind", "to_id", "method", "evidence", "confidence"]
 
 

@@ -46,7 +46,8 @@ def test_build_writes_schema_version_and_meta(sample_registry):
 def test_failed_build_leaves_previous_registry(staging_and_registry, monkeypatch):
     staging, out = staging_and_registry
     before = _counts(out)
-    monkeypatch.setattr(build_mod, "STEPS", [*build_mod.STEPS, "sql:does_not_exist.sql"])
+    found = build_mod.steps()
+    monkeypatch.setattr(build_mod, "steps", lambda: [*found, "sql:does_not_exist.sql"])
     with pytest.raises(FileNotFoundError):
         build_mod.build(staging, out)
     assert _counts(out) == before

@@ -30,6 +30,10 @@ from rapidfuzz import fuzz, process
 from registry.core.names import LEGAL_SUFFIXES, normalise_name  # noqa: F401 (moved to core; kept importable here)
 from registry.model import curated
 
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("t_awards",)
+WRITES = ("t_vendors", "t_vendor_matches", "vendors", "vendor_matches")
+
 # Fuzzy name threshold (rapidfuzz.fuzz.ratio, 0-100) on normalised names. Chosen on the real recipient
 # names of the bundled sample and the ICE award-summary download (../shared/data): the one pair of
 # spellings of a single organisation that exact normalisation misses, "REGENTS OF THE UNIVERSITY OF

@@ -20,6 +20,13 @@ from registry.core import store
 from registry.core.parse import ParseError
 from registry.core.steps import describe, staging_table, table_exists
 
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = (
+    "t_awards", "t_agencies", "t_vendors", "t_watchlist", "vendors", "vendor_matches",
+    "stg.stg_ai_use_cases",
+)
+WRITES = ("t_ai_use_cases", "t_links_ai", "ai_use_cases")
+
 # The published file each year's rows come from (used as source_url when a downloaded copy is loaded).
 PUBLISHED = {
     2025: "https://github.com/ombegov/2025-Federal-Agency-AI-Use-Case-Inventory/blob/"

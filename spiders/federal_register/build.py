@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from registry.core.steps import describe, staging_table, table_exists
 
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("t_awards", "t_agencies", "t_ai_use_cases", "stg.stg_fr_documents")
+WRITES = ("t_privacy_notices", "t_links_fr", "privacy_notices")
+
 # Federal Register agency slug -> registry agency id (links only to agencies the registry holds).
 AGENCY_SLUGS = {
     "homeland-security-department": "dept:070",

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 from registry.core.steps import describe, staging_table
 
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("t_awards", "t_transactions", "stg.stg_fpds_actions")
+WRITES = ("t_fpds_actions", "t_links_fpds", "fpds_actions")
+UPDATES = ("t_transactions",)
+
 # transactions column <- fpds_actions column
 FILLED = {
     "extent_competed": "extent_competed",

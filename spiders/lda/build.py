@@ -17,6 +17,13 @@ from rapidfuzz import fuzz, process
 from registry.core.names import normalise_name
 from registry.core.steps import describe, staging_table, table_exists
 
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("vendors", "vendor_matches", "stg.stg_lda_filings")
+WRITES = (
+    "t_lobbying_filings", "t_lobbying_issues", "t_lobbying_contacts", "t_lobbying_quarters", "t_links_lda",
+    "lobbying_filings", "lobbying_issues", "lobbying_contacts", "lobbying_quarters",
+)
+
 FUZZY_THRESHOLD = 92  # token_sort_ratio on normalised names; below this a name is left unlinked
 EXACT_CONFIDENCE = 0.9
 FUZZY_MAX_CONFIDENCE = 0.8

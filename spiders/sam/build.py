@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from registry.core.steps import describe, staging_table
 
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("t_awards", "t_transactions", "key_part", "stg.stg_sam_notices")
+WRITES = ("t_sam_notices", "t_links_sam", "sam_notices")
+
 MAX_ORDERS_PER_IDV = 20  # above this, naming only the parent IDV is too unspecific to link orders
 
 LINK_RULES_SQL = """
