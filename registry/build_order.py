@@ -56,9 +56,16 @@ def sql_step(path: Path) -> Step:
 
 
 def _declared(path: Path) -> dict[str, set[str]] | None:
-    """READS/WRITES/UPDATES of a module (literal tuples or lists), or None if it declares no WRITES."""
+    """READS/WRITES/UPDATES of a module (literal tuples or lists), or None if it is not a build step.
+
+    A module with a `build(ctx)` function but no WRITES is an error, not skipped: a step left out of the build
+    would be a silent gap in the registry.
+    """
     found: dict[str, set[str]] = {}
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    is_step = any(isinstance(n, ast.FunctionDef) and n.name == "build" and n.args.args and n.args.args[0].arg == "ctx"
+                  for n in tree.body)
+    for node in tree.body:
         if isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
@@ -67,6 +74,9 @@ def _declared(path: Path) -> dict[str, set[str]] | None:
                         found[t.id] = set(ast.literal_eval(node.value))
                     except ValueError as e:
                         raise BuildOrderError(f"{path}: {t.id} must be a literal tuple of names") from e
+    if is_step and "WRITES" not in found:
+        raise BuildOrderError(f"{path}: defines build(ctx) but declares no WRITES (and READS): the build cannot "
+                              "place it")
     return found if "WRITES" in found else None
 
 
@@ -82,8 +92,6 @@ def python_steps() -> list[Step]:
     for path in files:
         declared = _declared(path)
         if declared is None:
-            if path.name == "build.py" and path.parent.parent == sources.SPIDERS_DIR:
-                raise BuildOrderError(f"{path}: a source's build step must declare READS and WRITES")
             continue
         steps.append(Step(f"py:{_module_name(path)}:build", frozenset(declared.get("READS", ())),
                           frozenset(declared["WRITES"]), frozenset(declared.get("UPDATES", ()))))

@@ -73,3 +73,12 @@ def test_every_declared_name_is_in_the_built_sample(sample_registry):
     missing = {s.id: sorted(n for n in s.writes - present if n != "transactions_between") for s in steps}
     assert {k: v for k, v in missing.items() if v} == {}
     assert ran == [s.id.split(":", 1)[1] for s in steps]  # the build ran exactly the sorted order
+
+
+def test_a_step_without_declarations_is_an_error_not_a_gap(tmp_path):
+    module = tmp_path / "new_step.py"
+    module.write_text("def build(ctx):\n    ctx.con.execute('CREATE TABLE t_new AS SELECT 1 AS x')\n")
+    with pytest.raises(BuildOrderError, match="declares no WRITES"):
+        build_order._declared(module)
+    module.write_text("READS = ('t_awards',)\nWRITES = ('t_new',)\n\n\ndef build(ctx):\n    pass\n")
+    assert build_order._declared(module) == {"READS": {"t_awards"}, "WRITES": {"t_new"}}
