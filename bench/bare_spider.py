@@ -17,7 +17,7 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import JsonRequest, Request
 
-from spiders.spiders.usaspending import SEARCH_FIELDS, fiscal_year_windows
+from spiders.usaspending.spider import SEARCH_FIELDS, fiscal_year_windows
 
 AGENCY = {"type": "awarding", "tier": "subtier", "name": "U.S. Immigration and Customs Enforcement"}
 

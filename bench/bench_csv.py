@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from registry import paths, store
+from registry.core import paths, store
 from registry.loaders import bulk_csv
 
 WORK = Path(__file__).resolve().parent / "work"

@@ -19,7 +19,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from registry import store
+from registry.core import store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import requests
 
-from registry import store
-from spiders.spiders.usaspending import SEARCH_FIELDS, fiscal_year_windows
+from registry.core import store
+from spiders.usaspending.spider import SEARCH_FIELDS, fiscal_year_windows
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = str(Path(sys.executable).with_name("registry"))

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from registry import store
-from registry.sqltext import literal
+from registry.core import store
+from registry.core.sqltext import literal
 
 SOURCE = "synthetic-bench"
 VENDORS = 50_000

@@ -15,9 +15,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from bench.generate import sample_rows
-from registry import store
-from spiders.items import AwardItem, TransactionItem
+from registry.core import store
 from spiders.pipelines import StagingPipeline
+from spiders.usaspending.items import AwardItem, TransactionItem
 
 
 def _api_value(v):

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from registry.readonly import connect_readonly
+from registry.core.readonly import connect_readonly
 
 REPS = 15
 MIN_REPS = 3  # a slow query is still run this often (its p95 is then its slowest of 3)

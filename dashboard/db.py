@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from registry import paths
+from registry.core import paths
 
 Signature = tuple[str, int, int, int]
 
@@ -57,7 +57,7 @@ def open_registry(path: Path) -> duckdb.DuckDBPyConnection:
     if not Path(path).exists():
         raise FileNotFoundError(f"{path} does not exist: run `registry build` first")
     if Path(path).is_dir():  # the registry as Parquet: views over read_parquet, equally locked down
-        from registry.readonly import connect_parquet
+        from registry.core.readonly import connect_parquet
 
         return connect_parquet(Path(path))
     con = duckdb.connect(":memory:")

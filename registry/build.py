@@ -3,7 +3,8 @@
 Why a temporary file and `os.replace`: readers (the dashboard) keep the old file open and see a
 whole registry before and after; a failed or killed build leaves the previous registry untouched.
 The registry is rebuilt from scratch each time from versioned SQL (registry/sql/NNN_*.sql) and
-Python model steps, in the fixed order of STEPS; `schema_version` records what made it.
+Python steps (the model, each source's spiders/<source>/build.py), in the order their declared reads and
+writes give (registry/build_order.py); `schema_version` records what made it, step by step.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from registry import paths, store
-from registry.store import now_utc
+from registry import build_order
+from registry.core import paths, store
+from registry.core.store import now_utc
 
 
 @dataclass
@@ -33,28 +35,10 @@ class BuildContext:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-# Ordered build steps: "sql:<file>" runs a versioned SQL file, "py:<module>:<function>" a model step.
-STEPS: list[str] = [
-    "sql:100_base.sql",
-    "py:registry.sources.fpds:build",  # fills transactions' competition blanks before the model reads them
-    "py:registry.model.vendors:build",
-    "py:registry.model.watchlist:build",  # needs vendors
-    "py:registry.model.agencies:build",
-    "py:registry.model.competition:build",
-    "py:registry.model.lifecycle:build",
-    "py:registry.model.capabilities:build",  # needs vendors + watchlist
-    "sql:850_model_tables.sql",  # joins the model tables for the views
-    "py:registry.sources.sam:build",
-    "py:registry.sources.lda:build",  # needs vendors (name matching)
-    "py:registry.sources.ai_inventory:build",  # needs vendors, watchlist, agencies
-    "py:registry.sources.federal_register:build",  # needs agencies, ai use cases
-    "sql:900_core_views.sql",
-    "sql:910_model_views.sql",
-    "py:registry.sources.systems:build",  # needs all of the above and the competition view
-    "sql:920_links_views.sql",  # links (union of t_links_*) and timeline; needs competition views
-    "sql:930_serving_views.sql",  # award_years, search_index: the dashboard's widest reads as one scan
-    "py:registry.materialize:build",  # keep last: stores the most-read views as tables (see bench/results.md)
-]
+def steps() -> list[str]:
+    """The build's step ids in the order they run: found on disk and sorted by what each reads and writes
+    (registry/build_order.py); "sql:<file>" runs a versioned SQL file, "py:<module>:build" a Python step."""
+    return [s.id for s in build_order.ordered()]
 
 
 BUILD_MEMORY = "1GB"  # DuckDB memory_limit of a build; env REGISTRY_BUILD_MEMORY overrides (e.g. 8GB: faster)
@@ -125,7 +109,7 @@ def build(
         con.execute("ATTACH ? AS stg (READ_ONLY)", [str(staging)])
         con.execute("CREATE TABLE schema_version (step VARCHAR, kind VARCHAR, applied_at TIMESTAMPTZ)")
         ctx = BuildContext(con=con, data_dir=data_dir or paths.DATA_DIR, is_sample=is_sample, log=log)
-        for step in STEPS:
+        for step in steps():  # a cycle or a missing input fails here, before the first step
             t0 = time.perf_counter()
             log(f"build: {step}")
             _run_step(ctx, step)

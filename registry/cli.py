@@ -16,11 +16,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from registry import paths
+from registry.core import paths
 
 app = typer.Typer(help="Surveillance Tech Registry: public records of surveillance technology contracts.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-crawl_app = typer.Typer(help="Fetch public records from a source into the staging store.", no_args_is_help=True)
+# A source has one name: `registry crawl ai_inventory` and `registry crawl ai-inventory` are the same command.
+crawl_app = typer.Typer(help="Fetch public records from a source into the staging store.", no_args_is_help=True,
+                        context_settings={"token_normalize_func": lambda name: name.replace("_", "-")})
 load_app = typer.Typer(help="Load files you already downloaded into the staging store.", no_args_is_help=True)
 app.add_typer(crawl_app, name="crawl")
 app.add_typer(load_app, name="load")
@@ -101,7 +103,7 @@ def sql(
     """Run a read-only query against the registry (writes are refused)."""
     import csv
 
-    from registry.readonly import ReadOnlyViolation, run_readonly, run_readonly_parquet
+    from registry.core.readonly import ReadOnlyViolation, run_readonly, run_readonly_parquet
 
     try:
         if parquet is not None:
@@ -251,7 +253,7 @@ def load_search_csv(
     staging: StagingOpt = None,
 ) -> None:
     """Load CSV exports of USAspending's spending_by_transaction search."""
-    from registry import store
+    from registry.core import store
     from registry.loaders import search_csv
 
     con = store.connect(staging or paths.staging_path())
@@ -290,77 +292,20 @@ def run_crawl(spider: str, staging: Path | None, settings: dict, kwargs: dict, s
     report_crawl(result)
 
 
-@crawl_app.command("usaspending")
-def crawl_usaspending(
-    api_url: Annotated[str | None, typer.Option("--api-url", help="Base URL (default: setting "
-                                                "USASPENDING_API_URL = https://api.usaspending.gov)")] = None,
-    agency: Annotated[list[str] | None, typer.Option("--agency", help="Awarding subtier name as USAspending "
-                                                     "spells it, or its code (repeatable); default: "
-                                                     "data/crawl_scope.yaml")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (default 2020-10-01, FY2021)")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="YYYY-MM-DD (default today)")] = None,
-    recipient: Annotated[list[str] | None, typer.Option("--recipient", help="Recipient name/UEI text")] = None,
-    psc: Annotated[list[str] | None, typer.Option("--psc", help="PSC code (repeatable)")] = None,
-    naics: Annotated[list[str] | None, typer.Option("--naics", help="NAICS code (repeatable)")] = None,
-    award_id: Annotated[list[str] | None, typer.Option("--award-id", help="PIID/award id, exact")] = None,
-    award_type: Annotated[list[str] | None, typer.Option("--award-type", help="contracts, idvs, or codes "
-                                                         "A-D, IDV_* (default both groups)")] = None,
-    since_last: Annotated[bool, typer.Option("--since-last", help="Only awards modified since the last "
-                                             "successful run of the same scope")] = False,
-    staging: StagingOpt = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Scrapy's INFO log")] = False,
-    setting: Annotated[list[str] | None, typer.Option("--setting", hidden=True, help="Advanced: a Scrapy "
-                                                      "setting KEY=VALUE (repeatable), e.g. DOWNLOAD_TIMEOUT=5")] = None,
-    redis_url: Annotated[str | None, typer.Option("--redis-url", help="Share this crawl with other workers "
-                                                  "through Redis (scrapy-redis), e.g. redis://127.0.0.1:6379/0")] = None,
-    job: Annotated[str | None, typer.Option("--job", help="With --redis-url: the job's name; every worker of one "
-                                            "crawl uses the same name and its own --staging")] = None,
-    worker: Annotated[str | None, typer.Option("--worker", help="With --redis-url: this worker's name "
-                                               "(default: host and process id)")] = None,
-) -> None:
-    """Crawl USAspending's API: award search -> award detail -> every modification, into staging."""
-    kwargs = {"agencies": agency or None, "since": since, "until": until, "recipient": recipient or None,
-              "psc": psc or None, "naics": naics or None, "award_ids": award_id or None,
-              "award_types": award_type or None}
-    if api_url:
-        kwargs["api_url"] = api_url
-    settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
-    for item in setting or []:  # strings: Scrapy's getint/getfloat convert them, as `scrapy crawl -s` does
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            fail(f"--setting must be KEY=VALUE, not {item!r}")
-        settings[key.strip()] = value
-    if redis_url or job:
-        settings.update(_distributed_settings(redis_url, job, worker))
-    run_crawl("usaspending", staging, settings, {k: v for k, v in kwargs.items() if v is not None},
-              since_last=since_last)
+# `registry crawl <source>` (and `registry load ...` where a source has one): each source's folder holds its
+# commands (spiders/<source>/commands.py), found on disk; the runner is passed in, so nothing imports this module.
+def _register_sources() -> None:
+    from importlib import import_module
+
+    from registry.core import sources
+
+    for name in sources.names():
+        dotted = sources.module(name, "commands")
+        if dotted:
+            import_module(dotted).register(crawl_app, load_app, fail, run_crawl)
 
 
-def _distributed_settings(redis_url: str | None, job: str | None, worker: str | None) -> dict:
-    """Settings of one worker of a Redis-shared crawl, after checking Redis answers (one clear line if not)."""
-    if not (redis_url and job):
-        fail("a shared crawl needs both --redis-url and --job")
-    try:
-        import redis
-
-        from spiders.distributed import redis_settings
-    except ImportError:
-        fail("a shared crawl needs scrapy-redis: pip install 'surveillance-tech-registry[distributed]'")
-    try:
-        redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
-    except (redis.RedisError, ValueError) as e:
-        fail(f"Redis at {redis_url} does not answer: {e}")
-    import socket
-
-    return redis_settings(job, redis_url, worker or f"{socket.gethostname()}-{os.getpid()}")
-
-
-# `registry crawl sam | fpds | lda` (SAM.gov notices, FPDS actions, lobbying filings): registry/sources/commands.py
-from registry.sources import commands as _sources_b_commands  # noqa: E402
-
-_sources_b_commands.register(crawl_app, fail)
-# `registry crawl ai-inventory | federal-register`, `registry load ai-inventory-csv` (issue 7 part A)
-_sources_b_commands.register_a(crawl_app, load_app, fail)
+_register_sources()
 
 # `registry load usaspending-csv`, `registry crawl usaspending-bulk` (bulk route): registry/loaders/bulk_commands.py
 from registry.loaders import bulk_commands as _bulk_commands  # noqa: E402

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from registry import paths, runs
+from registry.core import paths, runs
 
 PREFLIGHT_TIMEOUT = 10.0  # seconds for name resolution, and again for the TCP connection
 
@@ -92,10 +92,16 @@ def project_settings(overrides: dict[str, Any] | None = None):
 def spider_class(name: str, settings):
     from scrapy.spiderloader import SpiderLoader
 
+    from spiders.base import RegistrySpider
+
     try:
-        return SpiderLoader.from_settings(settings).load(name)
+        cls = SpiderLoader.from_settings(settings).load(name)
     except KeyError as e:
         raise CrawlError(f"no spider named {name!r}") from e
+    if not issubclass(cls, RegistrySpider):
+        raise CrawlError(f"spider {name!r} is not a RegistrySpider (spiders/base.py): the runner reads its scope, "
+                         "base URL and completeness from there")
+    return cls
 
 
 def run_spider(
@@ -117,10 +123,8 @@ def run_spider(
     except ValueError as e:
         raise CrawlError(str(e)) from e
     if since_last:
-        kwargs["modified_since"] = _since_last(staging, cls.name, getattr(probe, "scope", {}))
-    base = kwargs.get("api_url") or (s.get(cls.base_url_setting) if getattr(cls, "base_url_setting", None) else None)
-    if not base and hasattr(cls, "preflight_url"):  # sources without one base URL (a list of files)
-        base = cls.preflight_url(s)
+        kwargs["modified_since"] = _since_last(staging, cls.name, probe.scope)
+    base = cls.preflight_url(s, kwargs.get("api_url"))  # RegistrySpider: the argument, the setting or the default
     if base:
         preflight(base, preflight_timeout)
 
@@ -130,7 +134,7 @@ def run_spider(
     crawler = process.create_crawler(cls)
     process.crawl(crawler, **kwargs)
     process.start()
-    run_id = getattr(crawler.spider, "run_id", None) if crawler.spider else None
+    run_id = crawler.spider.run_id if crawler.spider else None
     return _result(staging, run_id)
 
 

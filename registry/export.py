@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from registry.sqltext import literal
+from registry.core.sqltext import literal
 
 # Views with an action or award date get partitioned; the rest are written whole.
 PARTITIONED = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from registry.sqltext import literal
+from registry.core.sqltext import literal
 
 # Dependency order: later views read earlier ones, so each is computed from stored tables.
 MATERIALIZED = [
@@ -23,6 +23,13 @@ MATERIALIZED = [
 # Views stored slice by slice: view -> (table macro over a row-id range [lo, hi), the table whose row ids it
 # ranges over). One statement over all 5M transactions spills its joins under the build's memory cap; slices of
 # SLICE_ROWS keep each slice's hash tables in memory (900_core_views.sql says more; README, "Made faster").
+# What this build step reads and writes (registry/build_order.py sorts the steps by them): every view it stores,
+# so it runs after each one is final. It replaces those views by views over the stored tables (same rows).
+READS = ("awards", "transactions", "vendor_summary", "agency_summary", "capability_summary", "monthly_obligations",
+         "edges", "competition", "award_years", "search_index", "transactions_between")
+WRITES = ("t_mv_awards", "t_mv_transactions", "t_mv_vendor_summary", "t_mv_agency_summary", "t_mv_capability_summary",
+          "t_mv_monthly_obligations", "t_mv_edges", "t_mv_competition", "t_mv_award_years", "t_mv_search_index")
+
 SLICED = {"transactions": ("transactions_between", "t_transactions")}
 SLICE_ROWS = 1_000_000
 

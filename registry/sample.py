@@ -12,12 +12,12 @@ from pathlib import Path
 
 import yaml
 
-from registry import paths, store
+from registry.core import paths, store
 
 # Loader name -> "module:function"; the function takes (staging connection, path, origin_url).
 LOADERS: dict[str, str] = {
     "usaspending_search_csv": "registry.loaders.search_csv:load",
-    "ai_inventory_csv": "registry.sources.ai_inventory:load_sample",
+    "ai_inventory_csv": "spiders.ai_inventory.build:load_sample",
 }
 
 

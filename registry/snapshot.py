@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from registry import store
-from registry.sqltext import ident, literal
+from registry.core import store
+from registry.core.sqltext import ident, literal
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1

@@ -17,6 +17,8 @@ Each worker keeps its own staging store (DuckDB allows one writer per file); `re
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -43,6 +45,22 @@ def redis_settings(job: str, redis_url: str, worker: str) -> dict[str, Any]:
         "EXTENSIONS": {"spiders.extensions.CrawlProgress": 500, "spiders.distributed.JobCoordinator": 100},
         "SPIDER_MIDDLEWARES": {"spiders.distributed.SeedOnce": 10},
     }
+
+
+def distributed_settings(redis_url: str | None, job: str | None, worker: str | None, fail) -> dict[str, Any]:
+    """Settings of one worker of a Redis-shared crawl, after checking Redis answers (one clear line if not)."""
+    if not (redis_url and job):
+        fail("a shared crawl needs both --redis-url and --job")
+    try:
+        import redis
+        import scrapy_redis  # noqa: F401 - the scheduler the settings name
+    except ImportError:
+        fail("a shared crawl needs scrapy-redis: pip install 'surveillance-tech-registry[distributed]'")
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except (redis.RedisError, ValueError) as e:
+        fail(f"Redis at {redis_url} does not answer: {e}")
+    return redis_settings(job, redis_url, worker or f"{socket.gethostname()}-{os.getpid()}")
 
 
 def _server(settings):

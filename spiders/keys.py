@@ -3,7 +3,7 @@
 Why a module of its own: SAM.gov wants its key as an `api_key` query parameter, so the key would
 otherwise travel inside URLs — into Scrapy's "Crawled <GET ...>" log lines, `source_url` columns, reject
 rows and HTTP caches. The spiders build key-less URLs, a downloader middleware adds the key only for the
-moment of the download (see sam_opportunities.SamApiKeyMiddleware), and these helpers strip or mask it
+moment of the download (see spiders/sam/spider.py, SamApiKeyMiddleware), and these helpers strip or mask it
 wherever it could still surface (a URL the server echoes back, a log record, a raw payload).
 """
 

@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from registry import paths, runs, store
-from registry.parse import ParseError
+from registry.core import paths, runs, store
+from registry.core.parse import ParseError
 from spiders.items import RegistryItem, RejectItem
 from spiders.stats import pages_lost as lost_pages
 
@@ -73,8 +73,8 @@ class StagingPipeline:
         self.con = store.connect(self.path)
         self.con.execute("SET checkpoint_threshold = ?", [self.checkpoint_threshold])
         self.con.execute("SET threads = ?", [self.threads])
-        scope = dict(getattr(spider, "scope", {}) or {})
-        since = getattr(spider, "modified_since", None)
+        scope = dict(spider.scope)  # RegistrySpider's declared attributes
+        since = spider.modified_since
         self.run_id = runs.start_run(self.con, spider.name, scope, since_date=since)
         spider.run_id = self.run_id
         log.info("crawl run %s writing to %s", self.run_id, self.path)
@@ -82,7 +82,7 @@ class StagingPipeline:
     def close_spider(self, spider=None) -> None:
         spider = spider or self.crawler.spider
         try:
-            for item in getattr(spider, "completeness_rejects", list)():  # e.g. a listing that ended early
+            for item in spider.completeness_rejects():  # e.g. a listing that ended early
                 self.process_item(item, spider)
             self.flush()
             stats = self.crawler.stats if self.crawler else None
@@ -92,7 +92,7 @@ class StagingPipeline:
             error = None if reason in (None, "finished") else f"crawl ended early: {reason}"
             status = runs.finish_run(self.con, self.run_id, requests=requests, fetched=self.fetched,
                                      loaded=self.loaded, rejected=self.rejected, pages_lost=pages_lost,
-                                     error=error)
+                                     error=error, expected=spider.expected_total())
             if stats:
                 stats.set_value("registry/run_status", status)
             log.info("crawl run %s %s: fetched %d, loaded %d, rejected %d, pages lost %d",

@@ -8,9 +8,11 @@ spider at a recording or a local server without touching code.
 
 from __future__ import annotations
 
+from registry.core import sources
+
 BOT_NAME = "surveillance_registry"
-SPIDER_MODULES = ["spiders.spiders"]
-NEWSPIDER_MODULE = "spiders.spiders"
+# One folder per source (spiders/<name>/spider.py), found on disk: a new folder is a new spider.
+SPIDER_MODULES = sources.spider_modules()
 
 USER_AGENT = (
     "surveillance-tech-registry/0.1 (open-source registry of public contract records; "
@@ -47,7 +49,7 @@ HTTPERROR_ALLOW_ALL = False
 
 ITEM_PIPELINES = {"spiders.pipelines.StagingPipeline": 300}
 EXTENSIONS = {"spiders.extensions.CrawlProgress": 500}
-STAGING_PATH = None             # None: registry.paths.staging_path() (env STAGING_PATH or ./staging.duckdb)
+STAGING_PATH = None             # None: registry.core.paths.staging_path() (env STAGING_PATH or ./staging.duckdb)
 STAGING_BATCH_SIZE = 5000       # items per Arrow batch written to the staging store
 # WAL size at which the staging store folds its log into the file. DuckDB's 16MB default checkpoints every few
 # batches during a crawl; each checkpoint rewrites what changed, so fewer of them is ~4% of ingest time
@@ -68,7 +70,7 @@ LDA_API_URL = "https://lda.gov/api/v1/filings/"                 # optional key: 
 FEDERAL_REGISTER_API_URL = "https://www.federalregister.gov/api/v1"
 AI_INVENTORY_URLS = None        # None: the spider's year -> CSV URL table; a dict (or JSON text) overrides it
 USASPENDING_MAX_PAGES = 100
-# Bulk route (spiders/spiders/usaspending_bulk.py): custom downloads and the Award Data Archive.
+# Bulk route (spiders/usaspending_bulk/spider.py): custom downloads and the Award Data Archive.
 USASPENDING_ARCHIVE_URL = "https://files.usaspending.gov/award_data_archive/"
 BULK_POLL_DELAY = 2.0           # seconds before the first status poll; x1.5 per poll up to BULK_POLL_MAX_DELAY
 BULK_POLL_MAX_DELAY = 60.0

@@ -36,7 +36,7 @@ def sample_registry(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def sample_readonly(sample_registry):
     """The sample registry opened as the dashboard opens it (same configuration), so both can share the file."""
-    from registry.readonly import connect_readonly
+    from registry.core.readonly import connect_readonly
 
     c = connect_readonly(sample_registry)
     yield c

@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from registry import build, store
+from registry import build
+from registry.core import store
 
 SCRIPT_TEXT = "<script>alert(1)</script> SURVEILLANCE CAMERA TEST RECORD"
 JS_URL = "javascript:alert(2)"

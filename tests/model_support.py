@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from registry import build, store
+from registry import build
+from registry.core import store
 
 MN_FILE = "usaspending_download_ice_mn/Contracts_PrimeAwardSummaries_ICE_recipients_in_MN_2025-03-21.csv"
 
@@ -86,7 +87,7 @@ SAMPLE_CSV = "cbp_ice_contract_transactions_slice_FY2021_FY2026.csv"
 
 def sample_csv_path() -> Path:
     """The bundled sample's transaction file (real USAspending rows, see data/sample/README.md)."""
-    from registry import paths
+    from registry.core import paths
 
     return paths.SAMPLE_DIR / SAMPLE_CSV
 

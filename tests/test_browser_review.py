@@ -15,7 +15,7 @@ import duckdb
 import pytest
 import yaml
 
-from registry import paths
+from registry.core import paths
 from tests.conftest import REGISTRY_BIN, ROOT
 
 pytestmark = pytest.mark.browser

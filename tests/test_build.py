@@ -46,7 +46,8 @@ def test_build_writes_schema_version_and_meta(sample_registry):
 def test_failed_build_leaves_previous_registry(staging_and_registry, monkeypatch):
     staging, out = staging_and_registry
     before = _counts(out)
-    monkeypatch.setattr(build_mod, "STEPS", [*build_mod.STEPS, "sql:does_not_exist.sql"])
+    found = build_mod.steps()
+    monkeypatch.setattr(build_mod, "steps", lambda: [*found, "sql:does_not_exist.sql"])
     with pytest.raises(FileNotFoundError):
         build_mod.build(staging, out)
     assert _counts(out) == before
@@ -100,7 +101,8 @@ def test_build_from_an_empty_staging_store(tmp_path):
     """A first crawl of a source with no contracts yet (only notices, or nothing) still builds a registry."""
     import duckdb
 
-    from registry import build, store
+    from registry import build
+    from registry.core import store
 
     staging = tmp_path / "staging.duckdb"
     store.connect(staging).close()

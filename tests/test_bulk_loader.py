@@ -13,9 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from registry import build, store
+from registry import build
+from registry.core import store
 from registry.loaders import bulk_csv, search_csv
-from spiders.spiders.usaspending import transaction_number as api_transaction_number
+from spiders.usaspending.spider import transaction_number as api_transaction_number
 from tests import bulk_fixtures as bf
 from tests.conftest import SHARED_DATA, run_cli
 

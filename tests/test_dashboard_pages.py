@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from registry.readonly import connect_readonly
+from registry.core.readonly import connect_readonly
 from tests.conftest import ROOT
 
 APP = str(ROOT / "dashboard" / "app.py")

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from registry import paths
+from registry.core import paths
 from tests.conftest import ROOT
 
 APP = str(ROOT / "dashboard" / "app.py")

@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from registry import merge, store
+from registry import merge
+from registry.core import store
 from registry.loaders import search_csv
 from tests.conftest import ROOT, run_cli
 

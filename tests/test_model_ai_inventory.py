@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from registry.sources import ai_inventory
-from spiders.items_ai import parse_piids
+from spiders.ai_inventory import build as ai_inventory
+from spiders.ai_inventory.items import parse_piids
 from tests.conftest import run_cli
 from tests.model_support import build_registry
 

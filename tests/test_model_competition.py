@@ -7,7 +7,7 @@ import csv
 import duckdb
 import pytest
 
-from registry import paths
+from registry.core import paths
 from registry.model.competition import FIELDS, NOT_REPORTED, decode, sole_source
 from tests.model_support import build_registry
 

@@ -11,7 +11,8 @@ import duckdb
 import pytest
 import yaml
 
-from registry import build, paths
+from registry import build
+from registry.core import paths
 from registry.model import curated
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from registry import paths
+from registry.core import paths
 from registry.model import curated
 from registry.model.vendors import FUZZY_THRESHOLD, normalise_name, resolve
 from tests.model_support import build_registry, real_recipients

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from registry import export
-from registry.readonly import ReadOnlyViolation, connect_parquet, run_readonly, run_readonly_parquet
+from registry.core.readonly import ReadOnlyViolation, connect_parquet, run_readonly, run_readonly_parquet
 from tests.conftest import run_cli
 
 ICM = "70CTD022FR0000170"
@@ -140,7 +140,7 @@ def _dashboard_answers(con, monkeypatch) -> dict[str, list[str]]:
 
 
 def test_every_dashboard_query_answers_the_same_on_parquet(sample_registry, parquet_dir, monkeypatch):
-    from registry.readonly import connect_readonly
+    from registry.core.readonly import connect_readonly
 
     on_file = _dashboard_answers(connect_readonly(sample_registry), monkeypatch)
     on_parquet = _dashboard_answers(connect_parquet(parquet_dir), monkeypatch)

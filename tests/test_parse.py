@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from registry.parse import ParseError, parse_date, parse_int, parse_money
+from registry.core.parse import ParseError, parse_date, parse_int, parse_money
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,12 @@ import types
 
 import pytest
 
-from registry import store
+from registry.core import store
+from spiders.base import RegistrySpider
 from spiders.pipelines import StagingPipeline
 from tests.test_properties_parse import transaction
 
-SPIDER = types.SimpleNamespace(name="usaspending", scope={})
+SPIDER = RegistrySpider(name="usaspending")  # what the pipeline reads of a spider: the base class declares it
 
 
 def _items(n: int) -> list:
@@ -107,7 +108,7 @@ def test_a_failed_batch_write_reaches_the_crawl_and_its_records_are_written_late
 def test_a_flush_failing_on_its_second_table_counts_nothing_of_the_first_twice(tmp_path, monkeypatch):
     """Awards are written, then the transactions' write fails: the rolled-back awards are written (and
     counted) once, in the next flush."""
-    from spiders.items import AwardItem
+    from spiders.usaspending.items import AwardItem
 
     items = []
     for i in range(10):

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry import store
-from registry.parse import MAX_MONEY, ParseError, parse_date, parse_int, parse_money
-from spiders.items import AwardItem, TransactionItem
+from registry.core import store
+from registry.core.parse import MAX_MONEY, ParseError, parse_date, parse_int, parse_money
 from spiders.pipelines import StagingPipeline
+from spiders.usaspending.items import AwardItem, TransactionItem
 from tests.conftest import SHARED_DATA
 
 EXAMPLES = {"n": 0}  # bad and good inputs tried, for the README's Reliability section (printed at the end)

@@ -2,7 +2,7 @@
 
 Each example takes a real recorded response (USAspending's award search, award detail and transactions
 from ../shared/data/usaspending_api_recorded_responses; SAM.gov's documented notice examples from
-tests/files/sam; the Federal Register documents search in ../shared/data/federal_register_api),
+tests/sam/files; the Federal Register documents search in ../shared/data/federal_register_api),
 replaces or deletes a few values anywhere in it with what broken feeds send (nulls, empty strings,
 amounts as strings, negative and huge numbers, M/D/YY and impossible dates, markup, non-ASCII, wrong
 types) or cuts the body short, and runs the callback and then the item validators
@@ -24,13 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy.http import Request, TextResponse
 
-from registry.parse import ParseError
+from registry.core.parse import ParseError
+from spiders.federal_register.spider import FederalRegisterSpider
 from spiders.items import RegistryItem, RejectItem
-from spiders.spiders.federal_register import FederalRegisterSpider
-from spiders.spiders.sam_opportunities import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider
+from spiders.sam.spider import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider
 from tests.conftest import SHARED_DATA
-from tests.support_sources_b import FILES, offline
-from tests.test_usaspending_replay import air_force_spider
+from tests.source_fixtures import FILES, offline
+from tests.usaspending.test_usaspending_replay import air_force_spider
 
 RECORDED = SHARED_DATA / "usaspending_api_recorded_responses"
 API = "https://api.usaspending.gov"
@@ -161,7 +161,7 @@ def test_unmutated_recordings_round_trip_exactly():
     assert [r["action_date"] for r in recs] == [date.fromisoformat(t["action_date"]) for t in TXS["results"]]
 
 
-SAM_PAGE = json.loads((FILES / "sam" / "ja_notices_page1.json").read_text())
+SAM_PAGE = json.loads((FILES / "sam" / "files" / "ja_notices_page1.json").read_text())
 
 
 def sam() -> SamOpportunitiesSpider:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from registry import paths
+from registry.core import paths
 from registry.model import annotations, curated
 
 CAPS = {c["id"] for c in curated.load_capabilities(paths.DATA_DIR)["capabilities"]}

@@ -19,21 +19,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from spiders.spiders.sam_opportunities import DEFAULT_ORGANIZATIONS
+from spiders.sam.spider import DEFAULT_ORGANIZATIONS
 from tests.conftest import ROOT, run_cli
-from tests.support_sources_b import FILES, FixtureServer
+from tests.source_fixtures import FILES, FixtureServer
 
 KEY = "sam-SECRET-7f3c9e1d4b2a-unique-to-this-test"
 DHS, DOJ = DEFAULT_ORGANIZATIONS
 
 
 def route_for(base: list[str]):
-    """SAM.gov's shapes from tests/files/sam, with the key echoed wherever a careless server might."""
+    """SAM.gov's shapes from tests/sam/files, with the key echoed wherever a careless server might."""
 
     def route(path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, str, bytes]:
         echoed = f"{base[0]}{path}?api_key={query.get('api_key', '')}"
         if path.endswith("/noticedesc"):
-            body = json.loads((FILES / "sam" / "ja_description.json").read_text())
+            body = json.loads((FILES / "sam" / "files" / "ja_description.json").read_text())
             body["description"] += f"<p>requested as {echoed}</p>"
             return 200, "application/json", json.dumps(body).encode()
         org, ptype, offset = query.get("organizationName"), query.get("ptype"), int(query.get("offset") or 0)
@@ -43,7 +43,7 @@ def route_for(base: list[str]):
             return 200, "application/json", json.dumps({"error": {"code": "API_KEY_INVALID",
                                                                    "message": f"invalid api_key {echoed}"}}).encode()
         name = "ja_notices_page1.json" if ptype == "u" else f"award_notices_page{1 + (offset > 0)}.json"
-        text = (FILES / "sam" / name).read_text().replace("https://api.sam.gov", base[0])
+        text = (FILES / "sam" / "files" / name).read_text().replace("https://api.sam.gov", base[0])
         page = json.loads(text)
         for record in page.get("opportunitiesData") or []:
             record["links"] = [{"rel": "self", "href": echoed}]

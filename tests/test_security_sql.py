@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from registry.readonly import ReadOnlyViolation, run_readonly
+from registry.core.readonly import ReadOnlyViolation, run_readonly
 from tests.conftest import run_cli
 
 LEAK = Path("/tmp/registry-security-leak")  # no statement may create this

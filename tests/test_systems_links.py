@@ -11,10 +11,11 @@ import duckdb
 import pytest
 import yaml
 
-from registry import build, paths, store
-from registry.sources.systems import load_systems
-from spiders.spiders.sam_opportunities import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider
-from tests.support_sources_b import FILES, offline, response, split, stage
+from registry import build
+from registry.core import paths, store
+from registry.systems import load_systems
+from spiders.sam.spider import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider
+from tests.source_fixtures import FILES, offline, response, split, stage
 
 ICM = "CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"
 
@@ -109,9 +110,9 @@ def with_justification(tmp_path, sample_registry, monkeypatch):
     con = store.connect(staging)
     spider = offline(SamOpportunitiesSpider(since="2025-01-01", until="2025-12-31"))
     window, org = spider.windows[0], DEFAULT_ORGANIZATIONS[0]
-    _, _, requests = split(spider.parse(response(FILES / "sam" / "ja_notices_page1.json",
+    _, _, requests = split(spider.parse(response(FILES / "sam" / "files" / "ja_notices_page1.json",
                                                  spider.search_url("u", org, window, 0)), "u", org, window, 0))
-    assert stage(con, spider.parse_description(response(FILES / "sam" / "ja_description.json", requests[0].url),
+    assert stage(con, spider.parse_description(response(FILES / "sam" / "files" / "ja_description.json", requests[0].url),
                                                **requests[0].cb_kwargs)) == {"stg_sam_notices": 1, "rejects": 0}
     con.close()
 

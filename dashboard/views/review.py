@@ -16,7 +16,7 @@ import streamlit as st
 from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard import ui
-from registry import paths
+from registry.core import paths
 from registry.model import annotations
 
 PER_PAGE = 20

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from registry import paths
+from registry.core import paths
 
 console = Console(stderr=True)
 out = Console()
@@ -33,7 +33,7 @@ def register(load_app: typer.Typer, crawl_app: typer.Typer, fail: Callable[..., 
                                                      "staging.duckdb)")] = None,
     ) -> None:
         """Load USAspending bulk contract files you downloaded (custom downloads, Award Data Archive)."""
-        from registry import store
+        from registry.core import store
         from registry.loaders import bulk_csv
 
         for f in files:

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import duckdb
 
-from registry import runs, store
+from registry.core import runs, store
+from registry.core.sqltext import ident, literal
 from registry.loaders import search_csv, sqltypes
-from registry.sqltext import ident, literal
 
 SOURCE = "usaspending_csv"
 AWARD_PAGE = "https://www.usaspending.gov/award/"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from registry import runs, store
+from registry.core import runs, store
 from registry.loaders import sqltypes
 
 SOURCE = "usaspending_search_csv"

@@ -1,6 +1,6 @@
 """SQL expressions that parse the text of public-record CSVs inside DuckDB (exact money, every date form).
 
-Kept as macros so the CSV routes parse exactly as the Python validators in `registry.parse` do.
+Kept as macros so the CSV routes parse exactly as the Python validators in `registry.core.parse` do.
 """
 
 from __future__ import annotations

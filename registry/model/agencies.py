@@ -19,6 +19,10 @@ import yaml
 
 from registry.model.curated import CuratedDataError, check_url
 
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("t_awards",)
+WRITES = ("t_agencies", "t_award_agency")
+
 
 def _components(data_dir) -> pd.DataFrame:
     path = data_dir / "agency_components.yaml"

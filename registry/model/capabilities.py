@@ -24,8 +24,12 @@ import re
 
 import pandas as pd
 
+from registry.core.sqltext import literal
 from registry.model import curated
-from registry.sqltext import literal
+
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("t_awards", "t_transactions", "t_vendors", "t_vendor_matches", "t_watchlist", "stg.stg_ai_use_cases")
+WRITES = ("t_capabilities", "t_award_capabilities", "t_award_capability_list", "t_capability_annotations")
 
 TEXT_FIELDS = ("description", "modification_description")
 VENDOR_DEFAULT_CONFIDENCE = 0.6

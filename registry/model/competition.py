@@ -21,7 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from registry import paths
+from registry.core import paths
+
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("t_awards", "t_transactions")
+WRITES = ("t_award_competition", "t_competition_decodes", "t_transaction_competition")
 
 NOT_REPORTED = "not reported"
 FIELDS = {

@@ -13,6 +13,10 @@ potential_total_value_of_award, read from the stored raw payload).
 
 from __future__ import annotations
 
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("t_transactions", "stg.stg_transactions")
+WRITES = ("t_award_lifecycle", "t_award_lifecycle_summary")
+
 JUMP_SHARE = 0.5
 
 OPTION_RE = r"\bEXERCIS\w*\b[^.;]{0,60}\bOPTION|\bOPTION (YEAR|PERIOD)\S* \S+ EXERCIS"

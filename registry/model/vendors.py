@@ -27,7 +27,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from registry.core.names import LEGAL_SUFFIXES, normalise_name  # noqa: F401 (moved to core; kept importable here)
 from registry.model import curated
+
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("t_awards",)
+WRITES = ("t_vendors", "t_vendor_matches", "vendors", "vendor_matches")
 
 # Fuzzy name threshold (rapidfuzz.fuzz.ratio, 0-100) on normalised names. Chosen on the real recipient
 # names of the bundled sample and the ICE award-summary download (../shared/data): the one pair of
@@ -42,32 +47,6 @@ from registry.model import curated
 FUZZY_THRESHOLD = 92.0
 MIN_FUZZY_LEN = 6
 MAX_BLOCK = 4000  # a first-word block larger than this is split by its first two words
-
-LEGAL_SUFFIXES = {
-    "INC", "INCORPORATED", "LLC", "LTD", "LIMITED", "CORP", "CORPORATION", "CO", "COMPANY",
-    "LP", "LLP", "PLC", "PC", "PLLC", "USA", "US", "THE",
-}
-
-
-def normalise_name(name: str | None) -> str:
-    """Upper case, punctuation out, trailing legal suffixes and a leading THE out.
-
-    'PEN-LINK, LTD' and 'PEN-LINK, LIMITED' both become 'PEN LINK'; 'PARAGON SOLUTIONS (US) INC'
-    becomes 'PARAGON SOLUTIONS'. Suffix words inside a name are kept ('CACI INC FEDERAL').
-    """
-    if not name:
-        return ""
-    s = name.upper().replace("&", " & ")
-    s = re.sub(r"\bL\.?\s?L\.?\s?C\b\.?", "LLC", s)
-    s = re.sub(r"\bL\.?\s?P\b\.?", "LP", s)
-    s = re.sub(r"[^A-Z0-9&]+", " ", s)
-    words = s.split()
-    while words and words[-1] in LEGAL_SUFFIXES:
-        words.pop()
-    while words and words[0] == "THE":
-        words.pop(0)
-    return " ".join(words)
-
 
 def slug(text: str) -> str:
     """URL-safe id part: 'PEN LINK' -> 'pen-link'."""

@@ -12,8 +12,13 @@ import json
 
 import pandas as pd
 
+from registry.core.sqltext import literal
 from registry.model import curated
-from registry.sqltext import literal
+
+# What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
+READS = ("t_vendors", "t_vendor_matches")
+WRITES = ("t_watchlist",)
+UPDATES = ("t_vendors",)
 
 
 def _families(vendors: pd.DataFrame) -> dict[str, list[str]]:

@@ -1,5 +1,7 @@
 -- Base tables of the registry, built from the staging store attached as `stg`.
 -- Raw payloads stay in staging (rebuild without re-crawl); the registry keeps their hashes.
+-- reads: stg.stg_awards, stg.stg_transactions, stg.rejects, stg.crawl_runs
+-- writes: recipient_key, key_part, t_awards, t_transactions, t_rejects, t_crawl_runs
 
 CREATE MACRO recipient_key(uei, name) AS
     coalesce(upper(trim(uei)), '') || '|' || coalesce(upper(regexp_replace(trim(name), '\s+', ' ', 'g')), '');

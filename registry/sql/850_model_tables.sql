@@ -1,6 +1,8 @@
 -- The model's per-award columns in one place, so the public views in 900_core_views.sql need one join for them
 -- (the steps before this one each built one table). The per-transaction model columns (competition, lifecycle)
 -- stay in their own tables, keyed by tx_id, the row id of t_transactions: see the `transactions` view.
+-- reads: t_awards, t_vendors, t_vendor_matches, t_award_agency, t_award_capability_list, t_award_competition, t_award_lifecycle_summary
+-- writes: t_award_model
 
 CREATE TABLE t_award_model AS
 SELECT

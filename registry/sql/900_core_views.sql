@@ -1,4 +1,6 @@
 -- Public views: the stable interface for the dashboard, SQL users and exports.
+-- reads: t_awards, t_transactions, t_rejects, t_crawl_runs, t_award_model, t_award_lifecycle, t_transaction_competition, vendor_matches
+-- writes: awards, transactions, transactions_between, rejects, crawl_runs
 
 CREATE VIEW awards AS
 SELECT

@@ -1,6 +1,8 @@
 -- Public views of the model: who sells what to whom, and on what terms. Every column is described
 -- (COMMENT ON); "family" means a vendor with all its subsidiaries (vendors.family_vendor_id), which is
 -- how the summaries count so a parent and its children are never counted twice.
+-- reads: awards, transactions, t_awards, t_agencies, t_award_agency, t_award_capabilities, t_award_competition, t_award_lifecycle, t_award_model, t_capabilities, t_capability_annotations, t_vendors, t_watchlist
+-- writes: watchlist, agencies, capabilities, capability_annotations, award_capabilities, award_lifecycle, competition, vendor_summary, agency_summary, capability_summary, edges, monthly_obligations
 
 CREATE VIEW watchlist AS SELECT * FROM t_watchlist;
 CREATE VIEW agencies AS SELECT * FROM t_agencies;

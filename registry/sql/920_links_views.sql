@@ -4,6 +4,8 @@
 --   vendor = vendors.vendor_id; agency = agencies.agency_id; sam_notice = sam_notices.notice_id;
 --   fpds_action = fpds key; lobbying_filing = filing uuid; ai_use_case = ai_use_cases.use_case_key;
 --   privacy_notice = privacy_notices.document_number; system = systems.system_id.
+-- reads: t_awards, t_transactions, t_vendor_matches, t_ai_use_cases, t_privacy_notices, t_sam_notices, t_systems, t_lobbying_quarters, t_links_ai, t_links_fpds, t_links_fr, t_links_lda, t_links_sam, t_links_systems
+-- writes: links, timeline, system_timeline
 
 CREATE VIEW links AS
 SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'sam' AS link_source FROM t_links_sam

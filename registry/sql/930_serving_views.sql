@@ -1,6 +1,8 @@
 -- Serving views: the same facts as `awards` and `transactions`, shaped so the dashboard's widest questions are
 -- one scan of one stored table (registry/materialize.py stores both). Why: at 1M awards / 5M transactions,
 -- joining every transaction to its award per page view took 0.5-0.9 s (bench/results.md); these take a scan.
+-- reads: awards, transactions
+-- writes: award_years, search_index
 
 -- One row per award and calendar year with actions: the year's obligations plus the award's own facets.
 -- previous_year (the award's last earlier year with actions) makes "distinct awards with actions in years

@@ -1,0 +1,112 @@
+"""Read-only access for people's SQL: the registry opened read_only, one statement, reads only.
+
+Why both checks: DuckDB's read_only refuses writes to the file, but a statement can still write
+elsewhere (COPY ... TO, EXPORT DATABASE, ATTACH, INSTALL/LOAD, SET); those are refused by type.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from registry.core.sqltext import ident, literal
+
+ALLOWED = {"SELECT", "EXPLAIN"}
+
+
+class ReadOnlyViolation(ValueError):
+    """The statement would write or change the session; the message says which."""
+
+
+def check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    """Refuse anything but one SELECT-like statement (DESCRIBE/SHOW/SUMMARIZE parse as SELECT)."""
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.Error as e:
+        raise ReadOnlyViolation(f"cannot parse query: {str(e).splitlines()[0]}") from None
+    if len(statements) != 1:
+        raise ReadOnlyViolation(f"one statement at a time (got {len(statements)})")
+    kind = statements[0].type.name
+    if kind not in ALLOWED:
+        raise ReadOnlyViolation(f"read-only: {kind} statements are refused")
+    if kind == "EXPLAIN":  # EXPLAIN ANALYZE runs its statement: check what is being explained too
+        inner = re.sub(r"^\s*EXPLAIN\s+(ANALYZE\s+|ANALYSE\s+)?(\([^)]*\)\s*)?", "", statements[0].query,
+                       flags=re.IGNORECASE)
+        if inner.strip() and inner.strip() != statements[0].query.strip():
+            check_statement(con, inner)
+
+
+def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+    """Read-only connection that also cannot reach files or the network."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{path} does not exist: run `registry build` first")
+    return duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+
+
+# Columns the partitioned export adds (registry/export.py PARTITIONED): not part of the views' answers.
+PARTITION_COLUMNS = ("fiscal_year", "agency")
+
+
+def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
+    """In-memory DuckDB with one view per exported view over `registry export --parquet DIR`.
+
+    Why views over read_parquet: the same SQL (dashboard queries, `registry sql`) runs unchanged on a
+    registry that lives as Parquet files (local or synced from object storage); DuckDB prunes the
+    Hive partitions (fiscal_year, agency) and reads only the columns a query names. The connection can
+    read that folder only, and its configuration is locked.
+    """
+    root = Path(directory).resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"{directory} is not a folder: run `registry export --parquet {directory}` first")
+    con = duckdb.connect(":memory:")
+    try:
+        for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+            files = list(sub.glob("*/*/*.parquet")) + list(sub.glob("*.parquet"))
+            if not files:
+                continue
+            partitioned = not (sub / "data.parquet").exists()
+            glob = literal(str(sub / ("**/*.parquet" if partitioned else "data.parquet")))
+            source = f"read_parquet({glob}, hive_partitioning = {1 if partitioned else 0})"
+            cols = con.execute(f"SELECT * FROM {source} LIMIT 0").description  # noqa: S608
+            extra = [c for c in PARTITION_COLUMNS if partitioned and c in {d[0] for d in cols}]
+            select = f"* EXCLUDE ({', '.join(extra)})" if extra else "*"
+            name = ident(sub.name)
+            con.execute(f"CREATE VIEW {name} AS SELECT {select} FROM {source}")  # noqa: S608
+        if not con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0]:
+            raise FileNotFoundError(f"no exported views in {directory} (expected <view>/**/*.parquet)")
+        con.execute(f"SET allowed_directories = [{literal(str(root) + '/')}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def run_on(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple]]:
+    """Run one checked read-only statement on an open connection, then close it."""
+    try:
+        check_statement(con, query)
+        cur = con.execute(query)
+        columns = [d[0] for d in cur.description or []]
+        return columns, cur.fetchall()
+    finally:
+        con.close()
+
+
+def run_readonly(path: Path, query: str) -> tuple[list[str], list[tuple]]:
+    """Run one read-only statement; rows as Python values (Decimal stays exact, DATE stays a date)."""
+    return run_on(connect_readonly(path), query)
+
+
+def run_readonly_parquet(directory: Path, query: str) -> tuple[list[str], list[tuple]]:
+    """The same as run_readonly, on the Parquet export of a registry instead of its DuckDB file."""
+    return run_on(connect_parquet(directory), query)
+
+
+def to_frame(columns: list[str], rows: list[tuple]) -> pd.DataFrame:
+    """Rows as a DataFrame of Python objects (no float conversion of money)."""
+    return pd.DataFrame.from_records(rows, columns=columns)

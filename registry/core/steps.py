@@ -1,0 +1,58 @@
+"""Helpers every build step shares: reading a staging table that may not exist yet, describing views.
+
+Why a fallback for missing staging tables: a staging store created before a source's migration (or never
+crawled for that source) is attached read-only during the build and cannot be migrated there; the build
+still has to produce the source's (empty) tables and views so the public interface never changes shape.
+"""
+
+from __future__ import annotations
+
+from registry.core import sources
+from registry.core.sqltext import literal
+
+EMPTY_SCHEMA = "_empty_staging"
+
+
+def staging_table(con, table: str, source: str) -> str:
+    """Qualified name to read `table` from: stg.<table>, or an empty copy made from the source's staging.sql."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'stg' AND table_name = ?", [table]
+    ).fetchone()[0]
+    if exists:
+        return f"stg.{table}"
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {EMPTY_SCHEMA}")
+    present = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [EMPTY_SCHEMA, table],
+    ).fetchone()[0]
+    if not present:
+        sql = (sources.folder(source) / "staging.sql").read_text()
+        con.execute(f"SET schema = '{EMPTY_SCHEMA}'")
+        try:
+            con.execute(sql)
+        finally:
+            con.execute("SET schema = 'main'")
+    return f"{EMPTY_SCHEMA}.{table}"
+
+
+def table_exists(con, name: str) -> bool:
+    """True if a table or view of that name exists in the registry being built (schema main)."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ? "
+            "AND table_catalog = current_database()",
+            [name],
+        ).fetchone()[0]
+    )
+
+
+def describe(con, view: str, about: str, columns: dict[str, str]) -> None:
+    """COMMENT ON the view and each of its columns; a column left undescribed is an error, not a gap."""
+    actual = [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()]  # noqa: S608
+    missing = [c for c in actual if c not in columns]
+    extra = [c for c in columns if c not in actual]
+    if missing or extra:
+        raise ValueError(f"{view}: undescribed columns {missing}, descriptions for absent columns {extra}")
+    con.execute(f"COMMENT ON VIEW {view} IS {literal(about)}")
+    for col, text in columns.items():
+        con.execute(f'COMMENT ON COLUMN {view}."{col}" IS {literal(text)}')

@@ -1,0 +1,1 @@
+"""The lda source: its spider, items, staging DDL, build step, schema and README, in one folder."""

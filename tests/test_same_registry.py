@@ -1,0 +1,97 @@
+"""The move to one folder per source changed no public record: the sample built by the code before the move
+(commit PRE_MOVE, run with its own code) and by the code now has the same public views, row for row.
+
+Why EXCEPT ALL both ways: it compares rows as multisets (duplicates count), in every column, whatever the
+order. Four columns record when the two builds ran (fetched_at, and crawl_runs' run_id, started_at,
+finished_at: two builds of the same code differ there), so they are compared by their NULL counts only.
+The move gave each source one name: SAM's and FPDS's source columns ('sam_opportunities', 'fpds_atom') now
+say 'sam' and 'fpds'; the old build's values are mapped before comparing. Without git history the test fails, it never skips.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import ROOT
+
+PRE_MOVE = "2d55728"
+RUN_TIME_COLUMNS = {"fetched_at", "run_id", "started_at", "finished_at"}
+RENAMED_VALUES = {"sam_opportunities": "sam", "fpds_atom": "fpds"}
+
+BUILD = """
+import sys
+from pathlib import Path
+import registry.build
+from registry import build, sample
+assert Path(registry.build.__file__).resolve().is_relative_to(Path.cwd().resolve()), registry.build.__file__
+out = Path(sys.argv[1])
+staging = sample.load_sample(staging=out.with_name("staging.duckdb"))
+build.build(staging, out, is_sample=True, meta={"sample_description": sample.describe()})
+"""
+
+
+@pytest.fixture(scope="module")
+def pre_move_registry(tmp_path_factory) -> Path:
+    """The sample registry as the pre-move commit builds it, with that commit's own code (git archive)."""
+    d = tmp_path_factory.mktemp("pre_move")
+    archive = subprocess.run(["git", "archive", PRE_MOVE], cwd=ROOT, capture_output=True, timeout=60)
+    if archive.returncode != 0:
+        pytest.fail(f"cannot read commit {PRE_MOVE} from git history ({archive.stderr.decode().strip()}): this "
+                    "test needs the repository's history (a full clone, not a shallow one or an export)")
+    src = d / "src"
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(src, filter="data")
+    out = d / "registry.duckdb"
+    env = {k: v for k, v in os.environ.items() if k not in {"REGISTRY_PATH", "STAGING_PATH"}}
+    run = subprocess.run([sys.executable, "-c", BUILD, str(out)], cwd=src, capture_output=True, text=True,
+                         timeout=300, env={**env, "PYTHONPATH": str(src)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    return out
+
+
+def _views(con, db: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'main' "
+        "AND table_type = 'VIEW' ORDER BY 1", [db]).fetchall()]
+
+
+def _select(con, db: str, view: str, rename: bool) -> str:
+    cols = []
+    for name, kind, *_ in con.execute(f'DESCRIBE {db}."{view}"').fetchall():
+        q = f'"{name}"'
+        if name in RUN_TIME_COLUMNS:
+            cols.append(f"{q} IS NULL AS {q}")
+        elif rename and kind == "VARCHAR":
+            cases = " ".join(f"WHEN {q} = '{old}' THEN '{new}'" for old, new in RENAMED_VALUES.items())
+            cols.append(f"CASE {cases} ELSE {q} END AS {q}")
+        else:
+            cols.append(q)
+    return f'SELECT {", ".join(cols)} FROM {db}."{view}"'
+
+
+def test_every_public_view_is_the_same_before_and_after_the_move(pre_move_registry, sample_registry):
+    con = duckdb.connect()
+    con.execute("ATTACH ? AS before (READ_ONLY)", [str(pre_move_registry)])
+    con.execute("ATTACH ? AS after (READ_ONLY)", [str(sample_registry)])
+    views = _views(con, "after")
+    assert views == _views(con, "before")
+    assert len(views) >= 30
+    differ = {}
+    for view in views:
+        before, after = _select(con, "before", view, rename=True), _select(con, "after", view, rename=False)
+        lost = con.execute(f"SELECT count(*) FROM ({before} EXCEPT ALL {after})").fetchone()[0]
+        gained = con.execute(f"SELECT count(*) FROM ({after} EXCEPT ALL {before})").fetchone()[0]
+        if lost or gained:
+            differ[view] = (lost, gained)
+    assert differ == {}
+    # the comparison compared something: the sample's awards and transactions are there on both sides
+    assert con.execute("SELECT count(*) FROM after.awards").fetchone()[0] > 0
+    assert con.execute("SELECT count(*) FROM after.transactions").fetchone()[0] > 0
