@@ -189,8 +189,11 @@ def report_crawl(result) -> None:
     line = (f"{result.status}: {result.requests:,} requests, fetched {result.fetched:,} = loaded {result.loaded:,}"
             f" + rejected {result.rejected:,}, pages lost {result.pages_lost:,} -> {result.staging}")
     out.print(line, highlight=False, soft_wrap=True)
-    if result.status == "failed":
-        fail(f"crawl failed (run {result.run_id}): see `registry stats` and the rejects table", code=1)
+    error = getattr(result, "error", None)
+    if result.status == "failed" or result.status not in ("ok", "partial"):  # `running` is never a success
+        fail(f"crawl failed (run {result.run_id}): {error or 'see `registry stats` and the rejects table'}", code=1)
+    if result.status == "partial" and error:
+        console.print(f"[yellow]stopped:[/] {error}", highlight=False, soft_wrap=True)
     if result.status == "partial":
         console.print(f"[yellow]warning:[/] run {result.run_id} is partial: {result.pages_lost} pages lost "
                       "(listed in rejects); re-run the same command to complete it", highlight=False,

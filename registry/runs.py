@@ -43,9 +43,15 @@ def finish_run(
     rejected: int,
     pages_lost: int = 0,
     error: str | None = None,
+    status: str | None = None,
 ) -> str:
-    """Close a run. It is 'ok' only if it reconciles (fetched = loaded + rejected) and lost no page."""
-    if error and not fetched:
+    """Close a run. It is 'ok' only if it reconciles (fetched = loaded + rejected) and lost no page.
+
+    status: given by a caller that knows the run failed (its store refused a write), whatever the counts say.
+    """
+    if status is not None:
+        pass
+    elif error and not fetched:
         status = "failed"
     elif pages_lost or error or fetched != loaded + rejected:
         status = "partial"
