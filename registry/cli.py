@@ -212,7 +212,11 @@ def load_search_csv(
         for f in files:
             if not f.exists():
                 fail(f"no such file: {f}")
-            out.print(f"{f}: {json.dumps(search_csv.load(con, f))}", highlight=False)
+            try:
+                result = search_csv.load(con, f)
+            except ValueError as e:  # empty, binary, wrong header: one line, the run recorded as failed
+                fail(str(e))
+            out.print(f"{f}: {json.dumps(result)}", highlight=False)
     finally:
         con.close()
 

@@ -13,7 +13,7 @@ CREATE OR REPLACE TEMP MACRO rg_text(x) AS nullif(trim(CAST(x AS VARCHAR)), '');
 CREATE OR REPLACE TEMP MACRO rg_money_text(x) AS
     replace(replace(replace(replace(trim(CAST(x AS VARCHAR)), ',', ''), '$', ''), '(', '-'), ')', '');
 CREATE OR REPLACE TEMP MACRO rg_money(x) AS
-    TRY_CAST(rg_money_text(x) AS DECIMAL(38,6))::DECIMAL(18,2);
+    TRY_CAST(TRY_CAST(rg_money_text(x) AS DECIMAL(38,6)) AS DECIMAL(18,2));  -- >= 1e16: NULL, and a reject
 -- The same shape registry.parse.parse_money accepts: thousands commas in threes, at most cents (zeros beyond
 -- them are fine), so '1.000,50' and '1.005' are rejects on this route too, never a rounded amount.
 CREATE OR REPLACE TEMP MACRO rg_money_ok(x) AS
