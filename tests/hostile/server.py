@@ -151,3 +151,49 @@ def awards_with(n: int, seed: int, mods: int = 2, change: Callable[[list[FakeAwa
     if change:
         change(awards)
     return awards
+
+
+class RedirectElsewhere:
+    """Every request to 127.0.0.1 is answered `301 Location: http://localhost:<port><same path and query>`;
+    `localhost` answers an empty SAM.gov-shaped page. Each request's host, path and query are recorded, so a
+    test sees whether anything (a key) followed the redirect to the other host."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+        from urllib.parse import parse_qsl, urlsplit
+
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                host = (self.headers.get("Host") or "").split(":")[0]
+                parts = urlsplit(self.path)
+                outer.requests.append((host, parts.path, dict(parse_qsl(parts.query))))
+                if host == "localhost":
+                    body = b'{"totalRecords": 0, "limit": 1000, "offset": 0, "opportunitiesData": []}'
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                else:
+                    body = b""
+                    self.send_response(301)
+                    self.send_header("Location", f"http://localhost:{outer.port}{self.path}")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> RedirectElsewhere:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
