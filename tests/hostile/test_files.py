@@ -77,3 +77,69 @@ def test_an_amount_of_1e16_is_a_row_reject_and_the_other_rows_are_stored(tmp_pat
     assert r.returncode == 0, r.stderr
     assert query(staging, "SELECT count(*) FROM stg_transactions")[0][0] == 5
     assert query(staging, "SELECT reason FROM rejects") == [("Federal Action Obligation: not a number",)]
+
+
+# -- AI use-case inventories ----------------------------------------------------------------------------------
+def _inventory_rows():
+    import csv
+
+    from registry import paths
+
+    with open(paths.SAMPLE_DIR / "ai_use_cases_2025_dhs_doj.csv", encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        return reader.fieldnames, list(reader)
+
+
+def _write_inventory(path, header, rows) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=header)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def test_a_200_kb_cell_does_not_drop_the_rows_after_it(tmp_path):
+    header, rows = _inventory_rows()
+    counts = {}
+    for name, big in (("plain", False), ("big", True)):
+        if big:
+            desc = next(h for h in header if "purpose" in h.lower() or "description" in h.lower())
+            rows[276][desc] = "SURVEILLANCE " * 16_000  # ~200 KB in row 277 of 552
+        f = tmp_path / f"{name}.csv"
+        _write_inventory(f, header, rows)
+        staging = tmp_path / f"{name}.duckdb"
+        r = run_cli("load", "ai-inventory-csv", str(f), "--staging", str(staging))
+        assert r.returncode == 0, r.stderr
+        counts[name] = query(staging, "SELECT status, items_fetched, items_loaded, items_rejected FROM crawl_runs")
+    (status, fetched, loaded, rejected), = counts["big"]
+    assert counts["big"] == counts["plain"] and fetched == 552 and loaded + rejected == 552 and loaded >= 550
+
+
+def test_identical_inventory_rows_are_one_use_case_not_many(tmp_path):
+    header, rows = _inventory_rows()
+    f = tmp_path / "inventory.csv"
+    _write_inventory(f, header, [rows[0]] * 20_000 + rows[1:3])
+    staging = tmp_path / "staging.duckdb"
+    r = run_cli("load", "ai-inventory-csv", str(f), "--staging", str(staging))
+    assert r.returncode == 0, r.stderr
+    assert query(staging, "SELECT count(*) FROM stg_ai_use_cases")[0][0] == 3
+
+
+@pytest.mark.parametrize("kind", ["empty", "latin-1", "binary"])
+def test_an_unreadable_inventory_fails_in_one_line_with_a_finished_run(tmp_path, kind):
+    f = tmp_path / "inventory.csv"
+    header, rows = _inventory_rows()
+    content = {"empty": b"", "binary": bytes(range(256)) * 64,
+               "latin-1": (",".join(header) + "\nDHS,Caf\xe9\n").encode("latin-1")}[kind]
+    f.write_bytes(content)
+    staging = tmp_path / "staging.duckdb"
+    r = run_cli("load", "ai-inventory-csv", str(f), "--staging", str(staging))
+    errors = [x for x in r.stderr.splitlines() if x.startswith("error:")]
+    statuses = [s for (s,) in query(staging, "SELECT status FROM crawl_runs")]
+    if kind == "empty":  # read, but no inventory: a whole-file reject and a failed run, said in the JSON answer
+        assert r.returncode == 0 and statuses == ["failed"], r.stdout + r.stderr
+        assert '"rejected": 1' in r.stdout
+    else:
+        assert r.returncode == 2 and len(errors) == 1 and "not UTF-8 text" in errors[0], r.stderr
+        assert statuses == ["failed"] and "Traceback" not in r.stderr
