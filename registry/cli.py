@@ -191,7 +191,8 @@ def dashboard(
     env = dict(os.environ, REGISTRY_PATH=str(registry.resolve()))
     cmd = [sys.executable, "-m", "streamlit", "run", str(paths.ROOT / "dashboard" / "app.py"),
            "--server.headless", "true", "--server.address", address, "--server.port", str(port),
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false",
+           "--client.showErrorDetails", "none"]  # a visitor never sees a traceback or a server path
     out.print(f"dashboard on http://{address}:{port} (Ctrl-C to stop)", highlight=False)
     sys.stdout.flush()
     # Become the Streamlit process (exec, not a child), so stopping `registry dashboard` stops the server too.
