@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
     sys.path.insert(0, str(ROOT))
 
+import duckdb  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from dashboard import db, ui  # noqa: E402
+from dashboard import db, guard, ui  # noqa: E402
 
 st.set_page_config(page_title="Surveillance Tech Registry", layout="wide")
 
@@ -39,5 +40,8 @@ if db.signature() is None:
     st.error(f"No registry at {db.registry_path()}: run `make registry` (bundled sample) or `make crawl`, "
              "then reload this page.")
     st.stop()
-ui.banner()
-page.run()
+try:
+    ui.banner()
+except duckdb.Error:  # a damaged registry: guard.run says so in a sentence (and reopens it once)
+    pass
+guard.run(page)  # bad URL values dropped with a notice; a damaged registry is a sentence, never a traceback

@@ -100,3 +100,19 @@ def _holder(path: str) -> _Holder:
 def connection(sig: Signature) -> duckdb.DuckDBPyConnection:
     """A new cursor (its own DuckDB connection, safe in this thread) on the registry with this identity."""
     return _holder(sig[0]).cursor(sig)
+
+
+def reset() -> None:
+    """Forget the current connection (the next query opens the file afresh): after a read found it damaged.
+
+    Why not wait for the signature to change: a registry copied over in place can keep size and mtime for
+    a moment while its bytes change; the connection that read half-copied pages must not be reused.
+    """
+    sig = signature()
+    if sig is None:
+        return
+    holder = _holder(sig[0])
+    with holder.lock:
+        holder.con = None
+        holder.sig = None
+    st.cache_data.clear()  # results read from the damaged file are not answers

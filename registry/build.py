@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from registry import build_order
+from registry import build_order, completeness
 from registry.core import paths, store
 from registry.core.store import now_utc
 
@@ -90,6 +90,7 @@ def build(
     meta: dict | None = None,
     data_dir: Path | None = None,
     log: Callable[[str], None] = lambda _m: None,
+    allow_partial: bool = False,
 ) -> BuildReport:
     """Build the registry from staging; on any error the previous registry stays as it was."""
     staging = Path(staging or paths.staging_path())
@@ -107,6 +108,9 @@ def build(
         # caps itself and spills to disk beyond (1M awards / 5M transactions in < 2 GB RSS, see bench/results.md).
         con.execute("SET memory_limit = ?", [os.environ.get("REGISTRY_BUILD_MEMORY", BUILD_MEMORY)])
         con.execute("ATTACH ? AS stg (READ_ONLY)", [str(staging)])
+        incomplete = completeness.incomplete_scopes(con, "stg")
+        for warning in completeness.check(incomplete, allow_partial):  # raises for an unfinished crawl
+            log(warning)
         con.execute("CREATE TABLE schema_version (step VARCHAR, kind VARCHAR, applied_at TIMESTAMPTZ)")
         ctx = BuildContext(con=con, data_dir=data_dir or paths.DATA_DIR, is_sample=is_sample, log=log)
         for step in steps():  # a cycle or a missing input fails here, before the first step
@@ -118,6 +122,7 @@ def build(
             "built_at": now_utc().isoformat(),
             "is_sample": "true" if is_sample else "false",
             "staging": str(staging),
+            "incomplete_scopes": completeness.meta_value(incomplete),
             **{k: (v if isinstance(v, str) else json.dumps(v)) for k, v in (meta or {}).items()},
         }
         con.execute("CREATE TABLE registry_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")

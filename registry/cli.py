@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from registry.core import paths
+from registry.locks import locked_line
 
 app = typer.Typer(help="Surveillance Tech Registry: public records of surveillance technology contracts.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -45,20 +46,29 @@ def build(
     staging: StagingOpt = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="Registry file to write")] = None,
     sample: Annotated[bool, typer.Option("--sample", help="Build from the bundled offline sample")] = False,
+    allow_partial: Annotated[bool, typer.Option("--allow-partial", help="Build even when a scope's latest "
+                                                "crawl did not finish (the registry says so)")] = False,
 ) -> None:
     """Build registry.duckdb from staging (atomic: the previous registry survives any failure)."""
+    import duckdb
+
     from registry import build as build_mod
     from registry import sample as sample_mod
+    from registry.completeness import IncompleteCrawl
 
     try:
         meta = {}
         if sample:
             staging = sample_mod.load_sample(log=lambda m: console.print(m, highlight=False))
             meta["sample_description"] = sample_mod.describe()
-        report = build_mod.build(staging, out_path, is_sample=sample, meta=meta,
+        report = build_mod.build(staging, out_path, is_sample=sample, meta=meta, allow_partial=allow_partial,
                                  log=lambda m: console.print(m, highlight=False))
     except FileNotFoundError as e:
         fail(str(e))
+    except IncompleteCrawl as e:
+        fail(str(e), code=4)
+    except duckdb.IOException as e:  # e.g. a crawl holds the staging store's lock
+        fail(locked_line(e))
     counts = ", ".join(f"{k} {v:,}" for k, v in report.counts.items())
     out.print(f"built {report.out} in {report.seconds:.2f}s: {counts}", highlight=False)
 
@@ -72,7 +82,10 @@ def stats(staging: StagingOpt = None, db: DbOpt = None) -> None:
     target, is_registry = (path, False) if path.exists() else (Path(db or paths.registry_path()), True)
     if not target.exists():
         fail(f"nothing to report: neither {path} nor {target} exists")
-    con = duckdb.connect(str(target), read_only=True)
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+    except duckdb.IOException as e:  # a crawl holds the lock: one line naming it, not a traceback
+        fail(locked_line(e))
     runs = con.execute(
         "SELECT run_id, source, status, started_at, finished_at, requests, items_fetched, items_loaded, "
         "items_rejected, pages_lost FROM crawl_runs ORDER BY started_at"
@@ -83,7 +96,8 @@ def stats(staging: StagingOpt = None, db: DbOpt = None) -> None:
         t.add_column(c)
     for r in runs:
         t.add_row(r[0], r[1], r[2], f"{r[3]:%Y-%m-%d %H:%M}", str(r[5]), str(r[6]), str(r[7]), str(r[8]),
-                  str(r[9]), "yes" if r[6] == r[7] + r[8] else "NO")
+                  str(r[9]), "unfinished: counts unknown" if r[2] in ("running", "aborted")
+                  else "yes" if r[6] == r[7] + r[8] else "NO")
     out.print(t)
     tables = ["stg_awards", "stg_transactions", "rejects"] if not is_registry else ["awards", "transactions",
                                                                                     "vendors", "rejects"]
@@ -99,23 +113,39 @@ def sql(
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Query a `registry export --parquet` "
                                                  "folder instead of the registry file")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before the query is stopped")] = 30.0,
+    memory: Annotated[str, typer.Option("--memory", help="DuckDB memory limit of the query, e.g. 4GB")] = "1GB",
+    max_rows: Annotated[int, typer.Option("--max-rows", help="Rows returned at most (the rest are "
+                                          "counted as truncated)")] = 10_000,
 ) -> None:
-    """Run a read-only query against the registry (writes are refused)."""
+    """Run a read-only query against the registry (writes are refused; time, memory and rows are capped)."""
     import csv
 
-    from registry.core.readonly import ReadOnlyViolation, run_readonly, run_readonly_parquet
+    import duckdb
 
+    from registry.core.readonly import (
+        Limits,
+        QueryTimeout,
+        ReadOnlyViolation,
+        connect_parquet,
+        connect_readonly,
+        run_limited,
+    )
+
+    limits = Limits(timeout=timeout, memory=memory, max_rows=max_rows)
     try:
-        if parquet is not None:
-            columns, rows = run_readonly_parquet(parquet, query)
-        else:
-            columns, rows = run_readonly(Path(db or paths.registry_path()), query)
-    except ReadOnlyViolation as e:
+        con = (connect_parquet(parquet, memory) if parquet is not None
+               else connect_readonly(Path(db or paths.registry_path()), memory))
+        answer = run_limited(con, query, limits)
+    except (ReadOnlyViolation, FileNotFoundError, QueryTimeout) as e:
         fail(str(e))
-    except FileNotFoundError as e:
-        fail(str(e))
+    except duckdb.OutOfMemoryException:
+        fail(f"query needs more than {memory} of memory (raise it with --memory, or narrow the query)")
+    except duckdb.IOException as e:
+        fail(locked_line(e))
     except Exception as e:  # a user's SQL error: say it in one line
         fail(f"query failed: {str(e).splitlines()[0]}")
+    columns, rows = answer.columns, answer.rows
     if fmt == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(columns)
@@ -131,6 +161,9 @@ def sql(
             t.add_row(*["" if v is None else str(v) for v in row])
         out.print(t)
         console.print(f"{len(rows):,} rows", highlight=False)
+    if answer.truncated:
+        console.print(f"[yellow]truncated:[/] showing the first {max_rows:,} rows (raise it with --max-rows)",
+                      highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -240,7 +273,8 @@ def dashboard(
         out.print(f"review mode: decisions are written to {target}", highlight=False)
     cmd = [sys.executable, "-m", "streamlit", "run", str(paths.ROOT / "dashboard" / "app.py"),
            "--server.headless", "true", "--server.address", address, "--server.port", str(port),
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false",
+           "--client.showErrorDetails", "none"]  # a visitor never sees a traceback or a server path
     out.print(f"dashboard on http://{address}:{port} (Ctrl-C to stop)", highlight=False)
     sys.stdout.flush()
     # Become the Streamlit process (exec, not a child), so stopping `registry dashboard` stops the server too.
@@ -261,7 +295,11 @@ def load_search_csv(
         for f in files:
             if not f.exists():
                 fail(f"no such file: {f}")
-            out.print(f"{f}: {json.dumps(search_csv.load(con, f))}", highlight=False)
+            try:
+                result = search_csv.load(con, f)
+            except ValueError as e:  # empty, binary, wrong header: one line, the run recorded as failed
+                fail(str(e))
+            out.print(f"{f}: {json.dumps(result)}", highlight=False)
     finally:
         con.close()
 
@@ -271,8 +309,11 @@ def report_crawl(result) -> None:
     line = (f"{result.status}: {result.requests:,} requests, fetched {result.fetched:,} = loaded {result.loaded:,}"
             f" + rejected {result.rejected:,}, pages lost {result.pages_lost:,} -> {result.staging}")
     out.print(line, highlight=False, soft_wrap=True)
-    if result.status == "failed":
-        fail(f"crawl failed (run {result.run_id}): see `registry stats` and the rejects table", code=1)
+    error = getattr(result, "error", None)
+    if result.status == "failed" or result.status not in ("ok", "partial"):  # `running` is never a success
+        fail(f"crawl failed (run {result.run_id}): {error or 'see `registry stats` and the rejects table'}", code=1)
+    if result.status == "partial" and error:
+        console.print(f"[yellow]stopped:[/] {error}", highlight=False, soft_wrap=True)
     if result.status == "partial":
         console.print(f"[yellow]warning:[/] run {result.run_id} is partial: {result.pages_lost} pages lost "
                       "(listed in rejects); re-run the same command to complete it", highlight=False,

@@ -20,6 +20,7 @@ import duckdb
 
 from registry.core import paths, runs
 
+FINISHED = ("ok", "empty", "partial", "failed")  # statuses a run ends with; anything else did not finish
 PREFLIGHT_TIMEOUT = 10.0  # seconds for name resolution, and again for the TCP connection
 
 
@@ -37,6 +38,7 @@ class CrawlResult:
     rejected: int
     pages_lost: int
     staging: Path
+    error: str | None = None  # why the run stopped early or failed (one line), when it did
 
 
 def _resolve(host: str, port: int, timeout: float) -> list[tuple]:
@@ -135,7 +137,13 @@ def run_spider(
     process.crawl(crawler, **kwargs)
     process.start()
     run_id = crawler.spider.run_id if crawler.spider else None
-    return _result(staging, run_id)
+    result = _result(staging, run_id)
+    stats = crawler.stats
+    result.error = (stats.get_value("registry/error") or stats.get_value("registry/stop_reason")) if stats else None
+    if result.status not in FINISHED:  # e.g. `running`: the run never recorded its end; never a success
+        result.error = result.error or f"the run did not finish (status {result.status!r})"
+        result.status = "failed"
+    return result
 
 
 def _since_last(staging: Path, source: str, scope: dict) -> str | None:

@@ -25,6 +25,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 
+from spiders import settings as project_settings
 from spiders.stats import pages_lost
 
 KEY = "registry:{job}:{part}"
@@ -42,7 +43,7 @@ def redis_settings(job: str, redis_url: str, worker: str) -> dict[str, Any]:
         "REDIS_URL": redis_url,
         "REGISTRY_JOB": job,
         "REGISTRY_WORKER": worker,
-        "EXTENSIONS": {"spiders.extensions.CrawlProgress": 500, "spiders.distributed.JobCoordinator": 100},
+        "EXTENSIONS": {**project_settings.EXTENSIONS, "spiders.distributed.JobCoordinator": 100},
         "SPIDER_MIDDLEWARES": {"spiders.distributed.SeedOnce": 10},
     }
 

@@ -43,12 +43,26 @@ RETRY_BACKOFF_MAX = 60.0        # never wait longer than this for one retry, wha
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.PoliteRetryMiddleware": 550,
+    "spiders.guards.HostGuardMiddleware": 610,  # sees 3xx before RedirectMiddleware (600) follows them
 }
 # Non-2xx answers reach the spiders' errbacks (a page lost is recorded, never silently dropped).
 HTTPERROR_ALLOW_ALL = False
 
 ITEM_PIPELINES = {"spiders.pipelines.StagingPipeline": 300}
-EXTENSIONS = {"spiders.extensions.CrawlProgress": 500}
+EXTENSIONS = {"spiders.extensions.CrawlProgress": 500, "spiders.guards.CrawlGuards": 510}
+
+# Hostile servers (spiders/guards.py, docs/reliability_hostile.md). Each limit ends the run `partial` with one line.
+DUPEFILTER_CLASS = "spiders.guards.RedirectAwareDupeFilter"  # a redirect back to a fetched URL is not a duplicate
+REDIRECT_MAX_TIMES = 5          # a redirect loop becomes a lost page (with a reject) after this many hops
+# Redirects leave the request's own host only for these hosts (e.g. a source that moved its domain).
+REDIRECT_ALLOWED_HOSTS = ["files.usaspending.gov", "lda.gov", "lda.senate.gov", "www.federalregister.gov"]
+CRAWL_DEADLINE = 0              # seconds for the whole crawl (0: none); past it the run ends partial
+HOST_STALL_BUDGET = 20          # download timeouts per host before the crawl ends partial (0: no budget)
+CRAWL_MEMORY_LIMIT_MB = 4096    # resident memory of the crawl; past it the run ends partial (0: none)
+# Per response, measured after decompression (Scrapy >= 2.11.1 checks decompressed sizes): a gzip bomb is a
+# lost page, not 9 GB of memory. The bulk route's archive downloads set their own per-request limit.
+DOWNLOAD_MAXSIZE = 256 * 2**20
+DOWNLOAD_WARNSIZE = 64 * 2**20
 STAGING_PATH = None             # None: registry.core.paths.staging_path() (env STAGING_PATH or ./staging.duckdb)
 STAGING_BATCH_SIZE = 5000       # items per Arrow batch written to the staging store
 # WAL size at which the staging store folds its log into the file. DuckDB's 16MB default checkpoints every few

@@ -10,6 +10,9 @@ from typing import Any
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("1e15")  # DECIMAL(18,2) holds up to 10^16; no federal action is near 10^15
+# US money text: digits with optional thousands commas in groups of three, an optional fraction, an optional $ and
+# sign or (parentheses). "1.000,50" (a European decimal comma) matches nothing: a reject, never $1.00.
+_MONEY = re.compile(r"^(\()?([-+])?\$?([-+])?(\d{1,3}(?:,\d{3})+|\d+)?(\.\d+)?(\))?$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
@@ -19,9 +22,16 @@ class ParseError(ValueError):
 
 
 def parse_money(value: Any, field: str = "amount", required: bool = False) -> Decimal | None:
-    """Exact Decimal rounded to the cent; accepts numbers and strings like '$1,234.50' or '(12.00)'."""
+    """The exact Decimal of an amount in dollars and cents; accepts numbers and '$1,234.50' or '(12.00)'.
+
+    Never rounds: a value with digits beyond the cent (1.005) or text it cannot read exactly ("1.000,50") is a
+    ParseError (a reject with its payload), so the CSV and API routes store the same number or none.
+    """
     if value.__class__ is Decimal and value.is_finite() and -MAX_MONEY < value < MAX_MONEY:
-        return value.quantize(CENT, rounding=ROUND_HALF_EVEN)  # the API's JSON numbers: the common case, first
+        cents = value.quantize(CENT, rounding=ROUND_HALF_EVEN)  # the API's JSON numbers: the common case, first
+        if cents != value:
+            raise ParseError(f"{field}: {value} has digits beyond the cent (stored amounts are exact, never rounded)")
+        return cents
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise ParseError(f"{field}: missing")
@@ -33,16 +43,20 @@ def parse_money(value: Any, field: str = "amount", required: bool = False) -> De
     elif isinstance(value, int):
         d = Decimal(value)
     elif isinstance(value, float):
+        # a binary float is never exact: 0.1 + 0.2 is 0.30000000000000004; within a millionth of a cent it is
+        # that cent (an artifact of the float), further off it has real digits beyond the cent (a reject below)
         d = Decimal(repr(value))
+        if value == value and abs(value) < 1e15 and abs(value - round(value, 2)) < 1e-8:
+            d = Decimal(repr(round(value, 2)))
     elif isinstance(value, str):
-        s = value.strip().replace(",", "").replace("$", "")
-        negative = s.startswith("(") and s.endswith(")")
-        s = s.strip("()")
+        m = _MONEY.match(value.strip())
+        if not m or (m[4] is None and m[5] is None) or bool(m[1]) != bool(m[6]) or (m[2] and m[3]):
+            raise ParseError(f"{field}: not a number: {value[:60]!r}")
         try:
-            d = Decimal(s)
+            d = Decimal((m[4] or "0").replace(",", "") + (m[5] or ""))
         except InvalidOperation:
             raise ParseError(f"{field}: not a number: {value[:60]!r}") from None
-        if negative:
+        if m[1] or "-" in (m[2] or "", m[3] or ""):
             d = -d
     else:
         raise ParseError(f"{field}: not a number: {type(value).__name__}")
@@ -50,7 +64,10 @@ def parse_money(value: Any, field: str = "amount", required: bool = False) -> De
         raise ParseError(f"{field}: not a finite number: {value!r}")
     if abs(d) >= MAX_MONEY:
         raise ParseError(f"{field}: implausible amount {d}")
-    return d.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    cents = d.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    if cents != d:
+        raise ParseError(f"{field}: {d} has digits beyond the cent (stored amounts are exact, never rounded)")
+    return cents
 
 
 def parse_date(value: Any, field: str = "date", required: bool = False) -> date | None:

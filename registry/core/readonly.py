@@ -7,6 +7,8 @@ elsewhere (COPY ... TO, EXPORT DATABASE, ATTACH, INSTALL/LOAD, SET); those are r
 from __future__ import annotations
 
 import re
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -39,18 +41,21 @@ def check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
             check_statement(con, inner)
 
 
-def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
-    """Read-only connection that also cannot reach files or the network."""
+def connect_readonly(path: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Read-only connection that also cannot reach files or the network (and, if given, caps its memory)."""
     if not Path(path).exists():
         raise FileNotFoundError(f"{path} does not exist: run `registry build` first")
-    return duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    config: dict[str, str | bool] = {"enable_external_access": False}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    return duckdb.connect(str(path), read_only=True, config=config)
 
 
 # Columns the partitioned export adds (registry/export.py PARTITIONED): not part of the views' answers.
 PARTITION_COLUMNS = ("fiscal_year", "agency")
 
 
-def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
+def connect_parquet(directory: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """In-memory DuckDB with one view per exported view over `registry export --parquet DIR`.
 
     Why views over read_parquet: the same SQL (dashboard queries, `registry sql`) runs unchanged on a
@@ -61,7 +66,7 @@ def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
     root = Path(directory).resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"{directory} is not a folder: run `registry export --parquet {directory}` first")
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit} if memory_limit else {})
     try:
         for sub in sorted(p for p in root.iterdir() if p.is_dir()):
             files = list(sub.glob("*/*/*.parquet")) + list(sub.glob("*.parquet"))
@@ -110,3 +115,48 @@ def run_readonly_parquet(directory: Path, query: str) -> tuple[list[str], list[t
 def to_frame(columns: list[str], rows: list[tuple]) -> pd.DataFrame:
     """Rows as a DataFrame of Python objects (no float conversion of money)."""
     return pd.DataFrame.from_records(rows, columns=columns)
+
+
+@dataclass
+class Limits:
+    """What one `registry sql` statement may take: seconds, DuckDB memory, rows returned (flags raise them).
+
+    Why: `SELECT * FROM range(300000000)` once reached 6 GB in 23 s with no end in sight.
+    """
+
+    timeout: float = 30.0
+    memory: str = "1GB"
+    max_rows: int = 10_000
+
+
+@dataclass
+class Answer:
+    columns: list[str]
+    rows: list[tuple]
+    truncated: bool  # more rows existed than max_rows
+
+
+class QueryTimeout(RuntimeError):
+    """The statement ran past Limits.timeout and was interrupted."""
+
+
+def run_limited(con: duckdb.DuckDBPyConnection, query: str, limits: Limits) -> Answer:
+    """Run one checked read-only statement within the limits, then close the connection.
+
+    Rows are fetched as a stream, at most max_rows + 1 of them (so a huge result is never materialised); a
+    timer interrupts the statement at the timeout; the connection's memory_limit was set when it was opened.
+    """
+    timer = threading.Timer(limits.timeout, con.interrupt)
+    try:
+        check_statement(con, query)
+        timer.start()
+        try:
+            cur = con.execute(query)
+            columns = [d[0] for d in cur.description or []]
+            rows = cur.fetchmany(limits.max_rows + 1)
+        except duckdb.InterruptException:
+            raise QueryTimeout(f"query stopped after {limits.timeout:g}s (raise it with --timeout)") from None
+        return Answer(columns, rows[: limits.max_rows], len(rows) > limits.max_rows)
+    finally:
+        timer.cancel()
+        con.close()

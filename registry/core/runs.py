@@ -44,14 +44,18 @@ def finish_run(
     pages_lost: int = 0,
     error: str | None = None,
     expected: int | None = None,
+    status: str | None = None,
 ) -> str:
     """Close a run. It is 'ok' only if it reconciles (fetched = loaded + rejected) and lost no page.
 
     A run that fetched nothing is the most common silent failure of a scraper (a changed page, a dead
     endpoint, a filter that no longer matches), so it is 'failed', with the reason in `error`, unless the
     source's own count (`expected`, e.g. a search's total) said the scope holds nothing: then it is 'empty'.
+    status: given by a caller that knows the run failed (its store refused a write), whatever the counts say.
     """
-    if not fetched and not error:
+    if status is not None:
+        pass
+    elif not fetched and not error:
         if expected == 0:
             status = "empty"
         else:

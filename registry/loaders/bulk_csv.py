@@ -23,6 +23,7 @@ Delta files (Award Data Archive monthly deltas) carry `correction_delete_ind`: `
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import tempfile
 import time
@@ -75,11 +76,38 @@ def file_kind(header: list[str]) -> str | None:
     return None
 
 
+MAX_RATIO = 200  # uncompressed : compressed per zip member; USAspending's CSV zips are ~10-20:1, a bomb ~1000:1
+
+
+def check_zip(zf: zipfile.ZipFile, folder: Path, max_bytes: int | None = None) -> None:
+    """Refuse a zip before extracting it when its declared sizes cannot be right or cannot fit.
+
+    zipfile never extracts more than a member's declared size (a longer stream fails its CRC), so the declared
+    sizes bound what lands on disk: a member inflating > MAX_RATIO times is a bomb, and the total must fit the
+    free space (and REGISTRY_MAX_EXTRACT_BYTES, when set) of the temporary folder.
+    """
+    members = [i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".csv")]
+    for info in members:
+        if info.file_size > 1 << 20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ValueError(f"zip member {info.filename} would inflate {info.compress_size:,} bytes to "
+                             f"{info.file_size:,} (over {MAX_RATIO}:1): refused as a zip bomb")
+    total = sum(i.file_size for i in members)
+    limit = max_bytes or int(os.environ.get("REGISTRY_MAX_EXTRACT_BYTES") or 0) or None
+    free = shutil.disk_usage(folder).free
+    if limit and total > limit:
+        raise ValueError(f"zip declares {total:,} bytes of CSV, over REGISTRY_MAX_EXTRACT_BYTES={limit:,}: refused")
+    if total > free:
+        raise ValueError(f"zip declares {total:,} bytes of CSV but {folder} has {free:,} bytes free: refused "
+                         "(set TMPDIR to a larger disk)")
+
+
 @contextmanager
-def csv_files(path: Path) -> Iterator[list[Path]]:
+def csv_files(path: Path, max_bytes: int | None = None) -> Iterator[list[Path]]:
     """The CSVs of a path: the file itself, or a zip's CSV members extracted to a temporary folder.
 
-    Members are written under their base names only (a hostile `../` member name cannot escape the folder).
+    Members are written under their base names only (a hostile `../` member name cannot escape the folder),
+    each in a folder of its own: two members with one name in different zip folders are both loaded (one
+    once overwrote the other). The zip's declared sizes are checked before anything is extracted.
     """
     path = Path(path)
     if not zipfile.is_zipfile(path):
@@ -89,15 +117,17 @@ def csv_files(path: Path) -> Iterator[list[Path]]:
     try:
         out = []
         with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
+            check_zip(zf, tmp, max_bytes)
+            for n, info in enumerate(zf.infolist()):
                 name = Path(info.filename).name
                 if info.is_dir() or not name.lower().endswith(".csv"):
                     continue
-                target = tmp / name
+                target = tmp / f"{n:05d}" / name
+                target.parent.mkdir()
                 with zf.open(info) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
                 out.append(target)
-        yield sorted(out)
+        yield sorted(out, key=lambda p: (p.name, p.parent.name))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -505,6 +535,9 @@ def load(
                     progress(f.name, int(r["fetched"]), time.perf_counter() - started)
         if not totals["files"]:
             error = f"{path.name}: no USAspending contracts CSV found (by header)"
+    except UnicodeDecodeError as e:  # Latin-1 or binary content where UTF-8 text was expected
+        error = f"{path.name}: not UTF-8 text (byte {e.start}); binary, or re-save the file as UTF-8"
+        raise ValueError(error) from None
     except ValueError as e:
         error = str(e)
         raise

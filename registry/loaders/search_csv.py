@@ -25,16 +25,35 @@ def looks_like(header: list[str]) -> bool:
     return all(c in header for c in REQUIRED) and "contract_transaction_unique_key" not in header
 
 
+def unreadable(path: Path, error: Exception) -> str:
+    """Why a file could not be read as CSV, in words: empty, not UTF-8 text, or DuckDB's first line."""
+    data = Path(path).read_bytes()[:65536]
+    if not data.strip():
+        return "empty file"
+    if b"\0" in data:
+        return "binary content, not a CSV text file"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return f"not UTF-8 text (byte {e.start}: {data[e.start:e.start + 1]!r}); re-save the file as UTF-8"
+    return f"not a readable CSV: {str(error).strip().splitlines()[0][:200]}"
+
+
 def load(con: duckdb.DuckDBPyConnection, path: Path, origin_url: str | None = None) -> dict[str, int]:
     """Merge one export into staging; malformed rows go to `rejects` with their reason and row."""
     sqltypes.install(con)
     scope = {"file": Path(path).name, "origin": origin_url}
     run_id = runs.start_run(con, SOURCE, scope)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _src AS SELECT *, to_json(s) AS _raw "
-        "FROM read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"') s",
-        [str(path)],
-    )
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _src AS SELECT *, to_json(s) AS _raw "
+            "FROM read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"') s",
+            [str(path)],
+        )
+    except duckdb.Error as e:  # empty, binary or not UTF-8: the run is finished (failed) and says why
+        reason = unreadable(path, e)
+        runs.finish_run(con, run_id, requests=0, fetched=0, loaded=0, rejected=0, error=reason)
+        raise ValueError(f"{path}: {reason}") from None
     cols = {r[0] for r in con.execute("DESCRIBE _src").fetchall()}
     missing = [c for c in REQUIRED if c not in cols]
     if missing:

@@ -13,9 +13,14 @@ CREATE OR REPLACE TEMP MACRO rg_text(x) AS nullif(trim(CAST(x AS VARCHAR)), '');
 CREATE OR REPLACE TEMP MACRO rg_money_text(x) AS
     replace(replace(replace(replace(trim(CAST(x AS VARCHAR)), ',', ''), '$', ''), '(', '-'), ')', '');
 CREATE OR REPLACE TEMP MACRO rg_money(x) AS
-    TRY_CAST(rg_money_text(x) AS DECIMAL(38,6))::DECIMAL(18,2);
+    TRY_CAST(TRY_CAST(rg_money_text(x) AS DECIMAL(38,6)) AS DECIMAL(18,2));  -- >= 1e16: NULL, and a reject
+-- The same shape registry.parse.parse_money accepts: thousands commas in threes, at most cents (zeros beyond
+-- them are fine), so '1.000,50' and '1.005' are rejects on this route too, never a rounded amount.
 CREATE OR REPLACE TEMP MACRO rg_money_ok(x) AS
-    rg_text(x) IS NULL OR (TRY_CAST(rg_money_text(x) AS DECIMAL(38,6)) IS NOT NULL
+    rg_text(x) IS NULL OR (regexp_full_match(trim(CAST(x AS VARCHAR)),
+                                             '\(?[-+]?\$?[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d{1,2}0*)?\)?')
+                           AND regexp_matches(CAST(x AS VARCHAR), '\d')
+                           AND TRY_CAST(rg_money_text(x) AS DECIMAL(38,6)) IS NOT NULL
                            AND abs(TRY_CAST(rg_money_text(x) AS DECIMAL(38,6))) < 1e15);
 -- Dates: ISO, ISO with time, M/D/YYYY and M/D/YY (spreadsheet re-saves), optional ' H:MM' time.
 CREATE OR REPLACE TEMP MACRO rg_date_text(x) AS regexp_replace(trim(CAST(x AS VARCHAR)), '[T ].*$', '');

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from registry.core import store
+from registry.core import runs, store
 from registry.core.parse import ParseError
 from registry.core.steps import describe, staging_table, table_exists
 
@@ -61,7 +61,13 @@ def load_file(con, path: Path, origin: str | None = None, agencies: set[str] | N
     from spiders.ai_inventory.spider import rows_to_items
     from spiders.items import RejectItem
 
-    text = Path(path).read_text(encoding="utf-8-sig")
+    run_id = runs.start_run(con, "ai_inventory_csv", {"file": Path(path).name, "origin": origin})
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:  # Latin-1 or binary: the run is finished (failed), one line for the user
+        reason = f"{Path(path).name}: not UTF-8 text (byte {e.start}); binary, or re-save the file as UTF-8"
+        runs.finish_run(con, run_id, requests=0, fetched=0, loaded=0, rejected=0, error=reason)
+        raise ValueError(reason) from None
     first = text.splitlines()[0] if text else ""
     year = detect_year([h.strip() for h in next(iter(csv.reader([first])), [])])
     url = origin if origin and re.match(r"^https?://", origin) else PUBLISHED.get(year or 0, Path(path).resolve().as_uri())
@@ -75,8 +81,16 @@ def load_file(con, path: Path, origin: str | None = None, agencies: set[str] | N
         except ParseError as e:
             rejects.append({"source": out["source"], "kind": out.kind, "source_url": url, "reason": str(e),
                             "raw_payload": out.get("raw_payload")})
+    for r in records:
+        r["run_id"] = run_id
+    for r in rejects:
+        r["run_id"] = run_id
     loaded = store.merge_records(con, "stg_ai_use_cases", records)
-    return {"year": year, "loaded": loaded, "rejected": store.insert_rejects(con, rejects)}
+    rejected = store.insert_rejects(con, rejects)
+    whole_file = [r["reason"] for r in rejects if r.get("kind") == "ai_inventory_file"]
+    runs.finish_run(con, run_id, requests=0, fetched=len(records) + len(rejects), loaded=loaded, rejected=rejected,
+                    error=whole_file[0] if whole_file else None, status="failed" if whole_file else None)
+    return {"year": year, "loaded": loaded, "rejected": rejected}
 
 
 def load_sample(con, path: Path, origin: str | None = None) -> dict[str, int]:
@@ -92,7 +106,7 @@ def load_paths(con, paths: list[Path]) -> dict[str, dict[str, int]]:
     for p in paths:
         files = sorted(Path(p).glob("*.csv")) if Path(p).is_dir() else [Path(p)]
         for f in files:
-            with open(f, encoding="utf-8-sig") as fh:
+            with open(f, encoding="utf-8-sig", errors="replace") as fh:  # load_file says if it is not UTF-8
                 header = next(csv.reader([fh.readline()]), [])
             if Path(p).is_dir() and detect_year([h.strip() for h in header]) is None:
                 continue  # a folder may hold other files (the COTS list, dictionaries)

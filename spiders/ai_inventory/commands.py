@@ -58,7 +58,7 @@ def register(crawl_app: typer.Typer, load_app: typer.Typer, fail: Fail, run_craw
         con = store.connect(staging or registry_paths.staging_path())
         try:
             typer.echo(json.dumps(ai_inventory.load_paths(con, paths)))
-        except FileNotFoundError as e:
+        except (FileNotFoundError, ValueError) as e:  # ValueError: not UTF-8 text (the run is recorded failed)
             fail(str(e))
         finally:
             con.close()

@@ -41,8 +41,13 @@ def rows_to_items(text: str, source_url: str, fetched_at: datetime,
     """Every row of one inventory CSV as an item (or the whole file as one reject when it is not one).
 
     `agencies` keeps only rows of those department abbreviations (e.g. {'DHS', 'DOJ'}); None keeps all.
-    Ids repeated inside one file get a '~2', '~3' suffix so no row silently replaces another.
+    Ids repeated inside one file get a '~2', '~3' suffix so no row silently replaces another; a row identical
+    to an earlier one (every cell the same) is the same use case: a reject naming the first (100k copies were once
+    100k use cases).
+    Cells may be long (a 200 KB description once ended the file at Python's 128 KB default, with every later
+    row lost behind one reject): the reader takes cells up to CELL_LIMIT.
     """
+    csv.field_size_limit(max(csv.field_size_limit(), CELL_LIMIT))
     text = text.lstrip("\ufeff")
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -57,17 +62,24 @@ def rows_to_items(text: str, source_url: str, fetched_at: datetime,
         return
     reader.fieldnames = headers
     seen: dict[str, int] = {}
+    rows_seen: dict[str, int] = {}  # a row's cells (as JSON) -> its first row number
     try:
         for n, row in enumerate(reader, start=1):
             if None in row:  # more cells than headers: the row is broken, keep it as a reject
                 yield _reject(source_url, f"row {n}: {len(row[None])} cells more than headers",
                               json.dumps(row, default=str), kind="ai_use_case")
                 continue
+            raw = json.dumps(row, ensure_ascii=False)
+            if raw in rows_seen:  # the same row again: one use case, counted once; the copy is a reject
+                yield _reject(source_url, f"row {n}: identical to row {rows_seen[raw]} (one use case, counted once)",
+                              raw, kind="ai_use_case")
+                continue
+            rows_seen[raw] = n
             fields = map_row(year, headers, row)
             if agencies is not None and (fields.get("agency") or "").strip().upper() not in agencies:
                 continue
             item = AiUseCaseItem(source=SOURCE, source_url=source_url, fetched_at=fetched_at,
-                                 raw_payload=json.dumps(row, ensure_ascii=False), source_row=n, **fields)
+                                 raw_payload=raw, source_row=n, **fields)
             given = (fields.get("use_case_id") or "").strip()
             name = (fields.get("use_case_name") or "").strip()
             uid = given or (derived_id(year, (fields.get("agency") or "").strip().upper() or None,
@@ -79,6 +91,9 @@ def rows_to_items(text: str, source_url: str, fetched_at: datetime,
             yield item
     except csv.Error as e:
         yield _reject(source_url, f"file: CSV broken after row {len(seen)} ({e})", None)
+
+
+CELL_LIMIT = 64 * 2**20  # bytes per CSV cell: far above any real description, far below memory trouble
 
 
 def _reject(url: str, reason: str, raw: str | None, kind: str = "ai_inventory_file") -> RejectItem:

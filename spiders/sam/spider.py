@@ -58,6 +58,12 @@ def posted_windows(since: date, until: date) -> list[tuple[date, date]]:
     return windows
 
 
+def own_host(request: Request) -> bool:
+    """The request goes to the host it was first made for (a redirect elsewhere must not carry the key)."""
+    first = (request.meta.get("redirect_urls") or [request.url])[0]
+    return urlsplit(first).hostname == urlsplit(request.url).hostname
+
+
 class SamApiKeyMiddleware:
     """Adds `api_key` to requests marked `meta['sam_key']` just before the download, removes it right after.
 
@@ -70,7 +76,7 @@ class SamApiKeyMiddleware:
         self.key = os.environ.get(KEY_ENV) or None
 
     def process_request(self, request: Request, spider: scrapy.Spider | None = None) -> None:
-        if self.key and request.meta.get("sam_key"):
+        if self.key and request.meta.get("sam_key") and own_host(request):  # never on a hop to another host
             request._set_url(add_query_param(request.url, "api_key", self.key))  # restored below
 
     def _restore(self, request: Request) -> None:

@@ -76,6 +76,9 @@ class TransactionItem(RegistryItem):
         _texts(self, TX_KEY_AND_TEXT_FIELDS, rec)
         if not rec["award_key"]:
             raise ParseError("award_key: missing")
+        if not rec["modification_number"] and not rec["transaction_key"]:
+            # its key would be (award, "0", 0): several such actions would collapse into one row, dollars lost
+            raise ParseError("transaction key: neither id nor modification_number")
         rec.update(self.provenance())
         rec["modification_number"] = rec["modification_number"] or "0"
         rec["transaction_number"] = parse_int(self.get("transaction_number"), "transaction_number") or 0

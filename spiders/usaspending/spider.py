@@ -178,6 +178,10 @@ class UsaspendingSpider(RegistrySpider):
                 self.type_groups.setdefault(grp, []).append(g.upper())
         self.modified_since = as_date(modified_since, "modified_since")
         self.listed: set[str] = set()  # distinct awards the search listed, checked against the count at the end
+        self.expected: dict[str, int] = {}  # per type group: the count endpoint's total (the listing's bound)
+        self.listed_by_group: dict[str, set[str]] = {}
+        self.page_prints: dict[tuple, set[tuple]] = {}  # per listing: every page seen (repeats, not only in a row)
+        self.tx_seen: dict[str, set[str]] = {}  # per award: transactions seen (a page with none new ends paging)
         self.scope = {
             "agencies": [a["name"] for a in self.agency_filters],
             "since": str(self.since),
@@ -257,6 +261,7 @@ class UsaspendingSpider(RegistrySpider):
         except (ValueError, AttributeError, TypeError):
             return
         self.crawler.stats.inc_value(f"{SOURCE}/awards_expected", n)
+        self.expected[group] = n
 
     def count_failed(self, failure: Failure) -> None:
         self.logger.info("award count unavailable (%s): progress will show no ETA", failure.value)
@@ -283,11 +288,14 @@ class UsaspendingSpider(RegistrySpider):
                 yield self.reject_response(response, "award", "search result without generated_internal_id", row)
                 continue
             ids.append(gid)
-            if gid not in self.listed:  # a row repeated across pages is one award, fetched once
-                stats.inc_value(f"{SOURCE}/search_results")
-                self.listed.add(gid)
+            self.listed_by_group.setdefault(group, set()).add(gid)
+            if gid in self.listed:  # a row repeated across pages is one award, fetched once
+                continue
+            stats.inc_value(f"{SOURCE}/search_results")
+            self.listed.add(gid)
+            # dont_filter: the listed set de-duplicates; the duplicate filter must not drop a redirected detail
             yield Request(f"{self.api}/api/v2/awards/{gid}/", callback=self.parse_award, errback=self.page_failed,
-                          cb_kwargs={"gid": gid}, meta={"kind": "award detail", "gid": gid})
+                          cb_kwargs={"gid": gid}, meta={"kind": "award detail", "gid": gid}, dont_filter=True)
         meta = obj(data.get("page_metadata"))
         if not meta.get("hasNext"):
             return
@@ -299,6 +307,11 @@ class UsaspendingSpider(RegistrySpider):
         if seen is not None and seen == ids:
             self.logger.warning("page %d repeats page %d for %s %s: stopped paging", page, page - 1, group, window)
             yield from self.reject_page(response, f"search page {page}: repeats page {page - 1}; paging stopped")
+            return
+        stopped = self.listing_stop(group, window, page, ids)
+        if stopped:
+            self.logger.warning("%s for %s %s: stopped paging", stopped, group, window)
+            yield from self.reject_page(response, f"search page {page}: {stopped}; paging stopped")
             return
         if page >= self.settings.getint("USASPENDING_MAX_PAGES", 100):
             if window[0] < window[1] and not self.modified_since:
@@ -317,6 +330,26 @@ class UsaspendingSpider(RegistrySpider):
         req = self.search_request(group, window, page + 1, cursor)
         req.meta["previous_ids"] = ids
         yield req
+
+    def listing_stop(self, group: str, window: tuple[date, date], page: int, ids: list[str]) -> str | None:
+        """Why a listing that says hasNext must stop anyway (a hostile or broken index), or None.
+
+        A page seen before in this listing (A, B, A, ... as well as A, A) and a listing past the count endpoint's
+        own total (new ids on every page) both mean the paging will never end by itself.
+        """
+        prints = self.page_prints.setdefault((group, window, self.modified_since), set())
+        page_print = tuple(ids)
+        if page_print in prints and page > 1:
+            return "repeats an earlier page"
+        prints.add(page_print)
+        expected = self.expected.get(group)
+        if expected is not None:
+            margin = self.settings.getfloat("USASPENDING_COUNT_MARGIN", 0.1)
+            bound = int(expected * (1 + margin)) + self.settings.getint("USASPENDING_PAGE_SIZE", 100)
+            listed = len(self.listed_by_group.get(group, ()))
+            if listed > bound:
+                return f"the listing passed its expected count ({listed:,} listed, {expected:,} counted)"
+        return None
 
     def parse_award(self, response: Response, gid: str) -> Iterator[Any]:
         data, rejected = self.parse_json(response, "award detail", kind="award")
@@ -345,14 +378,29 @@ class UsaspendingSpider(RegistrySpider):
         if rejected:
             yield rejected
             return
+        seen = self.tx_seen.setdefault(gid, set())
+        new = 0
         for row in results:
             if not isinstance(row, dict):
                 yield self.reject_response(response, "transaction", "transaction is not an object", row)
                 continue
+            ident = row.get("id") if isinstance(row.get("id"), str) else json.dumps(row, sort_keys=True, default=str)
+            if ident in seen:  # repeated across pages: stored once already
+                continue
+            seen.add(ident)
+            new += 1
             yield self.transaction_item(row, gid, award, response)
         if obj(data.get("page_metadata")).get("hasNext"):
             if not results:  # the API's paging broke: stop rather than loop, and say so in rejects
                 yield from self.reject_page(response, f"transactions page {page}: empty with hasNext=true")
+                return
+            if not new:  # every row seen before: the same page again (hasNext always true)
+                yield from self.reject_page(response, f"transactions page {page}: repeats earlier pages; "
+                                            "paging stopped")
+                return
+            if page >= self.settings.getint("USASPENDING_MAX_TRANSACTION_PAGES", 1000):
+                yield from self.reject_page(response, f"transactions page {page}: page cap reached "
+                                            "(USASPENDING_MAX_TRANSACTION_PAGES); paging stopped")
                 return
             yield self.transactions_request(gid, award, page + 1)
 
