@@ -310,7 +310,7 @@ def report_crawl(result) -> None:
             f" + rejected {result.rejected:,}, pages lost {result.pages_lost:,} -> {result.staging}")
     out.print(line, highlight=False, soft_wrap=True)
     error = getattr(result, "error", None)
-    if result.status == "failed" or result.status not in ("ok", "partial"):  # `running` is never a success
+    if result.status not in ("ok", "empty", "partial"):  # `failed`, or `running`: never a success
         fail(f"crawl failed (run {result.run_id}): {error or 'see `registry stats` and the rejects table'}", code=1)
     if result.status == "partial" and error:
         console.print(f"[yellow]stopped:[/] {error}", highlight=False, soft_wrap=True)
