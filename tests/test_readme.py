@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from registry.cli import app
+from registry.docs import _anchor as anchor
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"
@@ -35,19 +36,29 @@ def test_readme_is_short_and_starts_with_the_quick_start():
 
 
 def _relative_links(page: Path) -> list[tuple[str, Path]]:
+    """(link as written, file it points to) for every link that is not an absolute URL; `#x` alone is the page."""
     out = []
     for target in LINK.findall(page.read_text(encoding="utf-8")):
-        if re.match(r"^[a-z]+:", target) or target.startswith("#"):
-            continue  # absolute URLs and anchors within the page
-        out.append((target, (page.parent / target.split("#", 1)[0]).resolve()))
+        if re.match(r"^[a-z]+:", target):
+            continue  # absolute URLs
+        file = target.split("#", 1)[0]
+        out.append((target, (page.parent / file).resolve() if file else page.resolve()))
     return out
 
 
+def _anchors(page: Path) -> set[str]:
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)  # '#' in code is not a heading
+    return {anchor(h.replace("`", "")) for h in re.findall(r"^#+ (.+)$", text, re.M)}
+
+
 @pytest.mark.parametrize("page", [README, *DOCS], ids=lambda p: str(p.relative_to(ROOT)))
-def test_every_relative_link_points_to_a_file(page):
+def test_every_relative_link_points_to_a_file_and_heading(page):
     links = _relative_links(page)
     missing = [t for t, path in links if not path.exists() and str(path.relative_to(ROOT)) not in PENDING]
     assert missing == []
+    bad_anchors = [t for t, path in links
+                   if "#" in t and path.suffix == ".md" and path.exists() and t.split("#", 1)[1] not in _anchors(path)]
+    assert bad_anchors == []
 
 
 def test_readme_links_every_docs_page():
