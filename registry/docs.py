@@ -169,7 +169,7 @@ def views_markdown(db: Path) -> str:
              "`DECIMAL`, exact to the cent.", ""]
     lines += [f"- [`{name}`](#{_anchor(name)})" for name, _ in objects]
     for name, comment in objects:
-        lines += ["", f"## {name}", "", " ".join(comment.split()) if comment else "(No description yet.)", "",
+        lines += ["", f"## `{name}`", "", " ".join(comment.split()) if comment else "(No description yet.)", "",
                   "| column | type | meaning |", "|---|---|---|"]
         lines += [f"| `{col}` | {_cell(dtype)} | {_cell(note)} |" for col, dtype, note in columns.get(name, [])]
     return "\n".join(lines).rstrip() + "\n"

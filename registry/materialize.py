@@ -22,7 +22,7 @@ MATERIALIZED = [
 
 # Views stored slice by slice: view -> (table macro over a row-id range [lo, hi), the table whose row ids it
 # ranges over). One statement over all 5M transactions spills its joins under the build's memory cap; slices of
-# SLICE_ROWS keep each slice's hash tables in memory (900_core_views.sql says more; docs/benchmarks.md, "Made faster").
+# SLICE_ROWS keep each slice's hash tables in memory (900_core_views.sql says more; README, "Made faster").
 SLICED = {"transactions": ("transactions_between", "t_transactions")}
 SLICE_ROWS = 1_000_000
 

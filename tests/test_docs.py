@@ -57,5 +57,5 @@ def test_views_reference_lists_every_view_and_column(sample_registry):
     text = docs.VIEWS_DOC.read_text(encoding="utf-8")
     assert len({t for t, _ in cols}) >= 20
     missing = [f"{t}.{c}" for t, c in cols
-               if f"`{c}`" not in text.split(f"\n## {t}\n", 1)[-1].split("\n## ", 1)[0]]
+               if f"`{c}`" not in text.split(f"\n## `{t}`\n", 1)[-1].split("\n## ", 1)[0]]
     assert missing == []

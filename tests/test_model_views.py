@@ -1,14 +1,14 @@
-"""The model's public views: `registry sql` answers on each, and every column is described in the registry (the docs'
-view tables are generated from those descriptions: tests/test_docs.py)."""
+"""The model's public views: `registry sql` answers on each, and every column is described and documented."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import duckdb
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 ISSUE_VIEWS = ["vendor_summary", "agency_summary", "capability_summary", "edges", "monthly_obligations",
                "award_capabilities", "competition"]
@@ -40,6 +40,23 @@ def _columns(sample_registry) -> dict[str, list[tuple[str, str | None]]]:
 def test_every_column_of_the_issue_views_is_described_in_the_registry(sample_registry):
     cols = _columns(sample_registry)
     missing = [f"{v}.{c}" for v in ISSUE_VIEWS + ["vendors", "vendor_matches"] for c, note in cols[v] if not note]
+    assert not missing, missing
+
+
+def test_docs_document_every_view_column(sample_registry):
+    """Each view has a section (in README.md or a docs/*.md page; several pages may each describe some columns)
+    and every column is named in one of its sections."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    cols = _columns(sample_registry)
+    missing = []
+    for view in MODEL_VIEWS:
+        sections = []
+        for page in pages:
+            docs = page.read_text(encoding="utf-8")
+            for m in re.finditer(rf"^(#+) `{view}`$", docs, flags=re.M):
+                sections.append(docs[m.end():].split("\n" + m.group(1) + " ", 1)[0])
+        assert sections, f"no README.md or docs/*.md section for `{view}`"
+        missing += [f"{view}.{c}" for c, _ in cols[view] if not any(f"`{c}`" in s for s in sections)]
     assert not missing, missing
 
 

@@ -16,7 +16,7 @@ PUBLIC_VIEWS = ("awards", "transactions", "vendors", "vendor_matches", "agencies
                 "vendor_summary", "agency_summary", "capability_summary", "watchlist", "rejects", "crawl_runs",
                 "sam_notices", "fpds_actions", "lobbying_filings", "links", "systems", "ai_use_cases",
                 "privacy_notices")
-MODEL_DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"  # the capability model's page
+MODEL_DOC = Path(__file__).resolve().parents[2] / "README.md"
 
 st.title("Methods & sources")
 st.markdown("""
@@ -65,14 +65,12 @@ c[1].dataframe(q.tag_methods(), hide_index=True, key="methods-tags")
 
 st.subheader("Precision and recall of capability tagging")
 text = MODEL_DOC.read_text(encoding="utf-8") if MODEL_DOC.exists() else ""
-heading = re.search(r"^(#+) Measured precision and recall\n", text, re.M)
-level = len(heading.group(1)) if heading else 0  # the section ends at the next heading of its level or higher
-section = heading and re.search(rf"(.*?)(?=\n#{{1,{level}}} |\Z)", text[heading.end():], re.S)
+section = re.search(r"#### Measured precision and recall\n(.*?)(?=\n### |\n## |\Z)", text, re.S)
 if section:
     st.markdown(section.group(1))
-    st.caption("From docs/model.md (measured against hand-labelled awards by tests/test_model_capabilities.py).")
+    st.caption("From the README (measured against hand-labelled awards by tests/test_model_capabilities.py).")
 else:
-    st.caption("No measured figures found (docs/model.md).")
+    st.caption("No measured figures found (README.md).")
 
 st.subheader("Known limits")
 st.markdown("""
