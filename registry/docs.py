@@ -67,7 +67,7 @@ def _param_name(p) -> str:
 def _param_type(p, ctx) -> str:
     if getattr(p, "is_flag", False):
         return "flag"
-    t = p.display_type(ctx).strip("<>")
+    t = p.display_type(ctx).strip("<>").lower()
     if t.startswith("list[") and t.endswith("]"):  # a repeatable option: say the item's type
         t = t[5:-1]
     if getattr(p, "multiple", False):
@@ -111,7 +111,7 @@ def cli_markdown() -> str:
             lines += [_clean_help(cmd.help), ""]
         if hasattr(cmd, "commands"):
             lines += ["Subcommands: " + ", ".join(f"`{name} {s}`" for s, c in cmd.commands.items()
-                                                  if not getattr(c, "hidden", False)), ""]
+                                                  if not getattr(c, "hidden", False))]
             continue
         params = [p for p in cmd.get_params(ctx) if not getattr(p, "hidden", False) and p.name != "help"]
         lines += ["```", _usage(name, params), "```", ""]
