@@ -1,7 +1,7 @@
 """`registry export`: every public view as CSV and Parquet, or as Hive-partitioned Parquet.
 
 Why Parquet partitions by fiscal year and agency: that is how people slice this data, and it is the
-layout DuckDB, MotherDuck, Trino and Spark all read without a server (see README, Scaling out).
+layout DuckDB, MotherDuck, Trino and Spark all read without a server (see docs/scaling-out.md).
 """
 
 from __future__ import annotations

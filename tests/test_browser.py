@@ -139,12 +139,12 @@ def open_view(page, base: str, path: str, *, wait_for: str = CHART, name: str | 
 
 
 def doc_screenshot(page, name: str, height: int = 2300) -> None:
-    """A tall screenshot for the README (Streamlit scrolls inside its own container, so grow the viewport)."""
+    """A tall screenshot for docs/dashboard-internals.md (Streamlit scrolls inside its own container, so grow the viewport)."""
     page.set_viewport_size({"width": 1400, "height": height})
     page.wait_for_timeout(1200)  # charts re-layout to the new size
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"doc_{name}"))
-    if os.environ.get("UPDATE_DOC_IMAGES"):  # refresh the README's screenshots on purpose, never as a side effect
+    if os.environ.get("UPDATE_DOC_IMAGES"):  # refresh the docs screenshots on purpose, never as a side effect
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
         shutil.copy(ARTIFACTS / f"doc_{name}", DOC_IMAGES / name)
     page.set_viewport_size({"width": 1400, "height": 1000})

@@ -153,7 +153,7 @@ def test_modification_justification_beside_the_award_level_code(with_justificati
 
 
 def test_docs_name_every_view_and_command_of_part_a():
-    docs = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    docs = (paths.ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
     for name in ("`ai_use_cases`", "`privacy_notices`", "`systems`", "`system_modifications`", "`links`",
                  "`timeline`", "`system_timeline`", "registry crawl ai-inventory", "registry crawl federal-register",
                  "registry load ai-inventory-csv", "AI_INVENTORY_URLS", "FEDERAL_REGISTER_API_URL"):

@@ -3,7 +3,7 @@
 Source format: one CSV per inventory year, published whole (no API, no paging). Each year has its own
 header names (spiders/ai_inventory/items.py maps them); the file is recognised by its headers. The download URLs
 are the setting AI_INVENTORY_URLS (year -> URL) so a test or a mirror can serve them; the defaults are
-the pinned public copies documented in the README.
+the pinned public copies documented in docs/sources.md.
 
 The same row reader feeds the offline loader (`registry load ai-inventory-csv FILE…`, the bundled sample),
 so a downloaded file and a crawled one become identical staging rows.
@@ -24,7 +24,7 @@ from spiders.ai_inventory.items import AiUseCaseItem, derived_id, detect_year, m
 from spiders.base import RegistrySpider
 from spiders.items import RejectItem
 
-# Where each year's consolidated inventory is published (pinned commits; see the README).
+# Where each year's consolidated inventory is published (pinned commits; see docs/sources.md).
 DEFAULT_URLS: dict[str, str] = {
     "2025": "https://raw.githubusercontent.com/ombegov/2025-Federal-Agency-AI-Use-Case-Inventory/"
             "62329235dc3847672bc4fdc7bf64d850a2d6d0fe/Data/2025_individually_reported_AI_use_cases.csv",

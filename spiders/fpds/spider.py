@@ -9,7 +9,7 @@ extent_competed, competition/reasonNotCompeted -> other_than_full_and_open_compe
 competition/statutoryExceptionToFairOpportunity -> fair_opportunity_limited_sources, ...
 
 FPDS ATOM is being retired in favour of SAM.gov's Contract Awards API (/contract-awards/v1/search); the
-same fields live there under coreData.competitionInformation (see the README).
+same fields live there under coreData.competitionInformation (see docs/sources.md, "FPDS actions").
 """
 
 from __future__ import annotations

@@ -1,0 +1,49 @@
+"""Re-take the README's three screenshots at 1440x900 from a running dashboard (Playwright + Debian's Chromium).
+
+Why a script and not a test: a screenshot is a picture for people, not an assertion; re-take it after a dashboard
+change, look at it, and commit it. Every request that leaves the dashboard's host is blocked, as in the browser
+tests, so the pictures show what an offline machine shows.
+
+    .venv/bin/registry build --sample && .venv/bin/registry dashboard --port 8599 &
+    .venv/bin/python docs/screenshots.py http://127.0.0.1:8599
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+IMG = Path(__file__).resolve().parent / "img"
+# file, path and query, text scrolled to the top of the picture, tabs to click first
+SHOTS = [
+    ("immigrationos.png", "/award?award=70CTD022FR0000170", "Red bars: jumps", []),
+    ("facial-recognition.png", "/map?cap=biometrics", "Map: who sells", ["Sankey: agency"]),
+    ("analytics-vendors.png", "/compare?v=v:palantir&v=v:relx&v=v:thomson-reuters", "Pick two to four vendors", []),
+]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def main(base: str) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+        for name, path, anchor, tabs in SHOTS:
+            page.goto(base + path, timeout=60_000)
+            page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]', timeout=60_000)
+            page.wait_for_timeout(4000)  # the page's remaining elements and charts settle
+            for tab in tabs:
+                page.get_by_text(tab, exact=False).first.click()
+                page.wait_for_timeout(3000)
+            page.get_by_text(anchor, exact=False).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(IMG / name))
+            print(IMG / name)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8501")
