@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import typer.main
 
-from registry import paths
+from registry.core import paths
 
 CLI_DOC = paths.ROOT / "docs" / "cli.md"
 VIEWS_DOC = paths.ROOT / "docs" / "views.md"
