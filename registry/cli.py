@@ -192,7 +192,7 @@ def new_source(
     url: Annotated[str, typer.Option("--url", help="The source's API URL")] = "https://example.org/api/records",
     title: Annotated[str, typer.Option("--title", help="What the source is, in a few words")] = "A new public source",
 ) -> None:
-    """Write spiders/NAME/ (spider, items, staging DDL, build step, README) and tests/NAME/ with a test that runs."""
+    """Write spiders/NAME/ (spider, items, staging DDL, build step, schema, README) and tests/NAME/ with a test."""
     from registry import scaffold
 
     try:

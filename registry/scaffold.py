@@ -160,7 +160,7 @@ CREATE TABLE IF NOT EXISTS {table} (
 
 from __future__ import annotations
 
-from registry.core.steps import describe, staging_table
+from registry.core.steps import describe_from_schema, staging_table
 
 # What this build step reads and writes: registry/build_order.py sorts the steps by them.
 READS = ("stg.{table}",)
@@ -173,17 +173,23 @@ def build(ctx) -> None:
     con.execute(f"CREATE TABLE t_{name} AS SELECT record_id, title, published, url, source, source_url, "
                 f"fetched_at, payload_sha256 FROM {{src}}")  # noqa: S608 (our own table names)
     con.execute("CREATE VIEW {name} AS SELECT * FROM t_{name}")
-    describe(con, "{name}", "{title}: one row per record.", {{
-        "record_id": "The source's id of the record.",
-        "title": "Title as published.",
-        "published": "Date the source published the record.",
-        "url": "The record's page at the source.",
-        "source": "Spider that fetched the record ({name}).",
-        "source_url": "The API page the record came from.",
-        "fetched_at": "When it was fetched (UTC).",
-        "payload_sha256": "SHA-256 of the raw record as fetched (the raw payload stays in staging).",
-    }})
+    describe_from_schema(con, "{name}", "{name}")  # COMMENT ON from schema.yaml
 ''',
+        f"spiders/{name}/schema.yaml": f"""# The {name} source's public views, declared once: what each view is and what every column means.
+# The build's COMMENT ON statements come from here; a view column without a description fails the build.
+views:
+  {name}:
+    description: "{title}: one row per record."
+    columns:
+      record_id: The source's id of the record.
+      title: Title as published.
+      published: Date the source published the record.
+      url: The record's page at the source.
+      source: Spider that fetched the record ({name}).
+      source_url: The API page the record came from.
+      fetched_at: When it was fetched (UTC).
+      payload_sha256: SHA-256 of the raw record as fetched (the raw payload stays in staging).
+""",
         f"spiders/{name}/commands.py": f'''"""`registry crawl {name}`: a thin CLI shell over the spider, run by the project's crawl runner."""
 
 from __future__ import annotations
