@@ -304,6 +304,23 @@ def load_search_csv(
         con.close()
 
 
+@app.command("new-source")
+def new_source(
+    name: Annotated[str, typer.Argument(help="The source's one name: folder, spider, source column, CLI")],
+    url: Annotated[str, typer.Option("--url", help="The source's API URL")] = "https://example.org/api/records",
+    title: Annotated[str, typer.Option("--title", help="What the source is, in a few words")] = "A new public source",
+) -> None:
+    """Write spiders/NAME/ (spider, items, staging DDL, build step, schema, README) and tests/NAME/ with a test."""
+    from registry import scaffold
+
+    try:
+        written = scaffold.new_source(name, url, title)
+    except scaffold.ScaffoldError as e:
+        fail(str(e))
+    for path in written:
+        out.print(str(path.relative_to(paths.ROOT)), highlight=False)
+
+
 def report_crawl(result) -> None:
     """One summary line; exit 1 when the run failed, 3 when it is partial (pages lost: re-run to complete)."""
     line = (f"{result.status}: {result.requests:,} requests, fetched {result.fetched:,} = loaded {result.loaded:,}"

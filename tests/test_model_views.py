@@ -8,7 +8,7 @@ import re
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, invoke_cli
 
 ANALYSIS_VIEWS = [  # the summaries and links the dashboard's questions are answered from
     "vendor_summary", "agency_summary", "capability_summary", "edges", "monthly_obligations",
@@ -20,7 +20,7 @@ MODEL_VIEWS = [*ANALYSIS_VIEWS, "vendors", "vendor_matches", "watchlist", "agenc
 
 @pytest.mark.parametrize("view", MODEL_VIEWS)
 def test_registry_sql_returns_rows(sample_registry, view):
-    proc = run_cli("sql", "--db", str(sample_registry), "--format", "json", f"SELECT * FROM {view} LIMIT 5")
+    proc = invoke_cli("sql", "--db", str(sample_registry), "--format", "json", f"SELECT * FROM {view} LIMIT 5")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert len(rows) >= 1, f"{view} is empty"

@@ -1,8 +1,10 @@
-"""`registry sql` answers reads and refuses writes, in one clear line."""
+"""`registry sql` answers reads and refuses writes, in one clear line.
+
+In process (Typer's CliRunner) except the missing-registry test, which runs the installed command as a user does."""
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 
 
 @pytest.mark.parametrize(
@@ -20,20 +22,20 @@ from tests.conftest import run_cli
 )
 def test_writes_are_refused(sample_registry, statement):
     before = sample_registry.read_bytes()
-    proc = run_cli("sql", "--db", str(sample_registry), statement)
+    proc = invoke_cli("sql", "--db", str(sample_registry), statement)
     assert proc.returncode != 0
     assert "error:" in proc.stderr and "Traceback" not in proc.stderr
     assert sample_registry.read_bytes() == before
 
 
 def test_reading_files_through_sql_is_refused(sample_registry):
-    proc = run_cli("sql", "--db", str(sample_registry), "SELECT * FROM read_csv('/etc/passwd')")
+    proc = invoke_cli("sql", "--db", str(sample_registry), "SELECT * FROM read_csv('/etc/passwd')")
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
 
 
 def test_csv_output_keeps_money_exact(sample_registry):
-    proc = run_cli("sql", "--db", str(sample_registry), "--format", "csv",
+    proc = invoke_cli("sql", "--db", str(sample_registry), "--format", "csv",
                    "SELECT sum(federal_action_obligation) AS total FROM transactions WHERE piid = '70CTD022FR0000170'")
     assert proc.returncode == 0, proc.stderr
     header, value = proc.stdout.strip().splitlines()

@@ -7,7 +7,6 @@ be kept in step. Files are found by path, not imported: core stays below the spi
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from pathlib import Path
 
 from registry.core import paths
@@ -48,7 +47,3 @@ def staging_migrations() -> list[tuple[str, Path]]:
 def spider_modules() -> list[str]:
     """Scrapy's SPIDER_MODULES: spiders.<name>.spider for every source folder."""
     return [f"spiders.{name}.spider" for name in names()]
-
-
-def importable(dotted: str) -> bool:
-    return find_spec(dotted) is not None

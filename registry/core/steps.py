@@ -7,6 +7,8 @@ still has to produce the source's (empty) tables and views so the public interfa
 
 from __future__ import annotations
 
+import yaml
+
 from registry.core import sources
 from registry.core.sqltext import literal
 
@@ -56,3 +58,19 @@ def describe(con, view: str, about: str, columns: dict[str, str]) -> None:
     con.execute(f"COMMENT ON VIEW {view} IS {literal(about)}")
     for col, text in columns.items():
         con.execute(f'COMMENT ON COLUMN {view}."{col}" IS {literal(text)}')
+
+
+def view_schema(source: str, view: str) -> tuple[str, dict[str, str]]:
+    """(what the view is, column -> description) from spiders/<source>/schema.yaml: each declared once."""
+    path = sources.folder(source) / "schema.yaml"
+    with open(path, encoding="utf-8") as f:
+        views = (yaml.safe_load(f) or {}).get("views") or {}
+    if view not in views:
+        raise ValueError(f"{path}: no view {view!r} declared (views: {', '.join(views) or 'none'})")
+    return views[view]["description"], {str(k): str(v) for k, v in views[view]["columns"].items()}
+
+
+def describe_from_schema(con, source: str, view: str) -> None:
+    """COMMENT ON a source's public view and its columns from the source's schema.yaml (see describe)."""
+    about, columns = view_schema(source, view)
+    describe(con, view, about, columns)

@@ -28,8 +28,25 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def register_primary_key(table: str, key: Sequence[str]) -> None:
-    """Let other sources' staging tables use the same merge code (called at import by their modules)."""
+    """Override a table's merge key (no longer needed: primary_key() reads it from the staging DDL)."""
     PRIMARY_KEYS[table] = tuple(key)
+
+
+def primary_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+    """A staging table's merge key: its PRIMARY KEY as its staging DDL (spiders/<source>/staging.sql) declares it.
+
+    Why from the catalog: the key is declared once, in the DDL; it used to be declared again in Python and
+    registered as a side effect of importing the item module, so a merge before that import failed.
+    """
+    key = PRIMARY_KEYS.get(table)
+    if key is None:
+        row = con.execute(
+            "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = ? AND schema_name = 'main' "
+            "AND database_name = current_database() AND constraint_type = 'PRIMARY KEY'", [table]).fetchone()
+        if row is None:
+            raise KeyError(f"{table}: no PRIMARY KEY in its staging DDL, so rows cannot be merged by key")
+        key = PRIMARY_KEYS[table] = tuple(row[0])
+    return key
 
 
 def sha256_of(payload: Any) -> str:
@@ -102,7 +119,7 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str,
 
 
 def _upsert_sql(con: duckdb.DuckDBPyConnection, table: str, relation: str, columns: Sequence[str]) -> str:
-    key = PRIMARY_KEYS[table]
+    key = primary_key(con, table)
     cols = ", ".join(f'"{c}"' for c in columns)
     updates = ", ".join(
         f'"{c}" = COALESCE(EXCLUDED."{c}", {table}."{c}")' for c in columns if c not in key
@@ -124,7 +141,7 @@ def merge_relation(con: duckdb.DuckDBPyConnection, table: str, relation: str) ->
     target = [c for c, _ in table_columns(con, table)]
     present = {r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()}  # noqa: S608
     columns = [c for c in target if c in present]
-    key = ", ".join(f'"{c}"' for c in PRIMARY_KEYS[table])
+    key = ", ".join(f'"{c}"' for c in primary_key(con, table))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _merge_batch AS SELECT * FROM {relation} "  # noqa: S608
         f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY fetched_at DESC NULLS LAST) = 1"
@@ -209,7 +226,7 @@ def merge_batch(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[di
     con.register("_arrow_batch", batch)
     refused = False
     try:
-        key = PRIMARY_KEYS[table]
+        key = primary_key(con, table)
         if _distinct_keys(records, key) != len(records):
             return merge_relation(con, table, "_arrow_batch")  # repeated keys: de-duplicate first
         cols = ", ".join(f'"{c}"' for c in batch.column_names)

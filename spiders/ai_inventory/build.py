@@ -18,7 +18,7 @@ import pandas as pd
 
 from registry.core import runs, store
 from registry.core.parse import ParseError
-from registry.core.steps import describe, staging_table, table_exists
+from registry.core.steps import describe_from_schema, staging_table, table_exists
 
 # What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
 READS = (
@@ -234,39 +234,4 @@ def _view(con) -> None:
         FROM t_ai_use_cases
         """
     )
-    describe(con, "ai_use_cases", "Federal AI use-case inventories (OMB consolidations 2023, 2024, 2025): what "
-             "agencies say their AI does, with the vendor (2025) and contract PIIDs (2024) where given.", {
-        "use_case_key": "'<inventory year>:<use case id>': the id used in links and timeline.",
-        "inventory_year": "Inventory the entry was published in (2023, 2024 or 2025).",
-        "use_case_id": "The agency's use-case id (2023, 2025) or a derived one (use_case_id_derived); ids that "
-                       "repeat inside one file get a ~2, ~3 suffix.",
-        "use_case_id_derived": "True when the inventory gave no id (all of 2024): agency-year-hash of "
-                               "agency|bureau|use case name.",
-        "use_case_name": "Use case name as published.",
-        "agency": "Department abbreviation as published (DHS, DOJ, ...).",
-        "agency_name": "Department name as published.",
-        "bureau": "Bureau or component as published (e.g. ICE, CBP, 'Department of Justice / ATF').",
-        "office": "Office (2023 only).",
-        "stage": "Development stage as published (the vocabulary changed every year).",
-        "impact": "High-impact (2025) or rights-/safety-impacting (2024) answer as published.",
-        "high_impact": "impact read as yes/no: true for High-impact, Rights-Impacting, Safety-impacting or Both; "
-                       "blank when the answer was neither yes nor no.",
-        "topic_area": "Topic area as published.",
-        "vendor_name": "Vendor(s) named by the agency (2025 only), as typed.",
-        "system_name": "System holding the authority to operate (2025 system_name_ato, 2024 System Name).",
-        "has_pii": "Whether the use case involves personally identifiable information, as answered.",
-        "pia_url": "Link to the privacy impact assessment (2025), only when an http(s) URL was given.",
-        "contracting_usage": "How the AI was obtained (contracted, in-house, ...), as answered.",
-        "techniques": "AI techniques (2023 only).",
-        "description": "Purpose, benefits and outputs texts of the entry, joined.",
-        "piid_text": "The 2024 PIID answer as typed.",
-        "piids": "PIIDs read from piid_text (upper case, hyphens dropped); joined to awards.piid in links.",
-        "date_initiated": "Date initiated (2024), when readable.",
-        "date_implemented": "Date implemented (2024) or operational date (2025), when readable.",
-        "date_retired": "Date retired (2024), when readable.",
-        "source_row": "Data row number in the file it was read from.",
-        "source": "Spider or loader that read the row (ai_inventory).",
-        "source_url": "The published inventory file the row comes from.",
-        "fetched_at": "When the file was fetched or loaded (UTC).",
-        "payload_sha256": "SHA-256 of the CSV row as read (kept in the staging store).",
-    })
+    describe_from_schema(con, "ai_inventory", "ai_use_cases")

@@ -16,10 +16,7 @@ from typing import Any
 import scrapy
 
 from registry.core.parse import ParseError, clean_text
-from registry.core.store import register_primary_key
 from spiders.items import RegistryItem
-
-register_primary_key("stg_ai_use_cases", ("inventory_year", "use_case_id"))
 
 PIID_2024 = "Provide the Procurement Instrument Identifier(s) (PIID) of the contract(s) used."
 # A PIID: 8+ letters/digits once hyphens are dropped, with at least one digit ("SOAR", "PO 6997377" are not).

@@ -8,7 +8,7 @@ which text matched; name matches are weaker than identifier matches and need a n
 
 from __future__ import annotations
 
-from registry.core.steps import describe, staging_table, table_exists
+from registry.core.steps import describe_from_schema, staging_table, table_exists
 
 # What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
 READS = ("t_awards", "t_agencies", "t_ai_use_cases", "stg.stg_fr_documents")
@@ -103,34 +103,4 @@ def _view(con) -> None:
         FROM t_privacy_notices
         """
     )
-    describe(con, "privacy_notices", "Privacy Act documents of DHS, DOJ and their components from the Federal "
-             "Register API: system-of-records notices (SORNs), privacy rules (exemptions) and other Privacy Act "
-             "notices, with the system each names.", {
-        "document_number": "Federal Register document number (e.g. 2020-25619).",
-        "document_kind": "sorn (a system-of-records notice) | privacy_rule (a rule or proposed rule) | "
-                         "privacy_notice (another Privacy Act notice, e.g. a matching program).",
-        "title": "Title as published (SORNs are usually titled 'Privacy Act of 1974; System of Records').",
-        "type": "Federal Register document type: Notice, Rule, Proposed Rule.",
-        "action": "The document's ACTION line.",
-        "publication_date": "Date published in the Federal Register.",
-        "effective_on": "Effective date the API gives (often blank for notices).",
-        "comments_close_on": "Last day for public comments, when given.",
-        "citation": "Federal Register citation (volume FR page).",
-        "agency_names": "Agencies named on the document.",
-        "agency_slugs": "Federal Register agency slugs (used to link agencies).",
-        "docket_ids": "Docket ids of the document.",
-        "system_identifier": "System-of-records identifier read from the title or abstract, shortened to "
-                             "department/component-number (e.g. DHS/ICE-009); blank when none is written there.",
-        "system_name": "System name written after the identifier (e.g. External Investigations).",
-        "system_evidence": "The text the identifier and name were read from.",
-        "abstract": "The document's summary as published.",
-        "dates": "The DATES paragraph as published.",
-        "html_url": "The document's page on federalregister.gov.",
-        "pdf_url": "The printed page PDF on govinfo.gov.",
-        "body_html_url": "Full text HTML.",
-        "raw_text_url": "Full text as plain text.",
-        "source": "Spider that fetched the document (federal_register).",
-        "source_url": "The API search page that returned the document.",
-        "fetched_at": "When the page was fetched (UTC).",
-        "payload_sha256": "SHA-256 of the document JSON as received (kept in the staging store).",
-    })
+    describe_from_schema(con, "federal_register", "privacy_notices")

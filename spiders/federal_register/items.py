@@ -16,10 +16,7 @@ from typing import Any
 import scrapy
 
 from registry.core.parse import ParseError, clean_text, parse_date
-from registry.core.store import register_primary_key
 from spiders.items import RegistryItem
-
-register_primary_key("stg_fr_documents", ("document_number",))
 
 _DOC_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,30}$", re.I)
 # "DHS/ICE-009", "DHS/U.S. Immigration and Customs Enforcement (ICE)-009", "JUSTICE/FBI-022", "DHS/ALL-031",

@@ -10,7 +10,7 @@ money totals: the registry's obligations stay those of its USAspending routes.
 
 from __future__ import annotations
 
-from registry.core.steps import describe, staging_table
+from registry.core.steps import describe_from_schema, staging_table
 
 # What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
 READS = ("t_awards", "t_transactions", "stg.stg_fpds_actions")
@@ -91,53 +91,4 @@ def build(ctx) -> None:
         FROM t_fpds_actions
         """
     )
-    describe(con, "fpds_actions", "Contract actions (base awards and modifications) from the FPDS ATOM feed, "
-             "with the competition detail FPDS reports for each action. Keyed like `transactions`; where a "
-             "transaction lacked a competition value, FPDS's value fills it (see filled_in_transactions).", {
-        "award_key": "USAspending-style award key built from FPDS ids: CONT_AWD_<PIID>_<agencyID>_<referenced "
-                     "IDV PIID or -NONE->_<IDV agencyID or -NONE->, or CONT_IDV_<PIID>_<agencyID>.",
-        "modification_number": "FPDS modNumber ('0' for the base award).",
-        "transaction_number": "FPDS transactionNumber (0 when FPDS gives none).",
-        "record_type": "award (contract, order, purchase order) or idv.",
-        "piid": "Procurement Instrument Identifier of the contract or order.",
-        "agency_id": "FPDS agencyID of the award (4-character subtier code, e.g. 7012 = ICE).",
-        "agency_name": "Name FPDS gives for agency_id.",
-        "idv_piid": "PIID of the referenced IDV (the parent contract an order is placed under).",
-        "idv_agency_id": "Agency code of the referenced IDV.",
-        "signed_date": "Date the action was signed (USAspending action_date).",
-        "effective_date": "Effective date of the action.",
-        "obligated_amount": "Amount obligated by this action, USD (federal_action_obligation).",
-        "base_and_all_options_value": "Change in base-and-all-options value by this action, USD.",
-        "total_obligated_amount": "Total obligated on the award as of this action, USD.",
-        "action_type": "Reason for modification code (FPDS reasonForModification).",
-        "action_type_description": "Reason for modification in words.",
-        "description": "Description of the contract requirement for this action.",
-        "extent_competed": "Extent competed code (A..G, CDO, NDO).",
-        "extent_competed_description": "Extent competed in FPDS's words.",
-        "solicitation_procedures": "Solicitation procedures code (e.g. SSS = only one source).",
-        "solicitation_procedures_description": "Solicitation procedures in FPDS's words.",
-        "other_than_full_and_open": "Reason not competed code (e.g. URG = urgency, FAR 6.302-2; UNQ = unique "
-                                    "source).",
-        "other_than_full_and_open_description": "Reason not competed in FPDS's words.",
-        "fair_opportunity_limited_sources": "Statutory exception to fair opportunity code (orders under IDVs).",
-        "fair_opportunity_limited_sources_description": "Exception to fair opportunity in FPDS's words.",
-        "number_of_offers": "Number of offers received.",
-        "type_set_aside": "Type of set-aside code.",
-        "contracting_office_id": "Contracting office code.",
-        "contracting_office_name": "Contracting office name.",
-        "psc_code": "Product or service code.",
-        "naics_code": "Principal NAICS code.",
-        "vendor_name": "Vendor name (vendorName, else UEI legal business name, else contractorName).",
-        "vendor_uei": "Vendor Unique Entity ID.",
-        "ultimate_parent_uei": "Ultimate parent's Unique Entity ID.",
-        "ultimate_parent_name": "Ultimate parent's legal business name.",
-        "last_modified_date": "When FPDS last modified the action record.",
-        "in_transactions": "True when the same award key, modification and transaction number is in "
-                           "`transactions`; false = known only from FPDS (not counted in obligations).",
-        "filled_in_transactions": "Columns of `transactions` that were blank and were filled from this action.",
-        "fpds_url": "The action's page on fpds.gov (ezsearch).",
-        "source": "Spider that fetched the action (fpds).",
-        "source_url": "The ATOM feed page the entry came from.",
-        "fetched_at": "When the page was fetched (UTC).",
-        "payload_sha256": "SHA-256 of the entry XML as received (kept in the staging store).",
-    })
+    describe_from_schema(con, "fpds", "fpds_actions")

@@ -13,10 +13,7 @@ from typing import Any
 import scrapy
 
 from registry.core.parse import ParseError, clean_text, parse_date, parse_int, parse_money
-from registry.core.store import register_primary_key
 from spiders.items import RegistryItem
-
-register_primary_key("stg_fpds_actions", ("award_key", "modification_number", "transaction_number"))
 
 NONE = "-NONE-"
 

@@ -15,7 +15,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from registry.core.names import normalise_name
-from registry.core.steps import describe, staging_table, table_exists
+from registry.core.steps import describe_from_schema, staging_table, table_exists
 
 # What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
 READS = ("vendors", "vendor_matches", "stg.stg_lda_filings")
@@ -218,74 +218,7 @@ def _views(con) -> None:
         FROM t_lobbying_quarters;
         """
     )
-    describe(con, "lobbying_filings", "Lobbying Disclosure Act filings (lda.gov API) in which a watchlist vendor "
-             "is the client or the registrant, linked to registry vendors by name with a match confidence.", {
-        "filing_uuid": "LDA filing id.",
-        "filing_type": "Filing type code (RR registration, Q1-Q4 quarterly report, 1A amendment, 1T "
-                       "termination, ...).",
-        "filing_type_display": "Filing type in words.",
-        "filing_year": "Year the filing reports on.",
-        "filing_period": "first_quarter .. fourth_quarter (mid_year / year_end before 2008).",
-        "quarter": "Calendar quarter 1-4 (blank for semiannual periods).",
-        "period_start": "First day of the period reported.",
-        "period_end": "Last day of the period reported.",
-        "income": "Income the registrant (a lobbying firm) reports from this client for the period, USD.",
-        "expenses": "Lobbying expenses an organisation lobbying for itself reports for the period, USD.",
-        "amount": "income, else expenses: the period's lobbying amount, USD.",
-        "amount_kind": "Which of income / expenses `amount` is.",
-        "counted": "True for the one report per registrant, client and period that totals count (the latest "
-                   "posted; earlier originals of an amendment and registrations are false).",
-        "dt_posted": "When the filing was posted (UTC).",
-        "termination_date": "Termination date on a termination report.",
-        "registrant_id": "LDA registrant id (the lobbying firm, or the organisation itself).",
-        "registrant_name": "Registrant name as filed.",
-        "client_id": "LDA client id.",
-        "client_name": "Client name as filed (the company paying for lobbying).",
-        "client_description": "Client's general description as filed.",
-        "vendor_id": "Registry vendor the client (or self-filing registrant) was matched to; blank if none.",
-        "match_confidence": "Confidence of the vendor match: 0.9 exact normalised name; fuzzy matches "
-                            "0.8 x score/100; never 1 (the sources share no identifier).",
-        "match_method": "client_name_exact | client_name_fuzzy | registrant_name_exact | registrant_name_fuzzy.",
-        "match_evidence": "The names compared and the vendor record they matched.",
-        "filing_document_url": "The filing as filed (public HTML/PDF).",
-        "api_url": "The filing's URL in the LDA API.",
-        "matched_query": "The query that found the filing (e.g. client_name=Palantir).",
-        "source": "Spider that fetched the filing (lda).",
-        "source_url": "The API page the filing came from.",
-        "fetched_at": "When the page was fetched (UTC).",
-        "payload_sha256": "SHA-256 of the filing JSON as received (kept in the staging store).",
-    })
-    describe(con, "lobbying_issues", "Issues lobbied: one row per lobbying activity of a filing.", {
-        "filing_uuid": "LDA filing id (lobbying_filings).",
-        "activity_index": "Position of the activity in the filing (1-based).",
-        "general_issue_code": "LDA general issue area code (e.g. HOM Homeland Security, DEF Defense, IMM "
-                              "Immigration).",
-        "general_issue": "General issue area in words.",
-        "description": "Specific lobbying issues as written in the filing.",
-        "lobbyist_count": "Number of lobbyists listed for the activity.",
-    })
-    describe(con, "lobbying_contacts", "Agencies and chambers contacted, per lobbying activity (filings posted "
-             "before 2021-02-14 list them per filing, repeated on each activity).", {
-        "filing_uuid": "LDA filing id (lobbying_filings).",
-        "activity_index": "Activity the contact belongs to (lobbying_issues.activity_index).",
-        "general_issue_code": "Issue area of that activity.",
-        "entity_id": "LDA government entity id.",
-        "entity_name": "Government entity contacted (e.g. 'Homeland Security, Dept of (DHS)', 'SENATE').",
-    })
-    describe(con, "lobbying_quarters", "Lobbying per client and period, counting one report per registrant and "
-             "period (amendments replace originals): amounts, issues and agencies contacted, next to the "
-             "vendor the client was matched to.", {
-        "vendor_id": "Registry vendor matched to the filings (blank when unmatched).",
-        "client_name": "Client name as filed.",
-        "filing_year": "Year.",
-        "filing_period": "Period code (first_quarter .. fourth_quarter, mid_year, year_end).",
-        "quarter": "Calendar quarter 1-4.",
-        "period_start": "First day of the period.",
-        "period_end": "Last day of the period.",
-        "amount": "Sum of income/expenses of the counted reports, USD.",
-        "filings": "Number of counted reports (one per registrant).",
-        "registrants": "Number of distinct registrants (firms) reporting for the client.",
-        "issue_codes": "Issue area codes lobbied in the period.",
-        "agencies_contacted": "Government entities contacted in the period.",
-        "min_match_confidence": "Lowest vendor-match confidence among the period's reports.",
-    })
+    describe_from_schema(con, "lda", "lobbying_filings")
+    describe_from_schema(con, "lda", "lobbying_issues")
+    describe_from_schema(con, "lda", "lobbying_contacts")
+    describe_from_schema(con, "lda", "lobbying_quarters")

@@ -15,10 +15,7 @@ from typing import Any
 import scrapy
 
 from registry.core.parse import ParseError, clean_text, parse_date, parse_int, parse_money
-from registry.core.store import register_primary_key
 from spiders.items import RegistryItem
-
-register_primary_key("stg_lda_filings", ("filing_uuid",))
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 

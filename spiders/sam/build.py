@@ -9,7 +9,7 @@ matched which award field, and the subtier code in the notice's office path (ful
 
 from __future__ import annotations
 
-from registry.core.steps import describe, staging_table
+from registry.core.steps import describe_from_schema, staging_table
 
 # What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
 READS = ("t_awards", "t_transactions", "key_part", "stg.stg_sam_notices")
@@ -131,46 +131,4 @@ def build(ctx) -> None:
         FROM t_sam_notices
         """
     )
-    describe(con, "sam_notices", "Contract-opportunity notices from SAM.gov (Get Opportunities API v2): "
-             "justifications for other than full and open competition (J&A, ptype u) and award notices "
-             "(ptype a) of the scoped agencies. One row per notice (SAM.gov keeps only its latest version).", {
-        "notice_id": "SAM.gov noticeId.",
-        "ptype": "Procurement type asked for: u = Justification (J&A), a = Award Notice.",
-        "notice_type": "The notice's current type as SAM.gov names it (e.g. 'Justification', 'Award Notice').",
-        "base_type": "The notice's original type (baseType).",
-        "title": "Notice title as posted.",
-        "solicitation_number": "Solicitation number as posted (may be blank for J&A notices).",
-        "full_parent_path_name": "Agency path of the posting office: department.subtier.office names.",
-        "full_parent_path_code": "Agency path codes: department.subtier.office (the subtier code is the "
-                                 "4-character FPDS agency code, e.g. 7012 = ICE).",
-        "posted_date": "Date the notice was posted.",
-        "response_deadline": "Response deadline as SAM.gov sends it (blank for J&A and award notices).",
-        "archive_type": "How the notice is archived (auto15, autocustom, manual, ...).",
-        "archive_date": "Date the notice is or was archived.",
-        "active": "True while the notice is active on SAM.gov, false once archived.",
-        "naics_code": "NAICS code of the notice.",
-        "classification_code": "Product or service code (PSC) of the notice.",
-        "set_aside_code": "Set-aside code (see SAM.gov's set-aside values); blank when none.",
-        "set_aside": "Set-aside description.",
-        "award_number": "Award number as typed on the notice (usually the contract or order PIID).",
-        "award_piid": "award_number upper-cased without spaces or dashes: the form compared with awards.piid.",
-        "award_amount": "Award amount stated on the notice, USD (exact to the cent).",
-        "award_date": "Award date stated on the notice.",
-        "awardee_name": "Awardee name stated on the notice.",
-        "awardee_uei": "Awardee Unique Entity ID (ueiSAM) stated on the notice.",
-        "description_url": "SAM.gov link to the notice description (needs your own API key; stored without one).",
-        "description_text": "Description text fetched from description_url (HTML removed); blank when not "
-                            "fetched (by default only J&A descriptions are fetched) or not available.",
-        "authority_cited": "FAR / U.S.C. citations quoted in the title or description (regex extraction, "
-                           "e.g. 'FAR 6.302-2; FAR 8.405-6(a)(1)(i)(B)'): the stated basis for not competing.",
-        "piids_in_text": "PIID-shaped tokens found in the title or description (candidates; links keep those "
-                         "that match an award).",
-        "modifications_in_text": "Modification numbers (P0000N) written in the title or description.",
-        "resource_links": "Attachment download URLs (the J&A document itself is often one of these).",
-        "ui_link": "uiLink as the API sent it.",
-        "sam_url": "Public page of the notice on SAM.gov (https://sam.gov/opp/<noticeId>/view).",
-        "source": "Spider that fetched the notice (sam).",
-        "source_url": "The API search URL that returned the notice (without the API key).",
-        "fetched_at": "When the notice was fetched (UTC).",
-        "payload_sha256": "SHA-256 of the notice JSON as received (kept in the staging store).",
-    })
+    describe_from_schema(con, "sam", "sam_notices")

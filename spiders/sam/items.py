@@ -15,11 +15,8 @@ from typing import Any
 import scrapy
 
 from registry.core.parse import ParseError, clean_text, parse_date, parse_money
-from registry.core.store import register_primary_key
 from spiders.items import RegistryItem
 from spiders.keys import mask, strip_query_param
-
-register_primary_key("stg_sam_notices", ("notice_id",))
 
 _NOTICE_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 # FAR and U.S. Code citations as J&A notices quote them: "FAR 6.302-2", "FAR 16.505(b)(2)(i)(A)",

@@ -99,8 +99,10 @@ def test_fuzzy_vendor_match_needs_the_same_first_word():
     assert match_name("DATA SYSTEMS ZENITH", index, choices) is None  # same words, another first word
 
 
-@pytest.fixture()
-def registry_with_lobbying(tmp_path, sample_registry):
+@pytest.fixture(scope="module")
+def registry_with_lobbying(tmp_path_factory, sample_registry):
+    """The sample plus the recorded filings, built once for the tests that only read it (one build, not three)."""
+    tmp_path = tmp_path_factory.mktemp("lda_registry")
     staging = tmp_path / "staging.duckdb"
     shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
     con = store.connect(staging)
@@ -116,7 +118,9 @@ def registry_with_lobbying(tmp_path, sample_registry):
     con.close()
     out = tmp_path / "registry.duckdb"
     build.build(staging, out)
-    return duckdb.connect(str(out), read_only=True)
+    reg = duckdb.connect(str(out), read_only=True)
+    yield reg
+    reg.close()
 
 
 def test_filing_links_to_the_palantir_vendor_with_a_confidence(registry_with_lobbying):
