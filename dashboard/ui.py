@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -162,3 +163,52 @@ def obligations_chart(monthly: pd.DataFrame, *, key: str) -> None:
     fig = px.line(long, x="month", y="dollars", color="series", labels={"dollars": "Obligated ($)", "month": ""})
     fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
     st.plotly_chart(fig, key=key)
+
+
+def _spooled_csv(batches: Iterable) -> bytes:
+    """CSV written batch by batch into a temporary file (in memory up to 16 MB, then on disk)."""
+    import pyarrow.csv as pacsv
+
+    out = tempfile.SpooledTemporaryFile(max_size=16 * 2**20)  # noqa: SIM115 (closed below)
+    writer = None
+    for batch in batches:
+        if writer is None:
+            writer = pacsv.CSVWriter(out, batch.schema)
+        writer.write_batch(batch)
+    if writer is not None:
+        writer.close()
+    out.seek(0)
+    with out:
+        return out.read()
+
+
+def _spooled_parquet(batches: Iterable) -> bytes:
+    """Parquet written row group by row group into a temporary file (on disk beyond 16 MB)."""
+    import pyarrow.parquet as pq
+
+    out = tempfile.SpooledTemporaryFile(max_size=16 * 2**20)  # noqa: SIM115
+    writer = None
+    for batch in batches:
+        if writer is None:
+            writer = pq.ParquetWriter(out, batch.schema)
+        writer.write_batch(batch)
+    if writer is not None:
+        writer.close()
+    out.seek(0)
+    with out:
+        return out.read()
+
+
+def streamed_exports(batches: Callable[[], Iterable], name: str, *, key: str, rows: int) -> None:
+    """CSV and Parquet of EVERY matching row, generated only when clicked and written as DuckDB reads them.
+
+    Why not `exports(df)`: a page shows one page of rows, but an export must hold every match, which can be
+    far more than a page; the file is built from DuckDB's Arrow batches into a spooled temporary file (so the
+    rows are never all in a DataFrame), then handed to Streamlit, which serves it from memory once.
+    """
+    cols = st.columns(2, width=300)
+    cols[0].download_button(f"CSV ({rows:,} rows)", lambda: _spooled_csv(batches()), file_name=f"{name}.csv",
+                            mime="text/csv", key=f"{key}-csv", on_click="ignore", icon=":material/download:")
+    cols[1].download_button(f"Parquet ({rows:,} rows)", lambda: _spooled_parquet(batches()),
+                            file_name=f"{name}.parquet", mime="application/vnd.apache.parquet",
+                            key=f"{key}-parquet", on_click="ignore", icon=":material/download:")

@@ -48,14 +48,16 @@ with left:
         st.page_link("views/vendor.py", label="Open vendor profile", query_params={"vendor": pick},
                      icon=":material/arrow_forward:")
 with right:
-    st.subheader("Capabilities")
+    st.subheader("Capabilities (an award with several counts under each)")
     caps = q.agency_capabilities(agency_id)
     if caps.empty:
         ui.empty("No capability tags on this agency's awards.")
     else:
         colours = fmt.capability_colours(q.capabilities())
-        fig = px.pie(caps, names="capability", values="obligated", color="capability", color_discrete_map=colours)
-        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
+        fig = px.bar(caps.iloc[::-1], x="obligated", y="capability", color="capability", orientation="h",
+                     color_discrete_map=colours, hover_data=["awards"],
+                     labels={"obligated": "Obligated ($)", "capability": "", "awards": "Awards"})
+        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0), showlegend=False)
         st.plotly_chart(fig, key="agency-capabilities")
 
 st.subheader("Subtiers, components and offices")

@@ -59,7 +59,7 @@ ui.exports(table, "compare_vendors", key="compare-summary-export", full=True)
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Capabilities")
+    st.subheader("Capabilities (an award with several counts under each)")
     caps = q.compare_capabilities(picked, agencies)
     if caps.empty:
         ui.empty("No capability tags on these vendors' awards.")

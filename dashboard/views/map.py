@@ -39,11 +39,15 @@ if flows.empty:
 else:
     keep = flows.groupby("vendor_id").obligated.sum().nlargest(int(top)).index
     shown = flows[flows.vendor_id.isin(keep)]
-    st.caption(f"{flows.vendor_id.nunique():,} vendors, {fmt.money(flows.drop_duplicates(['vendor_id', 'agency', 'capability_id']).obligated.sum())} "
-               f"tagged obligations in {years[0]}–{years[1]}; the largest {len(keep)} vendors are drawn. "
-               "An award tagged with two capabilities counts under both.")
+    tot = q.flows_total(years[0], years[1], agencies, cap_ids, competition).iloc[0]
+    st.markdown(f"**{fmt.money(tot.obligated)}** obligated by actions dated {years[0]}–{years[1]} on "
+                f"**{int(tot.awards):,}** surveillance-tagged awards from **{int(tot.vendors):,}** vendors (each award once). "
+                f"The largest {len(keep)} vendors are drawn.")
+    st.caption("In the network and the Sankey an award tagged with two capabilities is drawn under both, so "
+               f"their flows add up to {fmt.money(flows.obligated.sum())}; the total above counts each award once.")
 
-    tab_net, tab_sankey = st.tabs(["Network", "Sankey: agency → capability → vendor"])
+    tab_net, tab_sankey = st.tabs(["Network (awards with several capabilities drawn under each)",
+                                  "Sankey: agency → capability → vendor (same)"])
     with tab_net:
         st.caption("Click a vendor or agency to open its profile.")
         event = st.plotly_chart(network.network(shown, colours), key="map-network", on_select="rerun",

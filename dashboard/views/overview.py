@@ -24,8 +24,11 @@ c = st.columns(5)
 c[0].metric("Awards", f"{t.awards:,}")
 c[1].metric("Modifications & actions", f"{t.transactions:,}")
 c[2].metric("Vendors", f"{t.vendors:,}")
-c[3].metric("Obligated (all awards)", fmt.money(t.obligated))
-c[4].metric(f"Surveillance-tagged ({t.surveillance_awards:,} awards)", fmt.money(t.surveillance_obligated))
+c[3].metric("Obligated (all awards)", fmt.money(t.awards_obligated),
+            help="Sum of each award's obligated amount, each award once (the same figure Search shows with no "
+                 "filter).")
+c[4].metric(f"Surveillance-tagged ({t.surveillance_awards:,} awards)", fmt.money(t.surveillance_obligated),
+            help="Obligations of awards with at least one counted capability tag, each award once.")
 st.caption(f"Actions from {fmt.day(t.first_action)} to {fmt.day(t.last_action)}.")
 
 caps = q.capabilities()
@@ -49,23 +52,45 @@ with left:
 with right:
     st.subheader("Top agencies")
     agencies = q.top_agencies(surveillance_only)
-    subtiers = agencies[agencies.level == "subtier"]
-    fig = px.bar(agencies[agencies.level == "component"].sort_values("obligated"), x="obligated", y="agency",
-                 orientation="h", labels={"obligated": "Obligated ($)", "agency": ""})
-    fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
-    st.plotly_chart(fig, key="overview-agencies")
-    shown = agencies.assign(source_url="https://www.usaspending.gov/search")
-    ui.table(shown, key="overview-agencies-table", money=["obligated"], hide=["agency_id"])
-    ui.exports(shown, "top_agencies", key="overview-agencies-export")
-    st.caption(" · ".join(f"{r.subtier_abbreviation}: {fmt.money(r.obligated)}" for r in subtiers.itertuples()))
+    by = st.segmented_control("Show", ["Subtier agencies", "Components"], key="overview-agency-level",
+                              default="Components" if ui.param("agencies") == "components" else "Subtier agencies")
+    ui.set_params(agencies="components" if by == "Components" else None)
+    if agencies.empty:
+        ui.empty("No agency has obligations here yet.")
+    else:
+        if by == "Components":
+            bars = agencies.assign(agency=agencies.subtier + " · " + agencies.component)
+        else:
+            bars = agencies.groupby("subtier", as_index=False).agg(obligated=("obligated", "sum"),
+                                                                   awards=("awards", "sum"))
+            bars = bars.rename(columns={"subtier": "agency"})
+        bars = bars.sort_values("obligated", ascending=False).head(15)
+        fig = px.bar(bars.iloc[::-1], x="obligated", y="agency", orientation="h", hover_data=["awards"],
+                     labels={"obligated": "Obligated ($)", "agency": "", "awards": "Awards"})
+        fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
+        st.plotly_chart(fig, key="overview-agencies")
+        known = agencies[agencies.component != "component not identified"]
+        share = known.obligated.sum() / agencies.obligated.sum() if agencies.obligated.sum() else 0
+        st.caption(f"Each award once, under its awarding subtier. Components are attributed for "
+                   f"{known.awards.sum():,} of {agencies.awards.sum():,} awards ({fmt.pct(share)} of the dollars) "
+                   "from the awarding and funding office names, the office code that opens the PIID, and the "
+                   "award's description (see Methods & sources); the rest show as \"component not identified\".")
+        shown = agencies.assign(source_url="https://www.usaspending.gov/search")
+        ui.table(shown, key="overview-agencies-table", money=["obligated"], hide=["subtier_code"])
+        ui.exports(shown, "top_agencies", key="overview-agencies-export")
 
-st.subheader("Capability mix")
+overlap = q.capability_overlap().iloc[0]
+st.subheader("Capability mix" + (": an award with several capabilities counts under each"
+                                 if overlap.awards else ""))
 mix = q.capability_mix()
 fig = px.bar(mix, x="name", y="obligated_amount", color="name", color_discrete_map=colours,
              hover_data=["award_count", "vendor_count"], labels={"obligated_amount": "Obligated ($)", "name": ""})
 fig.update_layout(showlegend=False, height=380, margin=dict(l=0, r=0, t=10, b=0))
 st.plotly_chart(fig, key="overview-capabilities")
-st.caption("An award tagged with two capabilities counts under both. See Methods & sources for how tags are made.")
+st.caption(f"{int(overlap.awards):,} awards ({fmt.money(overlap.obligated)}) carry more than one capability and appear in "
+           f"each of their bars, so the bars add up to {fmt.money(mix.obligated_amount.sum())} against "
+           f"{fmt.money(t.surveillance_obligated)} obligated on surveillance-tagged awards. See Methods & sources "
+           "for how tags are made.")
 
 st.subheader("Obligations over time")
 ui.obligations_chart(q.obligations_by_month(), key="overview-monthly")

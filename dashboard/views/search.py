@@ -31,18 +31,28 @@ with st.sidebar:
 ui.set_params(q=text, **chosen)
 filters = {**chosen, "capability": [cap_by_name[c] for c in chosen["capability"] if c in cap_by_name]}
 
-results = q.search(text, filters)
-total = int(q.search_count(text, filters).n.iloc[0])
-if results.empty:
+summary = q.search_summary(text, filters).iloc[0]
+total = int(summary.n)
+if total == 0:
     ui.empty("No award matches: try a shorter word (e.g. 'plate'), a vendor name, or clear a facet.")
     st.stop()
-more = f" (showing the largest {len(results):,}: narrow with facets, or export)" if total > len(results) else ""
-st.markdown(f"**{total:,} awards** match{fmt.md_text(more)}, {fmt.money(results.obligated_amount.sum())} obligated.")
+pages = max(1, -(-total // q.SEARCH_PAGE_SIZE))
+page_no = ui.int_param("page", 1, 1, pages)
+st.markdown(f"**{total:,} awards** match, **{fmt.money(summary.obligated)}** obligated in all "
+            f"(every match, each award once).")
+if pages > 1:
+    page_no = int(st.number_input(f"Page (of {pages:,}; {q.SEARCH_PAGE_SIZE:,} awards a page, largest first)",
+                                  1, pages, page_no, key="search-page"))
+ui.set_params(page=page_no if page_no > 1 else None)
+results = q.search(text, filters, page=page_no)
+first = (page_no - 1) * q.SEARCH_PAGE_SIZE + 1
+st.caption(f"Showing awards {first:,}–{first + len(results) - 1:,} of {total:,}. The downloads hold all "
+           f"{total:,} matches.")
 shown = results.assign(award_page=[ui.page_url("award", award=p) for p in results.piid])
 shown = shown[["award_page", *results.columns]].drop(columns=["piid"])
 ui.table(shown, key="search-results", money=["obligated_amount"], hide=["award_key", "description"],
          pages=["award_page"])
-ui.exports(results, "search_results", key="search-export", full=True)
+ui.streamed_exports(lambda: q.search_export(text, filters), "search_results", key="search-export", rows=total)
 pick = st.selectbox("Open an award", [None, *results.piid], key="search-open",
                     format_func=lambda p: "—" if p is None else p)
 if pick:

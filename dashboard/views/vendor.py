@@ -36,7 +36,9 @@ sole = (awards.competition_status == "not competed").sum()
 c = st.columns(5)
 c[0].metric("Awards", f"{len(awards):,}")
 c[1].metric("Obligated", fmt.money(awards.obligated_amount.sum()))
-c[2].metric("Surveillance-tagged", fmt.money(v.surveillance_obligated_amount))
+tagged = q.vendor_tagged_total(vendor_id).iloc[0]
+c[2].metric(f"Surveillance-tagged ({int(tagged.awards):,} awards)", fmt.money(tagged.obligated),
+            help="Obligations of this vendor family's awards with a counted capability tag, each award once.")
 c[3].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not reported",
             help="Share of awards reporting competition that were not competed")
 c[4].metric("Active", f"{fmt.day(v.first_award_date)[:7]} → {fmt.day(v.last_action_date)[:7]}")
