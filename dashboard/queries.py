@@ -9,6 +9,7 @@ cache key, so a rebuild is seen at once). Filters that may be empty are passed a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -689,24 +690,81 @@ _SEARCH_TEXT = """
         WHERE contains(a.search_text, lower(?)) AND """ + _SEARCH_FILTER + """
     )
 """  # noqa: S608 (fixed SQL fragments only)
+# With the full-text index (registry/fulltext.py, built with the registry): tantivy ranks the awards (words,
+# phrases, synonyms, one spelling slip), the hits are bound as two lists, and the facets filter them here.
+# `matched_in` says where the user's literal text occurs, when it does (else the match was on words or names).
+_SEARCH_RANKED = """
+    WITH hits AS (SELECT unnest(?::VARCHAR[]) AS award_key, unnest(?::DOUBLE[]) AS relevance),
+    filtered AS (
+        SELECT {columns}, h.relevance,
+               CASE WHEN strpos(a.search_text, lower(?)) BETWEEN 1 AND a.award_text_length THEN 'award'
+                    WHEN contains(a.search_text, lower(?)) THEN 'modification ' || list_filter(a.modifications,
+                        lambda m: contains(lower(m.description), lower(?)))[1].modification_number
+                    ELSE 'words, names or ids' END AS matched_in,
+               CASE WHEN strpos(a.search_text, lower(?)) BETWEEN 1 AND a.award_text_length THEN a.description
+                    WHEN contains(a.search_text, lower(?)) THEN list_filter(a.modifications,
+                        lambda m: contains(lower(m.description), lower(?)))[1].description
+                    ELSE a.description END AS matched_text
+        FROM search_index a JOIN hits h USING (award_key)
+        WHERE """ + _SEARCH_FILTER + """
+    )
+"""  # noqa: S608 (fixed SQL fragments only)
 _SEARCH_ALL = """
     WITH filtered AS (
-        SELECT {columns}, 'award' AS matched_in, a.description AS matched_text
+        SELECT {columns}, NULL::DOUBLE AS relevance, 'award' AS matched_in, a.description AS matched_text
         FROM awards a
         WHERE """ + _SEARCH_FILTER + """
     )
 """  # noqa: S608 (fixed SQL fragments only)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _searcher(folder: str):
+    """One opened index per folder for the whole server (tantivy readers are safe to share)."""
+    from registry.fulltext import Searcher
+
+    return Searcher(Path(folder))
+
+
+def fulltext_folder() -> Path | None:
+    """The full-text index built with the registry now at the path (named in registry_meta), if there is one."""
+    meta = dict(registry_meta().itertuples(index=False, name=None))
+    name = meta.get("fulltext_index")
+    if not name or db.registry_path().is_dir():
+        return None
+    folder = db.registry_path().parent / name
+    return folder if folder.is_dir() else None
+
+
+@st.cache_data(ttl=3600, max_entries=256, show_spinner=False)
+def _hits(sig: db.Signature, folder: str, text: str) -> tuple[list[str], list[float], bool]:
+    found, fuzzy = _searcher(folder).search(text)
+    return [k for k, _ in found], [s for _, s in found], fuzzy
+
+
+def fulltext_hits(text: str) -> tuple[list[str], list[float], bool] | None:
+    """Ranked award keys for `text` and whether spelling was relaxed; None without a full-text index."""
+    folder = fulltext_folder()
+    if folder is None:
+        return None
+    return _hits(db.signature(), str(folder), text)
+
+
 def _search_cte(text: str, facets: dict, columns: str = _SEARCH_COLUMNS) -> tuple[str, list]:
-    """The `filtered` CTE for this text (one of two fixed statements, with fixed columns) and its parameters."""
+    """The `filtered` CTE for this text (one of three fixed statements, with fixed columns) and its parameters:
+    ranked full-text hits when the registry has its index, else a literal substring test, else no text."""
     ag, cap, ven = _list(facets.get("agency")), _list(facets.get("capability")), _list(facets.get("vendor"))
     years = [int(y) for y in facets.get("year") or []]
     comp = _list(facets.get("competition"))
     params = [ag, ag, cap, cap, ven, ven, years, years, comp, comp]
-    if text:
-        return _SEARCH_TEXT.replace("{columns}", columns), [text] * 5 + params
-    return _SEARCH_ALL.replace("{columns}", columns), params
+    if not text:
+        return _SEARCH_ALL.replace("{columns}", columns), params
+    hits = fulltext_hits(text)
+    if hits is not None:
+        keys, scores, _fuzzy = hits
+        return _SEARCH_RANKED.replace("{columns}", columns), [keys, scores, *[text] * 6, *params]
+    literal = _SEARCH_TEXT.replace("{columns}", columns + ", NULL::DOUBLE AS relevance")
+    return literal, [text] * 5 + params
 
 
 def search(text: str, facets: dict | None = None, *, page: int = 1,
@@ -721,8 +779,8 @@ def search(text: str, facets: dict | None = None, *, page: int = 1,
 _SEARCH_SELECT = """
     SELECT piid, family_vendor_name AS vendor, """ + AGENCY_LABEL.replace("a.", "") + """ AS agency,
            capability_names AS capabilities, obligated_amount, first_action_date, competition_status,
-           matched_in, matched_text, description, award_key, usaspending_url, source_url
-    FROM filtered ORDER BY obligated_amount DESC NULLS LAST, award_key
+           matched_in, matched_text, relevance, description, award_key, usaspending_url, source_url
+    FROM filtered ORDER BY relevance DESC NULLS LAST, obligated_amount DESC NULLS LAST, award_key
 """  # noqa: S608 (fixed SQL fragments only)
 
 

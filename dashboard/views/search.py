@@ -11,8 +11,13 @@ from dashboard import ui
 FACETS = ("agency", "capability", "vendor", "year", "competition")
 
 st.title("Search")
-text = st.text_input("Search PIIDs, vendors, award and modification descriptions", value=ui.param("q", ""),
-                     placeholder="e.g. license plate, facial recognition, Palantir", key="search-q").strip()
+text = st.text_input("Search awards: words, \"exact phrases\", vendors and their brands, systems, PIIDs",
+                     value=ui.param("q", ""), key="search-q",
+                     placeholder="e.g. ImmigrationOS, \"license plate reader\", social-media, Lexis, 70CTD022FR0000170",
+                     help="Full-text search ranked by relevance over award and modification descriptions, vendor "
+                          "names, aliases and parents, products, named systems and their aliases, PIIDs and award "
+                          "ids. Quote a phrase for the words in order; a hyphen joins words into a phrase. With no "
+                          "exact match, one spelling slip per word is allowed.").strip()
 
 cap_ids = q.capability_ids_by_name()
 cap_by_name = dict(zip(cap_ids.name, cap_ids.capability_id, strict=False))
@@ -40,6 +45,14 @@ pages = max(1, -(-total // q.SEARCH_PAGE_SIZE))
 page_no = ui.int_param("page", 1, 1, pages)
 st.markdown(f"**{total:,} awards** match, **{fmt.money(summary.obligated)}** obligated in all "
             f"(every match, each award once).")
+hits = q.fulltext_hits(text) if text else None
+if hits is not None and hits[2]:
+    st.caption(f"No award has these exact words: showing close spellings of {fmt.md_text(text)}.")
+elif text and hits is None:
+    st.caption("This registry has no full-text index (rebuild it with `registry build`): matching the text "
+               "literally, largest awards first.")
+elif text:
+    st.caption("Most relevant first (full-text ranking); synonyms from data/search_synonyms.yaml included.")
 if pages > 1:
     page_no = int(st.number_input(f"Page (of {pages:,}; {q.SEARCH_PAGE_SIZE:,} awards a page, largest first)",
                                   1, pages, page_no, key="search-page"))
@@ -50,7 +63,7 @@ st.caption(f"Showing awards {first:,}–{first + len(results) - 1:,} of {total:,
            f"{total:,} matches.")
 shown = results.assign(award_page=[ui.page_url("award", award=p) for p in results.piid])
 shown = shown[["award_page", *results.columns]].drop(columns=["piid"])
-ui.table(shown, key="search-results", money=["obligated_amount"], hide=["award_key", "description"],
+ui.table(shown, key="search-results", money=["obligated_amount"], hide=["award_key", "description", "relevance"],
          pages=["award_page"])
 ui.streamed_exports(lambda: q.search_export(text, filters), "search_results", key="search-export", rows=total)
 pick = st.selectbox("Open an award", [None, *results.piid], key="search-open",
