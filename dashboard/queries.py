@@ -762,7 +762,8 @@ def _search_cte(text: str, facets: dict, columns: str = _SEARCH_COLUMNS) -> tupl
     hits = fulltext_hits(text)
     if hits is not None:
         keys, scores, _fuzzy = hits
-        return _SEARCH_RANKED.replace("{columns}", columns), [keys, scores, *[text] * 6, *params]
+        literal = text.replace('"', "").strip()  # where the typed words occur as written, for `matched_in`
+        return _SEARCH_RANKED.replace("{columns}", columns), [keys, scores, *[literal] * 6, *params]
     literal = _SEARCH_TEXT.replace("{columns}", columns + ", NULL::DOUBLE AS relevance")
     return literal, [text] * 5 + params
 

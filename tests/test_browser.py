@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import ROOT
-from tests.dashboard_support import HOSTILE_PIID, SCRIPT_TEXT, build_dashboard_registry
+from tests.dashboard_support import HOSTILE_PIID, MORPHOTRUST_PIID, SCRIPT_TEXT, build_dashboard_registry
 
 pytestmark = pytest.mark.browser
 
@@ -168,8 +168,7 @@ def test_page_draws_its_chart(server, page, name, path, text):
 
 def test_search_and_methods_pages(server, page):
     open_view(page, server, "/search?q=license%20plate", wait_for='[data-testid="stDataFrame"]', name="search")
-    assert page.get_by_label("Search PIIDs, vendors, award and modification descriptions").input_value() \
-        == "license plate"
+    assert page.locator('input[aria-label^="Search awards"]').input_value() == "license plate"
     assert page.get_by_text("awards match", exact=False).first.is_visible()
     open_view(page, server, "/methods", wait_for='[data-testid="stExpander"]', name="methods")
     assert page.get_by_text("Capability taxonomy").is_visible()
@@ -248,3 +247,37 @@ def test_sql_injection_search_changes_nothing(server, page):
     page.get_by_text("No award matches", exact=False).first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     # (That the awards table is unchanged afterwards is checked through the registry in test_dashboard_pages.py.)
+
+
+# What a reporter types, and the award it must find first (facts of the records: the order that funds
+# ImmigrationOS, the test record under IDEMIA's former name MorphoTrust, awards whose text holds the words).
+SEARCHES = [
+    ("ImmigrationOS", "70CTD022FR0000170"),
+    ("IDEMIA", MORPHOTRUST_PIID),
+    ("OSINT", None),
+    ("social-media", None),
+    ('"license plate reader"', None),
+    ("Lexis", None),
+]
+SEARCH_TEXT_EXPECTED = {"OSINT": "OPEN SOURCE", "social-media": "SOCIAL", '"license plate reader"': "LICENSE PLATE",
+                        "Lexis": "RELX"}
+
+
+@pytest.mark.parametrize(("typed", "piid"), SEARCHES)
+def test_search_finds_the_right_award(server, page, typed, piid):
+    """Typed into the search box (not the URL), Enter, then the best match line names the right award."""
+    open_view(page, server, "/search", wait_for='[data-testid="stTextInput"]')
+    box = page.locator('input[aria-label^="Search awards"]')
+    box.fill(typed)
+    box.press("Enter")
+    best = page.get_by_text("Best match:", exact=False).first
+    best.wait_for(timeout=30_000)
+    line = best.inner_text()
+    if piid:
+        assert piid in line, line
+    else:
+        assert SEARCH_TEXT_EXPECTED[typed] in line.upper(), line
+    assert page.get_by_text("awards match", exact=False).first.is_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"search_{typed.strip(chr(34)).replace(' ', '_')}.png"))
+    assert not page.blocked

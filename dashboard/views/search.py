@@ -61,6 +61,11 @@ results = q.search(text, filters, page=page_no)
 first = (page_no - 1) * q.SEARCH_PAGE_SIZE + 1
 st.caption(f"Showing awards {first:,}–{first + len(results) - 1:,} of {total:,}. The downloads hold all "
            f"{total:,} matches.")
+if text and page_no == 1 and not results.empty:
+    best = results.iloc[0]
+    st.markdown(f"Best match: [{fmt.md_text(best.piid)}]({ui.page_url('award', award=best.piid)}) · "
+                f"{fmt.md_text(best.vendor)} · {fmt.money(best.obligated_amount)} · "
+                f"{fmt.md_text(str(best.description or '')[:140])}")
 shown = results.assign(award_page=[ui.page_url("award", award=p) for p in results.piid])
 shown = shown[["award_page", *results.columns]].drop(columns=["piid"])
 ui.table(shown, key="search-results", money=["obligated_amount"], hide=["award_key", "description", "relevance"],
