@@ -130,3 +130,23 @@ def test_capability_chart_says_it_counts_an_award_under_each(registry):
     multi_awards = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM award_capabilities GROUP BY award_key "
                                  "HAVING count(DISTINCT capability_id) > 1)")[0]
     assert any(f"{multi_awards:,} awards" in c.value for c in at.caption)
+
+
+def test_top_agencies_shows_subtiers_and_unidentified_components(registry):
+    """Every award once under its subtier; components where the records say; the rest as its own row."""
+    at = open_page("overview")
+    at.segmented_control(key="overview-scope").set_value("All awards").run()
+    assert at.segmented_control(key="overview-agency-level").value == "Subtier agencies"
+    table = next(df for df in frames(at) if "component" in df.columns and "subtier" in df.columns)
+    for subtier, (n, total) in {s: sql(registry, "SELECT count(*), sum(obligated_amount) FROM awards "
+                                       "WHERE agency_subtier_abbreviation = ?", [s]) for s in ("CBP", "ICE")}.items():
+        rows = table[table.subtier == subtier]
+        assert rows.awards.sum() == n
+        assert Decimal(str(rows.obligated.sum())).quantize(Decimal("0.01")) == total
+    unidentified = sql(registry, "SELECT count(*) FROM awards WHERE agency_component IS NULL")[0]
+    assert table[table.component == "component not identified"].awards.sum() == unidentified
+    # the PIID's office code attributes awards the search export gives no office for
+    by_piid = sql(registry, "SELECT count(*), any_value(component_rule) FROM awards WHERE component_basis = "
+                            "'piid_office'")
+    assert by_piid[0] > 0 and "PIID office code" in by_piid[1]
+    assert any("office code that opens the PIID" in c.value for c in at.caption)
