@@ -78,31 +78,34 @@ def banner() -> None:
 # ------------------------------------------------------------------------------------------ tables
 
 def _sanitised(df: pd.DataFrame) -> pd.DataFrame:
-    """Unsafe link columns emptied; list columns joined (shown as text)."""
+    """Unsafe link columns emptied; missing text shown as a dash (never "None")."""
     out = df.copy()
     for col in out.columns:
         if col in URL_COLUMNS:
             out[col] = fmt.safe_url_column(out[col])
+        elif out[col].dtype == object or str(out[col].dtype).startswith(("string", "str")):
+            out[col] = out[col].map(lambda v: "—" if fmt.val(v) is None else v)
     return out
 
 
 def table(df: pd.DataFrame, *, key: str, money: Sequence[str] = (), hide: Sequence[str] = (),
           height: int | None = None, link_label: str = "open", pages: Sequence[str] = ()) -> None:
-    """A read-only table: money as dollars, http(s) links clickable, everything else plain text.
-
-    `pages` names columns holding links to this dashboard's own pages (built by `page_url`).
-    """
+    """A read-only table: money as dollars, dates as days, http(s) links clickable, headers in words,
+    everything else plain text. `pages` names columns holding links to this dashboard's own pages."""
     shown = _sanitised(df).drop(columns=[c for c in hide if c in df.columns])
     config: dict = {}
     for col in shown.columns:
+        label = fmt.header(col)
         if col in money:
-            config[col] = st.column_config.NumberColumn(col.replace("_", " "), format="dollar")
+            config[col] = st.column_config.NumberColumn(label, format="dollar")
         elif col in URL_COLUMNS:
-            config[col] = st.column_config.LinkColumn(col.replace("_", " "), display_text=link_label)
+            config[col] = st.column_config.LinkColumn(label, display_text=link_label)
         elif col in pages:
-            config[col] = st.column_config.LinkColumn(col.replace("_", " "), display_text=r"award=(.*)$")
+            config[col] = st.column_config.LinkColumn(label, display_text=r"award=(.*)$")
+        elif pd.api.types.is_datetime64_any_dtype(shown[col]):
+            config[col] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
         else:
-            config[col] = st.column_config.Column(col.replace("_", " "))
+            config[col] = st.column_config.Column(label)
     kwargs = {"height": height} if height else {}
     st.dataframe(shown, hide_index=True, column_config=config, key=key, **kwargs)
 

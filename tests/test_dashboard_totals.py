@@ -150,3 +150,14 @@ def test_top_agencies_shows_subtiers_and_unidentified_components(registry):
                             "'piid_office'")
     assert by_piid[0] > 0 and "PIID office code" in by_piid[1]
     assert any("office code that opens the PIID" in c.value for c in at.caption)
+
+
+def test_missing_competition_says_which_source_lacks_it_and_how_to_fill_it(registry):
+    source = sql(registry, "SELECT source FROM awards WHERE piid = '70CDCR18P00000017'")[0]
+    at = open_page("award", award="70CDCR18P00000017")
+    infos = "\n".join(i.value for i in at.info).replace("\\", "")
+    if source == "usaspending_search_csv":
+        assert "search export" in infos and "registry crawl fpds --piid 70CDCR18P00000017" in infos
+        assert "usaspending-csv" in infos
+    for df in frames(at):  # no table cell reads "None"
+        assert not df.astype(str).isin(["None"]).any().any()

@@ -30,7 +30,8 @@ c = st.columns(3)
 c[0].metric("Awards", f"{int(row.award_count):,}")
 c[1].metric("Obligated", fmt.money(row.obligated_amount))
 c[2].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not reported",
-            help="Share of awards reporting competition that were not competed")
+            help="Share of awards reporting competition that were not competed. "
+                 + ("" if reported else "No award here reports competition: " + fmt.NO_COMPETITION_HINT))
 
 st.subheader("Spending over time")
 ui.obligations_chart(q.agency_monthly(agency_id), key="agency-monthly")

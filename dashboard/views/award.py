@@ -75,12 +75,20 @@ else:
     ui.exports(table, f"award_{a.piid}_modifications", key="award-mods-export", full=True)
 
 st.subheader("Competition, in plain words")
-ui.text("Extent competed", fmt.val(a.extent_competed_plain) or "not reported")
-ui.text("Why not full and open", fmt.val(a.other_than_full_and_open_plain) or "not reported")
-ui.text("Fair-opportunity exception", fmt.val(a.fair_opportunity_limited_sources_plain) or "not reported")
-ui.text("Solicitation procedure", fmt.val(a.solicitation_procedures_plain) or "not reported")
-ui.text("Offers received", fmt.val(a.number_of_offers) if fmt.val(a.number_of_offers) is not None else "not reported")
-ui.text("Basis", fmt.val(a.sole_source_basis) or fmt.val(a.competition_status))
+competition = {
+    "Extent competed": fmt.val(a.extent_competed_plain),
+    "Why not full and open": fmt.val(a.other_than_full_and_open_plain),
+    "Fair-opportunity exception": fmt.val(a.fair_opportunity_limited_sources_plain),
+    "Solicitation procedure": fmt.val(a.solicitation_procedures_plain),
+    "Offers received": fmt.val(a.number_of_offers),
+}
+competition = {k: (None if str(v).strip().lower() == "not reported" else v) for k, v in competition.items()}
+if all(v is None for v in competition.values()):
+    st.info("Competition fields " + fmt.missing_competition_reason(a.source, a.piid), icon=":material/info:")
+else:
+    for label, value in competition.items():
+        ui.text(label, value if value is not None else "not reported in this record")
+    ui.text("Basis", fmt.val(a.sole_source_basis) or fmt.val(a.competition_status))
 by_mod = q.award_competition_by_modification(key)
 if not by_mod.empty:
     with st.expander("Competition reported on each modification"):

@@ -40,7 +40,7 @@ for col, r in zip(cols, summary.itertuples(), strict=False):
         st.markdown(f"**{fmt.md_text(r.vendor_name)}**")
         st.metric("Obligated", fmt.money(r.obligated))
         reported = r.awards - r.competition_not_reported
-        share = fmt.pct(r.sole_source_awards / reported) if reported else "not reported"
+        share = fmt.pct(r.sole_source_awards / reported) if reported else "not reported (see Methods & sources)"
         st.markdown(f"**{r.awards:,}** awards · average **{fmt.money(r.average_award)}** · largest "
                     f"**{fmt.money(r.largest_award)}**  \nSole-source share: **{share}**")
         st.caption(f"Agencies: {fmt.md_text(r.agencies)} · {fmt.day(r.first_action)} → {fmt.day(r.last_action)}")

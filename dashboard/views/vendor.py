@@ -40,7 +40,8 @@ tagged = q.vendor_tagged_total(vendor_id).iloc[0]
 c[2].metric(f"Surveillance-tagged ({int(tagged.awards):,} awards)", fmt.money(tagged.obligated),
             help="Obligations of this vendor family's awards with a counted capability tag, each award once.")
 c[3].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not reported",
-            help="Share of awards reporting competition that were not competed")
+            help="Share of awards reporting competition that were not competed. "
+                 + ("" if reported else "No award here reports competition: " + fmt.NO_COMPETITION_HINT))
 c[4].metric("Active", f"{fmt.day(v.first_award_date)[:7]} → {fmt.day(v.last_action_date)[:7]}")
 
 tabs = st.tabs(["Awards", "Money over time", "Agencies", "Capabilities & evidence", "Family & matching",
