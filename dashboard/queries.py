@@ -180,38 +180,59 @@ def obligations_by_month() -> pd.DataFrame:
     """)  # noqa: S608
 
 
-def whats_new(limit: int = 25) -> pd.DataFrame:
-    """Actions fetched by the latest crawl of each source that were not in earlier crawls, newest first.
-
-    With one crawl (e.g. the sample) everything is new, so this shows its latest actions. The newest actions
-    are picked from `transactions` first and only those few are joined to their awards.
-    """
+def date_coverage() -> pd.DataFrame:
+    """Which dates the registry covers: first and last action date, first and last time a record was fetched."""
     return _df("""
-        WITH last AS (SELECT source, max(started_at) AS started FROM crawl_runs GROUP BY source),
-             prev AS (SELECT c.source, max(c.finished_at) AS finished FROM crawl_runs c JOIN last l
-                      ON c.source = l.source AND c.started_at < l.started GROUP BY c.source),
-             fresh AS (SELECT t.award_key, t.action_date, t.modification_number, t.federal_action_obligation,
-                            t.description, t.source_url
-                     FROM transactions t LEFT JOIN prev ON prev.source = t.source
-                     WHERE prev.finished IS NULL OR t.fetched_at > prev.finished
-                     ORDER BY t.action_date DESC, abs(t.federal_action_obligation) DESC LIMIT ?)
-        SELECT t.action_date, a.piid, a.vendor_name, """ + AGENCY_LABEL + """ AS agency, t.modification_number,
-               t.federal_action_obligation AS obligation, t.description, a.award_key, t.source_url
-        FROM fresh t JOIN awards a USING (award_key)
-        ORDER BY t.action_date DESC, abs(t.federal_action_obligation) DESC
-    """, [limit])  # noqa: S608
-
-
-def new_action_count() -> pd.DataFrame:
-    """How many actions the latest crawls added, and whether there was an earlier crawl to compare with."""
-    return _df("""
-        WITH last AS (SELECT source, max(started_at) AS started FROM crawl_runs GROUP BY source),
-             prev AS (SELECT c.source, max(c.finished_at) AS finished FROM crawl_runs c JOIN last l
-                      ON c.source = l.source AND c.started_at < l.started GROUP BY c.source)
-        SELECT count(*) AS new_actions, (SELECT count(*) FROM prev) AS sources_with_earlier_crawl
-        FROM transactions t LEFT JOIN prev ON prev.source = t.source
-        WHERE prev.finished IS NULL OR t.fetched_at > prev.finished
+        SELECT min(action_date) AS first_action, max(action_date) AS last_action,
+               min(fetched_at) AS first_fetched, max(fetched_at) AS last_fetched
+        FROM transactions
     """)
+
+
+def recent_actions(date_from, date_to, limit: int = 200) -> pd.DataFrame:
+    """Actions (base awards and modifications) dated in [date_from, date_to], newest first, with their awards."""
+    return _df("""
+        SELECT t.action_date, a.piid, a.family_vendor_name AS vendor, """ + AGENCY_LABEL + """ AS agency,
+               t.modification_number, t.federal_action_obligation AS obligation, t.description, a.award_key,
+               t.source_url
+        FROM transactions t JOIN awards a USING (award_key)
+        WHERE t.action_date BETWEEN ? AND ?
+        ORDER BY t.action_date DESC, abs(t.federal_action_obligation) DESC NULLS LAST, t.transaction_key LIMIT ?
+    """, [date_from, date_to, limit])  # noqa: S608
+
+
+def recent_actions_total(date_from, date_to) -> pd.DataFrame:
+    """How many actions are dated in the range and what they obligate (every one, not only those listed)."""
+    return _df("""
+        SELECT count(*) AS actions, count(DISTINCT award_key) AS awards,
+               coalesce(sum(federal_action_obligation), 0) AS obligated
+        FROM transactions WHERE action_date BETWEEN ? AND ?
+    """, [date_from, date_to])
+
+
+_FIRST_SEEN = """
+    WITH seen AS (SELECT award_key, min(fetched_at) AS first_seen FROM transactions GROUP BY award_key)
+"""
+
+
+def first_seen_awards(date_from, date_to, limit: int = 200) -> pd.DataFrame:
+    """Awards the registry first fetched in [date_from, date_to] (new to the registry), newest first."""
+    return _df(_FIRST_SEEN + """
+        SELECT s.first_seen::DATE AS first_seen, a.piid, a.family_vendor_name AS vendor,
+               """ + AGENCY_LABEL + """ AS agency, a.first_action_date, a.obligated_amount, a.description,
+               a.award_key, a.source_url
+        FROM seen s JOIN awards a USING (award_key)
+        WHERE s.first_seen::DATE BETWEEN ? AND ?
+        ORDER BY s.first_seen DESC, a.obligated_amount DESC NULLS LAST, a.award_key LIMIT ?
+    """, [date_from, date_to, limit])  # noqa: S608
+
+
+def first_seen_total(date_from, date_to) -> pd.DataFrame:
+    """How many awards were first fetched in the range and their obligations."""
+    return _df(_FIRST_SEEN + """
+        SELECT count(*) AS awards, coalesce(sum(a.obligated_amount), 0) AS obligated
+        FROM seen s JOIN awards a USING (award_key) WHERE s.first_seen::DATE BETWEEN ? AND ?
+    """, [date_from, date_to])  # noqa: S608
 
 
 # ----------------------------------------------------------------------------------------------- map

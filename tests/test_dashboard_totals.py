@@ -161,3 +161,27 @@ def test_missing_competition_says_which_source_lacks_it_and_how_to_fill_it(regis
         assert "usaspending-csv" in infos
     for df in frames(at):  # no table cell reads "None"
         assert not df.astype(str).isin(["None"]).any().any()
+
+
+def test_whats_new_by_action_date_and_first_seen_equals_sql(registry):
+    from datetime import date
+
+    at = open_page("overview")
+    first, last = sql(registry, "SELECT min(action_date), max(action_date) FROM transactions")
+    assert any(f"Actions dated {first} to {last}" in c.value for c in at.caption), "says which dates it covers"
+    key = "overview-new-dates-action"
+    at.date_input(key=key).set_value((date(2025, 4, 1), date(2025, 9, 30))).run()
+    n, awards, total = sql(registry, "SELECT count(*), count(DISTINCT award_key), sum(federal_action_obligation) "
+                                     "FROM transactions WHERE action_date BETWEEN '2025-04-01' AND '2025-09-30'")
+    text = markdown(at)
+    assert f"**{n:,} actions** on {awards:,} awards dated 2025-04-01 to 2025-09-30" in text
+    assert shown_money(text, "actions** on") == fmt.money(total)
+    table = next(df for df in frames(at) if "award_page" in df.columns and "obligation" in df.columns)
+    assert "70CTD022FR0000170" in {u.rsplit("award=", 1)[1] for u in table.award_page}, "ImmigrationOS mods"
+    assert at.query_params["new_from"] in ("2025-04-01", ["2025-04-01"])
+
+    at.segmented_control(key="overview-new-by").set_value("First seen by the registry").run()
+    lo, hi = sql(registry, "SELECT min(fetched_at)::DATE, max(fetched_at)::DATE FROM transactions")
+    seen = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM transactions GROUP BY 1 "
+                         "HAVING min(fetched_at)::DATE BETWEEN ? AND ?)", [max(lo, hi.fromordinal(hi.toordinal() - 90)), hi])[0]
+    assert f"**{seen:,} awards** first fetched" in markdown(at)

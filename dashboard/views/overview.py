@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -104,12 +105,50 @@ with left:
     else:
         st.dataframe(fresh, hide_index=True, key="overview-freshness")
 with right:
-    st.subheader("What's new since the last crawl")
-    counts = q.new_action_count().iloc[0]
-    if counts.sources_with_earlier_crawl == 0:
-        st.caption("Only one crawl per source so far, so everything is new: these are its latest actions.")
-    else:
-        st.caption(f"{counts.new_actions:,} actions first fetched by the latest crawl.")
-    new = q.whats_new(15)
-    ui.table(new, key="overview-new", money=["obligation"], hide=["award_key"], height=320)
+    st.subheader("Data freshness: what the registry covers")
+    cov = q.date_coverage().iloc[0]
+    st.caption(f"Actions dated {fmt.day(cov.first_action)} to {fmt.day(cov.last_action)}; records fetched "
+               f"{fmt.day(cov.first_fetched)} to {fmt.day(cov.last_fetched)}.")
+
+st.subheader("What's new")
+new_by = st.segmented_control("New by", ["Action date", "First seen by the registry"], key="overview-new-by",
+                              default="First seen by the registry" if ui.param("new_by") == "seen"
+                              else "Action date")
+by_seen = new_by == "First seen by the registry"
+low = pd.Timestamp(cov.first_fetched if by_seen else cov.first_action).date()
+high = pd.Timestamp(cov.last_fetched if by_seen else cov.last_action).date()
+start_default = max(low, high - pd.Timedelta(days=90).to_pytimedelta())
+
+
+def _param_date(name: str, default):
+    try:
+        return min(max(pd.Timestamp(ui.param(name)).date(), low), high) if ui.param(name) else default
+    except ValueError:
+        return default
+
+
+picked = st.date_input("Dates", (_param_date("new_from", start_default), _param_date("new_to", high)),
+                       min_value=low, max_value=high, key=f"overview-new-dates-{'seen' if by_seen else 'action'}",
+                       help="The registry covers only the dates above; nothing outside them can be new here.")
+date_from, date_to = (picked if isinstance(picked, tuple) and len(picked) == 2 else (start_default, high))
+ui.set_params(new_by="seen" if by_seen else None,
+              new_from=str(date_from) if date_from != start_default else None,
+              new_to=str(date_to) if date_to != high else None)
+if by_seen:
+    tot = q.first_seen_total(date_from, date_to).iloc[0]
+    new = q.first_seen_awards(date_from, date_to)
+    st.markdown(f"**{int(tot.awards):,} awards** first fetched by the registry from {date_from} to {date_to}, "
+                f"**{fmt.money(tot.obligated)}** obligated on them (listing the {len(new):,} newest).")
+else:
+    tot = q.recent_actions_total(date_from, date_to).iloc[0]
+    new = q.recent_actions(date_from, date_to)
+    st.markdown(f"**{int(tot.actions):,} actions** on {int(tot.awards):,} awards dated {date_from} to {date_to}, "
+                f"**{fmt.money(tot.obligated)}** obligated (listing the {len(new):,} newest).")
+if new.empty:
+    ui.empty("Nothing in this date range: widen it.")
+else:
+    shown = new.assign(award_page=[ui.page_url("award", award=p) for p in new.piid])
+    shown = shown[["award_page", *[c for c in new.columns if c != "piid"]]]
+    ui.table(shown, key="overview-new", money=["obligation", "obligated_amount"], hide=["award_key"], height=360,
+             pages=["award_page"])
     ui.exports(new, "whats_new", key="overview-new-export")
