@@ -155,3 +155,13 @@ def missing_competition_reason(source, piid) -> str:
     return (f"not reported: this award came from {what}. To fill them, load USAspending's bulk transaction "
             f"download for it (`registry load usaspending-csv Contracts_PrimeTransactions_*.csv`) or its FPDS "
             f"record (`registry crawl fpds --piid {val(piid) or 'PIID'}`), then `registry build`.")
+
+
+def usaspending_agency_url(department) -> str:
+    """The department's own USAspending profile page (USAspending profiles toptier agencies; the slug is the
+    name in lower case with hyphens, e.g. /agency/department-of-homeland-security); the search page if unknown."""
+    name = val(department)
+    if not name:
+        return "https://www.usaspending.gov/search"
+    slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
+    return f"https://www.usaspending.gov/agency/{slug}"

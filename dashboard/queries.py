@@ -83,9 +83,8 @@ def view_columns(name: str) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------ overview
 
-def totals() -> pd.DataFrame:
-    """Headline counts and sums over the whole registry."""
-    return _df("""
+# The headline statement, kept as a constant so the page can show it ("how this was computed").
+TOTALS_SQL = """
         SELECT (SELECT count(*) FROM awards) AS awards,
                (SELECT count(*) FROM transactions) AS transactions,
                (SELECT count(DISTINCT family_vendor_id) FROM awards) AS vendors,
@@ -96,7 +95,12 @@ def totals() -> pd.DataFrame:
                (SELECT sum(obligated_amount) FROM awards) AS awards_obligated,
                (SELECT min(action_date) FROM transactions) AS first_action,
                (SELECT max(action_date) FROM transactions) AS last_action
-    """)  # noqa: S608
+"""  # noqa: S608 (fixed SQL fragments only)
+
+
+def totals() -> pd.DataFrame:
+    """Headline counts and sums over the whole registry."""
+    return _df(TOTALS_SQL)
 
 
 def freshness() -> pd.DataFrame:
@@ -130,6 +134,7 @@ def top_agencies(surveillance_only: bool = True) -> pd.DataFrame:
     return _df("""
         WITH tagged AS (""" + COUNTED_AWARDS + """)
         SELECT """ + AGENCY_LABEL + """ AS subtier, any_value(a.awarding_subagency) AS subtier_name,
+               any_value(a.awarding_agency) AS department,
                any_value(a.agency_subtier_code) AS subtier_code,
                coalesce(a.agency_component, 'component not identified') AS component,
                sum(a.obligated_amount) AS obligated, count(*) AS awards,
@@ -336,12 +341,18 @@ def vendor(vendor_id: str) -> pd.DataFrame:
     """, [vendor_id])
 
 
+VENDOR_TOTALS_SQL = """
+    SELECT count(*) AS all_awards, coalesce(sum(a.obligated_amount), 0) AS all_obligated,
+           count(*) FILTER (WHERE a.award_key IN (""" + COUNTED_AWARDS + """)) AS awards,
+           coalesce(sum(a.obligated_amount) FILTER (WHERE a.award_key IN (""" + COUNTED_AWARDS + """)), 0)
+               AS obligated
+    FROM awards a WHERE a.family_vendor_id = ? OR a.vendor_id = ?
+"""  # noqa: S608 (fixed SQL fragments only)
+
+
 def vendor_tagged_total(vendor_id: str) -> pd.DataFrame:
-    """A vendor family's surveillance-tagged awards and obligations, each award once (counted tags only)."""
-    return _df("""
-        SELECT count(*) AS awards, coalesce(sum(a.obligated_amount), 0) AS obligated FROM awards a
-        WHERE (a.family_vendor_id = ? OR a.vendor_id = ?) AND a.award_key IN (""" + COUNTED_AWARDS + """)
-    """, [vendor_id, vendor_id])  # noqa: S608
+    """A vendor family's awards and obligations, all (all_*) and surveillance-tagged, each award once."""
+    return _df(VENDOR_TOTALS_SQL, [vendor_id, vendor_id])
 
 
 def vendor_family(vendor_id: str) -> pd.DataFrame:

@@ -61,16 +61,17 @@ def int_param(name: str, default: int, low: int, high: int) -> int:
 # ------------------------------------------------------------------------------------------ banner
 
 def banner() -> None:
-    """Sample banner (when the registry is the bundled sample) with where it came from and when built."""
+    """One line saying the registry is the bundled sample (details folded away); a crawled registry says only
+    when it was built."""
     meta = dict(q.registry_meta().itertuples(index=False, name=None))
-    built = meta.get("built_at", "unknown")[:19].replace("T", " ")
+    built = meta.get("built_at", "unknown")[:16].replace("T", " ")
     if meta.get("is_sample") == "true":
-        st.warning(
-            "**Sample data.** This registry was built from the bundled offline sample, not a live crawl: "
-            f"{fmt.md_text(meta.get('sample_description', 'data/sample/'))}. Built {fmt.md_text(built)} UTC. "
-            "Run `make crawl` for the full, current records.",
-            icon="⚠️",
-        )
+        st.warning(f"**Sample data**, built {fmt.md_text(built)} UTC from the bundled offline files, not a live "
+                   "crawl: figures cover those files only.", icon="⚠️")
+        with st.expander("Sample details, and what a live crawl needs"):
+            st.markdown(f"**Files:** {fmt.md_text(meta.get('sample_description', 'data/sample/'))}")
+            st.markdown("**A live crawl** (`make crawl`) needs internet access to api.usaspending.gov; see "
+                        "docs/dashboard.md for the time and disk the default scope takes.")
     else:
         st.caption(f"Registry built {fmt.md_text(built)} UTC from public records; see Methods & sources.")
 
@@ -215,3 +216,23 @@ def streamed_exports(batches: Callable[[], Iterable], name: str, *, key: str, ro
     cols[1].download_button(f"Parquet ({rows:,} rows)", lambda: _spooled_parquet(batches()),
                             file_name=f"{name}.parquet", mime="application/vnd.apache.parquet",
                             key=f"{key}-parquet", on_click="ignore", icon=":material/download:")
+
+
+def how_computed(what: str, sql: str, *, params: Sequence = (), rows_link: str | None = None,
+                 key: str) -> None:
+    """A "how this was computed" popover: what the figure counts, the exact SQL and its parameters, and a link
+    to the rows behind it (the Search page with the same filters), so a reader can check any headline."""
+    with st.popover("How this was computed", icon=":material/calculate:", key=key):
+        st.markdown(what)
+        st.code(" ".join(sql.split()) if len(sql) < 300 else sql.strip(), language="sql", wrap_lines=True)
+        if params:
+            st.caption("Parameters: " + ", ".join(fmt.md_text(p) for p in params))
+        st.caption("Run it yourself: `registry sql \"...\"` reads the same registry read-only.")
+        if rows_link:
+            st.markdown(f"[The rows behind it]({rows_link})")
+
+
+def cite(label: str, text: str, *, key: str) -> None:
+    """A "cite this" popover with a citation to copy (the code block has a copy button)."""
+    with st.popover(label, icon=":material/format_quote:", key=key):
+        st.code(text, language=None, wrap_lines=True)

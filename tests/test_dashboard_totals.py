@@ -185,3 +185,16 @@ def test_whats_new_by_action_date_and_first_seen_equals_sql(registry):
     seen = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM transactions GROUP BY 1 "
                          "HAVING min(fetched_at)::DATE BETWEEN ? AND ?)", [max(lo, hi.fromordinal(hi.toordinal() - 90)), hi])[0]
     assert f"**{seen:,} awards** first fetched" in markdown(at)
+
+
+def test_headlines_show_how_they_were_computed_and_awards_can_be_cited(registry):
+    overview = open_page("overview")
+    code = "\n".join(c.value for c in overview.code)
+    assert "award_capabilities" in code and "sum(obligated_amount)" in code, "the SQL behind the headline"
+    agencies = next(df for df in frames(overview) if "component" in df.columns and "subtier" in df.columns)
+    assert set(agencies.source_url) == {"https://www.usaspending.gov/agency/department-of-homeland-security"}
+    award = open_page("award", award="70CTD022FR0000170")
+    cite = "\n".join(c.value for c in award.code)
+    url = sql(registry, "SELECT usaspending_url FROM awards WHERE piid = '70CTD022FR0000170'")[0]
+    built = sql(registry, "SELECT value FROM registry_meta WHERE key = 'built_at'")[0][:10]
+    assert url in cite and f"build of {built}" in cite and "70CTD022FR0000170" in cite

@@ -45,6 +45,12 @@ c[2].metric("Modifications", f"{max(len(mods) - 1, 0):,}")
 c[3].metric("First action", fmt.day(a.first_action_date))
 c[4].metric("Performance ends", fmt.day(fmt.val(a.potential_end_date) or fmt.val(a.end_date)))
 ui.link("Open on USAspending", a.usaspending_url)
+built = dict(q.registry_meta().itertuples(index=False, name=None)).get("built_at", "unknown")[:10]
+citation = (f"{a.family_vendor_name}, contract {a.piid} ({a.awarding_subagency}), "  # noqa: S608 (citation text shown to the reader, never executed)
+            f"{fmt.money_exact(a.obligated_amount)} obligated. USAspending: {fmt.safe_url(a.usaspending_url) or '—'} . "
+            f"Surveillance Tech Registry, build of {built}; query: "
+            f"select * from awards where award_key = '{a.award_key}'")
+ui.cite("Cite this", citation, key="award-cite")
 
 st.subheader("Modifications")
 if mods.empty:

@@ -47,7 +47,8 @@ else:
                f"their flows add up to {fmt.money(flows.obligated.sum())}; the total above counts each award once.")
 
     tab_net, tab_sankey = st.tabs(["Network (awards with several capabilities drawn under each)",
-                                  "Sankey: agency → capability → vendor (same)"])
+                                  "Sankey: agency → capability → vendor (same)"],
+                                 key="view", bind="query-params")  # the open tab is in the URL
     with tab_net:
         st.caption("Click a vendor or agency to open its profile.")
         event = st.plotly_chart(network.network(shown, colours), key="map-network", on_select="rerun",

@@ -31,6 +31,11 @@ c[3].metric("Obligated (all awards)", fmt.money(t.awards_obligated),
 c[4].metric(f"Surveillance-tagged ({t.surveillance_awards:,} awards)", fmt.money(t.surveillance_obligated),
             help="Obligations of awards with at least one counted capability tag, each award once.")
 st.caption(f"Actions from {fmt.day(t.first_action)} to {fmt.day(t.last_action)}.")
+tagged_link = ui.page_url("search", capability=list(q.capability_ids_by_name().name))
+ui.how_computed("**Obligated** sums each award's obligated amount once (`awards.obligated_amount`: the award total "
+                "USAspending reports, else the sum of the registry's actions). **Surveillance-tagged** counts awards "
+                "with at least one counted capability tag (`COUNTED_TAGS` in dashboard/queries.py).",
+                q.TOTALS_SQL, rows_link=tagged_link, key="overview-how")
 
 caps = q.capabilities()
 colours = fmt.capability_colours(caps)
@@ -76,7 +81,7 @@ with right:
                    f"{known.awards.sum():,} of {agencies.awards.sum():,} awards ({fmt.pct(share)} of the dollars) "
                    "from the awarding and funding office names, the office code that opens the PIID, and the "
                    "award's description (see Methods & sources); the rest show as \"component not identified\".")
-        shown = agencies.assign(source_url="https://www.usaspending.gov/search")
+        shown = agencies.assign(source_url=agencies.department.map(fmt.usaspending_agency_url))
         ui.table(shown, key="overview-agencies-table", money=["obligated"], hide=["subtier_code"])
         ui.exports(shown, "top_agencies", key="overview-agencies-export")
 

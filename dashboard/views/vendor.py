@@ -44,8 +44,12 @@ c[3].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not 
                  + ("" if reported else "No award here reports competition: " + fmt.NO_COMPETITION_HINT))
 c[4].metric("Active", f"{fmt.day(v.first_award_date)[:7]} → {fmt.day(v.last_action_date)[:7]}")
 
+ui.how_computed(f"Awards of the vendor family **{fmt.md_text(names[vendor_id])}** (parent and subsidiaries), each "
+                "once; surveillance-tagged ones have a counted capability tag.", q.VENDOR_TOTALS_SQL,
+                params=[vendor_id, vendor_id],
+                rows_link=ui.page_url("search", vendor=names[vendor_id]), key="vendor-how")
 tabs = st.tabs(["Awards", "Money over time", "Agencies", "Capabilities & evidence", "Family & matching",
-                "Largest modifications", "Linked records"])
+                "Largest modifications", "Linked records"], key="tab", bind="query-params")  # the tab is in the URL
 with tabs[0]:
     ui.table(awards, key="vendor-awards", money=["obligated_amount", "base_and_all_options"], hide=["award_key"])
     ui.exports(awards, f"awards_{vendor_id}", key="vendor-awards-export", full=True)
