@@ -159,7 +159,8 @@ def dashboard(
     cmd = [sys.executable, "-m", "streamlit", "run", str(paths.ROOT / "dashboard" / "app.py"),
            "--server.headless", "true", "--server.address", address, "--server.port", str(port),
            "--browser.gatherUsageStats", "false"]
-    out.print(f"dashboard on http://{address}:{port} (Ctrl-C to stop)", highlight=False)
+    # Headless: no browser is opened, so say where it serves rather than promise to open one.
+    out.print(f"serving at http://{address}:{port} (open it in a browser; Ctrl-C to stop)", highlight=False)
     sys.stdout.flush()
     # Become the Streamlit process (exec, not a child), so stopping `registry dashboard` stops the server too.
     os.execve(sys.executable, cmd, env)
