@@ -236,3 +236,19 @@ def cite(label: str, text: str, *, key: str) -> None:
     """A "cite this" popover with a citation to copy (the code block has a copy button)."""
     with st.popover(label, icon=":material/format_quote:", key=key):
         st.code(text, language=None, wrap_lines=True)
+
+
+def chart_data(df: pd.DataFrame, name: str, *, key: str) -> None:
+    """CSV and Parquet of exactly the rows a chart draws (aggregates: their sources are the awards behind them,
+    which the page's tables and Search export with their source URLs)."""
+    def parquet() -> bytes:
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        return buf.getvalue()
+
+    cols = st.columns(2, width=330)
+    cols[0].download_button("Chart data (CSV)", lambda: df.to_csv(index=False), file_name=f"{name}.csv",
+                            mime="text/csv", key=f"{key}-csv", on_click="ignore", icon=":material/download:")
+    cols[1].download_button("Chart data (Parquet)", parquet, file_name=f"{name}.parquet",
+                            mime="application/vnd.apache.parquet", key=f"{key}-parquet", on_click="ignore",
+                            icon=":material/download:")

@@ -198,3 +198,11 @@ def test_headlines_show_how_they_were_computed_and_awards_can_be_cited(registry)
     url = sql(registry, "SELECT usaspending_url FROM awards WHERE piid = '70CTD022FR0000170'")[0]
     built = sql(registry, "SELECT value FROM registry_meta WHERE key = 'built_at'")[0][:10]
     assert url in cite and f"build of {built}" in cite and "70CTD022FR0000170" in cite
+
+
+def test_charts_export_exactly_the_rows_they_draw(registry):
+    """Every chart on the Overview has a CSV and a Parquet download of its rows."""
+    at = open_page("overview")
+    charts = len(at.get("plotly_chart"))
+    downloads = [b for b in at.get("download_button") if "Chart data" in b.proto.label]
+    assert len(downloads) == 2 * charts, (charts, [b.proto.label for b in downloads])

@@ -34,7 +34,9 @@ c[2].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not 
                  + ("" if reported else "No award here reports competition: " + fmt.NO_COMPETITION_HINT))
 
 st.subheader("Spending over time")
-ui.obligations_chart(q.agency_monthly(agency_id), key="agency-monthly")
+agency_monthly = q.agency_monthly(agency_id)
+ui.obligations_chart(agency_monthly, key="agency-monthly")
+ui.chart_data(agency_monthly, f"monthly_{agency_id}", key="agency-monthly-chart")
 
 left, right = st.columns(2)
 with left:
@@ -60,6 +62,7 @@ with right:
                      labels={"obligated": "Obligated ($)", "capability": "", "awards": "Awards"})
         fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0), showlegend=False)
         st.plotly_chart(fig, key="agency-capabilities")
+        ui.chart_data(caps, f"capabilities_{agency_id}", key="agency-capabilities-chart")
 
 st.subheader("Subtiers, components and offices")
 offices = q.agency_offices(agency_id).assign(source_url="https://www.usaspending.gov/search")

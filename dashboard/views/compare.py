@@ -51,6 +51,7 @@ fig = px.bar(by_year, x="fiscal_year", y="obligated", color="vendor_name", barmo
              labels={"obligated": "Obligated ($)", "fiscal_year": "Fiscal year", "vendor_name": "Vendor"})
 fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
 st.plotly_chart(fig, key="compare-years")
+ui.chart_data(by_year, "compare_by_year", key="compare-years-chart")
 
 st.subheader("Side by side")
 table = summary.assign(source_url="https://www.usaspending.gov/search")
@@ -69,6 +70,7 @@ with left:
                      color_discrete_map=colours, labels={"obligated": "Obligated ($)", "vendor_name": ""})
         fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0), legend=dict(orientation="h", y=-0.3))
         st.plotly_chart(fig, key="compare-capabilities")
+        ui.chart_data(caps, "compare_capabilities", key="compare-capabilities-chart")
 with right:
     st.subheader("Largest awards")
     largest = q.compare_largest(picked, agencies)

@@ -65,6 +65,7 @@ else:
                     st.switch_page("views/agency.py", query_params={"agency": ids.iloc[0]})
     with tab_sankey:
         st.plotly_chart(network.sankey(shown, colours), key="map-sankey")
+    ui.chart_data(shown, "map_flows_drawn", key="map-drawn-chart")
 
     c1, c2 = st.columns(2)
     vendor_names = shown.drop_duplicates("vendor_id").set_index("vendor_id").vendor_name
@@ -95,7 +96,10 @@ if coverage.with_state == 0:
 else:
     st.caption(f"{coverage.with_state:,} of {coverage.awards:,} awards report a state. All awards, not only "
                "surveillance-tagged ones.")
-st.plotly_chart(geo.tile_map(by_state), key="map-states")
-if not by_state.empty:
+if not by_state.empty:  # an empty tile map says nothing: drawn only with data
+    st.plotly_chart(geo.tile_map(by_state), key="map-states")
+    ui.chart_data(by_state, "obligations_by_state_chart", key="map-states-chart")
     states = by_state.assign(source_url="https://www.usaspending.gov/search")
     ui.exports(states, "obligations_by_state", key="map-states-export")
+elif coverage.with_state:
+    st.caption("No award with a state in these years or agencies.")

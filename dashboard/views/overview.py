@@ -53,6 +53,7 @@ with left:
         fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0), yaxis=dict(categoryorder="total ascending"),
                           legend=dict(orientation="h", y=-0.2))
         st.plotly_chart(fig, key="overview-vendors")
+        ui.chart_data(vendors, "top_vendors_chart", key="overview-vendors-chart")
         ui.table(vendors, key="overview-vendors-table", money=["obligated"], hide=["vendor_id"])
         ui.exports(vendors, "top_vendors", key="overview-vendors-export")
 with right:
@@ -75,6 +76,7 @@ with right:
                      labels={"obligated": "Obligated ($)", "agency": "", "awards": "Awards"})
         fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
         st.plotly_chart(fig, key="overview-agencies")
+        ui.chart_data(bars, "top_agencies_chart", key="overview-agencies-chart")
         known = agencies[agencies.component != "component not identified"]
         share = known.obligated.sum() / agencies.obligated.sum() if agencies.obligated.sum() else 0
         st.caption(f"Each award once, under its awarding subtier. Components are attributed for "
@@ -93,13 +95,16 @@ fig = px.bar(mix, x="name", y="obligated_amount", color="name", color_discrete_m
              hover_data=["award_count", "vendor_count"], labels={"obligated_amount": "Obligated ($)", "name": ""})
 fig.update_layout(showlegend=False, height=380, margin=dict(l=0, r=0, t=10, b=0))
 st.plotly_chart(fig, key="overview-capabilities")
+ui.chart_data(mix, "capability_mix", key="overview-capabilities-chart")
 st.caption(f"{int(overlap.awards):,} awards ({fmt.money(overlap.obligated)}) carry more than one capability and appear in "
            f"each of their bars, so the bars add up to {fmt.money(mix.obligated_amount.sum())} against "
            f"{fmt.money(t.surveillance_obligated)} obligated on surveillance-tagged awards. See Methods & sources "
            "for how tags are made.")
 
 st.subheader("Obligations over time")
-ui.obligations_chart(q.obligations_by_month(), key="overview-monthly")
+monthly = q.obligations_by_month()
+ui.obligations_chart(monthly, key="overview-monthly")
+ui.chart_data(monthly, "obligations_by_month", key="overview-monthly-chart")
 
 left, right = st.columns(2)
 with left:

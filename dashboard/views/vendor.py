@@ -65,6 +65,7 @@ with tabs[1]:
         fig = px.bar(monthly, x="month", y="obligated", labels={"obligated": "Obligated ($)", "month": ""})
         fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
         st.plotly_chart(fig, key="vendor-monthly")
+        ui.chart_data(monthly, f"monthly_{vendor_id}", key="vendor-monthly-chart")
 with tabs[2]:
     ag = q.vendor_agencies(vendor_id)
     ui.table(ag, key="vendor-agencies", money=["obligated"])
