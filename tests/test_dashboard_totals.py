@@ -90,8 +90,9 @@ def test_pages_agree_on_the_surveillance_total(registry):
     assert multi > 0
 
     overview = open_page("overview")
-    metric = next(m for m in overview.metric if m.label.startswith("Surveillance-tagged"))
-    assert metric.value == fmt.money(total) and f"({n:,} awards)" in metric.label
+    metric = next(m for m in overview.metric if m.label == "Surveillance-tagged")
+    assert metric.value == fmt.money(total)
+    assert any(f"Surveillance-tagged: {n:,} awards" in c.value for c in overview.caption)
     agencies = next(df for df in frames(overview) if "component" in df.columns and "obligated" in df.columns)
     assert Decimal(str(agencies.obligated.sum())).quantize(Decimal("0.01")) == total
     assert agencies.awards.sum() == n
@@ -112,8 +113,8 @@ def test_vendor_and_agency_pages_agree_with_sql(registry):
         SELECT count(*), sum(obligated_amount) FROM awards
         WHERE (family_vendor_id = 'v:palantir' OR vendor_id = 'v:palantir') AND award_key IN ({TAGGED})""")
     vendor = open_page("vendor", vendor="v:palantir")
-    metric = next(m for m in vendor.metric if m.label.startswith("Surveillance-tagged"))
-    assert metric.value == fmt.money(v_total) and f"({v_n:,} awards)" in metric.label
+    metric = next(m for m in vendor.metric if m.label == "Surveillance-tagged")
+    assert metric.value == fmt.money(v_total) and metric.delta == f"{v_n:,} awards"
 
     # the same vendor's tagged total on Search: vendor facet + every capability
     names = sql(registry, "SELECT list(name ORDER BY sort_order) FROM capabilities")[0]

@@ -28,9 +28,10 @@ c[2].metric("Vendors", f"{t.vendors:,}")
 c[3].metric("Obligated (all awards)", fmt.money(t.awards_obligated),
             help="Sum of each award's obligated amount, each award once (the same figure Search shows with no "
                  "filter).")
-c[4].metric(f"Surveillance-tagged ({t.surveillance_awards:,} awards)", fmt.money(t.surveillance_obligated),
+c[4].metric("Surveillance-tagged", fmt.money(t.surveillance_obligated),
             help="Obligations of awards with at least one counted capability tag, each award once.")
-st.caption(f"Actions from {fmt.day(t.first_action)} to {fmt.day(t.last_action)}.")
+st.caption(f"Actions from {fmt.day(t.first_action)} to {fmt.day(t.last_action)}. Surveillance-tagged: "
+           f"{int(t.surveillance_awards):,} awards with a counted capability tag, each counted once.")
 tagged_link = ui.page_url("search", capability=list(q.capability_ids_by_name().name))
 ui.how_computed("**Obligated** sums each award's obligated amount once (`awards.obligated_amount`: the award total "
                 "USAspending reports, else the sum of the registry's actions). **Surveillance-tagged** counts awards "

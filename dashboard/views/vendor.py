@@ -37,7 +37,8 @@ c = st.columns(5)
 c[0].metric("Awards", f"{len(awards):,}")
 c[1].metric("Obligated", fmt.money(awards.obligated_amount.sum()))
 tagged = q.vendor_tagged_total(vendor_id).iloc[0]
-c[2].metric(f"Surveillance-tagged ({int(tagged.awards):,} awards)", fmt.money(tagged.obligated),
+c[2].metric("Surveillance-tagged", fmt.money(tagged.obligated), delta=f"{int(tagged.awards):,} awards",
+            delta_color="off",
             help="Obligations of this vendor family's awards with a counted capability tag, each award once.")
 c[3].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not reported",
             help="Share of awards reporting competition that were not competed. "
