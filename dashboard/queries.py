@@ -305,6 +305,21 @@ def flows_total(year_from: int, year_to: int, agencies: Sequence[str] | None = N
     """, _flow_params(year_from, year_to, agencies, capability_ids, competition))  # noqa: S608
 
 
+def undated_tagged() -> pd.DataFrame:
+    """What the Map (money placed by action date) cannot draw of the surveillance-tagged total: awards with no dated
+    action in the registry (an award-summary download gives only the award's total), and, for awards it draws,
+    reported award totals beyond the actions the registry holds (`gap`)."""
+    return _df("""
+        WITH tagged AS (SELECT a.award_key, a.obligated_amount FROM awards a
+                        WHERE a.award_key IN (""" + COUNTED_AWARDS + """)),
+             dated AS (SELECT award_key, sum(obligated) AS in_actions FROM award_years GROUP BY award_key)
+        SELECT count(*) FILTER (WHERE d.award_key IS NULL) AS awards,
+               coalesce(sum(t.obligated_amount) FILTER (WHERE d.award_key IS NULL), 0) AS obligated,
+               coalesce(sum(t.obligated_amount - d.in_actions) FILTER (WHERE d.award_key IS NOT NULL), 0) AS gap
+        FROM tagged t LEFT JOIN dated d USING (award_key)
+    """)  # noqa: S608
+
+
 def obligations_by_state(year_from: int, year_to: int, agencies: Sequence[str] | None = None) -> pd.DataFrame:
     """Obligations by place-of-performance state (two-letter code) in the chosen years."""
     ag = _list(agencies)

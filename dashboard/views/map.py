@@ -43,6 +43,13 @@ else:
     st.markdown(f"**{fmt.money(tot.obligated)}** obligated by actions dated {years[0]}–{years[1]} on "
                 f"**{int(tot.awards):,}** surveillance-tagged awards from **{int(tot.vendors):,}** vendors (each award once). "
                 f"The largest {len(keep)} vendors are drawn.")
+    undated = q.undated_tagged().iloc[0]
+    if undated.awards or undated.gap:
+        st.caption(f"Not on the map: {int(undated.awards):,} surveillance-tagged awards "
+                   f"({fmt.money(undated.obligated)}) whose records give only an award total, no dated action "
+                   f"(e.g. award-summary downloads), and {fmt.money(undated.gap)} of reported award totals beyond "
+                   "the actions the registry holds for the awards drawn. The Overview and Search count award "
+                   "totals.")
     st.caption("In the network and the Sankey an award tagged with two capabilities is drawn under both, so "
                f"their flows add up to {fmt.money(flows.obligated.sum())}; the total above counts each award once.")
 
