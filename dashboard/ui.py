@@ -70,8 +70,9 @@ def banner() -> None:
                    "crawl: figures cover those files only.", icon="⚠️")
         with st.expander("Sample details, and what a live crawl needs"):
             st.markdown(f"**Files:** {fmt.md_text(meta.get('sample_description', 'data/sample/'))}")
-            st.markdown("**A live crawl** (`make crawl`) needs internet access to api.usaspending.gov; see "
-                        "docs/dashboard.md for the time and disk the default scope takes.")
+            st.markdown("**A live crawl** (`make crawl`) needs internet access to api.usaspending.gov; it covers "
+                        "the agencies in data/crawl_scope.yaml since FY2021 and prints its request rate, awards "
+                        "found and expected finish every 10 seconds. Run `make crawl` to replace this sample.")
     else:
         st.caption(f"Registry built {fmt.md_text(built)} UTC from public records; see Methods & sources.")
 
