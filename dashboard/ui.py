@@ -211,7 +211,7 @@ def streamed_exports(batches: Callable[[], Iterable], name: str, *, key: str, ro
     far more than a page; the file is built from DuckDB's Arrow batches into a spooled temporary file (so the
     rows are never all in a DataFrame), then handed to Streamlit, which serves it from memory once.
     """
-    cols = st.columns(2, width=300)
+    cols = st.columns(2, width=460)
     cols[0].download_button(f"CSV ({rows:,} rows)", lambda: _spooled_csv(batches()), file_name=f"{name}.csv",
                             mime="text/csv", key=f"{key}-csv", on_click="ignore", icon=":material/download:")
     cols[1].download_button(f"Parquet ({rows:,} rows)", lambda: _spooled_parquet(batches()),

@@ -43,7 +43,7 @@ if total == 0:
     st.stop()
 pages = max(1, -(-total // q.SEARCH_PAGE_SIZE))
 page_no = ui.int_param("page", 1, 1, pages)
-st.markdown(f"**{total:,} awards** match, **{fmt.money(summary.obligated)}** obligated in all "
+st.markdown(f"**{total:,} award{'s' if total != 1 else ''}** match, **{fmt.money(summary.obligated)}** obligated in all "
             f"(every match, each award once).")
 hits = q.fulltext_hits(text) if text else None
 if hits is not None and hits[2]:
@@ -59,8 +59,8 @@ if pages > 1:
 ui.set_params(page=page_no if page_no > 1 else None)
 results = q.search(text, filters, page=page_no)
 first = (page_no - 1) * q.SEARCH_PAGE_SIZE + 1
-st.caption(f"Showing awards {first:,}–{first + len(results) - 1:,} of {total:,}. The downloads hold all "
-           f"{total:,} matches.")
+st.caption(f"Showing awards {first:,}–{first + len(results) - 1:,} of {total:,}. The downloads hold every "
+           f"match ({total:,}).")
 if text and page_no == 1 and not results.empty:
     best = results.iloc[0]
     st.markdown(f"Best match: [{fmt.md_text(best.piid)}]({ui.page_url('award', award=best.piid)}) · "
