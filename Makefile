@@ -9,10 +9,12 @@ PORT   ?= 8501
 
 setup: $(STAMP)
 
+# uv (itself a pip package) resolves and installs in seconds from a warm cache, and shows its progress.
 $(STAMP): pyproject.toml
+	@echo "setup: creating $(VENV) and installing dependencies with uv"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/python -m uv pip install --python $(BIN)/python -e '.[test]'
 	touch $(STAMP)
 
 ## Build registry.duckdb from the bundled offline sample (data/sample/), no network needed.

@@ -24,7 +24,7 @@ st.set_page_config(page_title="Surveillance Tech Registry", layout="wide")
 # No page icons: Streamlit turns a page icon into the favicon and fetches it from fonts.gstatic.com,
 # which an offline newsroom machine cannot reach (the browser test blocks anything off 127.0.0.1).
 PAGES = [
-    st.Page("views/overview.py", title="Overview", url_path="overview", default=True),
+    st.Page("views/overview.py", title="Overview", url_path="home", default=True),
     st.Page("views/map.py", title="Map", url_path="map"),
     st.Page("views/vendor.py", title="Vendor profile", url_path="vendor"),
     st.Page("views/compare.py", title="Compare vendors", url_path="compare"),
@@ -33,6 +33,9 @@ PAGES = [
     st.Page("views/search.py", title="Search", url_path="search"),
     st.Page("views/review.py", title="Review queue", url_path="review"),
     st.Page("views/methods.py", title="Methods & sources", url_path="methods"),
+    # The default page lives at "/", so a shared /overview link would say "Page not found": the same page again,
+    # hidden from the menu, answers at /overview.
+    st.Page("views/overview.py", title="Overview", url_path="overview", visibility="hidden"),
 ]
 
 page = st.navigation(PAGES)

@@ -111,3 +111,57 @@ def capability_colours(capabilities: pd.DataFrame) -> dict[str, str]:
         out[row.capability_id] = colour
         out[row.name] = colour
     return out
+
+
+# Column headers as words: the registry's column names are for SQL, a table's header is for a reader.
+HEADERS = {
+    "obligated": "Obligated", "obligated_amount": "Obligated", "surveillance_obligated": "Obligated on surveillance",
+    "surveillance_obligated_amount": "Obligated on surveillance", "base_and_all_options": "Ceiling (base + options)",
+    "awards": "Awards", "award_count": "Awards", "vendors": "Vendors", "vendor_count": "Vendors",
+    "vendor_name": "Vendor", "vendor": "Vendor", "agency": "Agency", "subtier": "Agency (subtier)",
+    "component": "Component", "attributed_by": "Component attributed by", "piid": "PIID",
+    "award_page": "Award", "capabilities": "Capabilities", "capability_names": "Capabilities",
+    "capability": "Capability", "first_action_date": "First action", "last_action_date": "Last action",
+    "action_date": "Action date", "first_seen": "First seen", "competition_status": "Competition",
+    "matched_in": "Matched in", "matched_text": "Matched text", "description": "Description",
+    "modification_number": "Modification", "obligation": "Amount", "running_obligated": "Running total",
+    "source_url": "Source", "usaspending_url": "USAspending", "on_watchlist": "On watchlist",
+    "sole_source_awards": "Sole-source awards", "competition_reported": "Competition reported",
+    "agency_component": "Component", "event_basis": "What happened", "subtier_name": "Subtier",
+}
+
+
+def header(column: str) -> str:
+    """A column's header for readers: a known name in words, else the name with spaces, capitalised."""
+    return HEADERS.get(column, column.replace("_", " ").capitalize())
+
+
+# Where a field is missing, which source lacks it and how to fill it (the search export is the sample's source).
+SOURCES_WITHOUT_COMPETITION = {
+    "usaspending_search_csv": "a USAspending search export (Award Search > Transactions), which carries no "
+                              "competition fields",
+    "test_fixture": "a test record with no competition fields",
+}
+
+
+NO_COMPETITION_HINT = ("search exports carry no competition fields; load USAspending's bulk transaction download "
+                       "(`registry load usaspending-csv`) or FPDS records (`registry crawl fpds`) to fill them.")
+
+
+def missing_competition_reason(source, piid) -> str:
+    """Why an award's competition fields are empty, and the commands that fill them."""
+    what = SOURCES_WITHOUT_COMPETITION.get(str(val(source) or ""),
+                                           f"its source ({val(source) or 'unknown'}), which did not report them")
+    return (f"not reported: this award came from {what}. To fill them, load USAspending's bulk transaction "
+            f"download for it (`registry load usaspending-csv Contracts_PrimeTransactions_*.csv`) or its FPDS "
+            f"record (`registry crawl fpds --piid {val(piid) or 'PIID'}`), then `registry build`.")
+
+
+def usaspending_agency_url(department) -> str:
+    """The department's own USAspending profile page (USAspending profiles toptier agencies; the slug is the
+    name in lower case with hyphens, e.g. /agency/department-of-homeland-security); the search page if unknown."""
+    name = val(department)
+    if not name:
+        return "https://www.usaspending.gov/search"
+    slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
+    return f"https://www.usaspending.gov/agency/{slug}"

@@ -9,6 +9,7 @@ cache key, so a rebuild is seen at once). Filters that may be empty are passed a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +18,16 @@ from dashboard import db
 
 # The per-award agency label pages show (subtier abbreviation, e.g. ICE, CBP).
 AGENCY_LABEL = "coalesce(a.agency_subtier_abbreviation, a.awarding_subagency, a.awarding_agency)"
-SEARCH_LIMIT = 500
+# Rows the search table shows per page (totals and exports always cover every match).
+SEARCH_PAGE_SIZE = 500
+
+# WHICH CAPABILITY TAGS COUNT IN TOTALS, in one place: every total, chart and facet on every page reads the tags
+# through this fragment (one row per award and capability). The capability model decides what a counted tag is;
+# when it marks tags as 'tagged'/'possible' and 'purpose'/'component', this one line changes, e.g. to
+# `... FROM award_capabilities WHERE tier = 'tagged' AND role = 'purpose'`.
+COUNTED_TAGS = "SELECT DISTINCT award_key, capability_id FROM award_capabilities"
+# Awards with at least one counted tag: the "surveillance-tagged" awards every page totals.
+COUNTED_AWARDS = "SELECT DISTINCT award_key FROM (" + COUNTED_TAGS + ")"  # noqa: S608 (fixed fragments)
 
 
 @st.cache_data(ttl=3600, max_entries=1024, show_spinner=False)
@@ -73,18 +83,24 @@ def view_columns(name: str) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------ overview
 
-def totals() -> pd.DataFrame:
-    """Headline counts and sums over the whole registry."""
-    return _df("""
+# The headline statement, kept as a constant so the page can show it ("how this was computed").
+TOTALS_SQL = """
         SELECT (SELECT count(*) FROM awards) AS awards,
                (SELECT count(*) FROM transactions) AS transactions,
                (SELECT count(DISTINCT family_vendor_id) FROM awards) AS vendors,
                (SELECT sum(federal_action_obligation) FROM transactions) AS obligated,
-               (SELECT count(*) FROM awards WHERE has_surveillance_capability) AS surveillance_awards,
-               (SELECT sum(obligated_amount) FROM awards WHERE has_surveillance_capability) AS surveillance_obligated,
+               (SELECT count(*) FROM awards WHERE award_key IN (""" + COUNTED_AWARDS + """)) AS surveillance_awards,
+               (SELECT sum(obligated_amount) FROM awards
+                WHERE award_key IN (""" + COUNTED_AWARDS + """)) AS surveillance_obligated,
+               (SELECT sum(obligated_amount) FROM awards) AS awards_obligated,
                (SELECT min(action_date) FROM transactions) AS first_action,
                (SELECT max(action_date) FROM transactions) AS last_action
-    """)
+"""  # noqa: S608 (fixed SQL fragments only)
+
+
+def totals() -> pd.DataFrame:
+    """Headline counts and sums over the whole registry."""
+    return _df(TOTALS_SQL)
 
 
 def freshness() -> pd.DataFrame:
@@ -98,34 +114,59 @@ def freshness() -> pd.DataFrame:
 
 
 def top_vendors(limit: int = 10, surveillance_only: bool = True) -> pd.DataFrame:
-    """Vendor families by obligations (surveillance-tagged awards only, or all)."""
+    """Vendor families by obligations: each award once (surveillance-tagged awards only, or all)."""
     return _df("""
-        SELECT vendor_id, vendor_name, on_watchlist,
-               CASE WHEN ? THEN surveillance_obligated_amount ELSE obligated_amount END AS obligated,
-               CASE WHEN ? THEN surveillance_award_count ELSE award_count END AS awards,
+        WITH tagged AS (""" + COUNTED_AWARDS + """)
+        SELECT a.family_vendor_id AS vendor_id, any_value(a.family_vendor_name) AS vendor_name,
+               coalesce(any_value(s.on_watchlist), false) AS on_watchlist,
+               sum(a.obligated_amount) AS obligated, count(*) AS awards,
                'https://www.usaspending.gov/search' AS source_url
-        FROM vendor_summary
-        WHERE (CASE WHEN ? THEN surveillance_obligated_amount ELSE obligated_amount END) > 0
+        FROM awards a LEFT JOIN vendor_summary s ON s.vendor_id = a.family_vendor_id
+        WHERE NOT ? OR a.award_key IN (SELECT award_key FROM tagged)
+        GROUP BY a.family_vendor_id HAVING sum(a.obligated_amount) > 0
         ORDER BY obligated DESC LIMIT ?
-    """, [surveillance_only, surveillance_only, surveillance_only, limit])
+    """, [surveillance_only, limit])  # noqa: S608
 
 
 def top_agencies(surveillance_only: bool = True) -> pd.DataFrame:
-    """Subtiers and components by obligations."""
+    """Obligations per subtier and, inside it, per component (each award once; unattributed awards in
+    their own "component not identified" row), with how the components were attributed."""
     return _df("""
-        SELECT agency_id, level, coalesce(component_name, subtier_name) AS agency, subtier_abbreviation,
-               CASE WHEN ? THEN surveillance_obligated_amount ELSE obligated_amount END AS obligated,
-               CASE WHEN ? THEN surveillance_award_count ELSE award_count END AS awards, vendor_count
-        FROM agency_summary ORDER BY level DESC, obligated DESC
-    """, [surveillance_only, surveillance_only])
+        WITH tagged AS (""" + COUNTED_AWARDS + """)
+        SELECT """ + AGENCY_LABEL + """ AS subtier, any_value(a.awarding_subagency) AS subtier_name,
+               any_value(a.awarding_agency) AS department,
+               any_value(a.agency_subtier_code) AS subtier_code,
+               coalesce(a.agency_component, 'component not identified') AS component,
+               sum(a.obligated_amount) AS obligated, count(*) AS awards,
+               count(DISTINCT a.family_vendor_id) AS vendors,
+               string_agg(DISTINCT a.component_basis, ', ' ORDER BY a.component_basis) AS attributed_by
+        FROM awards a
+        WHERE NOT ? OR a.award_key IN (SELECT award_key FROM tagged)
+        GROUP BY ALL ORDER BY subtier, obligated DESC NULLS LAST
+    """, [surveillance_only])  # noqa: S608
 
 
 def capability_mix() -> pd.DataFrame:
-    """Obligations and counts per capability in taxonomy order."""
+    """Obligations and counts per capability in taxonomy order. An award with two counted tags is in both
+    bars (the bars add up to more than the de-duplicated total; `capability_overlap` says by how much)."""
     return _df("""
-        SELECT capability_id, name, sort_order, award_count, vendor_count, obligated_amount, sole_source_awards
-        FROM capability_summary ORDER BY sort_order
-    """)
+        WITH tags AS (""" + COUNTED_TAGS + """)
+        SELECT k.capability_id, k.name, k.sort_order, count(*) AS award_count,
+               count(DISTINCT a.family_vendor_id) AS vendor_count, sum(a.obligated_amount) AS obligated_amount,
+               count(*) FILTER (WHERE a.sole_source) AS sole_source_awards
+        FROM tags JOIN awards a USING (award_key) JOIN capabilities k USING (capability_id)
+        GROUP BY ALL ORDER BY k.sort_order
+    """)  # noqa: S608
+
+
+def capability_overlap() -> pd.DataFrame:
+    """Awards with more than one counted tag and their obligations (so a chart can say what it double counts)."""
+    return _df("""
+        WITH tags AS (""" + COUNTED_TAGS + """),
+             multi AS (SELECT award_key FROM tags GROUP BY award_key HAVING count(*) > 1)
+        SELECT count(*) AS awards, coalesce(sum(a.obligated_amount), 0) AS obligated
+        FROM awards a WHERE a.award_key IN (SELECT award_key FROM multi)
+    """)  # noqa: S608
 
 
 def capabilities() -> pd.DataFrame:
@@ -135,45 +176,68 @@ def capabilities() -> pd.DataFrame:
 
 
 def obligations_by_month() -> pd.DataFrame:
-    """All and surveillance-tagged obligations per month."""
+    """All and surveillance-tagged obligations per month (by action date)."""
     return _df("""
-        SELECT month, sum(obligated) AS obligated, sum(surveillance_obligated) AS surveillance_obligated
-        FROM monthly_obligations GROUP BY month ORDER BY month
+        SELECT date_trunc('month', t.action_date) AS month, sum(t.federal_action_obligation) AS obligated,
+               coalesce(sum(t.federal_action_obligation)
+                        FILTER (WHERE t.award_key IN (""" + COUNTED_AWARDS + """)), 0) AS surveillance_obligated
+        FROM transactions t WHERE t.action_date IS NOT NULL GROUP BY ALL ORDER BY month
+    """)  # noqa: S608
+
+
+def date_coverage() -> pd.DataFrame:
+    """Which dates the registry covers: first and last action date, first and last time a record was fetched."""
+    return _df("""
+        SELECT min(action_date) AS first_action, max(action_date) AS last_action,
+               min(fetched_at) AS first_fetched, max(fetched_at) AS last_fetched
+        FROM transactions
     """)
 
 
-def whats_new(limit: int = 25) -> pd.DataFrame:
-    """Actions fetched by the latest crawl of each source that were not in earlier crawls, newest first.
-
-    With one crawl (e.g. the sample) everything is new, so this shows its latest actions. The newest actions
-    are picked from `transactions` first and only those few are joined to their awards.
-    """
+def recent_actions(date_from, date_to, limit: int = 200) -> pd.DataFrame:
+    """Actions (base awards and modifications) dated in [date_from, date_to], newest first, with their awards."""
     return _df("""
-        WITH last AS (SELECT source, max(started_at) AS started FROM crawl_runs GROUP BY source),
-             prev AS (SELECT c.source, max(c.finished_at) AS finished FROM crawl_runs c JOIN last l
-                      ON c.source = l.source AND c.started_at < l.started GROUP BY c.source),
-             fresh AS (SELECT t.award_key, t.action_date, t.modification_number, t.federal_action_obligation,
-                            t.description, t.source_url
-                     FROM transactions t LEFT JOIN prev ON prev.source = t.source
-                     WHERE prev.finished IS NULL OR t.fetched_at > prev.finished
-                     ORDER BY t.action_date DESC, abs(t.federal_action_obligation) DESC LIMIT ?)
-        SELECT t.action_date, a.piid, a.vendor_name, """ + AGENCY_LABEL + """ AS agency, t.modification_number,
-               t.federal_action_obligation AS obligation, t.description, a.award_key, t.source_url
-        FROM fresh t JOIN awards a USING (award_key)
-        ORDER BY t.action_date DESC, abs(t.federal_action_obligation) DESC
-    """, [limit])  # noqa: S608
+        SELECT t.action_date, a.piid, a.family_vendor_name AS vendor, """ + AGENCY_LABEL + """ AS agency,
+               t.modification_number, t.federal_action_obligation AS obligation, t.description, a.award_key,
+               t.source_url
+        FROM transactions t JOIN awards a USING (award_key)
+        WHERE t.action_date BETWEEN ? AND ?
+        ORDER BY t.action_date DESC, abs(t.federal_action_obligation) DESC NULLS LAST, t.transaction_key LIMIT ?
+    """, [date_from, date_to, limit])  # noqa: S608
 
 
-def new_action_count() -> pd.DataFrame:
-    """How many actions the latest crawls added, and whether there was an earlier crawl to compare with."""
+def recent_actions_total(date_from, date_to) -> pd.DataFrame:
+    """How many actions are dated in the range and what they obligate (every one, not only those listed)."""
     return _df("""
-        WITH last AS (SELECT source, max(started_at) AS started FROM crawl_runs GROUP BY source),
-             prev AS (SELECT c.source, max(c.finished_at) AS finished FROM crawl_runs c JOIN last l
-                      ON c.source = l.source AND c.started_at < l.started GROUP BY c.source)
-        SELECT count(*) AS new_actions, (SELECT count(*) FROM prev) AS sources_with_earlier_crawl
-        FROM transactions t LEFT JOIN prev ON prev.source = t.source
-        WHERE prev.finished IS NULL OR t.fetched_at > prev.finished
-    """)
+        SELECT count(*) AS actions, count(DISTINCT award_key) AS awards,
+               coalesce(sum(federal_action_obligation), 0) AS obligated
+        FROM transactions WHERE action_date BETWEEN ? AND ?
+    """, [date_from, date_to])
+
+
+_FIRST_SEEN = """
+    WITH seen AS (SELECT award_key, min(fetched_at) AS first_seen FROM transactions GROUP BY award_key)
+"""
+
+
+def first_seen_awards(date_from, date_to, limit: int = 200) -> pd.DataFrame:
+    """Awards the registry first fetched in [date_from, date_to] (new to the registry), newest first."""
+    return _df(_FIRST_SEEN + """
+        SELECT s.first_seen::DATE AS first_seen, a.piid, a.family_vendor_name AS vendor,
+               """ + AGENCY_LABEL + """ AS agency, a.first_action_date, a.obligated_amount, a.description,
+               a.award_key, a.source_url
+        FROM seen s JOIN awards a USING (award_key)
+        WHERE s.first_seen::DATE BETWEEN ? AND ?
+        ORDER BY s.first_seen DESC, a.obligated_amount DESC NULLS LAST, a.award_key LIMIT ?
+    """, [date_from, date_to, limit])  # noqa: S608
+
+
+def first_seen_total(date_from, date_to) -> pd.DataFrame:
+    """How many awards were first fetched in the range and their obligations."""
+    return _df(_FIRST_SEEN + """
+        SELECT count(*) AS awards, coalesce(sum(a.obligated_amount), 0) AS obligated
+        FROM seen s JOIN awards a USING (award_key) WHERE s.first_seen::DATE BETWEEN ? AND ?
+    """, [date_from, date_to])  # noqa: S608
 
 
 # ----------------------------------------------------------------------------------------------- map
@@ -196,29 +260,64 @@ def filter_options() -> pd.DataFrame:
 _FIRST_IN_RANGE = "(y.previous_year IS NULL OR y.previous_year < ?)"
 
 
+_FLOW_ROWS = """
+    WITH tags AS (""" + COUNTED_TAGS + """),
+         y AS (SELECT y.award_key, y.year, y.agency_label, y.vendor_id, y.vendor_name, y.obligated, y.sole_source,
+                      """ + _FIRST_IN_RANGE + """ AS first_in_range, t.capability_id
+               FROM award_years y JOIN tags t USING (award_key)
+               WHERE y.year BETWEEN ? AND ?
+                 AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], y.agency_label))
+                 AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], y.competition_status))
+                 AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], t.capability_id)))
+"""  # noqa: S608 (fixed SQL fragments only)
+
+
+def _flow_params(year_from: int, year_to: int, agencies, capability_ids, competition) -> list:
+    ag, cap, comp = _list(agencies), _list(capability_ids), _list(competition)
+    return [year_from, year_from, year_to, ag, ag, comp, comp, cap, cap]
+
+
 def flows(year_from: int, year_to: int, agencies: Sequence[str] | None = None,
           capability_ids: Sequence[str] | None = None, competition: Sequence[str] | None = None) -> pd.DataFrame:
     """Agency -> capability -> vendor obligations in the chosen years (surveillance-tagged awards only).
 
-    An award tagged with two capabilities counts under both, as the tags say it buys both.
+    An award tagged with two capabilities is drawn under both, as the tags say it buys both; the page's total
+    comes from flows_total(), which counts each award once.
     """
-    ag, cap, comp = _list(agencies), _list(capability_ids), _list(competition)
-    return _df("""
-        WITH y AS (SELECT agency_label, vendor_id, vendor_name, obligated, sole_source,
-                          """ + _FIRST_IN_RANGE + """ AS first_in_range,
-                          unnest(list_distinct(capability_ids)) AS capability_id
-                   FROM award_years y
-                   WHERE has_surveillance_capability AND year BETWEEN ? AND ?
-                     AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], agency_label))
-                     AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], competition_status)))
+    return _df(_FLOW_ROWS + """
         SELECT y.agency_label AS agency, y.capability_id, k.name AS capability, k.sort_order,
                y.vendor_id, any_value(y.vendor_name) AS vendor_name,
                count(*) FILTER (WHERE y.first_in_range) AS awards, sum(y.obligated) AS obligated,
                count(*) FILTER (WHERE y.first_in_range AND y.sole_source) AS sole_source_awards
         FROM y JOIN capabilities k ON k.capability_id = y.capability_id
-        WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], y.capability_id)
         GROUP BY ALL ORDER BY obligated DESC
-    """, [year_from, year_from, year_to, ag, ag, comp, comp, cap, cap])  # noqa: S608
+    """, _flow_params(year_from, year_to, agencies, capability_ids, competition))  # noqa: S608
+
+
+def flows_total(year_from: int, year_to: int, agencies: Sequence[str] | None = None,
+                capability_ids: Sequence[str] | None = None,
+                competition: Sequence[str] | None = None) -> pd.DataFrame:
+    """The same filters as flows(), each award-year once: distinct awards, vendors and obligations."""
+    return _df(_FLOW_ROWS + """
+        SELECT count(DISTINCT award_key) AS awards, count(DISTINCT vendor_id) AS vendors,
+               coalesce(sum(obligated), 0) AS obligated
+        FROM (SELECT DISTINCT award_key, year, vendor_id, obligated FROM y)
+    """, _flow_params(year_from, year_to, agencies, capability_ids, competition))  # noqa: S608
+
+
+def undated_tagged() -> pd.DataFrame:
+    """What the Map (money placed by action date) cannot draw of the surveillance-tagged total: awards with no dated
+    action in the registry (an award-summary download gives only the award's total), and, for awards it draws,
+    reported award totals beyond the actions the registry holds (`gap`)."""
+    return _df("""
+        WITH tagged AS (SELECT a.award_key, a.obligated_amount FROM awards a
+                        WHERE a.award_key IN (""" + COUNTED_AWARDS + """)),
+             dated AS (SELECT award_key, sum(obligated) AS in_actions FROM award_years GROUP BY award_key)
+        SELECT count(*) FILTER (WHERE d.award_key IS NULL) AS awards,
+               coalesce(sum(t.obligated_amount) FILTER (WHERE d.award_key IS NULL), 0) AS obligated,
+               coalesce(sum(t.obligated_amount - d.in_actions) FILTER (WHERE d.award_key IS NOT NULL), 0) AS gap
+        FROM tagged t LEFT JOIN dated d USING (award_key)
+    """)  # noqa: S608
 
 
 def obligations_by_state(year_from: int, year_to: int, agencies: Sequence[str] | None = None) -> pd.DataFrame:
@@ -255,6 +354,20 @@ def vendor(vendor_id: str) -> pd.DataFrame:
         SELECT s.*, v.parent_vendor_id, v.basis, v.citation
         FROM vendor_summary s LEFT JOIN vendors v USING (vendor_id) WHERE s.vendor_id = ?
     """, [vendor_id])
+
+
+VENDOR_TOTALS_SQL = """
+    SELECT count(*) AS all_awards, coalesce(sum(a.obligated_amount), 0) AS all_obligated,
+           count(*) FILTER (WHERE a.award_key IN (""" + COUNTED_AWARDS + """)) AS awards,
+           coalesce(sum(a.obligated_amount) FILTER (WHERE a.award_key IN (""" + COUNTED_AWARDS + """)), 0)
+               AS obligated
+    FROM awards a WHERE a.family_vendor_id = ? OR a.vendor_id = ?
+"""  # noqa: S608 (fixed SQL fragments only)
+
+
+def vendor_tagged_total(vendor_id: str) -> pd.DataFrame:
+    """A vendor family's awards and obligations, all (all_*) and surveillance-tagged, each award once."""
+    return _df(VENDOR_TOTALS_SQL, [vendor_id, vendor_id])
 
 
 def vendor_family(vendor_id: str) -> pd.DataFrame:
@@ -438,7 +551,7 @@ def compare_capabilities(vendor_ids: Sequence[str], agencies: Sequence[str] | No
     """Capabilities per vendor family: tagged awards and their obligations."""
     ids, ag = _list(vendor_ids), _list(agencies)
     return _df("""
-        WITH tags AS (SELECT DISTINCT award_key, unnest(capability_ids) AS capability_id FROM awards)
+        WITH tags AS (""" + COUNTED_TAGS + """)
         SELECT a.family_vendor_name AS vendor_name, k.name AS capability, count(*) AS awards,
                sum(a.obligated_amount) AS obligated
         FROM awards a JOIN tags USING (award_key) JOIN capabilities k USING (capability_id)
@@ -506,7 +619,7 @@ def agency_vendors(agency_id: str, limit: int = 25) -> pd.DataFrame:
 def agency_capabilities(agency_id: str) -> pd.DataFrame:
     """Capabilities an agency buys: tagged awards and obligations."""
     return _df("""
-        WITH tags AS (SELECT DISTINCT award_key, unnest(capability_ids) AS capability_id FROM awards)
+        WITH tags AS (""" + COUNTED_TAGS + """)
         SELECT k.capability_id, k.name AS capability, count(*) AS awards, sum(a.obligated_amount) AS obligated
         FROM awards a JOIN tags USING (award_key) JOIN capabilities k USING (capability_id)
         WHERE """ + _AGENCY_MATCH + """
@@ -592,11 +705,12 @@ def sam_notices_for(piid: str) -> pd.DataFrame:
 
 _SEARCH_FILTER = """
     (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], """ + AGENCY_LABEL + """))
-    AND (len(?::VARCHAR[]) = 0 OR list_has_any(?::VARCHAR[], a.capability_ids))
+    AND (len(?::VARCHAR[]) = 0 OR a.award_key IN (SELECT award_key FROM (""" + COUNTED_TAGS + """) ct
+                                                   WHERE list_contains(?::VARCHAR[], ct.capability_id)))
     AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], a.family_vendor_name))
     AND (len(?::INTEGER[]) = 0 OR list_contains(?::INTEGER[], year(a.first_action_date)))
     AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], a.competition_status))
-"""
+"""  # noqa: S608 (fixed SQL fragments only)
 
 # The award columns the facets filter and count on, and the sort key: `filtered` stays narrow for the count and
 # the facets (a CTE read more than once is materialized); only search() reads the wide ones it shows.
@@ -623,41 +737,126 @@ _SEARCH_TEXT = """
         WHERE contains(a.search_text, lower(?)) AND """ + _SEARCH_FILTER + """
     )
 """  # noqa: S608 (fixed SQL fragments only)
+# With the full-text index (registry/fulltext.py, built with the registry): tantivy ranks the awards (words,
+# phrases, synonyms, one spelling slip), the hits are bound as two lists, and the facets filter them here.
+# `matched_in` says where the user's literal text occurs, when it does (else the match was on words or names).
+_SEARCH_RANKED = """
+    WITH hits AS (SELECT unnest(?::VARCHAR[]) AS award_key, unnest(?::DOUBLE[]) AS relevance),
+    filtered AS (
+        SELECT {columns}, h.relevance,
+               CASE WHEN strpos(a.search_text, lower(?)) BETWEEN 1 AND a.award_text_length THEN 'award'
+                    WHEN contains(a.search_text, lower(?)) THEN 'modification ' || list_filter(a.modifications,
+                        lambda m: contains(lower(m.description), lower(?)))[1].modification_number
+                    ELSE 'words, names or ids' END AS matched_in,
+               CASE WHEN strpos(a.search_text, lower(?)) BETWEEN 1 AND a.award_text_length THEN a.description
+                    WHEN contains(a.search_text, lower(?)) THEN list_filter(a.modifications,
+                        lambda m: contains(lower(m.description), lower(?)))[1].description
+                    ELSE a.description END AS matched_text
+        FROM search_index a JOIN hits h USING (award_key)
+        WHERE """ + _SEARCH_FILTER + """
+    )
+"""  # noqa: S608 (fixed SQL fragments only)
 _SEARCH_ALL = """
     WITH filtered AS (
-        SELECT {columns}, 'award' AS matched_in, a.description AS matched_text
+        SELECT {columns}, NULL::DOUBLE AS relevance, 'award' AS matched_in, a.description AS matched_text
         FROM awards a
         WHERE """ + _SEARCH_FILTER + """
     )
 """  # noqa: S608 (fixed SQL fragments only)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _searcher(folder: str):
+    """One opened index per folder for the whole server (tantivy readers are safe to share)."""
+    from registry.fulltext import Searcher
+
+    return Searcher(Path(folder))
+
+
+def fulltext_folder() -> Path | None:
+    """The full-text index built with the registry now at the path (named in registry_meta), if there is one."""
+    meta = dict(registry_meta().itertuples(index=False, name=None))
+    name = meta.get("fulltext_index")
+    if not name or db.registry_path().is_dir():
+        return None
+    folder = db.registry_path().parent / name
+    return folder if folder.is_dir() else None
+
+
+@st.cache_data(ttl=3600, max_entries=256, show_spinner=False)
+def _hits(sig: db.Signature, folder: str, text: str) -> tuple[list[str], list[float], bool]:
+    found, fuzzy = _searcher(folder).search(text)
+    return [k for k, _ in found], [s for _, s in found], fuzzy
+
+
+def fulltext_hits(text: str) -> tuple[list[str], list[float], bool] | None:
+    """Ranked award keys for `text` and whether spelling was relaxed; None without a full-text index."""
+    folder = fulltext_folder()
+    if folder is None:
+        return None
+    return _hits(db.signature(), str(folder), text)
+
+
 def _search_cte(text: str, facets: dict, columns: str = _SEARCH_COLUMNS) -> tuple[str, list]:
-    """The `filtered` CTE for this text (one of two fixed statements, with fixed columns) and its parameters."""
+    """The `filtered` CTE for this text (one of three fixed statements, with fixed columns) and its parameters:
+    ranked full-text hits when the registry has its index, else a literal substring test, else no text."""
     ag, cap, ven = _list(facets.get("agency")), _list(facets.get("capability")), _list(facets.get("vendor"))
     years = [int(y) for y in facets.get("year") or []]
     comp = _list(facets.get("competition"))
     params = [ag, ag, cap, cap, ven, ven, years, years, comp, comp]
-    if text:
-        return _SEARCH_TEXT.replace("{columns}", columns), [text] * 5 + params
-    return _SEARCH_ALL.replace("{columns}", columns), params
+    if not text:
+        return _SEARCH_ALL.replace("{columns}", columns), params
+    hits = fulltext_hits(text)
+    if hits is not None:
+        keys, scores, _fuzzy = hits
+        literal = text.replace('"', "").strip()  # where the typed words occur as written, for `matched_in`
+        return _SEARCH_RANKED.replace("{columns}", columns), [keys, scores, *[literal] * 6, *params]
+    literal = _SEARCH_TEXT.replace("{columns}", columns + ", NULL::DOUBLE AS relevance")
+    return literal, [text] * 5 + params
 
 
-def search(text: str, facets: dict | None = None, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
-    """Awards matching `text` in PIID, vendor, award or modification descriptions, with facet filters."""
+def search(text: str, facets: dict | None = None, *, page: int = 1,
+           page_size: int = SEARCH_PAGE_SIZE) -> pd.DataFrame:
+    """One page of the awards matching `text` (PIID, vendor, award or modification descriptions) and the facets,
+    largest first. Totals come from search_summary(), exports from search_export(): both cover every match."""
     cte, params = _search_cte(text, facets or {}, _SEARCH_PAGE_COLUMNS)
-    return _df(cte + """
-        SELECT piid, family_vendor_name AS vendor, """ + AGENCY_LABEL.replace("a.", "") + """ AS agency,
-               capability_names AS capabilities, obligated_amount, first_action_date, competition_status,
-               matched_in, matched_text, description, award_key, usaspending_url, source_url
-        FROM filtered ORDER BY obligated_amount DESC NULLS LAST LIMIT ?
-    """, [*params, limit])  # noqa: S608
+    return _df(cte + _SEARCH_SELECT + " LIMIT ? OFFSET ?",
+               [*params, int(page_size), max(int(page) - 1, 0) * int(page_size)])  # noqa: S608
+
+
+_SEARCH_SELECT = """
+    SELECT piid, family_vendor_name AS vendor, """ + AGENCY_LABEL.replace("a.", "") + """ AS agency,
+           capability_names AS capabilities, obligated_amount, first_action_date, competition_status,
+           matched_in, matched_text, relevance, description, award_key, usaspending_url, source_url
+    FROM filtered ORDER BY relevance DESC NULLS LAST, obligated_amount DESC NULLS LAST, award_key
+"""  # noqa: S608 (fixed SQL fragments only)
+
+
+def search_summary(text: str, facets: dict | None = None) -> pd.DataFrame:
+    """How many awards match and their obligations: over EVERY match, never only the rows a page shows."""
+    cte, params = _search_cte(text, facets or {})
+    sql = cte + "SELECT count(*) AS n, coalesce(sum(obligated_amount), 0) AS obligated FROM filtered"  # noqa: S608
+    return _df(sql, params)
 
 
 def search_count(text: str, facets: dict | None = None) -> pd.DataFrame:
-    """How many awards match (to say when the table is truncated)."""
-    cte, params = _search_cte(text, facets or {})
-    return _df(cte + "SELECT count(*) AS n FROM filtered", params)  # noqa: S608
+    """How many awards match (to say how many pages the table has)."""
+    return search_summary(text, facets)[["n"]]
+
+
+def search_export(text: str, facets: dict | None = None, batch_rows: int = 50_000):
+    """Every matching award as Arrow record batches, read from DuckDB a batch at a time (not cached: an export
+    may be far larger than a page). Yields pyarrow.RecordBatch; the caller writes them out as they come."""
+    sig = db.signature()
+    if sig is None:
+        raise FileNotFoundError(f"{db.registry_path()} does not exist")
+    cte, params = _search_cte(text, facets or {}, _SEARCH_PAGE_COLUMNS)
+    cur = db.connection(sig)
+    try:
+        reader = cur.sql(cte + _SEARCH_SELECT, params=params).to_arrow_reader(batch_rows)  # noqa: S608
+        yield from reader
+    finally:
+        cur.close()
 
 
 def search_facets(text: str, facets: dict | None = None) -> pd.DataFrame:
@@ -667,8 +866,8 @@ def search_facets(text: str, facets: dict | None = None) -> pd.DataFrame:
         SELECT 'agency' AS facet, """ + AGENCY_LABEL.replace("a.", "") + """ AS value, count(*) AS awards
             FROM filtered GROUP BY ALL
         UNION ALL SELECT 'capability', k.name, count(*) FROM
-            (SELECT unnest(capability_ids) AS capability_id FROM filtered) JOIN capabilities k USING (capability_id)
-            GROUP BY ALL
+            (SELECT ct.capability_id FROM filtered JOIN (""" + COUNTED_TAGS + """) ct USING (award_key))
+            JOIN capabilities k USING (capability_id) GROUP BY ALL
         UNION ALL SELECT 'vendor', family_vendor_name, count(*) FROM filtered GROUP BY ALL
         UNION ALL SELECT 'year', CAST(year(first_action_date) AS VARCHAR), count(*) FROM filtered GROUP BY ALL
         UNION ALL SELECT 'competition', competition_status, count(*) FROM filtered GROUP BY ALL

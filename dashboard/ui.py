@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -60,16 +61,18 @@ def int_param(name: str, default: int, low: int, high: int) -> int:
 # ------------------------------------------------------------------------------------------ banner
 
 def banner() -> None:
-    """Sample banner (when the registry is the bundled sample) with where it came from and when built."""
+    """One line saying the registry is the bundled sample (details folded away); a crawled registry says only
+    when it was built."""
     meta = dict(q.registry_meta().itertuples(index=False, name=None))
-    built = meta.get("built_at", "unknown")[:19].replace("T", " ")
+    built = meta.get("built_at", "unknown")[:16].replace("T", " ")
     if meta.get("is_sample") == "true":
-        st.warning(
-            "**Sample data.** This registry was built from the bundled offline sample, not a live crawl: "
-            f"{fmt.md_text(meta.get('sample_description', 'data/sample/'))}. Built {fmt.md_text(built)} UTC. "
-            "Run `make crawl` for the full, current records.",
-            icon="⚠️",
-        )
+        st.warning(f"**Sample data**, built {fmt.md_text(built)} UTC from the bundled offline files, not a live "
+                   "crawl: figures cover those files only.", icon="⚠️")
+        with st.expander("Sample details, and what a live crawl needs"):
+            st.markdown(f"**Files:** {fmt.md_text(meta.get('sample_description', 'data/sample/'))}")
+            st.markdown("**A live crawl** (`make crawl`) needs internet access to api.usaspending.gov; it covers "
+                        "the agencies in data/crawl_scope.yaml since FY2021 and prints its request rate, awards "
+                        "found and expected finish every 10 seconds. Run `make crawl` to replace this sample.")
     else:
         st.caption(f"Registry built {fmt.md_text(built)} UTC from public records; see Methods & sources.")
 
@@ -77,31 +80,34 @@ def banner() -> None:
 # ------------------------------------------------------------------------------------------ tables
 
 def _sanitised(df: pd.DataFrame) -> pd.DataFrame:
-    """Unsafe link columns emptied; list columns joined (shown as text)."""
+    """Unsafe link columns emptied; missing text shown as a dash (never "None")."""
     out = df.copy()
     for col in out.columns:
         if col in URL_COLUMNS:
             out[col] = fmt.safe_url_column(out[col])
+        elif out[col].dtype == object or str(out[col].dtype).startswith(("string", "str")):
+            out[col] = out[col].map(lambda v: "—" if fmt.val(v) is None else v)
     return out
 
 
 def table(df: pd.DataFrame, *, key: str, money: Sequence[str] = (), hide: Sequence[str] = (),
           height: int | None = None, link_label: str = "open", pages: Sequence[str] = ()) -> None:
-    """A read-only table: money as dollars, http(s) links clickable, everything else plain text.
-
-    `pages` names columns holding links to this dashboard's own pages (built by `page_url`).
-    """
+    """A read-only table: money as dollars, dates as days, http(s) links clickable, headers in words,
+    everything else plain text. `pages` names columns holding links to this dashboard's own pages."""
     shown = _sanitised(df).drop(columns=[c for c in hide if c in df.columns])
     config: dict = {}
     for col in shown.columns:
+        label = fmt.header(col)
         if col in money:
-            config[col] = st.column_config.NumberColumn(col.replace("_", " "), format="dollar")
+            config[col] = st.column_config.NumberColumn(label, format="dollar")
         elif col in URL_COLUMNS:
-            config[col] = st.column_config.LinkColumn(col.replace("_", " "), display_text=link_label)
+            config[col] = st.column_config.LinkColumn(label, display_text=link_label)
         elif col in pages:
-            config[col] = st.column_config.LinkColumn(col.replace("_", " "), display_text=r"award=(.*)$")
+            config[col] = st.column_config.LinkColumn(label, display_text=r"award=(.*)$")
+        elif pd.api.types.is_datetime64_any_dtype(shown[col]):
+            config[col] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
         else:
-            config[col] = st.column_config.Column(col.replace("_", " "))
+            config[col] = st.column_config.Column(label)
     kwargs = {"height": height} if height else {}
     st.dataframe(shown, hide_index=True, column_config=config, key=key, **kwargs)
 
@@ -162,3 +168,88 @@ def obligations_chart(monthly: pd.DataFrame, *, key: str) -> None:
     fig = px.line(long, x="month", y="dollars", color="series", labels={"dollars": "Obligated ($)", "month": ""})
     fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
     st.plotly_chart(fig, key=key)
+
+
+def _spooled_csv(batches: Iterable) -> bytes:
+    """CSV written batch by batch into a temporary file (in memory up to 16 MB, then on disk)."""
+    import pyarrow.csv as pacsv
+
+    out = tempfile.SpooledTemporaryFile(max_size=16 * 2**20)  # noqa: SIM115 (closed below)
+    writer = None
+    for batch in batches:
+        if writer is None:
+            writer = pacsv.CSVWriter(out, batch.schema)
+        writer.write_batch(batch)
+    if writer is not None:
+        writer.close()
+    out.seek(0)
+    with out:
+        return out.read()
+
+
+def _spooled_parquet(batches: Iterable) -> bytes:
+    """Parquet written row group by row group into a temporary file (on disk beyond 16 MB)."""
+    import pyarrow.parquet as pq
+
+    out = tempfile.SpooledTemporaryFile(max_size=16 * 2**20)  # noqa: SIM115
+    writer = None
+    for batch in batches:
+        if writer is None:
+            writer = pq.ParquetWriter(out, batch.schema)
+        writer.write_batch(batch)
+    if writer is not None:
+        writer.close()
+    out.seek(0)
+    with out:
+        return out.read()
+
+
+def streamed_exports(batches: Callable[[], Iterable], name: str, *, key: str, rows: int) -> None:
+    """CSV and Parquet of EVERY matching row, generated only when clicked and written as DuckDB reads them.
+
+    Why not `exports(df)`: a page shows one page of rows, but an export must hold every match, which can be
+    far more than a page; the file is built from DuckDB's Arrow batches into a spooled temporary file (so the
+    rows are never all in a DataFrame), then handed to Streamlit, which serves it from memory once.
+    """
+    cols = st.columns(2, width=460)
+    cols[0].download_button(f"CSV ({rows:,} rows)", lambda: _spooled_csv(batches()), file_name=f"{name}.csv",
+                            mime="text/csv", key=f"{key}-csv", on_click="ignore", icon=":material/download:")
+    cols[1].download_button(f"Parquet ({rows:,} rows)", lambda: _spooled_parquet(batches()),
+                            file_name=f"{name}.parquet", mime="application/vnd.apache.parquet",
+                            key=f"{key}-parquet", on_click="ignore", icon=":material/download:")
+
+
+def how_computed(what: str, sql: str, *, params: Sequence = (), rows_link: str | None = None,
+                 key: str) -> None:
+    """A "how this was computed" popover: what the figure counts, the exact SQL and its parameters, and a link
+    to the rows behind it (the Search page with the same filters), so a reader can check any headline."""
+    with st.popover("How this was computed", icon=":material/calculate:", key=key):
+        st.markdown(what)
+        st.code(" ".join(sql.split()) if len(sql) < 300 else sql.strip(), language="sql", wrap_lines=True)
+        if params:
+            st.caption("Parameters: " + ", ".join(fmt.md_text(p) for p in params))
+        st.caption("Run it yourself: `registry sql \"...\"` reads the same registry read-only.")
+        if rows_link:
+            st.markdown(f"[The rows behind it]({rows_link})")
+
+
+def cite(label: str, text: str, *, key: str) -> None:
+    """A "cite this" popover with a citation to copy (the code block has a copy button)."""
+    with st.popover(label, icon=":material/format_quote:", key=key):
+        st.code(text, language=None, wrap_lines=True)
+
+
+def chart_data(df: pd.DataFrame, name: str, *, key: str) -> None:
+    """CSV and Parquet of exactly the rows a chart draws (aggregates: their sources are the awards behind them,
+    which the page's tables and Search export with their source URLs)."""
+    def parquet() -> bytes:
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        return buf.getvalue()
+
+    cols = st.columns(2, width=330)
+    cols[0].download_button("Chart data (CSV)", lambda: df.to_csv(index=False), file_name=f"{name}.csv",
+                            mime="text/csv", key=f"{key}-csv", on_click="ignore", icon=":material/download:")
+    cols[1].download_button("Chart data (Parquet)", parquet, file_name=f"{name}.parquet",
+                            mime="application/vnd.apache.parquet", key=f"{key}-parquet", on_click="ignore",
+                            icon=":material/download:")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from registry import build_order, completeness
+from registry import build_order, completeness, fulltext
 from registry.core import paths, store
 from registry.core.store import now_utc
 
@@ -103,6 +103,7 @@ def build(
     store.remove(tmp)
     started = time.perf_counter()
     con = duckdb.connect(str(tmp))
+    fts_name: str | None = None
     try:
         # DuckDB would take up to 80% of RAM; the build shares the machine with the dashboard and crawls, so it
         # caps itself and spills to disk beyond (1M awards / 5M transactions in < 2 GB RSS, see bench/results.md).
@@ -118,7 +119,11 @@ def build(
             log(f"build: {step}")
             _run_step(ctx, step)
             ctx.timings[step] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        fts_name = fulltext.build_index(con, out, log)  # named in registry_meta: swapped with the file
+        ctx.timings["fulltext_index"] = time.perf_counter() - t0
         info = {
+            fulltext.META_KEY: fts_name,
             "built_at": now_utc().isoformat(),
             "is_sample": "true" if is_sample else "false",
             "staging": str(staging),
@@ -139,6 +144,7 @@ def build(
             os.fsync(fd)
         finally:
             os.close(fd)
+        previous_fts = fulltext.previous_index(out)
         os.replace(tmp, out)
         Path(str(out) + ".wal").unlink(missing_ok=True)
         dfd = os.open(out.parent, os.O_RDONLY)
@@ -152,5 +158,8 @@ def build(
         except Exception:
             pass
         store.remove(tmp)
+        if fts_name:
+            fulltext.prune(out, keep={n for n in (fulltext.previous_index(out),) if n})
         raise
+    fulltext.prune(out, keep={n for n in (fts_name, previous_fts) if n})
     return BuildReport(out=out, seconds=time.perf_counter() - started, counts=counts, timings=ctx.timings)

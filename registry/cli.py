@@ -275,7 +275,8 @@ def dashboard(
            "--server.headless", "true", "--server.address", address, "--server.port", str(port),
            "--browser.gatherUsageStats", "false",
            "--client.showErrorDetails", "none"]  # a visitor never sees a traceback or a server path
-    out.print(f"dashboard on http://{address}:{port} (Ctrl-C to stop)", highlight=False)
+    # Headless: no browser is opened, so say where it serves rather than promise to open one.
+    out.print(f"serving at http://{address}:{port} (open it in a browser; Ctrl-C to stop)", highlight=False)
     sys.stdout.flush()
     # Become the Streamlit process (exec, not a child), so stopping `registry dashboard` stops the server too.
     os.execve(sys.executable, cmd, env)

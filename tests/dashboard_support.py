@@ -19,6 +19,8 @@ SCRIPT_TEXT = "<script>alert(1)</script> SURVEILLANCE CAMERA TEST RECORD"
 JS_URL = "javascript:alert(2)"
 HOSTILE_PIID = "70TEST00XSS0001"
 HOSTILE_KEY = "CONT_AWD_70TEST00XSS0001_7012_-NONE-_-NONE-"
+# A record under a vendor's former name (MorphoTrust is now IDEMIA): search must find it by either name.
+MORPHOTRUST_PIID = "70TEST00IDM0001"
 STATE_AWARDS = {"TX": Decimal("1250000.00"), "CA": Decimal("480000.50"), "AZ": Decimal("75000.00")}
 
 
@@ -60,6 +62,12 @@ def build_dashboard_registry(sample_registry: Path, out_dir: Path) -> Path:
             url = f"https://www.usaspending.gov/award/{key}/"
             awards.append(_award(key, piid, f"TEST RECORD WITH A PLACE OF PERFORMANCE IN {state}", state, url))
             txs.append(_tx(key, piid, "TEST RECORD", amount, url))
+        key = f"CONT_AWD_{MORPHOTRUST_PIID}_7012_-NONE-_-NONE-"
+        url = f"https://www.usaspending.gov/award/{key}/"
+        awards.append({**_award(key, MORPHOTRUST_PIID, "TEST RECORD: FINGERPRINT CAPTURE DEVICES", None, url),
+                       "recipient_name": "MORPHOTRUST USA, LLC"})
+        txs.append({**_tx(key, MORPHOTRUST_PIID, "TEST RECORD", Decimal("5000.00"), url),
+                    "recipient_name": "MORPHOTRUST USA, LLC"})
         store.merge_records(con, "stg_awards", awards)
         store.merge_records(con, "stg_transactions", txs)
     finally:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import ROOT
-from tests.dashboard_support import HOSTILE_PIID, SCRIPT_TEXT, build_dashboard_registry
+from tests.dashboard_support import HOSTILE_PIID, MORPHOTRUST_PIID, SCRIPT_TEXT, build_dashboard_registry
 
 pytestmark = pytest.mark.browser
 
@@ -168,8 +168,7 @@ def test_page_draws_its_chart(server, page, name, path, text):
 
 def test_search_and_methods_pages(server, page):
     open_view(page, server, "/search?q=license%20plate", wait_for='[data-testid="stDataFrame"]', name="search")
-    assert page.get_by_label("Search PIIDs, vendors, award and modification descriptions").input_value() \
-        == "license plate"
+    assert page.locator('input[aria-label^="Search awards"]').input_value() == "license plate"
     assert page.get_by_text("awards match", exact=False).first.is_visible()
     open_view(page, server, "/methods", wait_for='[data-testid="stExpander"]', name="methods")
     assert page.get_by_text("Capability taxonomy").is_visible()
@@ -248,3 +247,79 @@ def test_sql_injection_search_changes_nothing(server, page):
     page.get_by_text("No award matches", exact=False).first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     # (That the awards table is unchanged afterwards is checked through the registry in test_dashboard_pages.py.)
+
+
+# What a reporter types, and the award it must find first (facts of the records: the order that funds
+# ImmigrationOS, the test record under IDEMIA's former name MorphoTrust, awards whose text holds the words).
+SEARCHES = [
+    ("ImmigrationOS", "70CTD022FR0000170"),
+    ("IDEMIA", MORPHOTRUST_PIID),
+    ("OSINT", None),
+    ("social-media", None),
+    ('"license plate reader"', None),
+    ("Lexis", None),
+]
+SEARCH_TEXT_EXPECTED = {"OSINT": "OPEN SOURCE", "social-media": "SOCIAL", '"license plate reader"': "LICENSE PLATE",
+                        "Lexis": "RELX"}
+
+
+@pytest.mark.parametrize(("typed", "piid"), SEARCHES)
+def test_search_finds_the_right_award(server, page, typed, piid):
+    """Typed into the search box (not the URL), Enter, then the best match line names the right award."""
+    open_view(page, server, "/search", wait_for='[data-testid="stTextInput"]')
+    box = page.locator('input[aria-label^="Search awards"]')
+    box.fill(typed)
+    box.press("Enter")
+    best = page.get_by_text("Best match:", exact=False).first
+    best.wait_for(timeout=30_000)
+    line = best.inner_text()
+    if piid:
+        assert piid in line, line
+    else:
+        assert SEARCH_TEXT_EXPECTED[typed] in line.upper(), line
+    assert page.get_by_text("awards match", exact=False).first.is_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"search_{typed.strip(chr(34)).replace(' ', '_')}.png"))
+    assert not page.blocked
+
+
+def test_overview_route_opens_the_overview_without_developer_leftovers(server, page):
+    open_view(page, server, "/overview")
+    assert page.get_by_text("Top vendors").first.is_visible()
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.locator('[data-testid="stAppDeployButton"]').count() == 0, "no Deploy button (toolbarMode)"
+
+
+def test_vendor_tab_is_kept_in_the_url(server, page):
+    open_view(page, server, "/vendor?vendor=v:palantir", wait_for=GRID)
+    page.get_by_role("tab", name="Agencies").click()
+    page.wait_for_function("location.search.includes('tab=')", timeout=15_000)
+    url = page.url
+    page.goto(url)  # a shared link reopens the same tab
+    selected = page.get_by_role("tab", name="Agencies")
+    selected.wait_for(timeout=30_000)
+    page.wait_for_function("[...document.querySelectorAll('[role=tab]')].some("
+                           "t => t.innerText.trim() === 'Agencies' && t.getAttribute('aria-selected') === 'true')",
+                           timeout=15_000)
+    assert page.get_by_role("tab", name="Awards").get_attribute("aria-selected") == "false", url
+
+
+SCREENS = [("overview", "/", CHART), ("map", "/map", CHART), ("vendor", "/vendor?vendor=v:palantir", GRID),
+           ("compare", "/compare", CHART), ("agency", "/agency?agency=sub:7012", CHART),
+           ("award", "/award?award=70CTD022FR0000170", CHART), ("search", "/search?q=ImmigrationOS", GRID),
+           ("methods", "/methods", '[data-testid="stExpander"]')]
+
+
+@pytest.mark.parametrize(("name", "path", "wait_for"), SCREENS)
+def test_page_at_1440x900_has_no_midnight_times(server, page, name, path, wait_for):
+    """Each page on a 1440x900 screen: screenshot (docs/img with UPDATE_DOC_IMAGES=1), no "00:00:00" anywhere."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_view(page, server, path, wait_for=wait_for)
+    page.wait_for_timeout(800)
+    assert "00:00:00" not in page.locator("body").inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"page_{name}_1440x900.png"
+    page.screenshot(path=str(shot))
+    if os.environ.get("UPDATE_DOC_IMAGES"):
+        DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, DOC_IMAGES / f"page_{name}_1440x900.png")

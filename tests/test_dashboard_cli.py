@@ -34,7 +34,7 @@ def test_registry_dashboard_serves_and_stops(sample_registry, tmp_path):
                 assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "dashboard did not start within 60 s"
                 time.sleep(0.2)
-        assert f"dashboard on http://127.0.0.1:{port}" in log.read_text()
+        assert f"serving at http://127.0.0.1:{port}" in log.read_text()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)

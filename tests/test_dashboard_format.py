@@ -66,7 +66,7 @@ def test_queries_see_a_rebuilt_registry(sample_registry, tmp_path, monkeypatch):
     rebuilt = build_dashboard_registry(sample_registry, tmp_path)
     os.replace(rebuilt, live)  # what build.build does: an atomic rename over the old file
     assert db.signature() != before
-    assert int(q.totals().awards.iloc[0]) == 974
+    assert int(q.totals().awards.iloc[0]) == 975  # sample + hostile + 3 geographic + MorphoTrust test records
     assert q.find_awards("70TEST00XSS0001").shape[0] == 1
 
 

@@ -68,12 +68,17 @@ def test_hsi_and_ero_resolve_from_real_office_names(tmp_path_factory, shared_dat
             "SELECT agency_component_id, count(*) FROM t_award_model WHERE component_basis = 'office' GROUP BY 1"
         ).fetchall())
         rule = con.execute("SELECT component_rule FROM awards WHERE agency_component LIKE 'Enforcement and Removal%' "
-                           "AND component_basis = 'office' LIMIT 1").fetchone()[0]
+                           "AND component_basis = 'office' AND component_rule LIKE '%''ENFORCEMENT%' "
+                           "LIMIT 1").fetchone()[0]
+        # the detention contracting office's name also resolves to ERO (data/agency_components.yaml)
+        dcr = con.execute("SELECT agency_component FROM awards WHERE awarding_office = "
+                          "'DETENTION COMPLIANCE AND REMOVALS' AND component_basis = 'office' LIMIT 1").fetchone()[0]
         tree = con.execute("SELECT level, count(*) FROM agencies GROUP BY 1").fetchall()
     finally:
         con.close()
     assert rows.get("ICE-HSI", 0) > 0 and rows.get("ICE-ERO", 0) > 0
     assert "office" in rule and "ENFORCEMENT AND REMOVAL" in rule
+    assert dcr.startswith("Enforcement and Removal")
     assert {lvl for lvl, _ in tree} == {"department", "subtier", "component", "office"}
 
 

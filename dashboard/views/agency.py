@@ -30,10 +30,13 @@ c = st.columns(3)
 c[0].metric("Awards", f"{int(row.award_count):,}")
 c[1].metric("Obligated", fmt.money(row.obligated_amount))
 c[2].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not reported",
-            help="Share of awards reporting competition that were not competed")
+            help="Share of awards reporting competition that were not competed. "
+                 + ("" if reported else "No award here reports competition: " + fmt.NO_COMPETITION_HINT))
 
 st.subheader("Spending over time")
-ui.obligations_chart(q.agency_monthly(agency_id), key="agency-monthly")
+agency_monthly = q.agency_monthly(agency_id)
+ui.obligations_chart(agency_monthly, key="agency-monthly")
+ui.chart_data(agency_monthly, f"monthly_{agency_id}", key="agency-monthly-chart")
 
 left, right = st.columns(2)
 with left:
@@ -48,15 +51,18 @@ with left:
         st.page_link("views/vendor.py", label="Open vendor profile", query_params={"vendor": pick},
                      icon=":material/arrow_forward:")
 with right:
-    st.subheader("Capabilities")
+    st.subheader("Capabilities (an award with several counts under each)")
     caps = q.agency_capabilities(agency_id)
     if caps.empty:
         ui.empty("No capability tags on this agency's awards.")
     else:
         colours = fmt.capability_colours(q.capabilities())
-        fig = px.pie(caps, names="capability", values="obligated", color="capability", color_discrete_map=colours)
-        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
+        fig = px.bar(caps.iloc[::-1], x="obligated", y="capability", color="capability", orientation="h",
+                     color_discrete_map=colours, hover_data=["awards"],
+                     labels={"obligated": "Obligated ($)", "capability": "", "awards": "Awards"})
+        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0), showlegend=False)
         st.plotly_chart(fig, key="agency-capabilities")
+        ui.chart_data(caps, f"capabilities_{agency_id}", key="agency-capabilities-chart")
 
 st.subheader("Subtiers, components and offices")
 offices = q.agency_offices(agency_id).assign(source_url="https://www.usaspending.gov/search")

@@ -45,6 +45,12 @@ c[2].metric("Modifications", f"{max(len(mods) - 1, 0):,}")
 c[3].metric("First action", fmt.day(a.first_action_date))
 c[4].metric("Performance ends", fmt.day(fmt.val(a.potential_end_date) or fmt.val(a.end_date)))
 ui.link("Open on USAspending", a.usaspending_url)
+built = dict(q.registry_meta().itertuples(index=False, name=None)).get("built_at", "unknown")[:10]
+citation = (f"{a.family_vendor_name}, contract {a.piid} ({a.awarding_subagency}), "  # noqa: S608 (citation text shown to the reader, never executed)
+            f"{fmt.money_exact(a.obligated_amount)} obligated. USAspending: {fmt.safe_url(a.usaspending_url) or '—'} . "
+            f"Surveillance Tech Registry, build of {built}; query: "
+            f"select * from awards where award_key = '{a.award_key}'")
+ui.cite("Cite this", citation, key="award-cite")
 
 st.subheader("Modifications")
 if mods.empty:
@@ -75,12 +81,20 @@ else:
     ui.exports(table, f"award_{a.piid}_modifications", key="award-mods-export", full=True)
 
 st.subheader("Competition, in plain words")
-ui.text("Extent competed", fmt.val(a.extent_competed_plain) or "not reported")
-ui.text("Why not full and open", fmt.val(a.other_than_full_and_open_plain) or "not reported")
-ui.text("Fair-opportunity exception", fmt.val(a.fair_opportunity_limited_sources_plain) or "not reported")
-ui.text("Solicitation procedure", fmt.val(a.solicitation_procedures_plain) or "not reported")
-ui.text("Offers received", fmt.val(a.number_of_offers) if fmt.val(a.number_of_offers) is not None else "not reported")
-ui.text("Basis", fmt.val(a.sole_source_basis) or fmt.val(a.competition_status))
+competition = {
+    "Extent competed": fmt.val(a.extent_competed_plain),
+    "Why not full and open": fmt.val(a.other_than_full_and_open_plain),
+    "Fair-opportunity exception": fmt.val(a.fair_opportunity_limited_sources_plain),
+    "Solicitation procedure": fmt.val(a.solicitation_procedures_plain),
+    "Offers received": fmt.val(a.number_of_offers),
+}
+competition = {k: (None if str(v).strip().lower() == "not reported" else v) for k, v in competition.items()}
+if all(v is None for v in competition.values()):
+    st.info("Competition fields " + fmt.missing_competition_reason(a.source, a.piid), icon=":material/info:")
+else:
+    for label, value in competition.items():
+        ui.text(label, value if value is not None else "not reported in this record")
+    ui.text("Basis", fmt.val(a.sole_source_basis) or fmt.val(a.competition_status))
 by_mod = q.award_competition_by_modification(key)
 if not by_mod.empty:
     with st.expander("Competition reported on each modification"):

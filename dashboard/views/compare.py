@@ -40,7 +40,7 @@ for col, r in zip(cols, summary.itertuples(), strict=False):
         st.markdown(f"**{fmt.md_text(r.vendor_name)}**")
         st.metric("Obligated", fmt.money(r.obligated))
         reported = r.awards - r.competition_not_reported
-        share = fmt.pct(r.sole_source_awards / reported) if reported else "not reported"
+        share = fmt.pct(r.sole_source_awards / reported) if reported else "not reported (see Methods & sources)"
         st.markdown(f"**{r.awards:,}** awards · average **{fmt.money(r.average_award)}** · largest "
                     f"**{fmt.money(r.largest_award)}**  \nSole-source share: **{share}**")
         st.caption(f"Agencies: {fmt.md_text(r.agencies)} · {fmt.day(r.first_action)} → {fmt.day(r.last_action)}")
@@ -51,6 +51,7 @@ fig = px.bar(by_year, x="fiscal_year", y="obligated", color="vendor_name", barmo
              labels={"obligated": "Obligated ($)", "fiscal_year": "Fiscal year", "vendor_name": "Vendor"})
 fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
 st.plotly_chart(fig, key="compare-years")
+ui.chart_data(by_year, "compare_by_year", key="compare-years-chart")
 
 st.subheader("Side by side")
 table = summary.assign(source_url="https://www.usaspending.gov/search")
@@ -59,7 +60,7 @@ ui.exports(table, "compare_vendors", key="compare-summary-export", full=True)
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Capabilities")
+    st.subheader("Capabilities (an award with several counts under each)")
     caps = q.compare_capabilities(picked, agencies)
     if caps.empty:
         ui.empty("No capability tags on these vendors' awards.")
@@ -69,6 +70,7 @@ with left:
                      color_discrete_map=colours, labels={"obligated": "Obligated ($)", "vendor_name": ""})
         fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0), legend=dict(orientation="h", y=-0.3))
         st.plotly_chart(fig, key="compare-capabilities")
+        ui.chart_data(caps, "compare_capabilities", key="compare-capabilities-chart")
 with right:
     st.subheader("Largest awards")
     largest = q.compare_largest(picked, agencies)

@@ -39,11 +39,23 @@ if flows.empty:
 else:
     keep = flows.groupby("vendor_id").obligated.sum().nlargest(int(top)).index
     shown = flows[flows.vendor_id.isin(keep)]
-    st.caption(f"{flows.vendor_id.nunique():,} vendors, {fmt.money(flows.drop_duplicates(['vendor_id', 'agency', 'capability_id']).obligated.sum())} "
-               f"tagged obligations in {years[0]}–{years[1]}; the largest {len(keep)} vendors are drawn. "
-               "An award tagged with two capabilities counts under both.")
+    tot = q.flows_total(years[0], years[1], agencies, cap_ids, competition).iloc[0]
+    st.markdown(f"**{fmt.money(tot.obligated)}** obligated by actions dated {years[0]}–{years[1]} on "
+                f"**{int(tot.awards):,}** surveillance-tagged awards from **{int(tot.vendors):,}** vendors (each award once). "
+                f"The largest {len(keep)} vendors are drawn.")
+    undated = q.undated_tagged().iloc[0]
+    if undated.awards or undated.gap:
+        st.caption(f"Not on the map: {int(undated.awards):,} surveillance-tagged awards "
+                   f"({fmt.money(undated.obligated)}) whose records give only an award total, no dated action "
+                   f"(e.g. award-summary downloads), and {fmt.money(undated.gap)} of reported award totals beyond "
+                   "the actions the registry holds for the awards drawn. The Overview and Search count award "
+                   "totals.")
+    st.caption("In the network and the Sankey an award tagged with two capabilities is drawn under both, so "
+               f"their flows add up to {fmt.money(flows.obligated.sum())}; the total above counts each award once.")
 
-    tab_net, tab_sankey = st.tabs(["Network", "Sankey: agency → capability → vendor"])
+    tab_net, tab_sankey = st.tabs(["Network (awards with several capabilities drawn under each)",
+                                  "Sankey: agency → capability → vendor (same)"],
+                                 key="view", bind="query-params")  # the open tab is in the URL
     with tab_net:
         st.caption("Click a vendor or agency to open its profile.")
         event = st.plotly_chart(network.network(shown, colours), key="map-network", on_select="rerun",
@@ -60,6 +72,7 @@ else:
                     st.switch_page("views/agency.py", query_params={"agency": ids.iloc[0]})
     with tab_sankey:
         st.plotly_chart(network.sankey(shown, colours), key="map-sankey")
+    ui.chart_data(shown, "map_flows_drawn", key="map-drawn-chart")
 
     c1, c2 = st.columns(2)
     vendor_names = shown.drop_duplicates("vendor_id").set_index("vendor_id").vendor_name
@@ -90,7 +103,10 @@ if coverage.with_state == 0:
 else:
     st.caption(f"{coverage.with_state:,} of {coverage.awards:,} awards report a state. All awards, not only "
                "surveillance-tagged ones.")
-st.plotly_chart(geo.tile_map(by_state), key="map-states")
-if not by_state.empty:
+if not by_state.empty:  # an empty tile map says nothing: drawn only with data
+    st.plotly_chart(geo.tile_map(by_state), key="map-states")
+    ui.chart_data(by_state, "obligations_by_state_chart", key="map-states-chart")
     states = by_state.assign(source_url="https://www.usaspending.gov/search")
     ui.exports(states, "obligations_by_state", key="map-states-export")
+elif coverage.with_state:
+    st.caption("No award with a state in these years or agencies.")

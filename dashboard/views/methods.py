@@ -16,7 +16,9 @@ PUBLIC_VIEWS = ("awards", "transactions", "vendors", "vendor_matches", "agencies
                 "vendor_summary", "agency_summary", "capability_summary", "watchlist", "rejects", "crawl_runs",
                 "sam_notices", "fpds_actions", "lobbying_filings", "links", "systems", "ai_use_cases",
                 "privacy_notices")
-MODEL_DOC = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+# The measured figures live in the README or, once it is cut down, in one of docs/*.md.
+MODEL_DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 st.title("Methods & sources")
 st.markdown("""
@@ -64,13 +66,30 @@ c[1].markdown("**Capability tags by method**")
 c[1].dataframe(q.tag_methods(), hide_index=True, key="methods-tags")
 
 st.subheader("Precision and recall of capability tagging")
-text = MODEL_DOC.read_text(encoding="utf-8") if MODEL_DOC.exists() else ""
-section = re.search(r"#### Measured precision and recall\n(.*?)(?=\n### |\n## |\Z)", text, re.S)
+section, found_in = None, None
+for doc in MODEL_DOCS:
+    text = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    section = re.search(r"#### Measured precision and recall\n(.*?)(?=\n### |\n## |\Z)", text, re.S)
+    if section:
+        found_in = doc.relative_to(ROOT)
+        break
 if section:
-    st.markdown(section.group(1))
-    st.caption("From the README (measured against hand-labelled awards by tests/test_model_capabilities.py).")
+    st.markdown(re.sub(r"<!--.*?-->", "", section.group(1), flags=re.S))  # review markers are not for readers
+    st.caption(f"From {found_in} (measured against hand-labelled awards by tests/test_model_capabilities.py).")
 else:
-    st.caption("No measured figures found (README.md).")
+    st.caption("No measured figures found (README.md, docs/).")
+
+st.subheader("How totals and agencies are counted")
+st.markdown("""
+- **Each award once.** Every total called "obligated" sums each award's obligated amount once. A chart that
+  shows an award under each of its capabilities says so in its title, and its bars add up to more.
+- **Surveillance-tagged** awards have at least one counted capability tag (`COUNTED_TAGS` in
+  `dashboard/queries.py`, one fragment every page uses).
+- **Agencies** are the awarding subtier (ICE, CBP, ...). A component (HSI, ERO, Border Patrol, ...) is named
+  from, in order: the awarding or funding office name; the award's own description when it names exactly one
+  component; the office code that opens the PIID (`data/contracting_offices.yaml`, names from public records).
+  Awards none of these decide are shown as "component not identified".
+""")
 
 st.subheader("Known limits")
 st.markdown("""

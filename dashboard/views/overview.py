@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -24,9 +25,18 @@ c = st.columns(5)
 c[0].metric("Awards", f"{t.awards:,}")
 c[1].metric("Modifications & actions", f"{t.transactions:,}")
 c[2].metric("Vendors", f"{t.vendors:,}")
-c[3].metric("Obligated (all awards)", fmt.money(t.obligated))
-c[4].metric(f"Surveillance-tagged ({t.surveillance_awards:,} awards)", fmt.money(t.surveillance_obligated))
-st.caption(f"Actions from {fmt.day(t.first_action)} to {fmt.day(t.last_action)}.")
+c[3].metric("Obligated (all awards)", fmt.money(t.awards_obligated),
+            help="Sum of each award's obligated amount, each award once (the same figure Search shows with no "
+                 "filter).")
+c[4].metric("Surveillance-tagged", fmt.money(t.surveillance_obligated),
+            help="Obligations of awards with at least one counted capability tag, each award once.")
+st.caption(f"Actions from {fmt.day(t.first_action)} to {fmt.day(t.last_action)}. Surveillance-tagged: "
+           f"{int(t.surveillance_awards):,} awards with a counted capability tag, each counted once.")
+tagged_link = ui.page_url("search", capability=list(q.capability_ids_by_name().name))
+ui.how_computed("**Obligated** sums each award's obligated amount once (`awards.obligated_amount`: the award total "
+                "USAspending reports, else the sum of the registry's actions). **Surveillance-tagged** counts awards "
+                "with at least one counted capability tag (`COUNTED_TAGS` in dashboard/queries.py).",
+                q.TOTALS_SQL, rows_link=tagged_link, key="overview-how")
 
 caps = q.capabilities()
 colours = fmt.capability_colours(caps)
@@ -44,31 +54,58 @@ with left:
         fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0), yaxis=dict(categoryorder="total ascending"),
                           legend=dict(orientation="h", y=-0.2))
         st.plotly_chart(fig, key="overview-vendors")
+        ui.chart_data(vendors, "top_vendors_chart", key="overview-vendors-chart")
         ui.table(vendors, key="overview-vendors-table", money=["obligated"], hide=["vendor_id"])
         ui.exports(vendors, "top_vendors", key="overview-vendors-export")
 with right:
     st.subheader("Top agencies")
     agencies = q.top_agencies(surveillance_only)
-    subtiers = agencies[agencies.level == "subtier"]
-    fig = px.bar(agencies[agencies.level == "component"].sort_values("obligated"), x="obligated", y="agency",
-                 orientation="h", labels={"obligated": "Obligated ($)", "agency": ""})
-    fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
-    st.plotly_chart(fig, key="overview-agencies")
-    shown = agencies.assign(source_url="https://www.usaspending.gov/search")
-    ui.table(shown, key="overview-agencies-table", money=["obligated"], hide=["agency_id"])
-    ui.exports(shown, "top_agencies", key="overview-agencies-export")
-    st.caption(" · ".join(f"{r.subtier_abbreviation}: {fmt.money(r.obligated)}" for r in subtiers.itertuples()))
+    by = st.segmented_control("Show", ["Subtier agencies", "Components"], key="overview-agency-level",
+                              default="Components" if ui.param("agencies") == "components" else "Subtier agencies")
+    ui.set_params(agencies="components" if by == "Components" else None)
+    if agencies.empty:
+        ui.empty("No agency has obligations here yet.")
+    else:
+        if by == "Components":
+            bars = agencies.assign(agency=agencies.subtier + " · " + agencies.component)
+        else:
+            bars = agencies.groupby("subtier", as_index=False).agg(obligated=("obligated", "sum"),
+                                                                   awards=("awards", "sum"))
+            bars = bars.rename(columns={"subtier": "agency"})
+        bars = bars.sort_values("obligated", ascending=False).head(15)
+        fig = px.bar(bars.iloc[::-1], x="obligated", y="agency", orientation="h", hover_data=["awards"],
+                     labels={"obligated": "Obligated ($)", "agency": "", "awards": "Awards"})
+        fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
+        st.plotly_chart(fig, key="overview-agencies")
+        ui.chart_data(bars, "top_agencies_chart", key="overview-agencies-chart")
+        known = agencies[agencies.component != "component not identified"]
+        share = known.obligated.sum() / agencies.obligated.sum() if agencies.obligated.sum() else 0
+        st.caption(f"Each award once, under its awarding subtier. Components are attributed for "
+                   f"{known.awards.sum():,} of {agencies.awards.sum():,} awards ({fmt.pct(share)} of the dollars) "
+                   "from the awarding and funding office names, the office code that opens the PIID, and the "
+                   "award's description (see Methods & sources); the rest show as \"component not identified\".")
+        shown = agencies.assign(source_url=agencies.department.map(fmt.usaspending_agency_url))
+        ui.table(shown, key="overview-agencies-table", money=["obligated"], hide=["subtier_code"])
+        ui.exports(shown, "top_agencies", key="overview-agencies-export")
 
-st.subheader("Capability mix")
+overlap = q.capability_overlap().iloc[0]
+st.subheader("Capability mix" + (": an award with several capabilities counts under each"
+                                 if overlap.awards else ""))
 mix = q.capability_mix()
 fig = px.bar(mix, x="name", y="obligated_amount", color="name", color_discrete_map=colours,
              hover_data=["award_count", "vendor_count"], labels={"obligated_amount": "Obligated ($)", "name": ""})
 fig.update_layout(showlegend=False, height=380, margin=dict(l=0, r=0, t=10, b=0))
 st.plotly_chart(fig, key="overview-capabilities")
-st.caption("An award tagged with two capabilities counts under both. See Methods & sources for how tags are made.")
+ui.chart_data(mix, "capability_mix", key="overview-capabilities-chart")
+st.caption(f"{int(overlap.awards):,} awards ({fmt.money(overlap.obligated)}) carry more than one capability and appear in "
+           f"each of their bars, so the bars add up to {fmt.money(mix.obligated_amount.sum())} against "
+           f"{fmt.money(t.surveillance_obligated)} obligated on surveillance-tagged awards. See Methods & sources "
+           "for how tags are made.")
 
 st.subheader("Obligations over time")
-ui.obligations_chart(q.obligations_by_month(), key="overview-monthly")
+monthly = q.obligations_by_month()
+ui.obligations_chart(monthly, key="overview-monthly")
+ui.chart_data(monthly, "obligations_by_month", key="overview-monthly-chart")
 
 left, right = st.columns(2)
 with left:
@@ -79,12 +116,50 @@ with left:
     else:
         st.dataframe(fresh, hide_index=True, key="overview-freshness")
 with right:
-    st.subheader("What's new since the last crawl")
-    counts = q.new_action_count().iloc[0]
-    if counts.sources_with_earlier_crawl == 0:
-        st.caption("Only one crawl per source so far, so everything is new: these are its latest actions.")
-    else:
-        st.caption(f"{counts.new_actions:,} actions first fetched by the latest crawl.")
-    new = q.whats_new(15)
-    ui.table(new, key="overview-new", money=["obligation"], hide=["award_key"], height=320)
+    st.subheader("Data freshness: what the registry covers")
+    cov = q.date_coverage().iloc[0]
+    st.caption(f"Actions dated {fmt.day(cov.first_action)} to {fmt.day(cov.last_action)}; records fetched "
+               f"{fmt.day(cov.first_fetched)} to {fmt.day(cov.last_fetched)}.")
+
+st.subheader("What's new")
+new_by = st.segmented_control("New by", ["Action date", "First seen by the registry"], key="overview-new-by",
+                              default="First seen by the registry" if ui.param("new_by") == "seen"
+                              else "Action date")
+by_seen = new_by == "First seen by the registry"
+low = pd.Timestamp(cov.first_fetched if by_seen else cov.first_action).date()
+high = pd.Timestamp(cov.last_fetched if by_seen else cov.last_action).date()
+start_default = max(low, high - pd.Timedelta(days=90).to_pytimedelta())
+
+
+def _param_date(name: str, default):
+    try:
+        return min(max(pd.Timestamp(ui.param(name)).date(), low), high) if ui.param(name) else default
+    except ValueError:
+        return default
+
+
+picked = st.date_input("Dates", (_param_date("new_from", start_default), _param_date("new_to", high)),
+                       min_value=low, max_value=high, key=f"overview-new-dates-{'seen' if by_seen else 'action'}",
+                       help="The registry covers only the dates above; nothing outside them can be new here.")
+date_from, date_to = (picked if isinstance(picked, tuple) and len(picked) == 2 else (start_default, high))
+ui.set_params(new_by="seen" if by_seen else None,
+              new_from=str(date_from) if date_from != start_default else None,
+              new_to=str(date_to) if date_to != high else None)
+if by_seen:
+    tot = q.first_seen_total(date_from, date_to).iloc[0]
+    new = q.first_seen_awards(date_from, date_to)
+    st.markdown(f"**{int(tot.awards):,} awards** first fetched by the registry from {date_from} to {date_to}, "
+                f"**{fmt.money(tot.obligated)}** obligated on them (listing the {len(new):,} newest).")
+else:
+    tot = q.recent_actions_total(date_from, date_to).iloc[0]
+    new = q.recent_actions(date_from, date_to)
+    st.markdown(f"**{int(tot.actions):,} actions** on {int(tot.awards):,} awards dated {date_from} to {date_to}, "
+                f"**{fmt.money(tot.obligated)}** obligated (listing the {len(new):,} newest).")
+if new.empty:
+    ui.empty("Nothing in this date range: widen it.")
+else:
+    shown = new.assign(award_page=[ui.page_url("award", award=p) for p in new.piid])
+    shown = shown[["award_page", *[c for c in new.columns if c != "piid"]]]
+    ui.table(shown, key="overview-new", money=["obligation", "obligated_amount"], hide=["award_key"], height=360,
+             pages=["award_page"])
     ui.exports(new, "whats_new", key="overview-new-export")

@@ -11,8 +11,13 @@ from dashboard import ui
 FACETS = ("agency", "capability", "vendor", "year", "competition")
 
 st.title("Search")
-text = st.text_input("Search PIIDs, vendors, award and modification descriptions", value=ui.param("q", ""),
-                     placeholder="e.g. license plate, facial recognition, Palantir", key="search-q").strip()
+text = st.text_input("Search awards: words, \"exact phrases\", vendors and their brands, systems, PIIDs",
+                     value=ui.param("q", ""), key="search-q",
+                     placeholder="e.g. ImmigrationOS, \"license plate reader\", social-media, Lexis, 70CTD022FR0000170",
+                     help="Full-text search ranked by relevance over award and modification descriptions, vendor "
+                          "names, aliases and parents, products, named systems and their aliases, PIIDs and award "
+                          "ids. Quote a phrase for the words in order; a hyphen joins words into a phrase. With no "
+                          "exact match, one spelling slip per word is allowed.").strip()
 
 cap_ids = q.capability_ids_by_name()
 cap_by_name = dict(zip(cap_ids.name, cap_ids.capability_id, strict=False))
@@ -31,18 +36,41 @@ with st.sidebar:
 ui.set_params(q=text, **chosen)
 filters = {**chosen, "capability": [cap_by_name[c] for c in chosen["capability"] if c in cap_by_name]}
 
-results = q.search(text, filters)
-total = int(q.search_count(text, filters).n.iloc[0])
-if results.empty:
+summary = q.search_summary(text, filters).iloc[0]
+total = int(summary.n)
+if total == 0:
     ui.empty("No award matches: try a shorter word (e.g. 'plate'), a vendor name, or clear a facet.")
     st.stop()
-more = f" (showing the largest {len(results):,}: narrow with facets, or export)" if total > len(results) else ""
-st.markdown(f"**{total:,} awards** match{fmt.md_text(more)}, {fmt.money(results.obligated_amount.sum())} obligated.")
+pages = max(1, -(-total // q.SEARCH_PAGE_SIZE))
+page_no = ui.int_param("page", 1, 1, pages)
+st.markdown(f"**{total:,} award{'s' if total != 1 else ''}** match, **{fmt.money(summary.obligated)}** obligated in all "
+            f"(every match, each award once).")
+hits = q.fulltext_hits(text) if text else None
+if hits is not None and hits[2]:
+    st.caption(f"No award has these exact words: showing close spellings of {fmt.md_text(text)}.")
+elif text and hits is None:
+    st.caption("This registry has no full-text index (rebuild it with `registry build`): matching the text "
+               "literally, largest awards first.")
+elif text:
+    st.caption("Most relevant first (full-text ranking); synonyms from data/search_synonyms.yaml included.")
+if pages > 1:
+    page_no = int(st.number_input(f"Page (of {pages:,}; {q.SEARCH_PAGE_SIZE:,} awards a page, largest first)",
+                                  1, pages, page_no, key="search-page"))
+ui.set_params(page=page_no if page_no > 1 else None)
+results = q.search(text, filters, page=page_no)
+first = (page_no - 1) * q.SEARCH_PAGE_SIZE + 1
+st.caption(f"Showing awards {first:,}–{first + len(results) - 1:,} of {total:,}. The downloads hold every "
+           f"match ({total:,}).")
+if text and page_no == 1 and not results.empty:
+    best = results.iloc[0]
+    st.markdown(f"Best match: [{fmt.md_text(best.piid)}]({ui.page_url('award', award=best.piid)}) · "
+                f"{fmt.md_text(best.vendor)} · {fmt.money(best.obligated_amount)} · "
+                f"{fmt.md_text(str(best.description or '')[:140])}")
 shown = results.assign(award_page=[ui.page_url("award", award=p) for p in results.piid])
 shown = shown[["award_page", *results.columns]].drop(columns=["piid"])
-ui.table(shown, key="search-results", money=["obligated_amount"], hide=["award_key", "description"],
+ui.table(shown, key="search-results", money=["obligated_amount"], hide=["award_key", "description", "relevance"],
          pages=["award_page"])
-ui.exports(results, "search_results", key="search-export", full=True)
+ui.streamed_exports(lambda: q.search_export(text, filters), "search_results", key="search-export", rows=total)
 pick = st.selectbox("Open an award", [None, *results.piid], key="search-open",
                     format_func=lambda p: "—" if p is None else p)
 if pick:

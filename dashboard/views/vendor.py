@@ -36,13 +36,21 @@ sole = (awards.competition_status == "not competed").sum()
 c = st.columns(5)
 c[0].metric("Awards", f"{len(awards):,}")
 c[1].metric("Obligated", fmt.money(awards.obligated_amount.sum()))
-c[2].metric("Surveillance-tagged", fmt.money(v.surveillance_obligated_amount))
+tagged = q.vendor_tagged_total(vendor_id).iloc[0]
+c[2].metric("Surveillance-tagged", fmt.money(tagged.obligated), delta=f"{int(tagged.awards):,} awards",
+            delta_color="off",
+            help="Obligations of this vendor family's awards with a counted capability tag, each award once.")
 c[3].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not reported",
-            help="Share of awards reporting competition that were not competed")
+            help="Share of awards reporting competition that were not competed. "
+                 + ("" if reported else "No award here reports competition: " + fmt.NO_COMPETITION_HINT))
 c[4].metric("Active", f"{fmt.day(v.first_award_date)[:7]} → {fmt.day(v.last_action_date)[:7]}")
 
+ui.how_computed(f"Awards of the vendor family **{fmt.md_text(names[vendor_id])}** (parent and subsidiaries), each "
+                "once; surveillance-tagged ones have a counted capability tag.", q.VENDOR_TOTALS_SQL,
+                params=[vendor_id, vendor_id],
+                rows_link=ui.page_url("search", vendor=names[vendor_id]), key="vendor-how")
 tabs = st.tabs(["Awards", "Money over time", "Agencies", "Capabilities & evidence", "Family & matching",
-                "Largest modifications", "Linked records"])
+                "Largest modifications", "Linked records"], key="tab", bind="query-params")  # the tab is in the URL
 with tabs[0]:
     ui.table(awards, key="vendor-awards", money=["obligated_amount", "base_and_all_options"], hide=["award_key"])
     ui.exports(awards, f"awards_{vendor_id}", key="vendor-awards-export", full=True)
@@ -58,6 +66,7 @@ with tabs[1]:
         fig = px.bar(monthly, x="month", y="obligated", labels={"obligated": "Obligated ($)", "month": ""})
         fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
         st.plotly_chart(fig, key="vendor-monthly")
+        ui.chart_data(monthly, f"monthly_{vendor_id}", key="vendor-monthly-chart")
 with tabs[2]:
     ag = q.vendor_agencies(vendor_id)
     ui.table(ag, key="vendor-agencies", money=["obligated"])

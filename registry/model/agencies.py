@@ -5,6 +5,8 @@ sometimes, and a component (Homeland Security Investigations, Border Patrol) onl
 free-text descriptions. The registry says which of these decided, so "ICE HSI bought X" can be checked:
   subtier      the component is the whole subtier agency (FBI = subtier 1549);
   office       the awarding or funding office name names the component;
+  piid_office  the office code that opens the PIID (data/contracting_offices.yaml gives its name, from public
+               records) names the component: search exports carry no office, but the PIID does;
   description  the award's own (base) description names exactly one component of its subtier
                (modifications are not used: they often add work for other offices);
   ambiguous    the description names several components (left unresolved, all are listed).
@@ -42,6 +44,21 @@ def _components(data_dir) -> pd.DataFrame:
                                        "office_pattern", "description_pattern", "citation"])
 
 
+def _offices(data_dir) -> pd.DataFrame:
+    """Contracting office code -> name (data/contracting_offices.yaml), each with its citation."""
+    path = data_dir / "contracting_offices.yaml"
+    rows = []
+    if path.exists():
+        with open(path, encoding="utf-8") as f:
+            for o in (yaml.safe_load(f) or {}).get("offices") or []:
+                if not o.get("code") or not o.get("name") or not o.get("subtier_code"):
+                    raise CuratedDataError(f"{path}: office {o.get('code')!r}: needs code, name, subtier_code")
+                check_url(path, f"office {o['code']!r}", o.get("citation"))
+                rows.append({"office_code": str(o["code"]).upper(), "subtier_code": str(o["subtier_code"]),
+                             "office_name": o["name"]})
+    return pd.DataFrame(rows, columns=["office_code", "subtier_code", "office_name"])
+
+
 def build(ctx) -> None:
     """Create `t_agencies` (the hierarchy, public view `agencies`) and `t_award_agency` (each award's place in it, with the rule)."""
     con = ctx.con
@@ -51,6 +68,11 @@ def build(ctx) -> None:
         con.execute("CREATE TEMP TABLE _comp AS SELECT * FROM _components")
     finally:
         con.unregister("_components")
+    con.register("_offices_df", _offices(ctx.data_dir))
+    try:
+        con.execute("CREATE TEMP TABLE _offices AS SELECT * FROM _offices_df")
+    finally:
+        con.unregister("_offices_df")
     con.execute(
         "CREATE TEMP TABLE _codes AS SELECT cgac_code, agency_name, agency_abbreviation, subtier_code, "
         "subtier_name, subtier_abbreviation FROM read_csv(?, all_varchar = true, header = true)",
@@ -64,7 +86,8 @@ def build(ctx) -> None:
                         CASE WHEN regexp_full_match(split_part(a.award_key, '_', 4), '\d{4}')
                              THEN split_part(a.award_key, '_', 4) END)            AS subtier_code,
                a.awarding_agency, a.awarding_agency_code, a.awarding_subagency,
-               a.awarding_office, a.awarding_office_code, a.funding_office
+               a.awarding_office, a.awarding_office_code, a.funding_office,
+               upper(left(a.piid, 6)) AS piid_office_code
         FROM t_awards a
         """
     )
@@ -73,7 +96,7 @@ def build(ctx) -> None:
         """
         CREATE TEMP TABLE _by_office AS
         SELECT award_key, arg_min(component_id, prio) AS component_id,
-               arg_min(rule, prio) AS rule
+               arg_min(rule, prio) AS rule, min(prio) AS prio
         FROM (
             SELECT w.award_key, c.component_id, 1 AS prio,
                    'awarding office ''' || w.awarding_office || ''' matches ' || c.office_pattern AS rule
@@ -84,6 +107,12 @@ def build(ctx) -> None:
                    'funding office ''' || w.funding_office || ''' matches ' || c.office_pattern
             FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
             WHERE regexp_matches(coalesce(w.funding_office, ''), c.office_pattern, 'i')
+            UNION ALL
+            SELECT w.award_key, c.component_id, 3 AS prio,
+                   'PIID office code ' || f.office_code || ' (' || f.office_name || ') matches ' || c.office_pattern
+            FROM _aw w JOIN _offices f ON f.office_code = w.piid_office_code AND f.subtier_code = w.subtier_code
+                 JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
+            WHERE w.awarding_office IS NULL AND regexp_matches(f.office_name, c.office_pattern, 'i')
         )
         GROUP BY award_key
         """
@@ -124,22 +153,28 @@ def build(ctx) -> None:
                w.subtier_code,
                coalesce(k.subtier_name, w.awarding_subagency)               AS subtier_name,
                k.subtier_abbreviation,
-               w.awarding_office_code                                       AS office_code,
-               w.awarding_office                                            AS office_name,
-               coalesce(cs.component_id, o.component_id, d.component_id)    AS component_id,
+               coalesce(w.awarding_office_code, po.office_code)             AS office_code,
+               coalesce(w.awarding_office, po.office_name)                  AS office_name,
+               -- office names, then the award's description, then the PIID's office code (the weakest signal)
+               coalesce(cs.component_id, CASE WHEN o.prio < 3 THEN o.component_id END, d.component_id,
+                        o.component_id)                                     AS component_id,
                CASE WHEN cs.component_id IS NOT NULL THEN 'subtier'
-                    WHEN o.component_id IS NOT NULL THEN 'office'
+                    WHEN o.component_id IS NOT NULL AND o.prio < 3 THEN 'office'
                     WHEN d.component_id IS NOT NULL THEN 'description'
+                    WHEN o.component_id IS NOT NULL THEN 'piid_office'
                     WHEN d.n > 1 THEN 'ambiguous' END                       AS component_basis,
                CASE WHEN cs.component_id IS NOT NULL
                          THEN 'subtier ' || w.subtier_code || ' (' || coalesce(k.subtier_name, '') || ') is the component'
-                    WHEN o.component_id IS NOT NULL THEN o.rule
-                    ELSE d.rule END                                         AS component_rule
+                    WHEN o.component_id IS NOT NULL AND o.prio < 3 THEN o.rule
+                    WHEN d.component_id IS NOT NULL THEN d.rule
+                    ELSE coalesce(o.rule, d.rule) END                       AS component_rule
         FROM _aw w
         LEFT JOIN _codes k ON k.subtier_code = w.subtier_code
         LEFT JOIN _comp cs ON cs.subtier_code = w.subtier_code AND cs.whole_subtier
         LEFT JOIN _by_office o USING (award_key)
         LEFT JOIN _by_desc d USING (award_key)
+        LEFT JOIN _offices po ON po.office_code = w.piid_office_code AND po.subtier_code = w.subtier_code
+                              AND w.awarding_office IS NULL
         """
     )
     con.execute(
@@ -177,7 +212,7 @@ def build(ctx) -> None:
         ORDER BY 1, 2
         """
     )
-    for t in ("_comp", "_codes", "_aw", "_by_office", "_by_desc"):
+    for t in ("_comp", "_codes", "_aw", "_by_office", "_by_desc", "_offices"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     n = con.execute("SELECT count(*) FILTER (component_id IS NOT NULL), count(*) FROM t_award_agency").fetchone()
     ctx.log(f"agencies: component resolved for {n[0]:,} of {n[1]:,} awards")

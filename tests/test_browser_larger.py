@@ -1,0 +1,116 @@
+"""Acceptance on a larger real registry: the bundled sample plus the real ICE Minnesota award download
+(about 2,300 awards), in Chromium. Every total a page shows equals the SQL total over the same filters, and the
+search export holds every match, not the rows one page shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from decimal import Decimal
+
+import pytest
+
+from dashboard import format as fmt
+from registry.readonly import connect_readonly
+from tests.conftest import ROOT
+from tests.test_browser import GRID, _free_port, browser, context, open_view, page  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def larger(tmp_path_factory, shared_data):
+    from tests.model_support import build_registry
+
+    return build_registry(tmp_path_factory.mktemp("larger_registry"), shared_data, with_sample=True)
+
+
+@pytest.fixture(scope="module")
+def server(larger, tmp_path_factory):
+    """`streamlit run` on 127.0.0.1 over the larger registry (stopped by its own process id)."""
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("larger_log") / "streamlit.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port)],
+        env=dict(os.environ, REGISTRY_PATH=str(larger)), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"streamlit did not start: {log.read()[-2000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def sql(registry, statement: str, params=()) -> tuple:
+    con = connect_readonly(registry)
+    try:
+        return con.execute(statement, list(params)).fetchone()
+    finally:
+        con.close()
+
+
+TAGGED = "SELECT DISTINCT award_key FROM award_capabilities"
+
+
+def test_search_total_and_export_cover_every_match(server, page, larger):  # noqa: F811
+    n, total = sql(larger, "SELECT count(*), sum(obligated_amount) FROM awards")
+    assert n > 2000
+    open_view(page, server, "/search", wait_for=GRID)
+    line = page.get_by_text("awards match", exact=False).first.inner_text()
+    assert f"{n:,} awards match" in line and fmt.money(total) in line, line
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name=re.compile(r"^CSV \(")).first.click()
+    rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
+    assert len(rows) == n, "the export holds every match"
+    assert sum(Decimal(r["obligated_amount"] or "0") for r in rows).quantize(Decimal("0.01")) == total
+
+
+def test_overview_and_map_agree_with_sql(server, page, larger):  # noqa: F811
+    n, total = sql(larger, f"SELECT count(*), sum(obligated_amount) FROM awards WHERE award_key IN ({TAGGED})")
+    everything = sql(larger, "SELECT sum(obligated_amount) FROM awards")[0]
+    open_view(page, server, "/", name="larger_overview")
+    body = page.locator("body").inner_text()
+    assert f"Surveillance-tagged: {n:,} awards" in body
+    metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    assert any(m.startswith("Surveillance-tagged") and fmt.money(total) in m for m in metrics), metrics
+    assert any(m.startswith("Obligated (all awards)") and fmt.money(everything) in m for m in metrics), metrics
+    # the Map over all years counts the same awards once (by their actions dated in the registry's years)
+    dated, in_years = sql(larger, f"SELECT count(DISTINCT award_key), sum(obligated) FROM award_years "
+                                  f"WHERE award_key IN ({TAGGED})")
+    undated, undated_total = sql(larger, f"SELECT count(*), sum(obligated_amount) FROM awards WHERE award_key IN "
+                                         f"({TAGGED}) AND award_key NOT IN (SELECT award_key FROM award_years)")
+    assert undated > 0, "the award-summary download has awards with no dated action"
+    gap = sql(larger, f"""SELECT sum(a.obligated_amount - y.s) FROM awards a JOIN (SELECT award_key, sum(obligated)
+                          AS s FROM award_years GROUP BY 1) y USING (award_key) WHERE a.award_key IN ({TAGGED})""")[0]
+    assert dated + undated == n and in_years + undated_total + gap == total, "the Map and the rest reconcile"
+    open_view(page, server, "/map", name="larger_map")
+    line = page.get_by_text("surveillance-tagged awards from", exact=False).first.inner_text()
+    assert f"{dated:,} surveillance-tagged awards" in line and fmt.money(in_years) in line, line
+    note = page.get_by_text("Not on the map", exact=False).first.inner_text()
+    assert f"{undated:,} surveillance-tagged awards ({fmt.money(undated_total)})" in note, note
+    assert f"and {fmt.money(gap)} of reported award totals" in note, note
+    assert not page.blocked

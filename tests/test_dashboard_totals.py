@@ -1,0 +1,209 @@
+"""Numbers a newsroom can quote: every total a page shows equals the SQL total over the same filters, and no
+two pages disagree on the same total (Overview vs Map vs Vendor vs Agency vs Search).
+
+The expected figures are computed here with plain SQL over the registry, independently of dashboard/queries.py,
+so a page that silently stops at a row limit or counts an award twice fails.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from dashboard import format as fmt
+from registry.readonly import connect_readonly
+from tests.test_dashboard_pages import frames, open_page
+
+# The awards a total counts as "surveillance-tagged": at least one capability tag (each award once).
+TAGGED = "SELECT DISTINCT award_key FROM award_capabilities"
+
+
+@pytest.fixture()
+def registry(sample_registry, monkeypatch):
+    monkeypatch.setenv("REGISTRY_PATH", str(sample_registry))
+    return sample_registry
+
+
+def sql(registry, statement: str, params=()) -> tuple:
+    con = connect_readonly(registry)
+    try:
+        return con.execute(statement, list(params)).fetchone()
+    finally:
+        con.close()
+
+
+def markdown(at) -> str:
+    return "\n".join(str(m.value) for m in at.markdown).replace("\\", "")
+
+
+def shown_money(text: str, after: str) -> str:
+    """The first $ figure in `text` after the words `after` (pages show compact money, e.g. $9.0B)."""
+    tail = text[text.index(after):]
+    return re.search(r"\$[\d.,]+[KMBT]?", tail).group(0)
+
+
+def test_search_total_covers_every_match_not_one_page(registry):
+    n, total = sql(registry, "SELECT count(*), sum(obligated_amount) FROM awards")
+    at = open_page("search")
+    text = markdown(at)
+    assert f"**{n:,} awards** match" in text
+    assert shown_money(text, "awards** match") == fmt.money(total)
+    table = next(df for df in frames(at) if "obligated_amount" in df.columns)
+    assert len(table) < n, "the sample has more awards than one page: the table pages"
+    assert f"of {n:,}" in "\n".join(c.value for c in at.caption), "the page says the table shows a part"
+    assert Decimal(str(table.obligated_amount.sum())) < total
+
+
+def test_search_total_with_facets_equals_sql(registry):
+    n, total = sql(registry, """
+        SELECT count(*), sum(obligated_amount) FROM awards
+        WHERE agency_subtier_abbreviation = 'ICE' AND year(first_action_date) = 2025""")
+    at = open_page("search", agency="ICE", year="2025")
+    text = markdown(at)
+    assert f"**{n:,} awards** match" in text
+    assert shown_money(text, "awards** match") == fmt.money(total)
+
+
+def test_search_export_holds_every_match(registry):
+    """The download buttons' content: all matches, not the page's 500 rows."""
+    from dashboard import queries as q
+    from dashboard import ui
+
+    n = sql(registry, "SELECT count(*) FROM awards")[0]
+    csv = pd.read_csv(io.BytesIO(ui._spooled_csv(q.search_export("", {}, batch_rows=100))))
+    assert len(csv) == n > q.SEARCH_PAGE_SIZE
+    assert csv.award_key.is_unique
+    parquet = pd.read_parquet(io.BytesIO(ui._spooled_parquet(q.search_export("", {"agency": ["CBP"]}))))
+    assert len(parquet) == sql(registry, "SELECT count(*) FROM awards WHERE agency_subtier_abbreviation = 'CBP'")[0]
+
+
+def test_pages_agree_on_the_surveillance_total(registry):
+    """Overview, Map (all years), Agency table, Search (any capability) and SQL give one figure."""
+    n, total = sql(registry, f"SELECT count(*), sum(obligated_amount) FROM awards WHERE award_key IN ({TAGGED})")
+    # a registry where an award has two tags, so double counting would show
+    multi = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM award_capabilities GROUP BY award_key "
+                          "HAVING count(DISTINCT capability_id) > 1)")[0]
+    assert multi > 0
+
+    overview = open_page("overview")
+    metric = next(m for m in overview.metric if m.label == "Surveillance-tagged")
+    assert metric.value == fmt.money(total)
+    assert any(f"Surveillance-tagged: {n:,} awards" in c.value for c in overview.caption)
+    agencies = next(df for df in frames(overview) if "component" in df.columns and "obligated" in df.columns)
+    assert Decimal(str(agencies.obligated.sum())).quantize(Decimal("0.01")) == total
+    assert agencies.awards.sum() == n
+
+    tagged_map = open_page("map")
+    assert shown_money(markdown(tagged_map), "") == fmt.money(total)
+    assert f"**{n:,}** surveillance-tagged awards" in markdown(tagged_map)
+
+    names = sql(registry, "SELECT list(name ORDER BY sort_order) FROM capabilities")[0]
+    search = open_page("search", capability=names)
+    text = markdown(search)
+    assert f"**{n:,} awards** match" in text
+    assert shown_money(text, "awards** match") == fmt.money(total)
+
+
+def test_vendor_and_agency_pages_agree_with_sql(registry):
+    v_n, v_total = sql(registry, f"""
+        SELECT count(*), sum(obligated_amount) FROM awards
+        WHERE (family_vendor_id = 'v:palantir' OR vendor_id = 'v:palantir') AND award_key IN ({TAGGED})""")
+    vendor = open_page("vendor", vendor="v:palantir")
+    metric = next(m for m in vendor.metric if m.label == "Surveillance-tagged")
+    assert metric.value == fmt.money(v_total) and metric.delta == f"{v_n:,} awards"
+
+    # the same vendor's tagged total on Search: vendor facet + every capability
+    names = sql(registry, "SELECT list(name ORDER BY sort_order) FROM capabilities")[0]
+    fam = sql(registry, "SELECT vendor_name FROM vendor_summary WHERE vendor_id = 'v:palantir'")[0]
+    search = open_page("search", vendor=fam, capability=names)
+    assert f"**{v_n:,} awards** match" in markdown(search)
+    assert shown_money(markdown(search), "awards** match") == fmt.money(v_total)
+
+
+def test_capability_chart_says_it_counts_an_award_under_each(registry):
+    at = open_page("overview")
+    subheaders = [s.value for s in at.subheader]
+    assert any(s.startswith("Capability mix") and "counts under each" in s for s in subheaders), subheaders
+    multi_awards = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM award_capabilities GROUP BY award_key "
+                                 "HAVING count(DISTINCT capability_id) > 1)")[0]
+    assert any(f"{multi_awards:,} awards" in c.value for c in at.caption)
+
+
+def test_top_agencies_shows_subtiers_and_unidentified_components(registry):
+    """Every award once under its subtier; components where the records say; the rest as its own row."""
+    at = open_page("overview")
+    at.segmented_control(key="overview-scope").set_value("All awards").run()
+    assert at.segmented_control(key="overview-agency-level").value == "Subtier agencies"
+    table = next(df for df in frames(at) if "component" in df.columns and "subtier" in df.columns)
+    for subtier, (n, total) in {s: sql(registry, "SELECT count(*), sum(obligated_amount) FROM awards "
+                                       "WHERE agency_subtier_abbreviation = ?", [s]) for s in ("CBP", "ICE")}.items():
+        rows = table[table.subtier == subtier]
+        assert rows.awards.sum() == n
+        assert Decimal(str(rows.obligated.sum())).quantize(Decimal("0.01")) == total
+    unidentified = sql(registry, "SELECT count(*) FROM awards WHERE agency_component IS NULL")[0]
+    assert table[table.component == "component not identified"].awards.sum() == unidentified
+    # the PIID's office code attributes awards the search export gives no office for
+    by_piid = sql(registry, "SELECT count(*), any_value(component_rule) FROM awards WHERE component_basis = "
+                            "'piid_office'")
+    assert by_piid[0] > 0 and "PIID office code" in by_piid[1]
+    assert any("office code that opens the PIID" in c.value for c in at.caption)
+
+
+def test_missing_competition_says_which_source_lacks_it_and_how_to_fill_it(registry):
+    source = sql(registry, "SELECT source FROM awards WHERE piid = '70CDCR18P00000017'")[0]
+    at = open_page("award", award="70CDCR18P00000017")
+    infos = "\n".join(i.value for i in at.info).replace("\\", "")
+    if source == "usaspending_search_csv":
+        assert "search export" in infos and "registry crawl fpds --piid 70CDCR18P00000017" in infos
+        assert "usaspending-csv" in infos
+    for df in frames(at):  # no table cell reads "None"
+        assert not df.astype(str).isin(["None"]).any().any()
+
+
+def test_whats_new_by_action_date_and_first_seen_equals_sql(registry):
+    from datetime import date
+
+    at = open_page("overview")
+    first, last = sql(registry, "SELECT min(action_date), max(action_date) FROM transactions")
+    assert any(f"Actions dated {first} to {last}" in c.value for c in at.caption), "says which dates it covers"
+    key = "overview-new-dates-action"
+    at.date_input(key=key).set_value((date(2025, 4, 1), date(2025, 9, 30))).run()
+    n, awards, total = sql(registry, "SELECT count(*), count(DISTINCT award_key), sum(federal_action_obligation) "
+                                     "FROM transactions WHERE action_date BETWEEN '2025-04-01' AND '2025-09-30'")
+    text = markdown(at)
+    assert f"**{n:,} actions** on {awards:,} awards dated 2025-04-01 to 2025-09-30" in text
+    assert shown_money(text, "actions** on") == fmt.money(total)
+    table = next(df for df in frames(at) if "award_page" in df.columns and "obligation" in df.columns)
+    assert "70CTD022FR0000170" in {u.rsplit("award=", 1)[1] for u in table.award_page}, "ImmigrationOS mods"
+    assert at.query_params["new_from"] in ("2025-04-01", ["2025-04-01"])
+
+    at.segmented_control(key="overview-new-by").set_value("First seen by the registry").run()
+    lo, hi = sql(registry, "SELECT min(fetched_at)::DATE, max(fetched_at)::DATE FROM transactions")
+    seen = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM transactions GROUP BY 1 "
+                         "HAVING min(fetched_at)::DATE BETWEEN ? AND ?)", [max(lo, hi.fromordinal(hi.toordinal() - 90)), hi])[0]
+    assert f"**{seen:,} awards** first fetched" in markdown(at)
+
+
+def test_headlines_show_how_they_were_computed_and_awards_can_be_cited(registry):
+    overview = open_page("overview")
+    code = "\n".join(c.value for c in overview.code)
+    assert "award_capabilities" in code and "sum(obligated_amount)" in code, "the SQL behind the headline"
+    agencies = next(df for df in frames(overview) if "component" in df.columns and "subtier" in df.columns)
+    assert set(agencies.source_url) == {"https://www.usaspending.gov/agency/department-of-homeland-security"}
+    award = open_page("award", award="70CTD022FR0000170")
+    cite = "\n".join(c.value for c in award.code)
+    url = sql(registry, "SELECT usaspending_url FROM awards WHERE piid = '70CTD022FR0000170'")[0]
+    built = sql(registry, "SELECT value FROM registry_meta WHERE key = 'built_at'")[0][:10]
+    assert url in cite and f"build of {built}" in cite and "70CTD022FR0000170" in cite
+
+
+def test_charts_export_exactly_the_rows_they_draw(registry):
+    """Every chart on the Overview has a CSV and a Parquet download of its rows."""
+    at = open_page("overview")
+    charts = len(at.get("plotly_chart"))
+    downloads = [b for b in at.get("download_button") if "Chart data" in b.proto.label]
+    assert len(downloads) == 2 * charts, (charts, [b.proto.label for b in downloads])
