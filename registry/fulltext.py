@@ -29,7 +29,7 @@ import duckdb
 import tantivy
 import yaml
 
-from registry import paths
+from registry.core import paths
 
 FIELDS = ("ids", "systems", "vendors", "text")
 BOOSTS = {"ids": 4.0, "systems": 3.0, "vendors": 2.0, "text": 1.0}

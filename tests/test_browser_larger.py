@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from dashboard import format as fmt
-from registry.readonly import connect_readonly
+from registry.core.readonly import connect_readonly
 from tests.conftest import ROOT
 from tests.test_browser import GRID, _free_port, browser, context, open_view, page  # noqa: F401
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from dashboard import format as fmt
-from registry.readonly import connect_readonly
+from registry.core.readonly import connect_readonly
 from tests.test_dashboard_pages import frames, open_page
 
 # The awards a total counts as "surveillance-tagged": at least one capability tag (each award once).
