@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from registry import fulltext
 from registry.core import store
 from registry.core.sqltext import ident, literal
 
@@ -198,6 +199,7 @@ def pull(url: str, out: Path, *, timeout: float = READ_TIMEOUT, deadline_s: floa
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".pull-", dir=out.parent))
     tmp_db = out.with_name(f"{out.name}.tmp-pull-{os.getpid()}")
+    fts_name: str | None = None
     try:
         manifest_path = work / MANIFEST
         _download(_join(url, MANIFEST), manifest_path, limit=MAX_MANIFEST_BYTES, deadline=deadline, timeout=timeout)
@@ -233,15 +235,25 @@ def pull(url: str, out: Path, *, timeout: float = READ_TIMEOUT, deadline_s: floa
             for c in manifest.get("column_comments") or []:
                 con.execute(f"COMMENT ON COLUMN {ident(c['relation'])}.{ident(c['column'])} IS "
                             f"{literal(c['comment'])}")
+            # the search index is not in the snapshot (it is a folder beside the file, rebuilt from the views)
+            fts_name = fulltext.build_index(con, out, log)
+            con.execute("DELETE FROM registry_meta WHERE key IN (?, 'pulled_from', 'pulled_at')", [fulltext.META_KEY])
+            con.executemany("INSERT INTO registry_meta VALUES (?, ?)",
+                            [(fulltext.META_KEY, fts_name), ("pulled_from", url),
+                             ("pulled_at", store.now_utc().isoformat())])
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        previous_fts = fulltext.previous_index(out)
         os.replace(tmp_db, out)
         Path(str(out) + ".wal").unlink(missing_ok=True)
+        fulltext.prune(out, keep={n for n in (fts_name, previous_fts) if n})
         return PullReport(out=out, files=len(manifest["files"]), bytes=total, rows=rows,
                           built_at=manifest.get("built_at"))
     except BaseException:
         store.remove(tmp_db)
+        if fts_name:
+            shutil.rmtree(fulltext.index_dir_for(out, fts_name), ignore_errors=True)
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)

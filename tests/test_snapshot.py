@@ -126,6 +126,9 @@ def test_pull_over_http_equals_the_exported_registry_in_every_public_view(server
     commented = con.execute("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'b' "
                             "AND comment IS NOT NULL").fetchone()[0]
     assert commented > 0, "column descriptions travel with the snapshot"
+    meta = dict(con.execute("SELECT key, value FROM b.registry_meta").fetchall())
+    assert meta["pulled_from"] == server.url
+    assert (out.parent / meta["fulltext_index"]).is_dir(), "the search index is rebuilt beside the pulled file"
 
 
 @pytest.mark.parametrize(("fault", "message"), [
