@@ -259,6 +259,9 @@ _sources_b_commands.register_a(crawl_app, load_app, fail)
 from registry.loaders import bulk_commands as _bulk_commands  # noqa: E402
 
 _bulk_commands.register(load_app, crawl_app, fail, run_crawl)
+from registry.model import commands as _model_commands  # noqa: E402
+
+_model_commands.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry
