@@ -264,8 +264,8 @@ def _vendors(con, k: Knowledge) -> None:
     for award_key, vid, name in con.execute(
         "SELECT award_key, vendor_id, min(name) FROM _vendor_hits GROUP BY ALL ORDER BY ALL").fetchall():
         v = vendors[vid]
-        if not v.specialised or v.kind == "reseller" or award_key in named_product:
-            continue  # a reseller is a recipient, not a maker; a product named in the text wins
+        if not v.specialised or award_key in named_product:
+            continue  # a general reseller's name says nothing (the text decides); a product named in the text wins
         for cap in v.default_capabilities:
             rows.append((award_key, cap, f"vendor:{vid}:default", "vendor", "vendor", None, name, 1,
                          v.citation_url, VENDOR_DEFAULT_CONFIDENCE))

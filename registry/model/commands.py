@@ -30,6 +30,8 @@ def train_cmd(
     labels_dir: LabelsOpt = None,
     db: Annotated[Path | None, typer.Option("--db", help="Also learn from annotated awards of this registry")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the model here (default: data/model)")] = None,
+    errors_csv: Annotated[Path | None, typer.Option("--errors-csv", help="Write train errors (text model out of "
+                                                    "fold) to this CSV")] = None,
 ) -> None:
     """Retrain the text model and the combiner on the train split and annotations (held-out never read)."""
     from registry.model import train
@@ -38,7 +40,7 @@ def train_cmd(
     data = _data_dir()
     try:
         summary = train.train(data, labels_dir or data / "labels", out, db,
-                              log=lambda m: console.print(m, highlight=False))
+                              log=lambda m: console.print(m, highlight=False), errors_csv=errors_csv)
     except CuratedDataError as e:
         console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

@@ -9,6 +9,10 @@ Several people edit these files by hand, in parts. A typo (an unknown capability
 vendor that is in no part, a pattern RE2 cannot compile, an entry with no public citation) stops the
 build with a message naming the file and the entry, like the other curated files (curated.py).
 
+Defaults apply only to specialised vendors: a general reseller (Carahsoft, CDW-G: specialised false)
+gets nothing from its name, the product in the text decides; a specialised reseller (a forensic-tool
+dealer that sells nothing else) is read like a specialised maker.
+
 The watchlist (data/watchlist.yaml) predates the gazetteer; its entries join the gazetteer here as
 makers (specialised when they list default capabilities) so both are read the same way.
 """
@@ -128,9 +132,6 @@ def _vendor(path: Path, v: dict, capability_ids: set[str]) -> Vendor:
                      allow_empty=True)
     if v["specialised"] and not defaults:
         raise CuratedDataError(f"{path}: {where}: a specialised vendor needs default_capabilities")
-    if v["kind"] == "reseller" and (v["specialised"] or defaults):
-        raise CuratedDataError(f"{path}: {where}: a reseller is a recipient, not a maker: specialised false and "
-                               "no default_capabilities (the product in the text decides)")
     aliases = v.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise CuratedDataError(f"{path}: {where}: aliases must be a list of names")

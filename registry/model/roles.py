@@ -5,7 +5,8 @@ surveillance spending makes a wall builder the top "surveillance vendor". The ru
 data/capabilities.yaml (`roles:`), each with its reason: construction product/industry codes (PSC Y*/Z*,
 "CONSTRUCTION OF", NAICS 23*), wall/road/building wording, and vehicle or vessel buys with cameras or
 sensors are components - unless the award's own description names the surveillance system as what is
-built (a tower or camera system project is its purpose). Decided from the award's own description and
+built (a tower or camera system project is its purpose), or the capability comes from a specialised
+surveillance vendor's defaults or a named surveillance product (then that is what the award buys). Decided from the award's own description and
 codes, never from a later modification (a modification adding cameras to a wall does not change what the
 award is for).
 """
@@ -47,9 +48,14 @@ def assign(con, roles: dict, pairs: pd.DataFrame) -> pd.DataFrame:
         ).fetchall():
             hits.setdefault(k, []).append((r["id"], r.get("capabilities")))
     con.execute("DROP TABLE IF EXISTS _role_text")
+    # a specialised surveillance maker or a named surveillance product is what the award buys, whatever the
+    # product code says (CBP files tower orders under "construction of communications facilities")
+    made = set(con.execute("SELECT DISTINCT award_key, capability_id FROM _ev "
+                           "WHERE method IN ('vendor', 'product')").fetchall())
     roles_col, rule_col = [], []
     for k, cap in zip(out["award_key"], out["capability_id"], strict=True):
-        rule = next((rid for rid, caps in hits.get(k, []) if not caps or cap in caps), None)
+        rule = None if (k, cap) in made else next(
+            (rid for rid, caps in hits.get(k, []) if not caps or cap in caps), None)
         roles_col.append("component" if rule else "purpose")
         rule_col.append(rule)
     out["role"], out["role_rule"] = roles_col, rule_col

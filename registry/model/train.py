@@ -91,7 +91,7 @@ def choose_thresholds(scored: pd.DataFrame, gold_any: dict[str, bool]) -> tuple[
 
 
 def train(data_dir: Path, labels_dir: Path, out_dir: Path | None = None, db: Path | None = None,
-          log=print) -> dict:
+          log=print, errors_csv: Path | None = None) -> dict:
     """Fit and save data/model/{text_model.npz, combiner.json}; returns what was trained on and train figures."""
     k = classify.load_knowledge(data_dir)
     caps = k.capability_ids
@@ -125,6 +125,11 @@ def train(data_dir: Path, labels_dir: Path, out_dir: Path | None = None, db: Pat
         combiner.t_tag, combiner.t_possible = choose_thresholds(scored[scored["award_key"].isin(gold_any)], gold_any)
         scored["tier"] = combiner.tier(scored["score"].to_numpy())
         overall, _ = evaluate.measure(labelled, scored, caps)
+        if errors_csv:  # train errors with the text model out of fold: what rule and gazetteer work looks at
+            errs = evaluate.errors(labelled, scored)
+            ev_txt = con.execute("SELECT award_key, string_agg(capability_id || '<-' || method || ':' || "
+                                 "coalesce(matched_text, ''), ' | ') AS evidence FROM _ev GROUP BY 1").df()
+            errs.merge(ev_txt, on="award_key", how="left").to_csv(errors_csv, index=False)
     finally:
         con.close()
     combiner.trained_on = {
