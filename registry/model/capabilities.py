@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from registry.model import classify, roles
@@ -169,8 +170,8 @@ def build(ctx) -> None:
     n_ai = _ai_inventory(con, rules[rules["method"].isin(["rule", "product"])], k.watch)
     added, removed = _annotations(con, k.annotations)
     decisions = classify.decide(con, k, combiner, text_p)
-    decisions = decisions[[(a, c) not in removed for a, c in
-                           zip(decisions["award_key"], decisions["capability_id"], strict=True)]]
+    decisions = decisions[np.array([(a, c) not in removed for a, c in
+                                    zip(decisions["award_key"], decisions["capability_id"], strict=True)], dtype=bool)]
     # an annotation's add is a decision: score 1.0, tagged; its role still follows the award (a wall stays one)
     ann = pd.DataFrame(sorted(added), columns=["award_key", "capability_id"])
     ann = roles.assign(con, k.caps["roles"], ann).assign(score=1.0, tier="tagged")

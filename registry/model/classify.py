@@ -306,6 +306,12 @@ def decide(con, k: Knowledge, combiner: scoring.Combiner, text_p: pd.DataFrame) 
     if x.empty:
         return x.assign(score=[], tier=[], role=[], role_rule=[])
     x["score"] = combiner.score(x)
+    # a federal record (the AI use-case inventory) linking the award is always shown, at least as possible
+    ai = set(con.execute("SELECT DISTINCT award_key, capability_id FROM _ev WHERE method = 'ai_inventory'"
+                         ).fetchall())
+    if ai:
+        linked = np.array([(a, c) in ai for a, c in zip(x["award_key"], x["capability_id"], strict=True)])
+        x.loc[linked, "score"] = np.maximum(x.loc[linked, "score"], combiner.t_possible)
     x["tier"] = combiner.tier(x["score"].to_numpy())
     x = x[x["tier"] != ""].reset_index(drop=True)
     return roles.assign(con, k.caps["roles"], x)

@@ -53,6 +53,8 @@ def evaluate_cmd(
     labels_dir: LabelsOpt = None,
     split: Annotated[str, typer.Option("--split", help="heldout (the honest figure) or train")] = "heldout",
     show_errors: Annotated[bool, typer.Option("--errors", help="List errors (train split only)")] = False,
+    docs: Annotated[Path | None, typer.Option("--docs", help="Also write the figures into this Markdown file's "
+                                              "<!-- figures:... --> blocks (docs/model.md)")] = None,
 ) -> None:
     """Precision and recall (count and dollars, 95% intervals) of the build's classifier on labelled awards."""
     from registry.model import classify, evaluate, labels
@@ -71,11 +73,39 @@ def evaluate_cmd(
     print(f"{split}: {len(part):,} labelled awards, {int(part['gold_purpose'].map(bool).sum()):,} with a purpose "
           f"capability; predicted = tagged purpose tags")
     print(evaluate.markdown_table(overall, per))
+    if docs is not None and split == "heldout":
+        from registry.model import classify as _c
+        from registry.model.scoring import Combiner
+
+        cb = Combiner.load(data / _c.MODEL_DIR / _c.COMBINER_FILE)
+        counts = cb.trained_on.get("label_counts", {})
+        blocks = {
+            "heldout": evaluate.markdown_table(overall, per),
+            "train": cb.trained_on.get("train_table_oof", ""),
+            "thresholds": f"- T_tag = **{cb.t_tag}**, T_possible = **{cb.t_possible}**",
+            "labels": "\n".join([f"- {k}: {v:,} awards" for k, v in sorted(counts.items())]
+                                 + [f"- total: {sum(counts.values()):,} labelled awards "
+                                    f"({cb.trained_on.get('train_awards', 0):,} train, {len(part):,} held out)"]),
+        }
+        write_blocks(docs, blocks)
     if show_errors:
         if split != "train":
             console.print("errors are listed for the train split only (tune on train, report held-out)")
         else:
             print(evaluate.errors(part, decisions).to_string())
+
+
+def write_blocks(path: Path, blocks: dict[str, str]) -> None:
+    """Replace the text between <!-- figures:NAME --> and <!-- /figures:NAME --> with the measured figures."""
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    for name, body in blocks.items():
+        pat = re.compile(rf"(<!-- figures:{name} -->\n).*?(<!-- /figures:{name} -->)", re.S)
+        if not pat.search(text):
+            raise typer.BadParameter(f"{path}: no <!-- figures:{name} --> block")
+        text = pat.sub(lambda m, b=body: m.group(1) + (b + "\n" if b else "") + m.group(2), text)
+    path.write_text(text, encoding="utf-8")
 
 
 def register(app: typer.Typer) -> None:

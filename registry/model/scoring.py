@@ -6,7 +6,7 @@ How signals combine (documented in docs/model.md):
      description), vendor (a specialised vendor's default capabilities), prior (PSC/NAICS, weak), ai (AI
      use-case inventory), and text (the trained text model's probability, used as its log-odds).
   2. A logistic combiner turns them into the score: score = sigmoid(b + sum_k w_k x_k), with the weights
-     fitted on the train labels (text-model inputs scored out of fold, so the combiner cannot learn to
+     fitted on the train labels (a kind whose fitted weight is not positive is dropped: evidence only adds) (text-model inputs scored out of fold, so the combiner cannot learn to
      trust a text model that has seen the award). AI-inventory evidence never occurs in the labelled
      corpus, so it takes the product weight (a named system is as specific as a named product).
   3. score >= t_tag: `tagged` (counted when its role is purpose); t_possible <= score < t_tag:
@@ -66,11 +66,15 @@ def feature_frame(evidence: pd.DataFrame, text_p: pd.DataFrame) -> pd.DataFrame:
 
     evidence: award_key, capability_id, method, confidence. text_p: award_key, capability_id, p.
     """
-    ev = evidence[evidence["method"].isin(KINDS)].copy()
+    text_p = text_p.astype({"award_key": str, "capability_id": str, "p": float})
+    ev = evidence[evidence["method"].isin(KINDS)].astype({"award_key": str, "capability_id": str}).copy()
     ev["log_miss"] = np.log1p(-np.clip(ev["confidence"].astype(float), 0, 0.999))
     agg = ev.groupby(["award_key", "capability_id", "method"])["log_miss"].sum().unstack("method")
-    agg = (1 - np.exp(agg)).reindex(columns=list(KINDS)).fillna(0.0)
-    pairs = agg.reset_index().merge(text_p, on=["award_key", "capability_id"], how="outer")
+    agg = (1 - np.exp(agg)).reindex(columns=list(KINDS)).fillna(0.0).reset_index()
+    if ev.empty:
+        agg = pd.DataFrame({"award_key": pd.Series(dtype=str), "capability_id": pd.Series(dtype=str),
+                            **{k: pd.Series(dtype=float) for k in KINDS}})
+    pairs = agg.merge(text_p, on=["award_key", "capability_id"], how="outer")
     for k in KINDS:
         pairs[k] = pairs[k].fillna(0.0)
     pairs["p_text"] = pairs["p"].fillna(0.0)
@@ -81,8 +85,15 @@ def feature_frame(evidence: pd.DataFrame, text_p: pd.DataFrame) -> pd.DataFrame:
 def fit(x: pd.DataFrame, y: np.ndarray, seed: int = 0) -> tuple[float, dict[str, float]]:
     """Logistic combiner weights; AI-inventory weight = product weight (no AI evidence in labelled corpora)."""
     cols = [k for k in FEATURES if k != "ai_inventory"]
-    lr = LogisticRegression(C=1.0, solver="liblinear", random_state=seed, max_iter=1000)
-    lr.fit(x[cols].to_numpy(dtype=float), y)
-    w = {k: round(float(v), 6) for k, v in zip(cols, lr.coef_[0], strict=True)}
+    w = dict.fromkeys(FEATURES, 0.0)
+    while True:  # evidence only ever adds: a kind whose fitted weight is not positive is dropped (weight 0)
+        lr = LogisticRegression(C=1.0, solver="liblinear", random_state=seed, max_iter=1000)
+        lr.fit(x[cols].to_numpy(dtype=float), y)
+        fitted = dict(zip(cols, lr.coef_[0], strict=True))
+        bad = [k for k, v in fitted.items() if v <= 0]
+        if not bad or len(bad) == len(cols):
+            break
+        cols = [k for k in cols if k not in bad]
+    w.update({k: round(float(v), 6) for k, v in fitted.items()})
     w["ai_inventory"] = w["product"]
     return round(float(lr.intercept_[0]), 6), w

@@ -124,7 +124,7 @@ def train(data_dir: Path, labels_dir: Path, out_dir: Path | None = None, db: Pat
         gold_any = {r.award_key: bool(r.gold_purpose) for r in labelled.itertuples(index=False)}
         combiner.t_tag, combiner.t_possible = choose_thresholds(scored[scored["award_key"].isin(gold_any)], gold_any)
         scored["tier"] = combiner.tier(scored["score"].to_numpy())
-        overall, _ = evaluate.measure(labelled, scored, caps)
+        overall, per = evaluate.measure(labelled, scored, caps)
         if errors_csv:  # train errors with the text model out of fold: what rule and gazetteer work looks at
             errs = evaluate.errors(labelled, scored)
             ev_txt = con.execute("SELECT award_key, string_agg(capability_id || '<-' || method || ':' || "
@@ -138,6 +138,8 @@ def train(data_dir: Path, labels_dir: Path, out_dir: Path | None = None, db: Pat
         "heldout_awards_not_read": int((corpus["split"] == "heldout").sum()),
         "label_parts": sorted(corpus["part"].unique().tolist()),
         "train_precision_oof": overall.precision.value, "train_recall_oof": overall.recall.value,
+        "train_table_oof": evaluate.markdown_table(overall, per),
+        "label_counts": {f"{p}/{sp}": int(n) for (p, sp), n in corpus.groupby(["part", "split"]).size().items()},
     }
     out = out_dir or data_dir / classify.MODEL_DIR
     model.save(out / classify.TEXT_MODEL_FILE)
