@@ -164,8 +164,7 @@ def build(ctx) -> None:
 
     classify.prepare_from_registry(con)
     classify.evidence(con, k)
-    text_p, p, docs = classify.text_probabilities(con, model)
-    classify.add_text_evidence(con, model, docs, classify.documents(con)["award_key"].tolist(), p)
+    text_p = classify.text_pass(con, model)
     rules = classify.rules_frame(k)
     n_ai = _ai_inventory(con, rules[rules["method"].isin(["rule", "product"])], k.watch)
     added, removed = _annotations(con, k.annotations)
@@ -206,7 +205,7 @@ def build(ctx) -> None:
         GROUP BY t.award_key
         """
     )
-    for t in ("_ev", "_texts", "_rules", "_cls_awards", "_vendor_hits"):
+    for t in ("_ev", "_texts", "_rules", "_cls_awards", "_vendor_hits", "_reseller_awards"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     n = con.execute("SELECT count(*), count(DISTINCT award_key), count(DISTINCT award_key) FILTER "
                     "(tier = 'tagged' AND role = 'purpose') FROM t_award_capabilities").fetchone()

@@ -198,14 +198,22 @@ def _code_texts(con) -> None:
 
 
 def documents(con) -> pd.DataFrame:
-    """award_key, doc: what the text model reads (descriptions, recipient, parent, PSC and NAICS text)."""
+    """award_key, doc: what the text model reads (descriptions, recipient, parent, PSC and NAICS text).
+
+    A general reseller's name (gazetteer kind reseller, not specialised) is left out: Carahsoft sells
+    Cellebrite and Salesforce alike, so its name must not teach the model either (needs the
+    _reseller_awards table that `evidence` makes).
+    """
     return con.execute(
         """
         SELECT a.award_key,
-               concat_ws(' ', d.descs, 'RECIPIENT ' || a.recipient_name, 'PARENT ' || a.parent_name,
+               concat_ws(' ', d.descs,
+                         CASE WHEN r.award_key IS NULL
+                              THEN concat_ws(' ', 'RECIPIENT ' || a.recipient_name, 'PARENT ' || a.parent_name) END,
                          'PSC ' || a.psc_code, a.psc_description, 'NAICS ' || a.naics_code, a.naics_description)
                    AS doc
         FROM _cls_awards a
+        LEFT JOIN _reseller_awards r USING (award_key)
         LEFT JOIN (SELECT award_key, string_agg(DISTINCT text, ' . ' ORDER BY text) AS descs FROM _texts
                    WHERE field IN ('description', 'modification_description') GROUP BY award_key) d
             USING (award_key)
@@ -271,32 +279,39 @@ def _vendors(con, k: Knowledge) -> None:
                          v.citation_url, VENDOR_DEFAULT_CONFIDENCE))
     if rows:
         con.executemany("INSERT INTO _ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    resellers = [v.id for v in k.gaz.vendors if v.kind == "reseller" and not v.specialised]
+    con.execute("CREATE OR REPLACE TEMP TABLE _reseller_awards AS SELECT DISTINCT award_key FROM _vendor_hits "
+                "WHERE vendor_id IN (SELECT unnest(?::VARCHAR[]))", [resellers])
     con.execute("DROP TABLE IF EXISTS _names")
 
 
-def text_probabilities(con, model: TextModel) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
-    """(long frame award_key, capability_id, p for p >= floor; the full matrix; the documents)."""
+BATCH = 20_000  # documents vectorised at a time: bounded memory on a registry of a million awards
+
+
+def text_pass(con, model: TextModel) -> pd.DataFrame:
+    """Score every award with the text model; write p >= floor as evidence rows naming the n-grams that drove
+    them; return (award_key, capability_id, p) for those pairs."""
     docs = documents(con)
-    p = model.predict(docs["doc"].tolist())
-    return _long(docs["award_key"].tolist(), p, model.capabilities), p, docs["doc"].tolist()
-
-
-def _long(keys: list[str], p: np.ndarray, caps: list[str]) -> pd.DataFrame:
-    i, j = np.nonzero(p >= TEXT_EVIDENCE_FLOOR)
-    return pd.DataFrame({"award_key": [keys[x] for x in i], "capability_id": [caps[y] for y in j],
-                         "p": p[i, j]})
-
-
-def add_text_evidence(con, model: TextModel, docs: list[str], keys: list[str], p: np.ndarray) -> None:
-    """Write the text model's probabilities >= floor as evidence rows, naming the n-grams that drove them."""
-    i, j = np.nonzero(p >= TEXT_EVIDENCE_FLOOR)
-    if not len(i):
-        return
-    terms = model.top_terms(docs, list(zip(i.tolist(), j.tolist(), strict=True)))
+    keys, texts = docs["award_key"].tolist(), docs["doc"].tolist()
     urls = dict(con.execute("SELECT award_key, source_url FROM _cls_awards").fetchall())
-    rows = [(keys[a], model.capabilities[c], "text_model", "text_model", "text", None, t, 1,
-             urls.get(keys[a]), round(float(p[a, c]), 4)) for a, c, t in zip(i, j, terms, strict=True)]
-    con.executemany("INSERT INTO _ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    longs = []
+    for lo in range(0, len(texts), BATCH):
+        chunk = texts[lo:lo + BATCH]
+        x = model.features(chunk)
+        p = model.predict_features(x)
+        i, j = np.nonzero(p >= TEXT_EVIDENCE_FLOOR)
+        if not len(i):
+            continue
+        terms = model.top_terms_features(x, list(zip(i.tolist(), j.tolist(), strict=True)))
+        rows = [(keys[lo + a], model.capabilities[c], "text_model", "text_model", "text", None, t, 1,
+                 urls.get(keys[lo + a]), round(float(p[a, c]), 4)) for a, c, t in zip(i, j, terms, strict=True)]
+        con.executemany("INSERT INTO _ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        longs.append(pd.DataFrame({"award_key": [keys[lo + a] for a in i],
+                                   "capability_id": [model.capabilities[c] for c in j], "p": p[i, j]}))
+    if not longs:
+        return pd.DataFrame({"award_key": pd.Series(dtype=str), "capability_id": pd.Series(dtype=str),
+                             "p": pd.Series(dtype=float)})
+    return pd.concat(longs, ignore_index=True)
 
 
 def decide(con, k: Knowledge, combiner: scoring.Combiner, text_p: pd.DataFrame) -> pd.DataFrame:
@@ -320,7 +335,4 @@ def decide(con, k: Knowledge, combiner: scoring.Combiner, text_p: pd.DataFrame) 
 def run(con, k: Knowledge, model: TextModel, combiner: scoring.Combiner) -> pd.DataFrame:
     """Evidence, text model and decision over the prepared _cls_awards/_texts (build and evaluation)."""
     evidence(con, k)
-    text_p, p, docs = text_probabilities(con, model)
-    keys = documents(con)["award_key"].tolist()
-    add_text_evidence(con, model, docs, keys, p)
-    return decide(con, k, combiner, text_p)
+    return decide(con, k, combiner, text_pass(con, model))

@@ -130,6 +130,7 @@ def _roles(path: Path, roles: dict, ids: set[str]) -> dict:
     for r in comp:
         where = f"roles.component {r.get('id') if isinstance(r, dict) else r!r}"
         _reasoned(path, where, r)
+        _check_regex(path, where, r.get("unless"))
         if r.get("field") not in ("description", "psc", "naics"):
             raise CuratedDataError(f"{path}: {where}: field must be description, psc or naics")
         for c in r.get("capabilities") or []:

@@ -42,9 +42,10 @@ def assign(con, roles: dict, pairs: pd.DataFrame) -> pd.DataFrame:
     hits: dict[str, list[tuple[str, list | None]]] = {}
     for r in roles["component"]:
         field = {"description": "description", "psc": "psc", "naics": "naics"}[r["field"]]
+        unless = f"AND NOT regexp_matches({field}, {literal(r['unless'])}, 'i')" if r.get("unless") else ""
         for (k,) in con.execute(
             f"SELECT award_key FROM _role_text WHERE regexp_matches({field}, {literal(r['pattern'])}, 'i') "  # noqa: S608
-            f"{keep_sql}"
+            f"{unless} {keep_sql}"
         ).fetchall():
             hits.setdefault(k, []).append((r["id"], r.get("capabilities")))
     con.execute("DROP TABLE IF EXISTS _role_text")

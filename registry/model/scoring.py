@@ -3,7 +3,8 @@
 How signals combine (documented in docs/model.md):
   1. Per signal kind, the pieces of evidence combine by noisy-OR of their confidences: two rules at 0.6
      give 1 - 0.4 x 0.4 = 0.84. Kinds: rule (capabilities.yaml), product (gazetteer product name in a
-     description), vendor (a specialised vendor's default capabilities), prior (PSC/NAICS, weak), ai (AI
+     description), vendor (a specialised vendor's default capabilities), prior (PSC/NAICS, weak: it counts
+     only for a pair with rule, product, vendor or AI evidence; alone it is nothing), ai (AI
      use-case inventory), and text (the trained text model's probability, used as its log-odds).
   2. A logistic combiner turns them into the score: score = sigmoid(b + sum_k w_k x_k), with the weights
      fitted on the train labels (a kind whose fitted weight is not positive is dropped: evidence only adds) (text-model inputs scored out of fold, so the combiner cannot learn to
@@ -25,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 
 KINDS = ("rule", "product", "vendor", "prior", "ai_inventory")
 FEATURES = (*KINDS, "text")
-P_CLIP = 1e-4
+P_CLIP = 0.01
 
 
 @dataclass
@@ -77,6 +78,9 @@ def feature_frame(evidence: pd.DataFrame, text_p: pd.DataFrame) -> pd.DataFrame:
     pairs = agg.merge(text_p, on=["award_key", "capability_id"], how="outer")
     for k in KINDS:
         pairs[k] = pairs[k].fillna(0.0)
+    # a product/industry code is weak evidence: it raises a pair that has other evidence, and alone it is nothing
+    other = (pairs[[k for k in KINDS if k != "prior"]] > 0).any(axis=1)
+    pairs["prior"] = pairs["prior"].where(other, 0.0)
     pairs["p_text"] = pairs["p"].fillna(0.0)
     pairs["text"] = text_logit(pairs["p_text"].to_numpy())
     return pairs.drop(columns=["p"]).sort_values(["award_key", "capability_id"]).reset_index(drop=True)

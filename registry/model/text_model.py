@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 
 SEED = 0
 FOLDS = 5
@@ -60,19 +60,22 @@ class TextModel:
         """Probabilities, documents x capabilities."""
         if not docs:
             return np.zeros((0, len(self.capabilities)))
-        z = self.features(docs) @ self.coef.T + self.intercept
+        return self.predict_features(self.features(docs))
+
+    def predict_features(self, x: sp.csr_matrix) -> np.ndarray:
+        z = np.asarray(x @ self.coef.T) + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
-    def top_terms(self, docs: list[str], rows: list[tuple[int, int]], k: int = 3) -> list[str]:
+    def top_terms_features(self, x: sp.csr_matrix, rows: list[tuple[int, int]], k: int = 3) -> list[str]:
         """For (document, capability) pairs: the k n-grams that pushed the score up most (the evidence shown)."""
-        x = self.features(docs)
         names = self.word_vocab + [f"~{t.strip()}~" for t in self.char_vocab]
         out = []
         for d, ci in rows:
-            row = x.getrow(d)
-            contrib = row.data * self.coef[ci, row.indices]
-            order = np.argsort(-contrib)[:k]
-            terms = [names[row.indices[j]] for j in order if contrib[j] > 0]
+            lo, hi = x.indptr[d], x.indptr[d + 1]
+            idx, data = x.indices[lo:hi], x.data[lo:hi]
+            contrib = data * self.coef[ci, idx]
+            order = np.argsort(-contrib, kind="stable")[:k]
+            terms = [names[idx[j]] for j in order if contrib[j] > 0]
             out.append(", ".join(terms) or "(no single strong term)")
         return out
 
@@ -123,11 +126,21 @@ def fit(docs: list[str], y: np.ndarray, known: np.ndarray, capabilities: list[st
     return model
 
 
-def out_of_fold(docs: list[str], y: np.ndarray, known: np.ndarray, capabilities: list[str]) -> np.ndarray:
-    """Each document scored by a model fitted without it (5 fixed folds): honest inputs for the combiner."""
+def out_of_fold(docs: list[str], y: np.ndarray, known: np.ndarray, capabilities: list[str],
+                groups: list[str] | None = None) -> np.ndarray:
+    """Each document scored by a model fitted without it (5 fixed folds): honest inputs for the combiner.
+
+    With `groups` (the recipient), all awards of a recipient fall in the same fold, so the text model is
+    scored as it will be on a company it has never seen: the combiner then learns how much to trust the
+    gazetteer's vendor and product evidence where the text model cannot know the name.
+    """
     p = np.zeros(y.shape)
-    folds = KFold(n_splits=min(FOLDS, len(docs)), shuffle=True, random_state=SEED)
-    for tr, te in folds.split(docs):
+    n = min(FOLDS, len(docs))
+    if groups is not None and len(set(groups)) >= n:
+        splits = GroupKFold(n_splits=n).split(docs, groups=groups)
+    else:
+        splits = KFold(n_splits=n, shuffle=True, random_state=SEED).split(docs)
+    for tr, te in splits:
         m = fit([docs[i] for i in tr], y[tr], known[tr], capabilities)
         p[te] = m.predict([docs[i] for i in te])
     return p
