@@ -370,6 +370,9 @@ _register_sources()
 from registry.loaders import bulk_commands as _bulk_commands  # noqa: E402
 
 _bulk_commands.register(load_app, crawl_app, fail, run_crawl)
+from registry.model import commands as _model_commands  # noqa: E402
+
+_model_commands.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry

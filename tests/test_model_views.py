@@ -15,7 +15,8 @@ ANALYSIS_VIEWS = [  # the summaries and links the dashboard's questions are answ
     "award_capabilities", "competition",
 ]
 MODEL_VIEWS = [*ANALYSIS_VIEWS, "vendors", "vendor_matches", "watchlist", "agencies", "capabilities",
-               "award_lifecycle", "capability_annotations", "award_years", "search_index"]
+               "award_lifecycle", "capability_annotations", "award_years", "search_index", "review_queue",
+               "counted_capabilities"]
 
 
 @pytest.mark.parametrize("view", MODEL_VIEWS)

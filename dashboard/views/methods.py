@@ -16,9 +16,7 @@ PUBLIC_VIEWS = ("awards", "transactions", "vendors", "vendor_matches", "agencies
                 "vendor_summary", "agency_summary", "capability_summary", "watchlist", "rejects", "crawl_runs",
                 "sam_notices", "fpds_actions", "lobbying_filings", "links", "systems", "ai_use_cases",
                 "privacy_notices")
-ROOT = Path(__file__).resolve().parents[2]
-# The measured figures live in the README or, once it is cut down, in one of docs/*.md.
-MODEL_DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+MODEL_DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
 
 st.title("Methods & sources")
 st.markdown("""
@@ -29,9 +27,14 @@ the URL it was fetched from (`source_url`), the time and a hash of the raw paylo
 
 **Method.** Spiders fetch; a validating pipeline writes typed rows (and rejects with their reason) to a staging
 DuckDB; `registry build` resolves vendors (exact names, then curated overrides with citations), maps offices to
-agency components, decodes competition fields into plain words, tags capabilities (rules over descriptions,
-watchlist vendor defaults, AI-inventory entries, hand annotations with citations) and swaps the new
-`registry.duckdb` in atomically. This dashboard only reads it.
+agency components, decodes competition fields into plain words, scores capabilities (rules over descriptions,
+vendor and product gazetteers, product codes, a trained text model, AI-inventory entries, hand annotations with
+citations) and swaps the new `registry.duckdb` in atomically. This dashboard only reads it.
+
+**What is counted.** A capability is *tagged* when its score reaches the tagging threshold and *possible* when it
+lies between the two thresholds: possible tags are shown (and queued for review) but **never counted**. A tag's
+role is *purpose* (the technology is what the award buys) or *component* (one part of a larger buy, such as
+cameras in a border-wall project): every surveillance total counts tagged purpose tags only.
 """)
 
 st.subheader("Crawls")
@@ -66,18 +69,15 @@ c[1].markdown("**Capability tags by method**")
 c[1].dataframe(q.tag_methods(), hide_index=True, key="methods-tags")
 
 st.subheader("Precision and recall of capability tagging")
-section, found_in = None, None
-for doc in MODEL_DOCS:
-    text = doc.read_text(encoding="utf-8") if doc.exists() else ""
-    section = re.search(r"#### Measured precision and recall\n(.*?)(?=\n### |\n## |\Z)", text, re.S)
-    if section:
-        found_in = doc.relative_to(ROOT)
-        break
+text = MODEL_DOC.read_text(encoding="utf-8") if MODEL_DOC.exists() else ""
+section = re.search(r"<!-- figures:heldout -->\n(.*?)<!-- /figures:heldout -->", text, re.S)
 if section:
-    st.markdown(re.sub(r"<!--.*?-->", "", section.group(1), flags=re.S))  # review markers are not for readers
-    st.caption(f"From {found_in} (measured against hand-labelled awards by tests/test_model_capabilities.py).")
+    st.markdown("Held-out labelled awards (never used to write the rules or train the model). An award counts as "
+                "found when it has a tagged purpose capability; dollars weight awards by obligations; 95% intervals.")
+    st.markdown(section.group(1))
+    st.caption("From docs/model.md (`registry model evaluate`; checked by tests/test_model_capabilities.py).")
 else:
-    st.caption("No measured figures found (README.md, docs/).")
+    st.caption("No measured figures found (docs/model.md).")
 
 st.subheader("How totals and agencies are counted")
 st.markdown("""

@@ -77,10 +77,68 @@ def load_capabilities(data_dir: Path) -> dict:
             raise CuratedDataError(f"{path}: {where}: missing pattern")
         _check_regex(path, where, r["pattern"])
         _check_regex(path, where, r.get("unless"))
+        if r.get("unless") and not r.get("reason"):
+            raise CuratedDataError(f"{path}: {where}: a rule with `unless` needs a `reason` saying what it excludes")
         conf = r.get("confidence")
         if not isinstance(conf, (int, float)) or not 0 < conf <= 1:
             raise CuratedDataError(f"{path}: {where}: confidence must be in (0, 1]")
-    return {"capabilities": caps, "rules": data.get("rules") or []}
+    return {"capabilities": caps, "rules": data.get("rules") or [],
+            "text_exclusions": _text_exclusions(path, data.get("text_exclusions") or []),
+            "priors": _priors(path, data.get("priors") or [], ids),
+            "roles": _roles(path, data.get("roles") or {}, ids)}
+
+
+def _reasoned(path: Path, where: str, entry: dict, *, pattern_key: str = "pattern") -> None:
+    if not isinstance(entry, dict):
+        raise CuratedDataError(f"{path}: {where}: expected a mapping")
+    if not entry.get(pattern_key):
+        raise CuratedDataError(f"{path}: {where}: missing {pattern_key}")
+    _check_regex(path, where, entry[pattern_key])
+    if not entry.get("reason"):
+        raise CuratedDataError(f"{path}: {where}: needs a `reason`")
+
+
+def _text_exclusions(path: Path, entries: list) -> list[dict]:
+    """Texts that are not technology buys (furniture, moving): rules and products skip them."""
+    for e in entries:
+        _reasoned(path, f"text_exclusion {e.get('id') if isinstance(e, dict) else e!r}", e)
+    return entries
+
+
+def _priors(path: Path, entries: list, ids: set[str]) -> list[dict]:
+    """Product/industry codes as weak evidence: each names a capability, a field and a weight below 1."""
+    seen = set()
+    for p in entries:
+        where = f"prior {p.get('id') if isinstance(p, dict) else p!r}"
+        _reasoned(path, where, p)
+        if not p.get("id") or p["id"] in seen:
+            raise CuratedDataError(f"{path}: {where}: missing or duplicate id")
+        seen.add(p["id"])
+        if p.get("capability") not in ids:
+            raise CuratedDataError(f"{path}: {where}: unknown capability {p.get('capability')!r}")
+        if p.get("field") not in ("psc", "naics"):
+            raise CuratedDataError(f"{path}: {where}: field must be psc or naics")
+        w = p.get("weight")
+        if not isinstance(w, (int, float)) or not 0 < w < 1:
+            raise CuratedDataError(f"{path}: {where}: weight must be in (0, 1): a prior alone is weak evidence")
+    return entries
+
+
+def _roles(path: Path, roles: dict, ids: set[str]) -> dict:
+    """Purpose/component rules: component patterns by field, and what keeps a project a purpose buy."""
+    comp = roles.get("component") or []
+    for r in comp:
+        where = f"roles.component {r.get('id') if isinstance(r, dict) else r!r}"
+        _reasoned(path, where, r)
+        _check_regex(path, where, r.get("unless"))
+        if r.get("field") not in ("description", "psc", "naics"):
+            raise CuratedDataError(f"{path}: {where}: field must be description, psc or naics")
+        for c in r.get("capabilities") or []:
+            if c not in ids:
+                raise CuratedDataError(f"{path}: {where}: unknown capability {c!r}")
+    if roles.get("purpose_unless"):
+        _reasoned(path, "roles.purpose_unless", roles["purpose_unless"])
+    return {"component": comp, "purpose_unless": roles.get("purpose_unless")}
 
 
 def load_watchlist(data_dir: Path, capability_ids: set[str]) -> list[dict]:

@@ -38,6 +38,8 @@ SELECT
     coalesce(cl.capability_ids, []::VARCHAR[])                  AS capability_ids,
     cl.capability_names,
     coalesce(len(cl.capability_ids), 0) > 0                     AS has_surveillance_capability,
+    coalesce(cl.component_capability_ids, []::VARCHAR[])        AS component_capability_ids,
+    coalesce(cl.possible_capability_ids, []::VARCHAR[])         AS possible_capability_ids,
     coalesce(ls.jump_count, 0)                                  AS jump_count,
     ls.largest_jump_modification,
     coalesce(ls.options_exercised, 0)                           AS options_exercised,

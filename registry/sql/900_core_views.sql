@@ -26,6 +26,7 @@ SELECT
     md.solicitation_procedures_plain, md.sole_source, md.sole_source_basis, md.competition_status,
     md.single_offer, md.sole_source_modifications, md.first_sole_source_modification,
     md.capability_ids, md.capability_names, md.has_surveillance_capability,
+    md.component_capability_ids, md.possible_capability_ids,
     md.jump_count, md.largest_jump_modification, md.options_exercised, md.extensions, md.deobligated_amount,
     md.obligated_amount, md.obligated_amount_basis
 FROM t_awards a

@@ -10,14 +10,19 @@ CREATE VIEW capabilities AS SELECT * FROM t_capabilities;
 CREATE VIEW capability_annotations AS SELECT * FROM t_capability_annotations;
 
 CREATE VIEW award_capabilities AS
-SELECT t.award_key, a.piid, t.capability_id, c.name AS capability_name, t.method, t.rule_id, t.field,
-       t.modification_number, t.matched_text, t.match_count, t.confidence, t.source_url,
+SELECT t.award_key, a.piid, t.capability_id, c.name AS capability_name, t.tier, t.role, t.score, t.role_rule,
+       t.method, t.rule_id, t.field, t.modification_number, t.matched_text, t.match_count, t.confidence,
+       t.source_url,
        md.family_vendor_id AS vendor_id, md.family_vendor_name AS vendor_name,
        md.agency_subtier_abbreviation AS agency
 FROM t_award_capabilities t
 JOIN t_awards a USING (award_key)
 JOIN t_capabilities c USING (capability_id)
 LEFT JOIN t_award_model md USING (award_key);
+
+-- The one named fragment every capability total counts: (award, capability) pairs tagged as the award's purpose.
+CREATE VIEW counted_capabilities AS
+SELECT DISTINCT award_key, capability_id FROM t_award_capabilities WHERE tier = 'tagged' AND role = 'purpose';
 
 CREATE VIEW award_lifecycle AS
 SELECT l.award_key, a.piid, md.family_vendor_id AS vendor_id, md.family_vendor_name AS vendor_name,
@@ -121,7 +126,9 @@ GROUP BY l.level, l.agency_id, l.subtier_code, l.component_id;
 
 CREATE VIEW capability_summary AS
 WITH tagged AS (
+    -- the one place the capability totals are defined: tagged tags whose role is the award's purpose
     SELECT DISTINCT t.capability_id, t.award_key FROM t_award_capabilities t
+    WHERE t.tier = 'tagged' AND t.role = 'purpose'
 ), aw AS (
     SELECT tg.capability_id, md.family_vendor_id, md.family_vendor_name, md.agency_subtier_code,
            md.obligated_amount, md.sole_source, a.first_action_date, a.last_action_date,
@@ -132,7 +139,9 @@ WITH tagged AS (
            count(*) FILTER (method = 'rule')         AS rule_tags,
            count(*) FILTER (method = 'vendor')       AS vendor_tags,
            count(*) FILTER (method = 'ai_inventory') AS ai_inventory_tags,
-           count(*) FILTER (method = 'annotation')   AS annotation_tags
+           count(*) FILTER (method = 'annotation')   AS annotation_tags,
+           count(DISTINCT award_key) FILTER (tier = 'possible')                         AS possible_award_count,
+           count(DISTINCT award_key) FILTER (tier = 'tagged' AND role = 'component')    AS component_award_count
     FROM t_award_capabilities GROUP BY capability_id
 ), top_vendors AS (
     SELECT capability_id, list(family_vendor_name ORDER BY amt DESC NULLS LAST, family_vendor_name)[1:5] AS top_vendors
@@ -151,7 +160,9 @@ SELECT c.capability_id, c.name, c.definition, c.sort_order,
        coalesce(any_value(ev.rule_tags), 0)                      AS rule_tags,
        coalesce(any_value(ev.vendor_tags), 0)                    AS vendor_tags,
        coalesce(any_value(ev.ai_inventory_tags), 0)              AS ai_inventory_tags,
-       coalesce(any_value(ev.annotation_tags), 0)                AS annotation_tags
+       coalesce(any_value(ev.annotation_tags), 0)                AS annotation_tags,
+       coalesce(any_value(ev.possible_award_count), 0)           AS possible_award_count,
+       coalesce(any_value(ev.component_award_count), 0)          AS component_award_count
 FROM t_capabilities c
 LEFT JOIN aw USING (capability_id)
 LEFT JOIN ev USING (capability_id)
@@ -209,6 +220,30 @@ SELECT a.family_vendor_id AS vendor_id, a.family_vendor_name AS vendor_name,
 FROM award_months m
 JOIN awards a USING (award_key)
 GROUP BY ALL;
+
+-- What a reviewer should look at first: possible (award, capability) pairs that no annotation has decided,
+-- largest score x dollars first. Confirming one (an `add` annotation) makes it tagged at the next build;
+-- rejecting it (`remove`) drops it.
+CREATE VIEW review_queue AS
+WITH ev AS (
+    SELECT award_key, capability_id, any_value(score) AS score,
+           string_agg(method || ': ' || matched_text, ' | ' ORDER BY confidence DESC, rule_id) AS evidence,
+           arg_max(source_url, confidence) AS evidence_url
+    FROM t_award_capabilities WHERE tier = 'possible' GROUP BY ALL
+)
+SELECT ev.award_key, a.piid, a.recipient_name,
+       coalesce(md.agency_subtier_abbreviation, a.awarding_subagency, a.awarding_agency) AS agency_label,
+       ev.capability_id, c.name AS capability_name, ev.score, md.obligated_amount AS obligated,
+       ev.score * greatest(coalesce(md.obligated_amount, 0), 0) AS priority,
+       ev.evidence AS evidence_summary, coalesce(a.usaspending_url, a.source_url) AS source_url,
+       ev.evidence_url
+FROM ev
+JOIN t_awards a USING (award_key)
+JOIN t_capabilities c USING (capability_id)
+LEFT JOIN t_award_model md USING (award_key)
+WHERE NOT EXISTS (SELECT 1 FROM t_capability_annotations n
+                  WHERE n.award_key = ev.award_key AND n.capability_id = ev.capability_id)
+ORDER BY priority DESC, ev.score DESC, ev.award_key, ev.capability_id;
 
 -- ---------------------------------------------------------------------------------------------
 -- Descriptions: the views are the public interface; every column says what it is and where from.
@@ -282,19 +317,43 @@ COMMENT ON COLUMN capability_annotations.citation IS 'Public source for the corr
 COMMENT ON COLUMN capability_annotations.note IS 'What the citation shows.';
 COMMENT ON COLUMN capability_annotations.applied IS 'False when the award is not in this registry (the annotation waits for it).';
 COMMENT ON COLUMN capability_annotations.tags_removed IS 'Evidence rows a remove annotation deleted.';
+COMMENT ON COLUMN capability_annotations.reviewer IS 'Who decided (review page annotations).';
+COMMENT ON COLUMN capability_annotations.reviewed_at IS 'When it was decided (review page annotations).';
 
-COMMENT ON VIEW award_capabilities IS 'Capability tags of awards with their evidence: one row per award, capability, rule and field.';
+COMMENT ON VIEW counted_capabilities IS 'The (award, capability) pairs every total counts: tier tagged and role purpose (possible and component tags are shown, never counted).';
+COMMENT ON COLUMN counted_capabilities.award_key IS 'Award.';
+COMMENT ON COLUMN counted_capabilities.capability_id IS 'Capability counted for it.';
+
+COMMENT ON VIEW review_queue IS 'Possible (award, capability) pairs no annotation has decided, largest priority (score x obligated dollars) first: what a reviewer should confirm or reject.';
+COMMENT ON COLUMN review_queue.award_key IS 'Award.';
+COMMENT ON COLUMN review_queue.piid IS 'Award PIID.';
+COMMENT ON COLUMN review_queue.recipient_name IS 'Recipient as the record spells it.';
+COMMENT ON COLUMN review_queue.agency_label IS 'Subtier abbreviation, else the awarding subagency, else the awarding agency.';
+COMMENT ON COLUMN review_queue.capability_id IS 'Capability the model finds possible.';
+COMMENT ON COLUMN review_queue.capability_name IS 'Its name.';
+COMMENT ON COLUMN review_queue.score IS 'Model score (between the possible and tagged thresholds).';
+COMMENT ON COLUMN review_queue.obligated IS 'Award obligations.';
+COMMENT ON COLUMN review_queue.priority IS 'score x obligated (negative obligations count as 0).';
+COMMENT ON COLUMN review_queue.evidence_summary IS 'The evidence rows: method and matched words, strongest first.';
+COMMENT ON COLUMN review_queue.source_url IS 'The award record (usaspending.gov).';
+COMMENT ON COLUMN review_queue.evidence_url IS 'Where the strongest evidence can be read.';
+
+COMMENT ON VIEW award_capabilities IS 'Capability tags of awards with their evidence: one row per award, capability, rule and field, with the pair''s score, tier and role. Totals count tier = ''tagged'' AND role = ''purpose'' only.';
+COMMENT ON COLUMN award_capabilities.tier IS 'tagged (score >= the tagging threshold, or an annotation added it) or possible (score between the two thresholds: shown, never counted). See docs/model.md.';
+COMMENT ON COLUMN award_capabilities.role IS 'purpose (the technology is what the award buys: counted) or component (one part of a larger buy such as a wall, building or vehicle: shown, not counted).';
+COMMENT ON COLUMN award_capabilities.score IS 'The model''s score for the award and capability (0-1), combining all evidence rows of the pair; the same on each of its rows.';
+COMMENT ON COLUMN award_capabilities.role_rule IS 'The data/capabilities.yaml roles rule that made the tag a component (blank for purpose).';
 COMMENT ON COLUMN award_capabilities.award_key IS 'USAspending generated award id.';
 COMMENT ON COLUMN award_capabilities.piid IS 'Procurement Instrument Identifier of the award.';
 COMMENT ON COLUMN award_capabilities.capability_id IS 'Capability tagged.';
 COMMENT ON COLUMN award_capabilities.capability_name IS 'Capability name.';
-COMMENT ON COLUMN award_capabilities.method IS 'rule (capabilities.yaml), vendor (watchlist product or default), ai_inventory (federal AI use-case inventory) or annotation (annotations.yaml).';
+COMMENT ON COLUMN award_capabilities.method IS 'rule (capabilities.yaml), prior (PSC/NAICS code, weak), product (gazetteer or watchlist product named in a description), vendor (a specialised vendor''s default capabilities), text_model (the trained text model), ai_inventory (federal AI use-case inventory) or annotation (annotations.yaml).';
 COMMENT ON COLUMN award_capabilities.rule_id IS 'Rule, watchlist product/default (watchlist:<id>:<product>), AI use case (ai_inventory:<id>) or annotation.';
 COMMENT ON COLUMN award_capabilities.field IS 'What was read: description, modification_description, psc, naics, vendor, ai_inventory or annotation.';
 COMMENT ON COLUMN award_capabilities.modification_number IS 'Earliest modification whose description matched (modification_description only).';
 COMMENT ON COLUMN award_capabilities.matched_text IS 'The words that matched (or the vendor name, the AI use case, the annotation note).';
 COMMENT ON COLUMN award_capabilities.match_count IS 'How many texts of the award matched this rule and field.';
-COMMENT ON COLUMN award_capabilities.confidence IS 'How often such evidence means the capability (0-1): from the rule, 0.6 for a vendor default, 1.0 for an annotation.';
+COMMENT ON COLUMN award_capabilities.confidence IS 'Strength of this piece of evidence (0-1): the rule''s confidence, the prior''s weight, 0.9 for a product, 0.7 for a vendor default, the text model''s probability, 1.0 for an annotation.';
 COMMENT ON COLUMN award_capabilities.source_url IS 'Where the evidence can be read: the award or transaction record, the watchlist citation, the inventory, or the annotation citation.';
 COMMENT ON COLUMN award_capabilities.vendor_id IS 'Vendor family of the award''s recipient.';
 COMMENT ON COLUMN award_capabilities.vendor_name IS 'Vendor family name.';
@@ -371,9 +430,9 @@ COMMENT ON COLUMN vendor_summary.member_names IS 'Names of the family''s vendors
 COMMENT ON COLUMN vendor_summary.award_count IS 'Awards to any vendor of the family.';
 COMMENT ON COLUMN vendor_summary.obligated_amount IS 'Sum of award obligations (award record total, else sum of transactions in the registry).';
 COMMENT ON COLUMN vendor_summary.obligated_in_registry IS 'Sum of the family''s transactions present in the registry.';
-COMMENT ON COLUMN vendor_summary.surveillance_award_count IS 'Awards tagged with at least one surveillance capability.';
-COMMENT ON COLUMN vendor_summary.surveillance_obligated_amount IS 'Obligations of those awards.';
-COMMENT ON COLUMN vendor_summary.capability_ids IS 'Capabilities tagged on the family''s awards.';
+COMMENT ON COLUMN vendor_summary.surveillance_award_count IS 'Awards with at least one TAGGED surveillance capability whose role is the award''s PURPOSE (possible tags and components, e.g. cameras in a wall project, are not counted).';
+COMMENT ON COLUMN vendor_summary.surveillance_obligated_amount IS 'Obligations of those awards (tagged purpose tags only).';
+COMMENT ON COLUMN vendor_summary.capability_ids IS 'Capabilities tagged as the purpose of the family''s awards.';
 COMMENT ON COLUMN vendor_summary.agencies IS 'Awarding subtier agencies (abbreviations).';
 COMMENT ON COLUMN vendor_summary.sole_source_awards IS 'Awards reported as not competed.';
 COMMENT ON COLUMN vendor_summary.competed_awards IS 'Awards reported as competed.';
@@ -393,21 +452,21 @@ COMMENT ON COLUMN agency_summary.component_name IS 'Component name (component ro
 COMMENT ON COLUMN agency_summary.award_count IS 'Awards.';
 COMMENT ON COLUMN agency_summary.obligated_amount IS 'Sum of award obligations.';
 COMMENT ON COLUMN agency_summary.vendor_count IS 'Distinct vendor families.';
-COMMENT ON COLUMN agency_summary.surveillance_award_count IS 'Awards tagged with a surveillance capability.';
-COMMENT ON COLUMN agency_summary.surveillance_obligated_amount IS 'Obligations of those awards.';
+COMMENT ON COLUMN agency_summary.surveillance_award_count IS 'Awards with a TAGGED surveillance capability whose role is the award''s PURPOSE (possible tags and components not counted).';
+COMMENT ON COLUMN agency_summary.surveillance_obligated_amount IS 'Obligations of those awards (tagged purpose tags only).';
 COMMENT ON COLUMN agency_summary.sole_source_awards IS 'Awards reported as not competed.';
-COMMENT ON COLUMN agency_summary.capability_ids IS 'Capabilities bought.';
+COMMENT ON COLUMN agency_summary.capability_ids IS 'Capabilities bought (tagged purpose tags).';
 COMMENT ON COLUMN agency_summary.top_vendors IS 'Up to five vendor families with the largest obligations.';
 
-COMMENT ON VIEW capability_summary IS 'One row per capability: how many awards, vendors and agencies, how much money, and how the tags were made.';
+COMMENT ON VIEW capability_summary IS 'One row per capability: how many awards, vendors and agencies, how much money (counting TAGGED tags whose role is PURPOSE only), and how the tags were made.';
 COMMENT ON COLUMN capability_summary.capability_id IS 'Capability id.';
 COMMENT ON COLUMN capability_summary.name IS 'Capability name.';
 COMMENT ON COLUMN capability_summary.definition IS 'What counts.';
 COMMENT ON COLUMN capability_summary.sort_order IS 'Order of the taxonomy file.';
-COMMENT ON COLUMN capability_summary.award_count IS 'Awards tagged with the capability.';
+COMMENT ON COLUMN capability_summary.award_count IS 'Awards tagged with the capability as their purpose (tier tagged, role purpose; possible and component tags not counted).';
 COMMENT ON COLUMN capability_summary.vendor_count IS 'Vendor families of those awards.';
 COMMENT ON COLUMN capability_summary.agency_count IS 'Subtier agencies of those awards.';
-COMMENT ON COLUMN capability_summary.obligated_amount IS 'Sum of the tagged awards'' obligations (an award with two capabilities counts in both).';
+COMMENT ON COLUMN capability_summary.obligated_amount IS 'Sum of the obligations of awards tagged with the capability as their purpose (tier tagged, role purpose; an award with two capabilities counts in both).';
 COMMENT ON COLUMN capability_summary.sole_source_awards IS 'Tagged awards reported as not competed.';
 COMMENT ON COLUMN capability_summary.first_award_date IS 'Earliest tagged award date.';
 COMMENT ON COLUMN capability_summary.last_action_date IS 'Latest action on a tagged award.';
@@ -416,8 +475,10 @@ COMMENT ON COLUMN capability_summary.rule_tags IS 'Evidence rows from descriptio
 COMMENT ON COLUMN capability_summary.vendor_tags IS 'Evidence rows from watchlist products or vendor defaults.';
 COMMENT ON COLUMN capability_summary.ai_inventory_tags IS 'Evidence rows from the federal AI use-case inventory.';
 COMMENT ON COLUMN capability_summary.annotation_tags IS 'Evidence rows added by annotations.';
+COMMENT ON COLUMN capability_summary.possible_award_count IS 'Awards with a possible tag (score between the thresholds): shown for review, not counted.';
+COMMENT ON COLUMN capability_summary.component_award_count IS 'Awards where the capability is a tagged component of a larger buy (e.g. cameras in a wall project): shown, not counted.';
 
-COMMENT ON VIEW edges IS 'Vendor family x agency x capability, for network views: awards and obligations. Untagged awards appear with a blank capability; an award with two capabilities counts on both edges.';
+COMMENT ON VIEW edges IS 'Vendor family x agency x capability, for network views: awards and obligations. Capabilities are tagged purpose tags only; awards without one (untagged, possible or component only) appear with a blank capability; an award with two capabilities counts on both edges.';
 COMMENT ON COLUMN edges.vendor_id IS 'Vendor family id.';
 COMMENT ON COLUMN edges.vendor_name IS 'Vendor family name.';
 COMMENT ON COLUMN edges.on_watchlist IS 'Vendor family on the watchlist.';
@@ -443,7 +504,7 @@ COMMENT ON COLUMN monthly_obligations.agency_component IS 'Component within the 
 COMMENT ON COLUMN monthly_obligations.month IS 'First day of the month.';
 COMMENT ON COLUMN monthly_obligations.month_label IS 'Month as YYYY-MM.';
 COMMENT ON COLUMN monthly_obligations.obligated IS 'Sum of federal action obligations of the month''s transactions (de-obligations subtract).';
-COMMENT ON COLUMN monthly_obligations.surveillance_obligated IS 'The part on awards tagged with a surveillance capability.';
+COMMENT ON COLUMN monthly_obligations.surveillance_obligated IS 'The part on awards with a TAGGED surveillance capability whose role is the award''s PURPOSE (possible tags and components not counted).';
 COMMENT ON COLUMN monthly_obligations.transaction_count IS 'Transactions in the month.';
 COMMENT ON COLUMN monthly_obligations.award_count IS 'Distinct awards with a transaction in the month.';
 COMMENT ON COLUMN monthly_obligations.jump_count IS 'Transactions flagged as jumps (> 50% of the award''s total before them).';
@@ -470,9 +531,11 @@ COMMENT ON COLUMN awards.competition_status IS 'competed, not competed or not re
 COMMENT ON COLUMN awards.single_offer IS 'Exactly one offer received.';
 COMMENT ON COLUMN awards.sole_source_modifications IS 'Transactions whose own competition fields say not competed.';
 COMMENT ON COLUMN awards.first_sole_source_modification IS 'Earliest such modification.';
-COMMENT ON COLUMN awards.capability_ids IS 'Surveillance capabilities tagged (evidence in award_capabilities).';
+COMMENT ON COLUMN awards.capability_ids IS 'Surveillance capabilities TAGGED as the award''s PURPOSE: what totals count (evidence in award_capabilities).';
+COMMENT ON COLUMN awards.component_capability_ids IS 'Capabilities tagged as a COMPONENT of a larger buy (e.g. cameras in a wall project): shown, not counted.';
+COMMENT ON COLUMN awards.possible_capability_ids IS 'Capabilities the model finds POSSIBLE (score between the thresholds): shown for review, never counted.';
 COMMENT ON COLUMN awards.capability_names IS 'Their names, separated by semicolons.';
-COMMENT ON COLUMN awards.has_surveillance_capability IS 'At least one capability tagged.';
+COMMENT ON COLUMN awards.has_surveillance_capability IS 'At least one capability tagged as the award''s purpose (what every surveillance total counts).';
 COMMENT ON COLUMN awards.jump_count IS 'Modifications that added more than 50% of the total obligated before them.';
 COMMENT ON COLUMN awards.largest_jump_modification IS 'The largest such modification.';
 COMMENT ON COLUMN awards.options_exercised IS 'Transactions that exercised an option.';
