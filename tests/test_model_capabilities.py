@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from registry import paths
+from registry.core import paths
 from registry.model import classify, evaluate, labels
 from registry.model.scoring import Combiner
 from registry.model.text_model import TextModel

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 import yaml
 
-from registry import paths
+from registry.core import paths
 from registry.model import classify, gazetteer
 from registry.model.curated import CuratedDataError
 

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from registry.core.sqltext import literal
 from registry.model import curated, gazetteer, roles, scoring
 from registry.model.text_model import TextModel
-from registry.sqltext import literal
 
 TEXT_FIELDS = ("description", "modification_description")
 PRODUCT_CONFIDENCE = 0.9

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from registry.sqltext import literal
+from registry.core.sqltext import literal
 
 
 def assign(con, roles: dict, pairs: pd.DataFrame) -> pd.DataFrame:
