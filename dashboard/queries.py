@@ -25,7 +25,7 @@ SEARCH_PAGE_SIZE = 500
 # through this fragment (one row per award and capability). The capability model decides what a counted tag is;
 # when it marks tags as 'tagged'/'possible' and 'purpose'/'component', this one line changes, e.g. to
 # `... FROM award_capabilities WHERE tier = 'tagged' AND role = 'purpose'`.
-COUNTED_TAGS = "SELECT DISTINCT award_key, capability_id FROM award_capabilities"
+COUNTED_TAGS = "SELECT award_key, capability_id FROM counted_capabilities"  # tagged purpose tags only (docs/model.md)
 # Awards with at least one counted tag: the "surveillance-tagged" awards every page totals.
 COUNTED_AWARDS = "SELECT DISTINCT award_key FROM (" + COUNTED_TAGS + ")"  # noqa: S608 (fixed fragments)
 

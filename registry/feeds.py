@@ -22,7 +22,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 TAG = "tag:surveillance-tech-registry.org,2025"
 # The tags a capability feed follows: tagged tags that are the award's purpose (possible tags and components are
 # never counted; see docs/model.md). One place, so feeds, totals and pages agree.
-COUNTED_TAGS = "SELECT DISTINCT award_key, capability_id FROM award_capabilities"
+COUNTED_TAGS = "SELECT award_key, capability_id FROM counted_capabilities"
 ET.register_namespace("", ATOM)
 
 

@@ -19,7 +19,7 @@ from registry.core.readonly import connect_readonly
 from tests.test_dashboard_pages import frames, open_page
 
 # The awards a total counts as "surveillance-tagged": at least one capability tag (each award once).
-TAGGED = "SELECT DISTINCT award_key FROM award_capabilities"
+TAGGED = "SELECT DISTINCT award_key FROM counted_capabilities"
 
 
 @pytest.fixture()
@@ -85,7 +85,7 @@ def test_pages_agree_on_the_surveillance_total(registry):
     """Overview, Map (all years), Agency table, Search (any capability) and SQL give one figure."""
     n, total = sql(registry, f"SELECT count(*), sum(obligated_amount) FROM awards WHERE award_key IN ({TAGGED})")
     # a registry where an award has two tags, so double counting would show
-    multi = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM award_capabilities GROUP BY award_key "
+    multi = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM counted_capabilities GROUP BY award_key "
                           "HAVING count(DISTINCT capability_id) > 1)")[0]
     assert multi > 0
 
@@ -128,7 +128,7 @@ def test_capability_chart_says_it_counts_an_award_under_each(registry):
     at = open_page("overview")
     subheaders = [s.value for s in at.subheader]
     assert any(s.startswith("Capability mix") and "counts under each" in s for s in subheaders), subheaders
-    multi_awards = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM award_capabilities GROUP BY award_key "
+    multi_awards = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM counted_capabilities GROUP BY award_key "
                                  "HAVING count(DISTINCT capability_id) > 1)")[0]
     assert any(f"{multi_awards:,} awards" in c.value for c in at.caption)
 
@@ -191,7 +191,7 @@ def test_whats_new_by_action_date_and_first_seen_equals_sql(registry):
 def test_headlines_show_how_they_were_computed_and_awards_can_be_cited(registry):
     overview = open_page("overview")
     code = "\n".join(c.value for c in overview.code)
-    assert "award_capabilities" in code and "sum(obligated_amount)" in code, "the SQL behind the headline"
+    assert "counted_capabilities" in code and "sum(obligated_amount)" in code, "the SQL behind the headline"
     agencies = next(df for df in frames(overview) if "component" in df.columns and "subtier" in df.columns)
     assert set(agencies.source_url) == {"https://www.usaspending.gov/agency/department-of-homeland-security"}
     award = open_page("award", award="70CTD022FR0000170")

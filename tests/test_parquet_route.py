@@ -8,6 +8,7 @@ same rows and the same exact amounts as on registry.duckdb, and the copy must be
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -125,10 +126,12 @@ def _dashboard_answers(con, monkeypatch) -> dict[str, list[str]]:
     args = {"vendor_id": vendor_id, "vendor_ids": [vendor_id], "agency_id": agency_id, "award_key": award_key,
             "piid": ICM, "ident": ICM, "text": "palantir", "facets": {}, "year_from": 2015, "year_to": 2026,
             "name": "awards", "names": ["awards", "transactions"], "view": "awards", "column": "piid",
-            "value": ICM, "columns": ["description"]}
+            "value": ICM, "columns": ["description"], "date_from": date(2015, 1, 1), "date_to": date(2026, 12, 31)}
     out = {}
     for name, f in inspect.getmembers(q, inspect.isfunction):
         if name.startswith("_") or f.__module__ != q.__name__ or name == "like_pattern":
+            continue
+        if inspect.isgeneratorfunction(f):  # streams from its own cursor (search_export): an export test counts it
             continue
         params = inspect.signature(f).parameters.values()
         missing = [p.name for p in params if p.name not in args and p.default is inspect.Parameter.empty]

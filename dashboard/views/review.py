@@ -65,10 +65,10 @@ else:
 capability_ids = set(q.capabilities().capability_id)
 for r in open_rows.iloc[(page - 1) * PER_PAGE: page * PER_PAGE].itertuples(index=False):
     with st.container(border=True):
-        st.markdown(f"**{fmt.md_text(r.piid)}** · {fmt.md_text(r.recipient_name)} · {fmt.md_text(r.agency)} · "
+        st.markdown(f"**{fmt.md_text(r.piid)}** · {fmt.md_text(r.recipient_name)} · {fmt.md_text(r.agency_label)} · "
                     f"{fmt.money(r.obligated)}")
         st.markdown(f"Possible **{fmt.md_text(r.capability_name)}**, score {r.score:.2f}. "
-                    f"Evidence: {fmt.md_text(r.evidence) or '—'}")
+                    f"Evidence: {fmt.md_text(r.evidence_summary) or '—'}")
         st.page_link("views/award.py", label="Award page", query_params={"award": r.piid},
                      icon=":material/description:")
         if not REVIEW_MODE:
