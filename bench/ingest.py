@@ -12,10 +12,10 @@ import statistics
 import time
 from datetime import date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 from bench.generate import sample_rows
 from registry.core import store
+from spiders.base import RegistrySpider
 from spiders.pipelines import StagingPipeline
 from spiders.usaspending.items import AwardItem, TransactionItem
 
@@ -75,7 +75,8 @@ def run(source_staging: Path, work: Path, awards: int = 20_000, log=print, repea
     aw_rows = sample_rows(source_staging, "stg_awards", awards)
     tx_rows = sample_rows(source_staging, "stg_transactions", awards * 5)
     items = _items(aw_rows, AwardItem) + _items(tx_rows, TransactionItem)
-    spider = SimpleNamespace(name="synthetic-bench", scope={"bench": "ingest"}, modified_since=None)
+    spider = RegistrySpider(name="synthetic-bench")  # what the pipeline reads of a spider: the base declares it
+    spider.scope = {"bench": "ingest"}
     # warm-up on a scratch file: the first flush imports what DuckDB's Arrow scan needs (~0.3 s, once per
     # process); the figure is the steady-state rate, as the ceiling's is (duckdb is imported before its clock)
     scratch = work / "ingest-warmup.duckdb"

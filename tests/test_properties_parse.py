@@ -9,7 +9,6 @@ a crash and never a silently wrong number. Valid records round-trip through the 
 from __future__ import annotations
 
 import json
-import types
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 
 from registry.core import store
 from registry.core.parse import MAX_MONEY, ParseError, parse_date, parse_int, parse_money
+from spiders.base import RegistrySpider
 from spiders.pipelines import StagingPipeline
 from spiders.usaspending.items import AwardItem, TransactionItem
 from tests.conftest import SHARED_DATA
@@ -199,10 +199,11 @@ def test_edge_records_survive_the_staging_store(tmp_path):
         transaction(transaction_key="T6", modification_number="P00006", action_date="2025-02-30"),  # impossible: a reject with its reason
     ]
     pipeline = StagingPipeline(tmp_path / "staging.duckdb", batch_size=2)  # the crawl's own pipeline
-    pipeline.open_spider(types.SimpleNamespace(name="usaspending", scope={}))
+    spider = RegistrySpider(name="usaspending")  # what the pipeline reads of a spider: the base declares it
+    pipeline.open_spider(spider)
     for item in items:
         pipeline.process_item(item)
-    pipeline.close_spider(types.SimpleNamespace(name="usaspending"))
+    pipeline.close_spider(spider)
     con = store.connect(tmp_path / "staging.duckdb")
     counts = con.execute("SELECT items_loaded, items_rejected, status FROM crawl_runs").fetchone()
     rows = dict(con.execute("SELECT transaction_key, federal_action_obligation FROM stg_transactions").fetchall())

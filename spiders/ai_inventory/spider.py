@@ -21,6 +21,7 @@ from typing import Any
 from scrapy.http import Request, Response
 
 from spiders.ai_inventory.items import AiUseCaseItem, derived_id, detect_year, map_row
+from spiders.args import as_list
 from spiders.base import RegistrySpider
 from spiders.items import RejectItem
 
@@ -110,12 +111,8 @@ class AiInventorySpider(RegistrySpider):
     def __init__(self, years: str | list[str] | None = None, agencies: str | list[str] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if isinstance(years, str):
-            years = [y.strip() for y in years.replace(";", ",").split(",") if y.strip()]
-        self.years = [str(y) for y in years] if years else None
-        if isinstance(agencies, str):
-            agencies = [a.strip() for a in agencies.replace(";", ",").split(",") if a.strip()]
-        self.agencies = {a.upper() for a in agencies} if agencies else None
+        self.years = as_list(years, ",;") or None
+        self.agencies = {a.upper() for a in as_list(agencies, ",;")} or None
         self.scope = {"years": self.years, "agencies": sorted(self.agencies) if self.agencies else None}
 
     @classmethod

@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from scrapy.http import Request, Response
 
+from spiders.args import as_list
 from spiders.base import RegistrySpider
 from spiders.federal_register.items import FederalRegisterDocumentItem
 from spiders.items import RejectItem
@@ -56,9 +57,7 @@ class FederalRegisterSpider(RegistrySpider):
     def __init__(self, since: str | date | None = None, until: str | date | None = None,
                  agencies: str | list[str] | None = None, api_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(since=since, until=until, api_url=api_url, **kwargs)
-        if isinstance(agencies, str):
-            agencies = [a.strip() for a in agencies.replace(";", ",").split(",") if a.strip()]
-        self.agencies = list(agencies or DEPARTMENTS)
+        self.agencies = as_list(agencies, ",;") or list(DEPARTMENTS)
         self.scope = {"since": self.since.isoformat(), "until": self.until and self.until.isoformat(),
                       "agencies": self.agencies}
 
