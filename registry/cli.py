@@ -259,6 +259,10 @@ _sources_b_commands.register_a(crawl_app, load_app, fail)
 from registry.loaders import bulk_commands as _bulk_commands  # noqa: E402
 
 _bulk_commands.register(load_app, crawl_app, fail, run_crawl)
+# `registry crawl all | plan` (bulk first, resumable; what `make crawl` runs): registry/bulk_crawl_commands.py
+from registry import bulk_crawl_commands as _bulk_crawl_commands  # noqa: E402
+
+_bulk_crawl_commands.register(crawl_app, fail)
 
 
 def main() -> None:  # pragma: no cover - console entry
