@@ -19,6 +19,9 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ from registry.bulk_crawl import rows_per_byte
 from registry.loaders import bulk_csv
 from tests import bulk_fixtures as bf
 from tests.conftest import REGISTRY_BIN, run_cli
+from tests.fake_usaspending import FakeUsaspending, make_awards
 
 DEPARTMENTS = {"070": "Department of Homeland Security", "015": "Department of Justice",
                "020": "Department of the Treasury", "097": "Department of Defense", "019": "Department of State",
@@ -51,8 +55,9 @@ RUN_TIME_COLUMNS = re.compile(r"run_id|fetched_at|started_at|finished_at|built_a
 class FakeArchive:
     """The Award Data Archive's listing endpoints and files in miniature; every request is logged in `hits`."""
 
-    def __init__(self, files: dict[str, bytes], slow: dict[str, float] | None = None, port: int = 0) -> None:
-        self.files, self.slow = files, slow or {}
+    def __init__(self, files: dict[str, bytes], slow: dict[str, float] | None = None, port: int = 0,
+                 upstream: str | None = None) -> None:
+        self.files, self.slow, self.upstream = files, slow or {}, upstream  # upstream: the fake search API
         self.hits: list[str] = []
         archive = self
 
@@ -113,11 +118,26 @@ class FakeArchive:
                 "agency_name": "Department of Homeland Security", "agency_acronym": "DHS", "file_name": n,
                 "fiscal_year": body.get("fiscal_year"), "type": "contracts", "updated_date": "2026-11-09",
                 "url": f"/award_data_archive/{n}"} for n in names]}).encode())
-        return self.send(h, 404, b'{"detail": "not found"}')
+        return self.forward(h, body)
+
+    def forward(self, h: BaseHTTPRequestHandler, body: dict[str, Any] | None) -> None:
+        """Search and award endpoints go to the fake API (tests/fake_usaspending.py), as one host serves both."""
+        if not self.upstream:
+            return self.send(h, 404, b'{"detail": "not found"}')
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.upstream + h.path, data=data, method=h.command,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 - the local fake API
+                return self.send(h, r.status, r.read(), {"Content-Type": "application/json"})
+        except urllib.error.HTTPError as e:
+            return self.send(h, e.code, e.read(), {"Content-Type": "application/json"})
 
     def get(self, h: BaseHTTPRequestHandler, body: bool) -> None:
         path = unquote(urlsplit(h.path).path)
         self.hits.append(f"{h.command} {path}")
+        if not path.startswith("/award_data_archive/"):
+            return self.forward(h, None)
         name = path.removeprefix("/award_data_archive/")
         if len(self.hits) > 500 or name not in self.files:
             return self.send(h, 404 if name not in self.files else 503, b"", write=body)
@@ -351,3 +371,26 @@ def test_without_a_network_the_crawl_stops_at_once_with_one_clear_line(tmp_path)
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == [f"error: cannot reach 127.0.0.1:{port}: [Errno 111] Connection refused"]
     assert time.monotonic() - started < 30 and not staging.exists()
+
+
+def test_make_crawl_path_refreshes_from_the_api_what_changed_after_the_files(archive_files, tmp_path):
+    """`registry crawl all` as `make crawl` runs it (with the refresh): the API is asked only for awards modified
+    since the day before the newest file (2026-11-09 here), and what it answers lands in staging."""
+    awards = make_awards(60, start=date(2025, 10, 5), mods=2)  # award 0 last modified 2026-11-09
+    staging = tmp_path / "staging.duckdb"
+    with FakeUsaspending(awards) as fake_api, FakeArchive(served(archive_files), upstream=fake_api.base) as api:
+        r = run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), *FAST, timeout=300)
+        searches = [h for h in api.hits if h == "POST /api/v2/search/spending_by_award/"]
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "refresh: API route, awards modified since 2026-11-08" in r.stdout
+    assert searches
+    con = duckdb.connect(str(staging), read_only=True)
+    try:
+        keys = {k for (k,) in con.execute("SELECT award_key FROM stg_awards WHERE source = 'usaspending'").fetchall()}
+        runs = con.execute("SELECT source, status FROM crawl_runs ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+    modified = {a.gid for a in awards
+                if "2026-11-08" <= a.detail["period_of_performance"]["last_modified_date"] <= str(date.today())}
+    assert awards[0].gid in modified and keys == modified
+    assert runs == [("usaspending_bulk", "ok")] * 3 + [("usaspending", "ok")]
