@@ -394,3 +394,28 @@ def test_make_crawl_path_refreshes_from_the_api_what_changed_after_the_files(arc
                 if "2026-11-08" <= a.detail["period_of_performance"]["last_modified_date"] <= str(date.today())}
     assert awards[0].gid in modified and keys == modified
     assert runs == [("usaspending_bulk", "ok")] * 3 + [("usaspending", "ok")]
+
+
+def test_a_file_half_loaded_when_killed_is_loaded_again_without_doubled_rejects(uninterrupted, archive_files, port,
+                                                                                tmp_path):
+    """The state a SIGKILL during a load leaves: the file's rows and rejects committed under a spider run that
+    never finished, its ledger row 'loading'. The next run loads it again; rows merge, rejects are not doubled."""
+    from urllib.parse import quote
+
+    from registry import runs
+
+    staging = tmp_path / "staging.duckdb"
+    url = f"http://127.0.0.1:{port}/award_data_archive/{quote(FULL_25)}"
+    con = store.connect(staging)
+    run_id = runs.start_run(con, "usaspending_bulk", {"archive_files": [FULL_25]})
+    bulk_csv.load(con, archive_files[FULL_25], origin_url=url, run_id=run_id)
+    con.execute("INSERT INTO stg_archive_files (url, file_name, toptier_code, fiscal_year, kind, status) "
+                "VALUES (?, ?, '070', 2025, 'full', 'loading')", [url, FULL_25])
+    con.close()
+    assert len(staging_numbers(staging)["rejects"]) == 3
+    with FakeArchive(served(archive_files), port=port) as api:
+        r = crawl_all(api, staging)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "files: 3 to fetch (2 full, 1 delta), 0 loaded earlier and skipped" in r.stdout
+    assert "resuming: 1 file(s)" in r.stdout
+    assert staging_numbers(staging) == staging_numbers(uninterrupted["staging"])
