@@ -44,6 +44,9 @@ from registry import paths, store
 # Load rate of the bulk loader, measured by bench/bench_csv.py (bench/results.md: "bulk CSV: loader vs DuckDB
 # read_csv (200,000 rows)": 31,296 rows/s on the 2-core benchmark machine). `--load-rate` overrides it.
 BENCH_LOAD_RATE = 31_296.0
+# Start-up cost of one file's spider process (Python, Scrapy, preflight, opening staging, the run's bookkeeping),
+# measured by bench/bulk_crawl.py as the wall time of its 2-row delta file: 9.1 s on the shared 2-core machine.
+PER_FILE_SECONDS = 9.0
 SAMPLE_BYTES = 1 << 20          # the ranged GET that measures the download rate and rows per byte
 HTTP_TIMEOUT = 30.0
 BULK_SOURCE = "usaspending_bulk"
@@ -88,9 +91,10 @@ class Plan:
         return sum(f.bytes or 0 for f in self.files)
 
     def eta_seconds(self) -> tuple[float | None, float | None]:
-        """(download seconds, load seconds) for the files still to fetch, from the measured rates."""
+        """(download seconds, load seconds incl. each file's process start-up) for the files still to fetch."""
         down = self.bytes / self.download_rate if self.download_rate else None
-        load = self.bytes * self.rows_per_byte / self.load_rate if self.rows_per_byte else None
+        load = (self.bytes * self.rows_per_byte / self.load_rate + PER_FILE_SECONDS * len(self.files)
+                if self.rows_per_byte else None)
         return down, load
 
 
@@ -292,7 +296,7 @@ def make_plan(api: str, staging: Path, departments: dict[str, str] | None, fisca
                 requests_made=requests, download_rate=download_rate, download_rate_source=rate_source,
                 rows_per_byte=per_byte, load_rate=load_rate or BENCH_LOAD_RATE,
                 load_rate_source="given by --load-rate" if load_rate else
-                "bench/: bulk CSV loader, 31,296 rows/s (bench/results.md)",
+                "bench/bench_csv.py, bench/results.md",
                 resumed=[u for u, r in done.items() if r["status"] in ("loading", "failed")])
 
 
@@ -328,7 +332,8 @@ def format_plan(plan: Plan, refresh: bool = True) -> str:
         f"rows: ~{rows:,.0f} (rows per byte measured on the first file's first MiB)" if rows else
         "rows: unknown (the first file could not be sampled)",
         f"download rate: {human_bytes(plan.download_rate or 0)}/s ({plan.download_rate_source})",
-        f"load rate: {plan.load_rate:,.0f} rows/s ({plan.load_rate_source})",
+        f"load rate: {plan.load_rate:,.0f} rows/s ({plan.load_rate_source}), plus {PER_FILE_SECONDS:.0f} s "
+        "start-up per file (bench/bulk_crawl.py)",
         f"estimated time: download {human_seconds(down)} + load {human_seconds(load)} = "
         f"{human_seconds((down or 0) + (load or 0)) if down is not None and load is not None else 'unknown'}",
     ]

@@ -255,7 +255,7 @@ def test_plan_prints_files_bytes_requests_and_an_estimate_and_loads_nothing(arch
     assert hits.count("POST /api/v2/bulk_download/list_monthly_files/") == 8 * years
     assert [h for h in hits if h.startswith("HEAD")] == [f"HEAD /award_data_archive/{n}" for n in LOAD_ORDER]
     assert re.search(r"download rate: [\d.,]+ \w+/s \(measured: the first [\d,]+ bytes of " + re.escape(FULL_25), out)
-    assert "load rate: 31,296 rows/s (bench/: bulk CSV loader" in out
+    assert "load rate: 31,296 rows/s (bench/bench_csv.py, bench/results.md), plus 9 s start-up per file" in out
     assert re.search(r"estimated time: download \d+ s \+ load \d+ s = \d+ s", out)
     assert [h for h in hits if h.startswith("GET")] == [f"GET /award_data_archive/{FULL_25}"]  # the rate sample
     assert not staging.exists()  # a plan writes nothing
