@@ -53,6 +53,7 @@ STEPS: list[str] = [
     "py:registry.sources.systems:build",  # needs all of the above and the competition view
     "sql:920_links_views.sql",  # links (union of t_links_*) and timeline; needs competition views
     "sql:930_serving_views.sql",  # award_years, search_index: the dashboard's widest reads as one scan
+    "py:registry.sources.subawards:build",  # subawards view (940_subawards.sql): needs awards, vendor_matches
     "py:registry.materialize:build",  # keep last: stores the most-read views as tables (see bench/results.md)
 ]
 

@@ -141,3 +141,31 @@ def _resolvable(departments: dict[str, str]) -> list[str]:
             print(f"refresh: {name} has no agency filter in the code table; its files are loaded, not refreshed",
                   file=sys.stderr, flush=True)
     return names
+
+
+def register_load(load_app: typer.Typer, fail: Callable[..., None]) -> None:
+    """Add `registry load usaspending-subawards` (Contracts_Subawards_*.csv or zips) to the CLI's load sub-app."""
+
+    @load_app.command("usaspending-subawards")
+    def load_subawards(
+        files: Annotated[list[Path], typer.Argument(help="Contracts_Subawards_*.csv files or download zips")],
+        staging: StagingOpt = None,
+    ) -> None:
+        """Load USAspending sub-award files: who delivers under each prime contract (view `subawards`)."""
+        import json
+
+        from registry import store
+        from registry.loaders import subawards_csv
+
+        for f in files:
+            if not f.exists():
+                fail(f"no such file: {f}")
+        con = store.connect(staging or paths.staging_path())
+        try:
+            for f in files:
+                try:
+                    _echo(f"{f}: {json.dumps(subawards_csv.load(con, f))}")
+                except ValueError as e:
+                    fail(str(e))
+        finally:
+            con.close()
