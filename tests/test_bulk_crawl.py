@@ -41,6 +41,7 @@ DEPARTMENTS = {"070": "Department of Homeland Security", "015": "Department of J
                "020": "Department of the Treasury", "097": "Department of Defense", "019": "Department of State",
                "018": "U.S. Postal Service", "075": "Department of Health and Human Services",
                "028": "Social Security Administration"}
+OUT_OF_SCOPE = {"012": "Department of Agriculture"}  # listed by the archive, not in data/crawl_scope.yaml
 FULL_25 = "FY2025_070_Contracts_Full_20261108.zip"
 FULL_26 = "FY2026_070_Contracts_Full_20261108.zip"
 DELTA_NEW = "FY(All)_070_Contracts_Delta_20261109.zip"
@@ -106,7 +107,7 @@ class FakeArchive:
             return self.send(h, 503, b"{}")
         if path == "/api/v2/bulk_download/list_agencies/":
             agencies = [{"toptier_code": c, "name": n, "toptier_agency_id": 500 + i}
-                        for i, (c, n) in enumerate(DEPARTMENTS.items())]
+                        for i, (c, n) in enumerate({**DEPARTMENTS, **OUT_OF_SCOPE}.items())]
             return self.send(h, 200, json.dumps({"agencies": {"cfo_agencies": agencies, "other_agencies": []},
                                                  "sub_agencies": []}).encode())
         if path == "/api/v2/bulk_download/list_monthly_files/":
@@ -259,6 +260,20 @@ def test_plan_prints_files_bytes_requests_and_an_estimate_and_loads_nothing(arch
     assert re.search(r"estimated time: download \d+ s \+ load \d+ s = \d+ s", out)
     assert [h for h in hits if h.startswith("GET")] == [f"GET /award_data_archive/{FULL_25}"]  # the rate sample
     assert not staging.exists()  # a plan writes nothing
+
+
+def test_all_agencies_plans_every_department_the_archive_lists(archive_files, tmp_path):
+    with FakeArchive(served(archive_files)) as api:
+        scoped = run_cli("crawl", "plan", "--api-url", api.base, "--staging", str(tmp_path / "s.duckdb"),
+                         "--fiscal-year", "2026", timeout=120)
+        every = run_cli("crawl", "plan", "--api-url", api.base, "--staging", str(tmp_path / "s.duckdb"),
+                        "--fiscal-year", "2026", "--all-agencies", timeout=120)
+        listings = [h for h in api.hits if h == "POST /api/v2/bulk_download/list_monthly_files/"]
+    assert scoped.returncode == 0 and every.returncode == 0, scoped.stderr + every.stderr
+    assert "plan: Award Data Archive, 8 departments" in scoped.stdout and "012" not in scoped.stdout.splitlines()[0]
+    assert "plan: Award Data Archive, 9 departments" in every.stdout and "012" in every.stdout.splitlines()[0]
+    assert len(listings) == 8 + 9  # one listing per department and fiscal year
+    assert "files: 2 to fetch (1 full, 1 delta)" in every.stdout
 
 
 def test_rows_per_byte_is_read_from_the_first_mebibyte(archive_files):
