@@ -367,17 +367,19 @@ def _mark(staging: Path, f: ArchiveFile, crawl_id: str, status: str, **extra: An
 
 
 def _forget_unfinished(con: duckdb.DuckDBPyConnection, url: str) -> None:
-    """Before a file is loaded again: drop the rejects its killed attempt wrote (rows are upserted, rejects
-    appended, so without this a resumed crawl would hold them twice)."""
+    """Before a file is loaded again: drop the rejects its earlier attempts wrote, killed (run left 'running' or
+    'aborted') or not ok ('partial', 'failed'). Rows are upserted but rejects appended, so without this a
+    resumed crawl would hold them twice. A file loaded by an 'ok' run is never loaded again (the ledger)."""
     con.execute("DELETE FROM rejects WHERE source_url = ? AND run_id IN (SELECT run_id FROM crawl_runs WHERE "
-                "source = ? AND status IN ('running', 'aborted'))", [url, BULK_SOURCE])
+                "source = ? AND status <> 'ok')", [url, BULK_SOURCE])
 
 
-def _last_bulk_run(staging: Path) -> tuple[str | None, int, str | None]:
+def _last_bulk_run(staging: Path, since: datetime) -> tuple[str | None, int, str | None]:
+    """The bulk spider run the child started (none when it stopped before opening one, e.g. at the preflight)."""
     con = duckdb.connect(str(staging), read_only=True)
     try:
-        row = con.execute("SELECT run_id, items_fetched, status FROM crawl_runs WHERE source = ? "
-                          "ORDER BY started_at DESC LIMIT 1", [BULK_SOURCE]).fetchone()
+        row = con.execute("SELECT run_id, items_fetched, status FROM crawl_runs WHERE source = ? AND started_at >= ? "
+                          "ORDER BY started_at DESC LIMIT 1", [BULK_SOURCE, since]).fetchone()
     finally:
         con.close()
     return (row[0], int(row[1] or 0), row[2]) if row else (None, 0, None)
@@ -426,9 +428,9 @@ def run_plan(plan: Plan, staging: Path, api: str, settings: list[str] | None = N
     for i, f in enumerate(plan.files, 1):
         echo(f"[{i}/{total}] {f.name}: fetching {human_bytes(f.bytes or 0)} and loading")
         _mark(staging, f, crawl_id, "loading")
-        t0 = time.perf_counter()
+        t0, launched = time.perf_counter(), store.now_utc()
         r = load_file(f, staging, api, settings or [], timeout)
-        run_id, fetched, status = _last_bulk_run(staging)
+        run_id, fetched, status = _last_bulk_run(staging, launched)
         seconds = time.perf_counter() - t0
         if r.returncode == 0 and status == "ok":
             sha = _sha256(downloads / Path(urlsplit(f.url).path).name)
