@@ -12,7 +12,8 @@ archive holds every contract transaction of a department and fiscal year in one 
 
 Which files: per department and fiscal year the newest full file, unless a full file of that year is loaded
 already; then the department's delta files dated after its oldest loaded-or-planned full file (deltas apply
-corrections `C` and deletions `D`; the loader applies them idempotently). Fulls load before deltas.
+corrections `C` and deletions `D`; the loader applies them idempotently). Fulls load before deltas, and a
+delta loaded earlier is applied again when a full file older than it is loaded now (a retried full file).
 
 Each file runs in a child process because Scrapy's reactor cannot start twice in one process, and because a
 kill then loses at most the one file in flight (its ledger row stays 'loading' and is redone next time).
@@ -237,8 +238,18 @@ def choose(listed: list[ArchiveFile], loaded: dict[str, dict[str, Any]]) -> tupl
               and f.file_date and f.file_date > base[f.toptier_code]]
     wanted = sorted(fulls.values(), key=lambda f: (f.toptier_code, f.fiscal_year or 0)) + sorted(
         deltas, key=lambda f: (f.file_date, f.toptier_code, f.name))
-    todo = [f for f in wanted if loaded.get(f.url, {}).get("status") != "loaded"]
-    done = [f for f in by_url.values() if loaded.get(f.url, {}).get("status") == "loaded"]
+    def is_loaded(f: ArchiveFile) -> bool:
+        return loaded.get(f.url, {}).get("status") == "loaded"
+
+    # A full file loaded now (e.g. retried after it failed) comes after deltas loaded earlier: those dated after
+    # it are applied again, or the full file would put back rows a delta deleted or corrected.
+    redo: dict[str, date] = {}
+    for f in fulls.values():
+        if not is_loaded(f) and f.file_date and (f.toptier_code not in redo or f.file_date < redo[f.toptier_code]):
+            redo[f.toptier_code] = f.file_date
+    todo = [f for f in wanted if not is_loaded(f) or (
+        f.kind == "delta" and f.toptier_code in redo and f.file_date and f.file_date > redo[f.toptier_code])]
+    done = [f for f in by_url.values() if is_loaded(f) and f not in todo]
     return todo, done
 
 
@@ -367,11 +378,11 @@ def _mark(staging: Path, f: ArchiveFile, crawl_id: str, status: str, **extra: An
 
 
 def _forget_unfinished(con: duckdb.DuckDBPyConnection, url: str) -> None:
-    """Before a file is loaded again: drop the rejects its earlier attempts wrote, killed (run left 'running' or
-    'aborted') or not ok ('partial', 'failed'). Rows are upserted but rejects appended, so without this a
-    resumed crawl would hold them twice. A file loaded by an 'ok' run is never loaded again (the ledger)."""
+    """Before a file is loaded (again): drop the rejects earlier attempts on it wrote, killed, failed, or (for a
+    delta applied again after a full file) ok. Rows are upserted but rejects appended, so without this a
+    resumed crawl would hold them twice; the load about to run writes the file's rejects afresh."""
     con.execute("DELETE FROM rejects WHERE source_url = ? AND run_id IN (SELECT run_id FROM crawl_runs WHERE "
-                "source = ? AND status <> 'ok')", [url, BULK_SOURCE])
+                "source = ?)", [url, BULK_SOURCE])
 
 
 def _last_bulk_run(staging: Path, since: datetime) -> tuple[str | None, int, str | None]:

@@ -57,8 +57,9 @@ class FakeArchive:
     """The Award Data Archive's listing endpoints and files in miniature; every request is logged in `hits`."""
 
     def __init__(self, files: dict[str, bytes], slow: dict[str, float] | None = None, port: int = 0,
-                 upstream: str | None = None) -> None:
+                 upstream: str | None = None, broken: set[str] | None = None) -> None:
         self.files, self.slow, self.upstream = files, slow or {}, upstream  # upstream: the fake search API
+        self.broken = broken or set()  # files whose every download arrives truncated
         self.hits: list[str] = []
         archive = self
 
@@ -151,6 +152,8 @@ class FakeArchive:
                                             "Content-Range": f"bytes 0-{len(part) - 1}/{len(data)}"})
         if body and name in self.slow:
             time.sleep(self.slow[name])
+        if body and name in self.broken:  # half the zip, with a Content-Length that matches what is sent
+            return self.send(h, 200, data[: len(data) // 2], {"Content-Type": "application/zip"})
         return self.send(h, 200, data, {"Content-Type": "application/zip", "ETag": etag}, write=body)
 
 
@@ -433,4 +436,25 @@ def test_a_file_half_loaded_when_killed_is_loaded_again_without_doubled_rejects(
     assert r.returncode == 0, r.stdout + r.stderr
     assert "files: 3 to fetch (2 full, 1 delta), 0 loaded earlier and skipped" in r.stdout
     assert "resuming: 1 file(s)" in r.stdout
+    assert staging_numbers(staging) == staging_numbers(uninterrupted["staging"])
+
+
+def test_a_file_broken_on_every_try_fails_the_run_and_a_rerun_completes_it(uninterrupted, archive_files, port,
+                                                                           tmp_path):
+    staging = tmp_path / "staging.duckdb"
+    with FakeArchive(served(archive_files), port=port, broken={FULL_26}) as api:
+        r = crawl_all(api, staging, "--setting", "BULK_DOWNLOAD_TRIES=2")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert f"[2/3] {FULL_26}: NOT loaded" in r.stdout and f"[3/3] {DELTA_NEW}: loaded" in r.stdout
+    assert "re-run the same command to resume" in r.stderr
+    assert {n: st for n, _, st, *_ in ledger_rows(staging)} == {FULL_25: "loaded", FULL_26: "failed",
+                                                                 DELTA_NEW: "loaded"}
+    with FakeArchive(served(archive_files), port=port) as api:
+        again = crawl_all(api, staging)
+    assert again.returncode == 0, again.stdout + again.stderr
+    # the delta (its deletion and correction are FY2026 rows) is applied again after the retried full file
+    assert "files: 2 to fetch (1 full, 1 delta), 1 loaded earlier and skipped" in again.stdout
+    listed = [line.split()[0] for line in again.stdout.splitlines() if line.startswith("  ")]
+    assert listed == [FULL_26, DELTA_NEW]
+    # and the failed attempt's "still broken" reject is gone: the same rows and rejects as an uninterrupted run
     assert staging_numbers(staging) == staging_numbers(uninterrupted["staging"])
