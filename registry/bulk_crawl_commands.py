@@ -38,7 +38,7 @@ def _echo(message: str) -> None:
     print(message, flush=True)  # flushed line by line: progress is read as it happens (and by the tests)
 
 
-def register(crawl_app: typer.Typer, fail: Callable[..., None]) -> None:
+def register(crawl_app: typer.Typer, fail: Callable[..., None], report_crawl: Callable[..., None]) -> None:
     """Add `crawl all`, `crawl plan` and the hidden `crawl api-refresh` to the CLI's crawl sub-app."""
 
     def plan_or_fail(api: str, staging: Path, all_agencies: bool, fiscal_year: list[int] | None,
@@ -104,7 +104,6 @@ def register(crawl_app: typer.Typer, fail: Callable[..., None]) -> None:
                           agency: Annotated[list[str] | None, typer.Option("--agency")] = None,
                           staging: StagingOpt = None, setting: SettingOpt = None) -> None:
         """The API route over awards modified since a date (what `crawl all` runs after the files)."""
-        from registry import cli
         from registry import crawl as crawl_mod
 
         try:
@@ -125,7 +124,7 @@ def register(crawl_app: typer.Typer, fail: Callable[..., None]) -> None:
                                           spider_kwargs={k: v for k, v in kwargs.items() if v is not None})
         except crawl_mod.CrawlError as e:
             fail(str(e))
-        cli.report_crawl(result)
+        report_crawl(result)  # the CLI's own summary line and exit code (passed in: no import of the CLI)
 
 
 def _resolvable(departments: dict[str, str]) -> list[str]:

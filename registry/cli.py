@@ -376,7 +376,7 @@ _model_commands.register(app)
 # `registry crawl all | plan` (bulk first, resumable; what `make crawl` runs): registry/bulk_crawl_commands.py
 from registry import bulk_crawl_commands as _bulk_crawl_commands  # noqa: E402
 
-_bulk_crawl_commands.register(crawl_app, fail)
+_bulk_crawl_commands.register(crawl_app, fail, report_crawl)
 _bulk_crawl_commands.register_load(load_app, fail)  # `registry load usaspending-subawards`
 
 
