@@ -43,7 +43,8 @@ if total == 0:
     st.stop()
 pages = max(1, -(-total // q.SEARCH_PAGE_SIZE))
 page_no = ui.int_param("page", 1, 1, pages)
-st.markdown(f"**{total:,} award{'s' if total != 1 else ''}** match, **{fmt.money(summary.obligated)}** obligated in all "
+st.markdown(f"**{total:,} award{'s** match' if total != 1 else '** matches'}, **{fmt.money(summary.obligated)}** "
+            "obligated in all "
             f"(every match, each award once).")
 hits = q.fulltext_hits(text) if text else None
 if hits is not None and hits[2]:
