@@ -337,7 +337,10 @@ class UsaspendingSpider(RegistrySpider):
         A page seen before in this listing (A, B, A, ... as well as A, A) and a listing past the count endpoint's
         own total (new ids on every page) both mean the paging will never end by itself.
         """
-        prints = self.page_prints.setdefault((group, window, self.modified_since), set())
+        key = (group, window, self.modified_since)
+        if page == 1:
+            self.page_prints[key] = set()
+        prints = self.page_prints.setdefault(key, set())
         page_print = tuple(ids)
         if page_print in prints and page > 1:
             return "repeats an earlier page"
@@ -378,6 +381,8 @@ class UsaspendingSpider(RegistrySpider):
         if rejected:
             yield rejected
             return
+        if page == 1:  # a listing starts afresh (a re-fetched award is read again, not skipped)
+            self.tx_seen[gid] = set()
         seen = self.tx_seen.setdefault(gid, set())
         new = 0
         for row in results:
@@ -385,10 +390,9 @@ class UsaspendingSpider(RegistrySpider):
                 yield self.reject_response(response, "transaction", "transaction is not an object", row)
                 continue
             ident = row.get("id") if isinstance(row.get("id"), str) else json.dumps(row, sort_keys=True, default=str)
-            if ident in seen:  # repeated across pages: stored once already
-                continue
-            seen.add(ident)
-            new += 1
+            if ident not in seen:  # only for the paging decision: a repeated row is still stored (merged) once
+                seen.add(ident)
+                new += 1
             yield self.transaction_item(row, gid, award, response)
         if obj(data.get("page_metadata")).get("hasNext"):
             if not results:  # the API's paging broke: stop rather than loop, and say so in rejects

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from tests.hostile.common import crawl, rejects_of, runs_of, stored_awards
+from tests.hostile.common import crawl, query, rejects_of, runs_of, stored_awards
 from tests.hostile.server import Hostile, HostileUsaspending, awards_with
 
 
@@ -19,7 +19,8 @@ def test_transactions_paging_with_hasnext_always_true_stops_at_the_first_repeate
         pages = api.hostile.hits["transactions page"]
     assert pages == 10 * 2  # each award: its page, then the same page again, then stop
     (status, fetched, loaded, rejected, lost), = runs_of(staging)
-    assert status == "partial" and lost == 10 and loaded == 10 + 10 * 2 and r.returncode == 3
+    assert status == "partial" and lost == 10 and fetched == loaded + rejected and r.returncode == 3
+    assert query(staging, "SELECT count(*) FROM stg_transactions")[0][0] == 10 * 2  # the repeat stored once
     assert all("repeats earlier pages; paging stopped" in x[1] for x in rejects_of(staging))
 
 
@@ -116,3 +117,14 @@ def test_a_gzip_bomb_is_a_lost_page_not_gigabytes_of_memory(tmp_path):
     reasons = [x[1] for x in rejects_of(staging) if bomb in (x[2] or "")]
     assert reasons and "award detail" in reasons[0], reasons
     assert r.returncode == 3
+
+
+def test_a_crawl_past_its_memory_budget_ends_partial_in_one_line(tmp_path):
+    """A budget below what the crawl process already uses (any Python + Scrapy is > 16 MB) trips at once."""
+    awards = awards_with(10, seed=49, mods=1)
+    staging = tmp_path / "staging.duckdb"
+    with HostileUsaspending(awards, hostile=Hostile(stall_every_detail=True, stall_seconds=2)) as api:
+        r = crawl(api.base, staging, CRAWL_MEMORY_LIMIT_MB="16", CRAWL_GUARD_INTERVAL="0.2")
+    assert r.returncode in (1, 3) and "memory budget exceeded" in r.stderr, r.stderr
+    assert "CRAWL_MEMORY_LIMIT_MB=16" in r.stderr and "Traceback" not in r.stderr
+    assert runs_of(staging)[0][0] in ("partial", "failed")
