@@ -13,6 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@echo "setup: creating $(VENV) and installing dependencies with uv"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --quiet
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/python -m uv pip install --python $(BIN)/python -e '.[test]'
 	touch $(STAMP)
@@ -27,7 +28,7 @@ run: registry
 
 ## Live crawl of the default scope (see README), then rebuild. Fails fast without internet.
 crawl: setup
-	$(BIN)/registry crawl usaspending
+	$(BIN)/registry crawl all
 	$(BIN)/registry build
 
 ## System packages the tests run for real: Debian's Chromium (browser tests) and redis-server (the shared-crawl

@@ -19,7 +19,7 @@ DOCS = sorted((ROOT / "docs").glob("*.md"))
 # Pages other engineers are writing in this same round, linked before they land. A link to one of them may point
 # to a missing file only while the file does not exist; once it does, it is checked like every other link.
 # Empty this set after merging the branches that add them.
-PENDING = {"docs/model.md", "docs/dashboard.md", "docs/reliability_hostile.md"}
+PENDING: set[str] = set()  # docs another branch was still writing when this test was written: none now
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
