@@ -91,10 +91,18 @@ def rules_frame(k: Knowledge) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+MATCH_CHUNK = 150  # rules evaluated per scan of the candidate texts (one SQL statement each)
+
+
 def match_texts(con, texts: str, rules: pd.DataFrame, out: str) -> None:
     """Create table `out` (field, text, rule_id, matched_text) for rules matching rows of `texts`.
 
     `texts` must have columns field and text (upper-cased). Each distinct text is tested once.
+
+    Why chunks of rules in one scan: with the gazetteers there are about a thousand rules, and one statement per
+    rule spent most of the build in statement overhead (15 s of a 23 s sample build). Here one pass over the
+    candidate texts evaluates MATCH_CHUNK constant patterns per row (each compiled once by DuckDB), and the
+    matched text is extracted afterwards for the matching (text, rule) pairs only.
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE _dt AS SELECT DISTINCT field, text FROM {texts}")  # noqa: S608
     combined = "|".join(f"(?:{p})" for p in rules["pattern"].unique())
@@ -102,14 +110,25 @@ def match_texts(con, texts: str, rules: pd.DataFrame, out: str) -> None:
                 f"WHERE regexp_matches(text, {literal(combined)}, 'i')")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {out} (field VARCHAR, text VARCHAR, rule_id VARCHAR, "
                 "matched_text VARCHAR)")
-    for r in rules.itertuples(index=False):
-        fields = ", ".join(literal(f) for f in r.fields)
-        unless = f"AND NOT regexp_matches(text, {literal(r.unless)}, 'i')" if isinstance(r.unless, str) else ""
+    items = list(rules.itertuples(index=False))
+    for i in range(0, len(items), MATCH_CHUNK):
+        cases = []
+        for r in items[i:i + MATCH_CHUNK]:
+            fields = ", ".join(literal(f) for f in r.fields)
+            unless = (f" AND NOT regexp_matches(text, {literal(r.unless)}, 'i')" if isinstance(r.unless, str)
+                      else "")
+            cases.append(f"CASE WHEN field IN ({fields}) AND regexp_matches(text, {literal(r.pattern)}, 'i')"
+                         f"{unless} THEN {literal(r.rule_id)} END")
         con.execute(
-            f"INSERT INTO {out} SELECT field, text, {literal(r.rule_id)}, "  # noqa: S608
-            f"regexp_extract(text, {literal(r.pattern)}, 0, 'i') FROM _cand "
-            f"WHERE field IN ({fields}) AND regexp_matches(text, {literal(r.pattern)}, 'i') {unless}"
+            f"INSERT INTO {out} SELECT field, text, rule_id, NULL FROM ("  # noqa: S608
+            f"SELECT field, text, unnest(list_filter([{', '.join(cases)}], lambda x: x IS NOT NULL)) AS rule_id "
+            f"FROM _cand)"
         )
+    # the words that matched, for the evidence: one extraction per matching (text, rule) pair
+    con.register("_match_patterns", rules[["rule_id", "pattern"]].drop_duplicates("rule_id"))
+    con.execute(f"UPDATE {out} SET matched_text = regexp_extract({out}.text, p.pattern, 0, 'i') "  # noqa: S608
+                f"FROM _match_patterns p WHERE p.rule_id = {out}.rule_id")
+    con.unregister("_match_patterns")
     con.execute("DROP TABLE IF EXISTS _dt")
     con.execute("DROP TABLE IF EXISTS _cand")
 
