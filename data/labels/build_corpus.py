@@ -103,6 +103,42 @@ def build_sample(path: Path) -> list[dict]:
     return out
 
 
+OPEN_FEDSPEND = (
+    "github:ConorsCode/open-fedspend-data@0343594f0ed8c12cf57a978d6c02f35897386cec:data/awards.csv"
+)
+
+
+def build_doj_usss(path: Path) -> list[dict]:
+    """DOJ and Secret Service rows copied from a systematic page sample of the public all-agency weekly file
+    ConorsCode/open-fedspend-data data/awards.csv (USAspending spending_by_award; see README.md). One row per award
+    already; the award key is the generated id inside the row's USAspending URL."""
+    out = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            key = row["usaspendingUrl"].rstrip("/").rsplit("/", 1)[1]
+            out.append(
+                {
+                    "award_key": key,
+                    "piid": row["awardId"],
+                    "source": OPEN_FEDSPEND,
+                    "source_url": usaspending_url(key),
+                    "agency": row["awardingAgency"],
+                    "subtier": row["awardingSubAgency"],
+                    "recipient_name": row["recipientName"],
+                    "parent_recipient_name": "",
+                    "psc_code": row["pscCode"],
+                    "psc_description": row["pscDescription"],
+                    "naics_code": row["naicsCode"],
+                    "naics_description": row["naicsDescription"],
+                    "obligated": row["awardAmount"],
+                    "first_action_date": "",
+                    "descriptions": " ".join(row["description"].split()),
+                }
+            )
+    out.sort(key=lambda r: r["award_key"])
+    return out
+
+
 def write(part: str, rows: list[dict]) -> None:
     with (HERE / f"awards_{part}.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
@@ -115,6 +151,7 @@ def main() -> None:
     ap.add_argument("--shared", default="/work/shared")
     ap.parse_args()
     write("sample", build_sample(REPO / "data/sample/cbp_ice_contract_transactions_slice_FY2021_FY2026.csv"))
+    write("doj_usss", build_doj_usss(HERE / "sources/doj_usss_open_fedspend_pages.csv"))
 
 
 if __name__ == "__main__":

@@ -33,8 +33,12 @@ def assign(con, roles: dict, pairs: pd.DataFrame) -> pd.DataFrame:
                upper(trim(coalesce(a.psc_code, '') || ' ' || coalesce(a.psc_description, ''))) AS psc,
                upper(trim(coalesce(a.naics_code, '') || ' ' || coalesce(a.naics_description, ''))) AS naics
         FROM _cls_awards a
-        LEFT JOIN (SELECT award_key, arg_min(text, coalesce(modification_number, '')) AS text FROM _texts
-                   WHERE field = 'description' GROUP BY award_key) d USING (award_key)
+        -- the award's own description; an award known only from its transactions has the earliest one's
+        LEFT JOIN (SELECT award_key,
+                          arg_min(text, (field <> 'description', action_date, coalesce(modification_number, '')))
+                              AS text
+                   FROM _texts WHERE field IN ('description', 'modification_description') GROUP BY award_key) d
+            USING (award_key)
         """
     )
     keep = roles.get("purpose_unless")
