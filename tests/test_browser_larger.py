@@ -73,7 +73,7 @@ def sql(registry, statement: str, params=()) -> tuple:
         con.close()
 
 
-TAGGED = "SELECT DISTINCT award_key FROM award_capabilities"
+TAGGED = "SELECT DISTINCT award_key FROM counted_capabilities"
 
 
 def test_search_total_and_export_cover_every_match(server, page, larger):  # noqa: F811

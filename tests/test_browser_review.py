@@ -89,10 +89,18 @@ def test_confirming_a_possible_award_tags_it_after_a_rebuild(review_server, samp
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.goto(f"{base}/review")
         page.wait_for_selector("text=possible tags", timeout=30_000)
-        card = page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(has_text=piid).first
-        card.get_by_label("Reason (what in the record shows it)").fill("Browser test: the record names it")
-        card.get_by_role("button", name="Confirm").click()
-        page.wait_for_selector("text=it takes effect at the next", timeout=30_000)
+        # the page lists the queue in the view's order: the first card is the first pair
+        page.wait_for_selector(f"text={piid}", timeout=30_000)
+        reason = page.get_by_label("Reason (what in the record shows it)").first
+        reason.fill("Browser test: the record names it")
+        reason.press("Tab")  # let Streamlit register the typed value before the form is submitted
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="Confirm").first.click()
+        try:
+            page.wait_for_selector("text=it takes effect at the next", timeout=60_000)
+        finally:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "review_after_click.png"), full_page=True)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "review_confirmed.png"), full_page=True)
         browser.close()
