@@ -8,12 +8,20 @@ records go through the real staging store and build, like any crawled record.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from registry import build
 from registry.core import store
+from tests.conftest import ROOT
 
 SCRIPT_TEXT = "<script>alert(1)</script> SURVEILLANCE CAMERA TEST RECORD"
 JS_URL = "javascript:alert(2)"
@@ -75,3 +83,33 @@ def build_dashboard_registry(sample_registry: Path, out_dir: Path) -> Path:
     out = out_dir / "registry.duckdb"
     build.build(staging, out, is_sample=True, meta={"sample_description": "bundled sample plus test records"})
     return out
+
+
+@contextmanager
+def running_dashboard(cmd: list[str], env: dict, log_path: Path, port: int) -> Iterator[str]:
+    """Start a dashboard command on 127.0.0.1:port, wait for Streamlit's health check (60 s), yield its base URL,
+    and stop it afterwards: one start-up for every browser test module."""
+    log = open(log_path, "w+")  # noqa: SIM115 - closed in finally
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"the dashboard did not start: {log.read()[-2000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

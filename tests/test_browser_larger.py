@@ -9,10 +9,7 @@ import csv
 import io
 import os
 import re
-import subprocess
 import sys
-import time
-import urllib.request
 from decimal import Decimal
 
 import pytest
@@ -20,6 +17,7 @@ import pytest
 from dashboard import format as fmt
 from registry.core.readonly import connect_readonly
 from tests.conftest import ROOT
+from tests.dashboard_support import running_dashboard
 from tests.test_browser import GRID, _free_port, browser, context, open_view, page  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -36,33 +34,11 @@ def larger(tmp_path_factory, shared_data):
 def server(larger, tmp_path_factory):
     """`streamlit run` on 127.0.0.1 over the larger registry (stopped by its own process id)."""
     port = _free_port()
-    log = open(tmp_path_factory.mktemp("larger_log") / "streamlit.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port)],
-        env=dict(os.environ, REGISTRY_PATH=str(larger)), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"streamlit did not start: {log.read()[-2000:]}")
-            time.sleep(0.2)
+    log_path = tmp_path_factory.mktemp("larger_log") / "streamlit.log"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port)]
+    with running_dashboard(cmd, dict(os.environ, REGISTRY_PATH=str(larger)), log_path, port) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def sql(registry, statement: str, params=()) -> tuple:

@@ -6,9 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -17,6 +14,7 @@ import yaml
 
 from registry.core import paths
 from tests.conftest import REGISTRY_BIN, ROOT
+from tests.dashboard_support import running_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -38,33 +36,11 @@ def review_server(sample_registry, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(paths.DATA_DIR, data, ignore=shutil.ignore_patterns("sample"))
     port = _free_port()
-    log = open(tmp_path / "dashboard.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [REGISTRY_BIN, "dashboard", "--review", "--annotations", str(data / "annotations.yaml"),
-         "--db", str(sample_registry), "--port", str(port)],
-        env=dict(os.environ, REGISTRY_REVIEWER="Test Reviewer"), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"dashboard did not start: {log.read()[-2000:]}")
-            time.sleep(0.2)
+    cmd = [REGISTRY_BIN, "dashboard", "--review", "--annotations", str(data / "annotations.yaml"),
+           "--db", str(sample_registry), "--port", str(port)]
+    with running_dashboard(cmd, dict(os.environ, REGISTRY_REVIEWER="Test Reviewer"), tmp_path / "dashboard.log",
+                           port) as base:
         yield base, data
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_confirming_a_possible_award_tags_it_after_a_rebuild(review_server, sample_registry, tmp_path):
