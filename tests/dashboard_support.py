@@ -113,3 +113,15 @@ def running_dashboard(cmd: list[str], env: dict, log_path: Path, port: int) -> I
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def wait_until_idle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished running the page's script (its status widget is gone).
+
+    Why: a form submitted while the script is still drawing the page can be dropped by Streamlit (the rerun it
+    asks for replaces a run whose widgets are not all registered yet). A person sees the "Running..." badge
+    and waits; a test must do the same before it types or clicks.
+    """
+    page.wait_for_timeout(300)  # give a just-triggered rerun time to show its status widget
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                           timeout=timeout_ms)

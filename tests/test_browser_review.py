@@ -14,7 +14,7 @@ import yaml
 
 from registry.core import paths
 from tests.conftest import REGISTRY_BIN, ROOT
-from tests.dashboard_support import running_dashboard
+from tests.dashboard_support import running_dashboard, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -67,16 +67,22 @@ def test_confirming_a_possible_award_tags_it_after_a_rebuild(review_server, samp
         page.wait_for_selector("text=possible tags", timeout=30_000)
         # the page lists the queue in the view's order: the first card is the first pair
         page.wait_for_selector(f"text={piid}", timeout=30_000)
+        wait_until_idle(page)  # the first run has drawn every card and registered every form
         reason = page.get_by_label("Reason (what in the record shows it)").first
         reason.fill("Browser test: the record names it")
-        reason.press("Tab")  # let Streamlit register the typed value before the form is submitted
-        page.wait_for_timeout(500)
+        assert reason.input_value() == "Browser test: the record names it"
         page.get_by_role("button", name="Confirm").first.click()
         try:
-            page.wait_for_selector("text=it takes effect at the next", timeout=60_000)
+            # the page answers with the confirmation or with an error saying why not; either ends the wait
+            page.wait_for_function(
+                "() => document.body.innerText.includes('it takes effect at the next')"
+                " || document.querySelector('[data-testid=\"stAlertContentError\"]')",
+                timeout=90_000)
         finally:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "review_after_click.png"), full_page=True)
+        errors = page.locator('[data-testid="stAlertContentError"]')
+        assert errors.count() == 0, f"the review page refused the decision: {errors.first.inner_text()}"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "review_confirmed.png"), full_page=True)
         browser.close()
