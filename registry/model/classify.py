@@ -51,7 +51,30 @@ class Knowledge:
     annotations: list[dict]
 
 
+def _knowledge_files(data_dir: Path) -> tuple:
+    """Identity of every curated file the knowledge is read from: (path, mtime, size) each."""
+    files = sorted([*data_dir.glob("*.yaml"), *(data_dir / "gazetteer").glob("*.yaml")])
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+
+
+_KNOWLEDGE: dict[tuple, Knowledge] = {}
+
+
 def load_knowledge(data_dir: Path) -> Knowledge:
+    """The checked knowledge, read once per process for the same files.
+
+    Why cache: reading and checking every gazetteer pattern takes about a second, and a process that builds
+    several registries (tests, `registry crawl all`) would pay it each time. Any change to a file's size or
+    modification time reads everything again; callers only read the result.
+    """
+    key = (str(data_dir.resolve()), _knowledge_files(data_dir))
+    if key not in _KNOWLEDGE:
+        _KNOWLEDGE.clear()
+        _KNOWLEDGE[key] = _read_knowledge(data_dir)
+    return _KNOWLEDGE[key]
+
+
+def _read_knowledge(data_dir: Path) -> Knowledge:
     caps = curated.load_capabilities(data_dir)
     ids = [c["id"] for c in caps["capabilities"]]
     watch = curated.load_watchlist(data_dir, set(ids))
