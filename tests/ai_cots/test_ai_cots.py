@@ -16,7 +16,7 @@ from registry.core import store
 from spiders.ai_cots.items import HEADERS, split_products
 from spiders.ai_cots.spider import AiCotsSpider
 from tests.ai_cots.replay import COTS_CSV, PATH
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 from tests.source_fixtures import FixtureServer, offline, response, split, stage
 
 URL = "http://127.0.0.1:9" + PATH
@@ -111,7 +111,7 @@ def test_crawl_command_downloads_the_file_through_scrapy(tmp_path, shared_data):
 def test_crawl_that_cannot_reach_the_source_fails_fast_and_says_so(tmp_path):
     with FixtureServer(lambda *a: (200, "text/plain", b"")) as server:
         dead = server.base  # a port that answered once and is closed now: nothing listens there
-    proc = run_cli("crawl", "ai-cots", "--url", dead + PATH, "--staging", str(tmp_path / "s.duckdb"), timeout=60)
+    proc = invoke_cli("crawl", "ai-cots", "--url", dead + PATH, "--staging", str(tmp_path / "s.duckdb"))
     assert proc.returncode != 0
     message = (proc.stderr + proc.stdout).strip()
     assert "cannot reach 127.0.0.1" in message and len(message.splitlines()) <= 3 and "Traceback" not in message
