@@ -10,7 +10,9 @@ Python steps are every module under registry/ (core aside) that declares WRITES,
 spiders/<source>/build.py. Declarations are read from the files (ast), not by importing them.
 
 Rules: a name's writer runs first, then the steps that update it, then the steps that read it; names of the
-staging store (stg.*) are inputs of the build, written by no step. A name read but written by no step, a name
+staging store (stg.*) are inputs of the build, written by no step. A read ending in '*' (`t_links_*`) is every
+name with that prefix that any other step writes (none is not an error): the `links` union reads what the
+sources write without a list of them. A name read but written by no step, a name
 written twice, or a cycle is an error that names the steps, before anything runs. Steps that do not depend on
 each other run in the order of their ids ("py:..." before "sql:...", then by name), so the order is stable.
 """
@@ -119,6 +121,9 @@ def order(steps: list[Step]) -> list[Step]:
     for s in steps:
         for name in sorted(s.reads | s.updates):
             if name.startswith("stg."):
+                continue
+            if name.endswith("*"):  # a prefix: after every other step that writes a matching name
+                after[s.id] |= {w for n, w in writer.items() if n.startswith(name[:-1]) and w != s.id}
                 continue
             if name not in writer:
                 raise BuildOrderError(f"{s.id} reads {name!r}, which no step writes")

@@ -45,6 +45,15 @@ def test_staging_names_are_inputs_of_the_build():
     assert [s.id for s in order([step("sql:base", reads={"stg.stg_awards"}, writes={"t"})])] == ["sql:base"]
 
 
+def test_a_prefix_read_runs_after_every_writer_of_a_matching_name():
+    steps = [step("py:a_union", reads={"t_links_*"}, writes={"links"}), step("py:z_src", writes={"t_links_z"}),
+             step("py:y_src", writes={"t_links_y", "other"}), step("py:b_unrelated", writes={"t_other"})]
+    ids = [s.id for s in order(steps)]
+    assert ids.index("py:a_union") > max(ids.index("py:z_src"), ids.index("py:y_src"))
+    assert ids.index("py:b_unrelated") < ids.index("py:a_union")  # id order where nothing is declared between them
+    assert [s.id for s in order([step("py:a_union", reads={"t_links_*"}, writes={"links"})])] == ["py:a_union"]
+
+
 def test_the_real_steps_sort_and_every_source_build_is_one_of_them():
     ids = [s.id for s in build_order.ordered()]
     assert ids[0] == "sql:100_base.sql"
@@ -54,6 +63,10 @@ def test_the_real_steps_sort_and_every_source_build_is_one_of_them():
     assert ids.index("py:spiders.fpds.build:build") < ids.index("py:registry.model.competition:build")
     assert ids.index("py:registry.model.watchlist:build") < ids.index("py:registry.model.capabilities:build")
     assert ids.index("py:registry.systems:build") > ids.index("sql:910_model_views.sql")
+    # the links union comes after every step that writes a t_links_* table, a new source's included
+    writers = [s.id for s in build_order.ordered() if any(n.startswith("t_links_") for n in s.writes)]
+    assert "py:spiders.ai_cots.build:build" in writers and len(writers) >= 7
+    assert all(ids.index(w) < ids.index("py:registry.links:build") for w in writers)
 
 
 def test_every_declared_name_is_in_the_built_sample(sample_registry):

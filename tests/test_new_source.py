@@ -49,6 +49,9 @@ def test_new_source_scaffold_writes_a_source_whose_tests_pass(tmp_path):
     assert "'gsa_elibrary'" in found.stdout and "py:spiders.gsa_elibrary.build:build" in found.stdout
     helped = run(*cli, "crawl", "gsa_elibrary", "--help")
     assert helped.returncode == 0 and "--api-url" in helped.stdout
+    # What it wrote passes the project's lint as written ('gsa_elibrary' sorts between the spiders' own imports).
+    linted = run("-m", "ruff", "check", "--no-cache", "spiders/gsa_elibrary", "tests/gsa_elibrary")
+    assert linted.returncode == 0, linted.stdout[-3000:] + linted.stderr[-1000:]
 
     tests = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/gsa_elibrary",
                 "tests/test_every_spider.py::test_spider_crawls_its_recorded_responses_and_reconciles[gsa_elibrary]",

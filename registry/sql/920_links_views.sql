@@ -1,29 +1,11 @@
 -- Cross-source links and the timeline of an award or a system (issue 7).
--- Every t_links_* table has the same columns; `links` is their union. Ids by kind:
+-- Every t_links_* table has the same columns; `links` is their union (registry/links.py). Ids by kind:
 --   award = awards.award_key; transaction = award_key|modification_number|transaction_number;
 --   vendor = vendors.vendor_id; agency = agencies.agency_id; sam_notice = sam_notices.notice_id;
 --   fpds_action = fpds key; lobbying_filing = filing uuid; ai_use_case = ai_use_cases.use_case_key;
---   privacy_notice = privacy_notices.document_number; system = systems.system_id.
+--   privacy_notice = privacy_notices.document_number; system = systems.system_id; ai_cots = ai_cots.cots_key.
 -- reads: t_awards, t_transactions, t_vendor_matches, t_ai_use_cases, t_privacy_notices, t_sam_notices, t_systems, t_lobbying_quarters, t_links_ai, t_links_fpds, t_links_fr, t_links_lda, t_links_sam, t_links_systems
--- writes: links, timeline, system_timeline
-
-CREATE VIEW links AS
-SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'sam' AS link_source FROM t_links_sam
-UNION ALL SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'fpds' FROM t_links_fpds
-UNION ALL SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'lda' FROM t_links_lda
-UNION ALL SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'ai_inventory' FROM t_links_ai
-UNION ALL SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'federal_register' FROM t_links_fr
-UNION ALL SELECT from_kind, from_id, to_kind, to_id, method, evidence, confidence, 'systems' FROM t_links_systems;
-
-COMMENT ON VIEW links IS 'Every cross-source link: which record points at which, how the link was made (method), the text or key that matched (evidence) and a confidence (1.0 = same identifier; lower = name or text match).';
-COMMENT ON COLUMN links.from_kind IS 'Kind of the linking record: sam_notice, fpds_action, lobbying_filing, ai_use_case, privacy_notice, system.';
-COMMENT ON COLUMN links.from_id IS 'Id of the linking record in its view (see to_id for the id forms).';
-COMMENT ON COLUMN links.to_kind IS 'Kind of the linked record: award, transaction, vendor, agency, ai_use_case, privacy_notice.';
-COMMENT ON COLUMN links.to_id IS 'Id of the linked record: award_key; award_key|modification_number|transaction_number for a transaction; vendor_id; agency_id; inventory_year:use_case_id; Federal Register document number.';
-COMMENT ON COLUMN links.method IS 'Rule that made the link (e.g. award_number, piid, vendor_name_exact, sorn_identifier, curated_modification).';
-COMMENT ON COLUMN links.evidence IS 'What matched, in words: the identifiers or names compared and where they were found.';
-COMMENT ON COLUMN links.confidence IS 'Confidence of the link, 0-1: 1.0 for equal identifiers or curated facts, lower for name and text matches.';
-COMMENT ON COLUMN links.link_source IS 'Build step that made the link (sam, fpds, lda, ai_inventory, federal_register, systems).';
+-- writes: timeline, system_timeline
 
 CREATE VIEW timeline AS
 -- How each linked record shows on a timeline (date, id, title, source), written once for awards and systems alike.
