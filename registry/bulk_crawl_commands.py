@@ -66,8 +66,9 @@ def register(crawl_app: typer.Typer, fail: Callable[..., None], report_crawl: Ca
         """The sub-award download jobs (one per fiscal year) for the same agencies and years as the plan."""
         from registry import subaward_crawl as sc
 
-        agencies = [a["name"] for a in scope["agencies"]] if not all_agencies else _resolvable(plan.departments)
-        return sc.plan_jobs(api, staging, agencies, plan.fiscal_years)
+        names = [a["name"] for a in scope["agencies"]] if not all_agencies else _resolvable(plan.departments)
+        # one filter per name: "Office of the Inspector General" is in scope for 4 departments, matched by name
+        return sc.plan_jobs(api, staging, list(dict.fromkeys(names)), plan.fiscal_years)
 
     @crawl_app.command("plan")
     def crawl_plan(api_url: ApiOpt = DEFAULT_API, all_agencies: AllOpt = False, fiscal_year: YearOpt = None,
