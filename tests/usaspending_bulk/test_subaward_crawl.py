@@ -9,7 +9,8 @@ awards are the same real file's prime_award_* columns written as an award-summar
 does), loaded by hand first, so every value is from the public record.
 
 What a user checks: the plan names the jobs; every sub-award is loaded under its prime award and linked to it
-in the built registry; a second run requests nothing; a failed job and a job that never finishes each end the
+in the built registry; a second run requests nothing; a run killed (SIGKILL) while it waits for a job
+redoes only that year; a failed job and a job that never finishes each end the
 run with a clear line, leave the staging store's sub-awards and the built registry as they were, and a re-run
 fetches only the year that did not finish.
 """
@@ -20,7 +21,11 @@ import csv
 import hashlib
 import io
 import json
+import os
+import signal
 import socket
+import subprocess
+import time
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -34,7 +39,7 @@ import pytest
 
 from registry.core import store
 from registry.loaders import bulk_csv
-from tests.conftest import SHARED_DATA, run_cli
+from tests.conftest import REGISTRY_BIN, SHARED_DATA, run_cli
 from tests.test_bulk_crawl import FakeArchive
 from tests.test_subawards import PRIME_COLUMNS, write
 
@@ -313,5 +318,50 @@ def test_a_failed_or_stalled_job_ends_the_run_clearly_and_leaves_the_registry_as
         again = crawl(api, staging)
         years = [b["filters"]["date_range"]["end_date"] for b in api.bodies]
     assert again.returncode == 0, again.stdout + again.stderr
+    assert years == ["2024-09-30"]
+    assert subaward_rows(staging) == subaward_rows(fetched["staging"])
+
+
+def wait_for_lock_release(staging: Path, seconds: float = 30) -> None:
+    """The killed spider child dies a moment after its parent (same process group); then its lock is gone."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            duckdb.connect(str(staging), read_only=True).close()
+            return
+        except duckdb.IOException:
+            assert time.monotonic() < deadline, "the killed crawl's lock on staging was never released"
+            time.sleep(0.2)
+
+
+@pytest.mark.timeout(900)  # a killed crawl and its resumption: past the 300 s default on a busy shared machine
+def test_a_run_killed_while_waiting_for_a_job_resumes_without_redoing_the_finished_years(fetched, tmp_path, port):
+    staging = with_primes(tmp_path / "staging.duckdb")
+    with FakeSubawardApi(port=port, outcome={2024: "stalled"}) as api:  # FY2024's job never finishes: killed there
+        cmd = [REGISTRY_BIN, "crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh",
+               *YEARS, *FAST]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                start_new_session=True)
+        seen = []
+        deadline = time.monotonic() + 400
+        try:
+            for line in proc.stdout:
+                seen.append(line)
+                if line.startswith("[sub-awards 3/3] FY2024: requesting") or time.monotonic() > deadline:
+                    break
+            while not any(j["fy"] == 2024 and j["polls"] >= 3 for j in api.jobs.values()):
+                assert time.monotonic() < deadline, "".join(seen)
+                time.sleep(0.2)  # the spider is now polling a job that stays `running`
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)  # the command and its spider child, as a kill -9 of the job
+            proc.wait(timeout=30)
+    wait_for_lock_release(staging)
+    assert {fy: st for fy, (st, *_) in ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
+                                                                    2024: "loading"}, "".join(seen)
+    with FakeSubawardApi(port=port) as api:
+        resumed = crawl(api, staging)
+        years = [b["filters"]["date_range"]["end_date"] for b in api.bodies]
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "sub-awards: 1 download job(s) to request, 2 fetched earlier and skipped" in resumed.stdout
     assert years == ["2024-09-30"]
     assert subaward_rows(staging) == subaward_rows(fetched["staging"])
