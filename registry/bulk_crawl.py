@@ -8,7 +8,8 @@ archive holds every contract transaction of a department and fiscal year in one 
   4. one ranged GET of the first file's first MiB      the download rate and rows per byte, for the estimate
   5. per file: the bulk spider (`registry crawl usaspending-bulk --archive-file`) in its own process downloads,
      verifies and loads it; the ledger `stg_archive_files` records it, so a killed run resumes where it stopped
-  6. the API route's refresh of awards modified since the archive files were made (`registry crawl api-refresh`)
+  6. sub-awards: one download job per fiscal year (registry/subaward_crawl.py), in the same ledger
+  7. the API route's refresh of awards modified since the archive files were made (`registry crawl api-refresh`)
 
 Which files: per department and fiscal year the newest full file, unless a full file of that year is loaded
 already; then the department's delta files dated after its oldest loaded-or-planned full file (deltas apply
@@ -64,9 +65,9 @@ class PlanError(RuntimeError):
 class ArchiveFile:
     url: str                 # what the spider fetches: the directory joined with the quoted file name
     name: str
-    toptier_code: str
+    toptier_code: str | None  # None for a sub-award job (registry/subaward_crawl.py)
     fiscal_year: int | None
-    kind: str                # full | delta
+    kind: str                # full | delta (| subawards: a sub-award download job's ledger row)
     file_date: date | None
     bytes: int | None = None
     etag: str | None = None
@@ -308,7 +309,8 @@ def make_plan(api: str, staging: Path, departments: dict[str, str] | None, fisca
                 rows_per_byte=per_byte, load_rate=load_rate or BENCH_LOAD_RATE,
                 load_rate_source="given by --load-rate" if load_rate else
                 "bench/bench_csv.py, bench/results.md",
-                resumed=[u for u, r in done.items() if r["status"] in ("loading", "failed")])
+                resumed=[u for u, r in done.items() if r["status"] in ("loading", "failed")
+                         and r["kind"] in ("full", "delta")])
 
 
 def human_bytes(n: float) -> str:
@@ -474,7 +476,7 @@ def refresh_since(staging: Path) -> date | None:
     rows = ledger(staging).values()
     newest: dict[str, date] = {}
     for r in rows:
-        if r["status"] == "loaded" and r["file_date"]:
+        if r["status"] == "loaded" and r["file_date"] and r["kind"] in ("full", "delta"):
             newest[r["toptier_code"]] = max(newest.get(r["toptier_code"], date.min), r["file_date"])
     return (min(newest.values()) - timedelta(days=1)) if newest else None
 

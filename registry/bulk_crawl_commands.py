@@ -1,5 +1,8 @@
 """`registry crawl all` (what `make crawl` runs), `registry crawl plan`, and the hidden `crawl api-refresh`.
 
+`crawl all`: archive files (registry/bulk_crawl.py), then the sub-award download jobs (registry/subaward_crawl.py),
+then the API refresh.
+
 Kept in their own module, registered into the CLI's `crawl` sub-app by `register`, so cli.py gains one line.
 The work is in registry/bulk_crawl.py; these are thin shells that print and exit with clear codes:
 0 everything loaded (and refreshed), 2 cannot start (no network, bad scope), 3 some file or the refresh did not
@@ -31,6 +34,8 @@ LoadOpt = Annotated[float | None, typer.Option("--load-rate", help="Load rate in
 StagingOpt = Annotated[Path | None, typer.Option("--staging", help="Staging store (default: staging.duckdb)")]
 SettingOpt = Annotated[list[str] | None, typer.Option("--setting", hidden=True, help="Advanced: a Scrapy "
                                                       "setting KEY=VALUE for the spiders (repeatable)")]
+NoSubOpt = Annotated[bool, typer.Option("--no-subawards", help="Skip the sub-award download jobs "
+                                         "(bulk_download/awards with sub_award_types)")]
 DEFAULT_API = "https://api.usaspending.gov"
 
 
@@ -57,36 +62,57 @@ def register(crawl_app: typer.Typer, fail: Callable[..., None], report_crawl: Ca
         except (crawl_mod.CrawlError, bc.PlanError) as e:
             fail(str(e))
 
+    def subaward_jobs(api: str, staging: Path, scope: dict, plan, all_agencies: bool):
+        """The sub-award download jobs (one per fiscal year) for the same agencies and years as the plan."""
+        from registry import subaward_crawl as sc
+
+        names = [a["name"] for a in scope["agencies"]] if not all_agencies else _resolvable(plan.departments)
+        # one filter per name: "Office of the Inspector General" is in scope for 4 departments, matched by name
+        return sc.plan_jobs(api, staging, list(dict.fromkeys(names)), plan.fiscal_years)
+
     @crawl_app.command("plan")
     def crawl_plan(api_url: ApiOpt = DEFAULT_API, all_agencies: AllOpt = False, fiscal_year: YearOpt = None,
-                   download_rate: RateOpt = None, load_rate: LoadOpt = None, staging: StagingOpt = None) -> None:
+                   download_rate: RateOpt = None, load_rate: LoadOpt = None, staging: StagingOpt = None,
+                   no_subawards: NoSubOpt = False) -> None:
         """Print what `registry crawl all` would fetch: files, bytes, requests and the estimated time."""
         from registry import bulk_crawl as bc
+        from registry import subaward_crawl as sc
 
-        _, plan = plan_or_fail(api_url.rstrip("/"), Path(staging or paths.staging_path()), all_agencies,
-                               fiscal_year, download_rate, load_rate)
+        api, path = api_url.rstrip("/"), Path(staging or paths.staging_path())
+        scope, plan = plan_or_fail(api, path, all_agencies, fiscal_year, download_rate, load_rate)
         _echo(bc.format_plan(plan))
+        if not no_subawards:
+            _echo(sc.format_jobs(*subaward_jobs(api, path, scope, plan, all_agencies)))
 
     @crawl_app.command("all")
     def crawl_all(api_url: ApiOpt = DEFAULT_API, all_agencies: AllOpt = False, fiscal_year: YearOpt = None,
                   download_rate: RateOpt = None, load_rate: LoadOpt = None, staging: StagingOpt = None,
                   no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Skip the API refresh after "
                                                            "the files")] = False,
-                  setting: SettingOpt = None) -> None:
-        """Bulk first: print the plan, fetch and load the Award Data Archive files (resumable), then refresh
-        from the API what changed since the files were made."""
+                  no_subawards: NoSubOpt = False, setting: SettingOpt = None) -> None:
+        """Bulk first: print the plan, fetch and load the Award Data Archive files and the sub-award downloads
+        (resumable), then refresh from the API what changed since the files were made."""
         from registry import bulk_crawl as bc
+        from registry import subaward_crawl as sc
 
         api = api_url.rstrip("/")
         path = Path(staging or paths.staging_path())
         scope, plan = plan_or_fail(api, path, all_agencies, fiscal_year, download_rate, load_rate)
         _echo(bc.format_plan(plan, refresh=not no_refresh))
+        jobs, done_jobs = ([], []) if no_subawards else subaward_jobs(api, path, scope, plan, all_agencies)
+        if not no_subawards:
+            _echo(sc.format_jobs(jobs, done_jobs))
         summary = bc.run_plan(plan, path, api, setting or [], echo=_echo)
         _echo(f"files: {len(summary.loaded)} loaded ({summary.rows:,} rows, {bc.human_bytes(summary.bytes)}) in "
               f"{summary.seconds:.1f} s, {len(plan.skipped)} loaded earlier, {len(summary.failed)} not loaded")
-        if summary.failed:
-            fail(f"{len(summary.failed)} file(s) not loaded, first {summary.failed[0][0]}: {summary.failed[0][1]}; "
-                 "re-run the same command to resume", code=3)
+        subs = sc.run_jobs(jobs, path, api, setting or [], echo=_echo)
+        if jobs:
+            _echo(f"sub-awards: {len(subs.loaded)} job(s) loaded ({subs.rows:,} rows, {bc.human_bytes(subs.bytes)})"
+                  f" in {subs.seconds:.1f} s, {len(done_jobs)} fetched earlier, {len(subs.failed)} not loaded")
+        if summary.failed or subs.failed:
+            first = (summary.failed + subs.failed)[0]
+            fail(f"{len(summary.failed)} file(s) and {len(subs.failed)} sub-award job(s) not loaded, first "
+                 f"{first[0]}: {first[1]}; re-run the same command to resume", code=3)
         if no_refresh:
             return
         since = bc.refresh_since(path)

@@ -35,7 +35,7 @@ def redis_settings(job: str, redis_url: str, worker: str) -> dict[str, Any]:
     """Scrapy settings that make this process one worker of `job` (merge into the crawl's settings)."""
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "DUPEFILTER_CLASS": "spiders.redis_dupefilter.RedisRedirectAwareDupeFilter",  # redirects pass (issue 19)
         "SCHEDULER_PERSIST": True,        # the job's keys outlive each worker; the next job's seeder clears them
         "SCHEDULER_QUEUE_KEY": KEY.format(job=job, part="requests"),
         "SCHEDULER_DUPEFILTER_KEY": KEY.format(job=job, part="dupefilter"),

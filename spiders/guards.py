@@ -156,6 +156,11 @@ class HostGuardMiddleware:
         return None
 
 
+def continues_admitted_request(request: Request) -> bool:
+    """A redirect continues a request the filter admitted already (also used by spiders/redis_dupefilter.py)."""
+    return bool(request.meta.get("redirect_times"))
+
+
 class RedirectAwareDupeFilter(RFPDupeFilter):
     """Scrapy's duplicate filter, except for redirects: they continue a request that was admitted already.
 
@@ -163,6 +168,6 @@ class RedirectAwareDupeFilter(RFPDupeFilter):
     """
 
     def request_seen(self, request: Request) -> bool:
-        if request.meta.get("redirect_times"):
+        if continues_admitted_request(request):
             return False
         return super().request_seen(request)

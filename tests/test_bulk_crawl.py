@@ -47,6 +47,8 @@ FULL_26 = "FY2026_070_Contracts_Full_20261108.zip"
 DELTA_NEW = "FY(All)_070_Contracts_Delta_20261109.zip"
 DELTA_OLD = "FY(All)_070_Contracts_Delta_20261001.zip"   # older than the full files: already in them
 LOAD_ORDER = [FULL_25, FULL_26, DELTA_NEW]
+# Sub-award download jobs have their own tests (tests/usaspending_bulk/test_subaward_crawl.py); here the archive.
+NO_SUB = "--no-subawards"
 FAST = ["--setting", "BULK_POLL_DELAY=0.05", "--setting", "RETRY_BACKOFF_BASE=0.05",
         "--setting", "AUTOTHROTTLE_ENABLED=False"]
 RUN_TIME_COLUMNS = re.compile(r"run_id|fetched_at|started_at|finished_at|built_at|loaded_at|rejected_at|"
@@ -194,7 +196,8 @@ def served(archive_files: dict[str, Path]) -> dict[str, bytes]:
 
 
 def crawl_all(api: FakeArchive, staging: Path, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", *FAST, *extra,
+    return run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", NO_SUB, *FAST,
+                   *extra,
                    timeout=timeout)
 
 
@@ -245,7 +248,7 @@ def test_plan_prints_files_bytes_requests_and_an_estimate_and_loads_nothing(arch
     staging = tmp_path / "staging.duckdb"
     files = served(archive_files)
     with FakeArchive(files) as api:
-        r = run_cli("crawl", "plan", "--api-url", api.base, "--staging", str(staging), timeout=120)
+        r = run_cli("crawl", "plan", "--api-url", api.base, "--staging", str(staging), NO_SUB, timeout=120)
         hits = list(api.hits)
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
@@ -348,11 +351,13 @@ def public_view_differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
         con.close()
 
 
+@pytest.mark.timeout(900)  # two crawls and two builds: past the 300 s default on a busy shared machine
 def test_killed_after_the_first_file_and_resumed_ends_with_the_same_registry(uninterrupted, archive_files, port,
                                                                             tmp_path):
     staging = tmp_path / "staging.duckdb"
     with FakeArchive(served(archive_files), slow={FULL_26: 3.0}, port=port) as api:
-        cmd = [REGISTRY_BIN, "crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", *FAST]
+        cmd = [REGISTRY_BIN, "crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", NO_SUB,
+               *FAST]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                 start_new_session=True)
         seen = []
@@ -397,7 +402,7 @@ def test_make_crawl_path_refreshes_from_the_api_what_changed_after_the_files(arc
     awards = make_awards(60, start=date(2025, 10, 5), mods=2)  # award 0 last modified 2026-11-09
     staging = tmp_path / "staging.duckdb"
     with FakeUsaspending(awards) as fake_api, FakeArchive(served(archive_files), upstream=fake_api.base) as api:
-        r = run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), *FAST, timeout=300)
+        r = run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), NO_SUB, *FAST, timeout=300)
         searches = [h for h in api.hits if h == "POST /api/v2/search/spending_by_award/"]
     assert r.returncode == 0, r.stdout + r.stderr
     assert "refresh: API route, awards modified since 2026-11-08" in r.stdout

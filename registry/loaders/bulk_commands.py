@@ -78,6 +78,9 @@ def register(load_app: typer.Typer, crawl_app: typer.Typer, fail: Callable[..., 
         until: Annotated[str | None, typer.Option("--until", help="YYYY-MM-DD (default today)")] = None,
         award_type: Annotated[list[str] | None, typer.Option("--award-type", help="Prime award type codes "
                                                              "(default A B C D and IDV_*)")] = None,
+        sub_award_type: Annotated[list[str] | None, typer.Option("--sub-award-type", help="Sub-awards instead "
+                                                                 "of prime awards: procurement (contracts' "
+                                                                 "sub-awards) or grant")] = None,
         archive_agency_id: Annotated[str | None, typer.Option("--archive-agency-id", help="Award Data Archive "
                                                               "instead: agency database id (bulk_download/"
                                                               "list_agencies)")] = None,
@@ -93,7 +96,8 @@ def register(load_app: typer.Typer, crawl_app: typer.Typer, fail: Callable[..., 
     ) -> None:
         """Bulk route: request a custom award download (or Award Data Archive files), wait, verify, load."""
         kwargs = {"agencies": agency or None, "toptier": toptier, "since": since, "until": until,
-                  "award_types": award_type or None, "archive_agency_id": archive_agency_id,
+                  "award_types": award_type or None, "sub_award_types": sub_award_type or None,
+                  "archive_agency_id": archive_agency_id,
                   "fiscal_years": fiscal_year or None, "archive_files": archive_file or None, "api_url": api_url}
         settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
         for item in setting or []:

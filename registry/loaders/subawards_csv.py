@@ -72,10 +72,17 @@ def _typed(cols: set[str], run_id: str) -> str:
         FROM _sub_src"""  # noqa: S608 - names come from the header, quoted by ident()
 
 
-def load(con: duckdb.DuckDBPyConnection, path: Path, origin_url: str | None = None) -> dict[str, int]:
-    """Load a sub-award CSV (or a zip holding some) as one crawl run; returns fetched/loaded/rejected."""
+def load(con: duckdb.DuckDBPyConnection, path: Path, origin_url: str | None = None,
+         run_id: str | None = None) -> dict[str, int]:
+    """Load a sub-award CSV (or a zip holding some); returns files/fetched/loaded/rejected.
+
+    With `run_id` the rows count toward that open run (the bulk spider's, when `registry crawl all` fetched the
+    file); without, the load is its own run in `crawl_runs` (source `usaspending_subawards`).
+    """
     path = Path(path)
-    run_id = runs.start_run(con, SOURCE, {"file": path.name, "origin": origin_url})
+    own_run = run_id is None
+    if own_run:
+        run_id = runs.start_run(con, SOURCE, {"file": path.name, "origin": origin_url})
     totals = {"files": 0, "fetched": 0, "loaded": 0, "rejected": 0}
     error = None
     try:
@@ -119,8 +126,9 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, origin_url: str | None = No
         for t in ("_sub_src", "_sub_typed"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
         con.execute("DROP VIEW IF EXISTS _sub_good")
-        runs.finish_run(con, run_id, requests=0, fetched=totals["fetched"], loaded=totals["loaded"],
-                        rejected=totals["rejected"], error=error)
+        if own_run:
+            runs.finish_run(con, run_id, requests=0, fetched=totals["fetched"], loaded=totals["loaded"],
+                            rejected=totals["rejected"], error=error)
     if error:
         raise ValueError(error)
     return totals

@@ -8,6 +8,9 @@ Flow (documented endpoints, see shared/data/usaspending_api_contracts/contracts/
   GET  file_url                                 the zip; verified (Content-Length, zip integrity, MD5 where the
                                                 server gives one, row count against the job's total_rows)
                                                 and fetched again when it arrives truncated or corrupt
+Sub-awards (`sub_award_types`, e.g. ["procurement"]): the same job with `filters.sub_award_types` and no
+`prime_award_types` (the API then makes a Contracts_Subawards_*.csv file only; bulk_download/awards.md), loaded by
+registry.loaders.subawards_csv. A job still pending after BULK_JOB_DEADLINE seconds is given up with its reason.
 Award Data Archive (per agency and fiscal year, full and monthly delta files):
   POST /api/v2/bulk_download/list_monthly_files/ {agency, fiscal_year, type: contracts} -> file urls
   or file names given directly, fetched from the setting USASPENDING_ARCHIVE_URL.
@@ -55,6 +58,7 @@ from spiders.usaspending.spider import (
 SOURCE = "usaspending_bulk"
 ARCHIVE_URL = "https://files.usaspending.gov/award_data_archive/"
 PENDING = {"ready", "queued", "running"}
+SUB_AWARD_TYPES = ("procurement", "grant")  # filters.sub_award_types members (bulk_download/awards.md)
 
 
 class BulkFileItem(scrapy.Item):
@@ -63,6 +67,7 @@ class BulkFileItem(scrapy.Item):
     path = scrapy.Field()
     source_url = scrapy.Field()
     expected_rows = scrapy.Field()  # the job's total_rows, when the API said
+    kind = scrapy.Field()           # "subawards" for a sub-award download; prime files otherwise
 
 
 def verify_zip(body: bytes, headers: dict[str, str]) -> str | None:
@@ -108,6 +113,7 @@ class UsaspendingBulkSpider(RegistrySpider):
         archive_agency_id: Any = None,
         fiscal_years: Any = None,
         archive_files: Any = None,
+        sub_award_types: Any = None,
         api_url: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -130,20 +136,32 @@ class UsaspendingBulkSpider(RegistrySpider):
         if any(c not in known for c in codes):
             raise ScopeError(f"award types {codes}: use contract codes A-D and IDV_*")
         self.award_types = codes
+        self.sub_award_types = [t.lower() for t in as_list(sub_award_types)]
+        if any(t not in SUB_AWARD_TYPES for t in self.sub_award_types):
+            raise ScopeError(f"sub-award types {self.sub_award_types}: use {' or '.join(SUB_AWARD_TYPES)}")
+        if self.sub_award_types and archive:
+            raise ScopeError("sub-awards come from a download job, not from Award Data Archive files")
         self.scope = ({"archive_agency_id": self.archive_agency_id, "fiscal_years": self.fiscal_years,
                        "archive_files": self.archive_files} if archive else
                       {"agencies": [a["name"] for a in self.agency_filters], "since": str(self.since),
-                       "until": str(self.until), "award_types": codes})
+                       "until": str(self.until),
+                       **({"sub_award_types": self.sub_award_types} if self.sub_award_types else
+                          {"award_types": codes})})
         self.bytes_received = 0
         self.started = time.monotonic()
         self.last_report = 0.0
 
     @staticmethod
     def agency_filter(name: str, toptier: str | None) -> dict[str, str]:
-        """The bulk endpoint's agency object: a subtier also names its department (toptier_name)."""
+        """The bulk endpoint's agency object: a subtier also names its department (toptier_name).
+
+        A subtier name several departments use ("Office of the Inspector General", the Secret Service under
+        DHS and, earlier, Treasury) gets no toptier_name unless one is given: the API then matches the name in
+        every department, which can fetch extra rows but cannot miss the one meant."""
         f = resolve_agency(name)
         if f["tier"] == "subtier":
-            dept = toptier or next((r["agency_name"] for r in agency_table() if r["subtier_name"] == f["name"]), None)
+            depts = {r["agency_name"] for r in agency_table() if r["subtier_name"] == f["name"]}
+            dept = toptier or (depts.pop() if len(depts) == 1 else None)
             if dept:
                 f["toptier_name"] = dept
         return f
@@ -184,7 +202,10 @@ class UsaspendingBulkSpider(RegistrySpider):
         if self.archive_agency_id or self.archive_files:
             return
         for start, end in fiscal_year_windows(self.since, self.until):
-            body = {"filters": {"prime_award_types": self.award_types, "date_type": "action_date",
+            # Sub-awards: sub_award_types and no prime_award_types, or the API makes the prime files too.
+            types = ({"sub_award_types": self.sub_award_types} if self.sub_award_types else
+                     {"prime_award_types": self.award_types})
+            body = {"filters": {**types, "date_type": "action_date",
                                 "date_range": {"start_date": str(start), "end_date": str(end)},
                                 "agencies": self.agency_filters},
                     "file_format": "csv"}
@@ -197,15 +218,19 @@ class UsaspendingBulkSpider(RegistrySpider):
             yield data
             return
         self.logger.info("download job %s requested", data["file_name"])
-        yield self.status_request(data["file_name"], polls=0)
+        yield self.status_request(data["file_name"], polls=0, requested=time.monotonic())
 
-    def status_request(self, file_name: str, polls: int) -> Request:
+    def status_request(self, file_name: str, polls: int, requested: float) -> Request:
         return Request(f"{self.api}/api/v2/download/status/?file_name={quote(file_name)}",
                        callback=self.parse_status, errback=self.page_failed, dont_filter=True,
-                       cb_kwargs={"file_name": file_name, "polls": polls}, meta={"kind": "download status"})
+                       cb_kwargs={"file_name": file_name, "polls": polls, "requested": requested},
+                       meta={"kind": "download status"})
 
-    async def parse_status(self, response: Response, file_name: str, polls: int) -> AsyncIterator[Any]:
-        """Finished: fetch the file. Failed: say why. Still going: ask again after a growing pause."""
+    async def parse_status(self, response: Response, file_name: str, polls: int,
+                           requested: float) -> AsyncIterator[Any]:
+        """Finished: fetch the file. Failed: say why. Still going: ask again after a growing pause, until the
+        job's deadline (BULK_JOB_DEADLINE seconds after the request): a job the API never finishes must end
+        the run with its reason, not hold it for ever."""
         data = self.json_of(response, "download status")
         if isinstance(data, RejectItem):
             yield data
@@ -219,12 +244,20 @@ class UsaspendingBulkSpider(RegistrySpider):
                 yield self.reject(response.url, "download", f"job {file_name} still {status} after {polls + 1} "
                                   "polls; re-run to try again", data, lost=True)
                 return
+            deadline = self.settings.getfloat("BULK_JOB_DEADLINE", 7200.0)
+            waited = time.monotonic() - requested
+            if waited >= deadline:
+                yield self.reject(response.url, "download", f"job {file_name} still {status} after {waited:.0f} s "
+                                  f"({polls + 1} polls; deadline BULK_JOB_DEADLINE={deadline:g} s); USAspending did "
+                                  "not finish it, re-run to try again", data, lost=True)
+                return
             first = self.settings.getfloat("BULK_POLL_DELAY", 2.0)
-            delay = min(first * 1.5 ** polls, self.settings.getfloat("BULK_POLL_MAX_DELAY", 60.0))
+            delay = min(first * 1.5 ** polls, self.settings.getfloat("BULK_POLL_MAX_DELAY", 60.0),
+                        max(deadline - waited, 0.0))
             self.logger.info("job %s %s (%ss elapsed); next poll in %.1fs", file_name, status,
                              data.get("seconds_elapsed"), delay)
             await asyncio.sleep(delay)
-            yield self.status_request(file_name, polls + 1)
+            yield self.status_request(file_name, polls + 1, requested)
         else:
             yield self.reject(response.url, "download", f"job {file_name} {status or 'without status'}: "
                               f"{data.get('message') or 'no message'}", data, lost=True)
@@ -263,7 +296,8 @@ class UsaspendingBulkSpider(RegistrySpider):
         target = self.download_dir() / Path(response.url.split("?")[0]).name
         target.write_bytes(response.body)
         self.logger.info("%s: %s bytes verified -> %s", response.url, f"{len(response.body):,}", target)
-        yield BulkFileItem(path=str(target), source_url=response.url, expected_rows=expected_rows)
+        yield BulkFileItem(path=str(target), source_url=response.url, expected_rows=expected_rows,
+                           kind="subawards" if self.sub_award_types else "prime")
 
     # -- progress and failures --------------------------------------------------------------
     def on_bytes(self, data: bytes, request: Request, spider: scrapy.Spider) -> None:
@@ -299,6 +333,8 @@ class BulkLoadPipeline:
         self.con = None
         self.run_id: str | None = None
         self.fetched = self.loaded = self.rejected = 0
+        self.files = 0
+        self.expected: int | None = 0  # sum of the jobs' total_rows; None once a file came without one
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -311,18 +347,22 @@ class BulkLoadPipeline:
         spider.run_id = self.run_id
 
     def process_item(self, item, spider=None):
-        from registry.loaders import bulk_csv
+        from registry.loaders import bulk_csv, subawards_csv
 
         if isinstance(item, BulkFileItem):
+            loader = subawards_csv if item.get("kind") == "subawards" else bulk_csv
             try:
-                r = bulk_csv.load(self.con, Path(item["path"]), item["source_url"], run_id=self.run_id)
+                r = loader.load(self.con, Path(item["path"]), item["source_url"], run_id=self.run_id)
             except ValueError as e:
                 self._reject(item["source_url"], "file", str(e), item["path"], lost=True)
                 return item
+            self.files += 1
             self.fetched += r["fetched"]
             self.loaded += r["loaded"]
             self.rejected += r["rejected"]
             expected = item.get("expected_rows")
+            self.expected = self.expected + expected if isinstance(expected, int) and self.expected is not None \
+                else None
             if isinstance(expected, int) and expected != r["fetched"]:
                 self._reject(item["source_url"], "file", f"file holds {r['fetched']:,} rows, the download job "
                              f"said {expected:,}", item["path"], lost=True)
@@ -344,10 +384,13 @@ class BulkLoadPipeline:
             stats = self.crawler.stats
             reason = stats.get_value("finish_reason")
             error = None if reason in (None, "finished") else f"crawl ended early: {reason}"
-            if not self.fetched:
+            if not self.fetched and not self.files:
                 error = error or "no file was downloaded"
+            # A verified file of no rows is 'empty' (not failed) only when its job said 0 rows (e.g. a year
+            # without sub-awards); without the job's count, zero rows stays a failure (registry.core.runs).
             runs.finish_run(self.con, self.run_id, requests=int(stats.get_value("downloader/request_count", 0)),
                             fetched=self.fetched, loaded=self.loaded, rejected=self.rejected,
-                            pages_lost=pages_lost(stats, SOURCE), error=error)
+                            pages_lost=pages_lost(stats, SOURCE), error=error,
+                            expected=self.expected if self.files else None)
         finally:
             self.con.close()

@@ -1,0 +1,367 @@
+"""`registry crawl all` fetches sub-awards itself: USAspending's download job against a local server on 127.0.0.1.
+
+The server answers like the real API (shared/data/usaspending_api_contracts/contracts/v2/bulk_download/awards.md
+and download/status.md): POST bulk_download/awards/ checks the request body (sub_award_types, no prime award
+types, agencies, a date range within a year, file_format) and refuses a wrong one with 400; download/status goes
+ready -> running -> finished; file_url serves a zip whose CSV has the real sub-award header and the real rows of
+the ICE Minnesota download (../shared) whose sub-award action date falls in the job's date range. The prime
+awards are the same real file's prime_award_* columns written as an award-summary file (as tests/test_subawards.py
+does), loaded by hand first, so every value is from the public record.
+
+What a user checks: the plan names the jobs; every sub-award is loaded under its prime award and linked to it
+in the built registry; a second run requests nothing; a run killed (SIGKILL) while it waits for a job
+redoes only that year; a failed job and a job that never finishes each end the
+run with a clear line, leave the staging store's sub-awards and the built registry as they were, and a re-run
+fetches only the year that did not finish.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import zipfile
+from datetime import date
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import duckdb
+import pytest
+
+from registry.core import store
+from registry.loaders import bulk_csv
+from tests.conftest import REGISTRY_BIN, SHARED_DATA, run_cli
+from tests.test_bulk_crawl import FakeArchive
+from tests.test_subawards import PRIME_COLUMNS, write
+
+ICE_MN = SHARED_DATA / "usaspending_download_ice_mn"
+SUBAWARDS = ICE_MN / "Contracts_Subawards_ICE_recipients_in_MN_2025-03-21.csv"
+YEARS = ["--fiscal-year", "2019", "--fiscal-year", "2023", "--fiscal-year", "2024"]  # 2, 0 and 1 real rows
+FAST = ["--setting", "BULK_POLL_DELAY=0.05", "--setting", "RETRY_BACKOFF_BASE=0.05",
+        "--setting", "AUTOTHROTTLE_ENABLED=False"]
+AGENCY_KEYS = {"type", "tier", "name", "toptier_name"}
+
+
+def real_subawards() -> tuple[list[str], list[dict[str, str]]]:
+    with open(SUBAWARDS, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def contract_problem(body: dict[str, Any]) -> str | None:
+    """Why a request body breaks the documented contract for a sub-award download (None when it keeps it)."""
+    f = body.get("filters")
+    if not isinstance(f, dict):
+        return "filters: missing"
+    if f.get("sub_award_types") != ["procurement"]:
+        return f"filters.sub_award_types must be ['procurement'], got {f.get('sub_award_types')!r}"
+    if f.get("prime_award_types"):
+        return "filters.prime_award_types given: the API would make prime award files too"
+    if f.get("date_type") != "action_date":
+        return "filters.date_type must be action_date"
+    rng = f.get("date_range") or {}
+    try:
+        start, end = date.fromisoformat(rng["start_date"]), date.fromisoformat(rng["end_date"])
+    except (KeyError, TypeError, ValueError):
+        return "filters.date_range needs start_date and end_date"
+    if not start <= end or (end - start).days > 366:
+        return "Invalid Parameter: date_range total days must be within a year"
+    agencies = f.get("agencies")
+    if not agencies or any(not isinstance(a, dict) or set(a) - AGENCY_KEYS or a.get("type") != "awarding"
+                           or a.get("tier") not in ("toptier", "subtier") or not a.get("name") for a in agencies):
+        return f"filters.agencies malformed: {agencies!r}"
+    if body.get("file_format", "csv") != "csv":
+        return "file_format must be csv"
+    return None
+
+
+class FakeSubawardApi(FakeArchive):
+    """The archive listing (no archive files here) plus the sub-award download job, as the real API plays it."""
+
+    def __init__(self, port: int = 0, outcome: dict[int, str] | None = None) -> None:
+        super().__init__({}, port=port)
+        self.outcome = outcome or {}  # fiscal year -> finished | failed | stalled
+        self.header, self.rows = real_subawards()
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.bodies: list[dict[str, Any]] = []
+        self.refused: list[str] = []
+
+    def forward(self, h: BaseHTTPRequestHandler, body: dict[str, Any] | None) -> None:
+        parts = urlsplit(h.path)
+        path = unquote(parts.path)
+        if h.command == "POST" and path == "/api/v2/bulk_download/awards/":
+            return self.request_job(h, body or {})
+        if h.command == "GET" and path == "/api/v2/download/status/":
+            return self.status(h, parse_qs(parts.query).get("file_name", [""])[0])
+        if path.startswith("/generated_downloads/") and path.removeprefix("/generated_downloads/") in self.jobs:
+            job = self.jobs[path.removeprefix("/generated_downloads/")]
+            etag = '"' + hashlib.md5(job["zip"]).hexdigest() + '"'  # noqa: S324 - S3's ETag is an MD5
+            return self.send(h, 200, job["zip"], {"Content-Type": "application/zip", "ETag": etag},
+                             write=h.command == "GET")
+        return self.send(h, 404, b'{"detail": "not found"}')
+
+    def request_job(self, h: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        self.bodies.append(body)
+        problem = contract_problem(body)
+        if problem:
+            self.refused.append(problem)
+            return self.send(h, 400, json.dumps({"detail": problem}).encode())
+        rng = body["filters"]["date_range"]
+        start, end = date.fromisoformat(rng["start_date"]), date.fromisoformat(rng["end_date"])
+        fy = end.year + (1 if end.month >= 10 else 0)
+        rows = [r for r in self.rows if start <= date.fromisoformat(r["subaward_action_date"]) <= end]
+        name = f"All_Subawards_{date.today()}_H07M00S{fy:08d}.zip"
+        s = io.StringIO()
+        w = csv.DictWriter(s, fieldnames=self.header)
+        w.writeheader()
+        w.writerows(rows)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(f"Contracts_Subawards_{date.today()}_H07M00S00_1.csv", s.getvalue())
+        self.jobs[name] = {"fy": fy, "polls": 0, "rows": len(rows), "zip": buf.getvalue(),
+                           "outcome": self.outcome.get(fy, "finished")}
+        self.send(h, 200, json.dumps({
+            "status_url": f"{self.base}/api/v2/download/status?file_name={name}", "file_name": name,
+            "file_url": f"{self.base}/generated_downloads/{name}",
+            "download_request": {"download_types": ["elasticsearch_sub_awards"], "file_format": "csv",
+                                 "request_type": "award", "filters": {
+                                     "agencies": body["filters"]["agencies"],
+                                     "prime_and_sub_award_types": {"elasticsearch_sub_awards": ["procurement"]},
+                                     "time_period": [{**rng, "date_type": "action_date"}]}}}).encode())
+
+    def status(self, h: BaseHTTPRequestHandler, name: str) -> None:
+        job = self.jobs.get(name)
+        if job is None:
+            return self.send(h, 400, b'{"detail": "Download not found"}')
+        job["polls"] += 1
+        steps = ["ready", "running", "running"]
+        state = steps[job["polls"] - 1] if job["polls"] <= len(steps) else job["outcome"]
+        state = "running" if state == "stalled" else state
+        done = state in ("finished", "failed")
+        self.send(h, 200, json.dumps({
+            "status": state, "file_name": name, "file_url": f"{self.base}/generated_downloads/{name}",
+            "message": "Download failed: the query timed out on our side" if state == "failed" else None,
+            "total_size": round(len(job["zip"]) / 1000, 3) if state == "finished" else None,
+            "total_columns": len(self.header) if state == "finished" else None,
+            "total_rows": job["rows"] if state == "finished" else None,
+            "seconds_elapsed": f"{job['polls'] * 0.05:.3f}" if done or state == "running" else None}).encode(),
+            {"Content-Type": "application/json"})
+
+
+def with_primes(path: Path) -> Path:
+    """A staging store holding the sub-awards' prime awards (from the real file's prime_award_* columns)."""
+    _, rows = real_subawards()
+    primes = write(path.parent / "Contracts_PrimeAwardSummaries_primes.csv",
+                   [{k: r[v] for k, v in PRIME_COLUMNS.items()} for r in rows], list(PRIME_COLUMNS))
+    con = store.connect(path)
+    try:
+        bulk_csv.load(con, primes)
+    finally:
+        con.close()
+    return path
+
+
+def crawl(api: FakeSubawardApi, staging: Path, *extra: str) -> Any:
+    return run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", *YEARS, *FAST,
+                   *extra, timeout=300)
+
+
+def subaward_rows(staging: Path) -> list[tuple]:
+    con = duckdb.connect(str(staging), read_only=True)
+    try:
+        return con.execute("SELECT prime_award_key, report_id, subaward_number, subaward_amount, subawardee_name, "
+                           "source_url FROM stg_subawards ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def ledger(staging: Path) -> dict[int, tuple]:
+    con = duckdb.connect(str(staging), read_only=True)
+    try:
+        return {r[0]: r[1:] for r in con.execute(
+            "SELECT fiscal_year, status, row_count, file_name, error FROM stg_archive_files WHERE kind = 'subawards'"
+        ).fetchall()}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def port() -> int:
+    """One port for the servers a test compares: a job's ledger key names the API it was asked of."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def fetched(tmp_path_factory) -> dict[str, Any]:
+    """One healthy crawl of three fiscal years, a second run, and the registry built from them."""
+    d = tmp_path_factory.mktemp("subaward_crawl")
+    staging = with_primes(d / "staging.duckdb")
+    with FakeSubawardApi() as api:
+        first = crawl(api, staging)
+        bodies, jobs = list(api.bodies), {n: dict(j) for n, j in api.jobs.items()}
+        refused = list(api.refused)
+        again = crawl(api, staging)
+        bodies_again = api.bodies[len(bodies):]
+    db = d / "registry.duckdb"
+    built = run_cli("build", "--staging", str(staging), "--out", str(db), timeout=600)
+    return {"dir": d, "staging": staging, "db": db, "first": first, "again": again, "bodies": bodies,
+            "jobs": jobs, "refused": refused, "bodies_again": bodies_again, "built": built}
+
+
+def test_the_plan_names_one_sub_award_job_per_fiscal_year(tmp_path):
+    with FakeSubawardApi() as api:
+        r = run_cli("crawl", "plan", "--api-url", api.base, "--staging", str(tmp_path / "s.duckdb"), *YEARS,
+                    timeout=120)
+        asked = list(api.bodies)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert ("sub-awards: 3 download job(s) to request, 0 fetched earlier and skipped; filters.sub_award_types "
+            "[procurement] by the prime award's awarding agency (35 agencies)") in r.stdout
+    for fy in (2019, 2023, 2024):
+        assert f"  sub-awards FY{fy}" in r.stdout and f"{fy - 1}-10-01..{fy}-09-30  new" in r.stdout
+    assert asked == []  # a plan requests no download job
+
+
+def test_crawl_all_requests_each_job_as_documented_waits_and_loads_the_real_sub_awards(fetched):
+    r = fetched["first"]
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert fetched["refused"] == []  # every body kept the contract
+    bodies = fetched["bodies"]
+    assert [b["filters"]["date_range"] for b in bodies] == [
+        {"start_date": f"{fy - 1}-10-01", "end_date": f"{fy}-09-30"} for fy in (2019, 2023, 2024)]
+    agencies = bodies[0]["filters"]["agencies"]
+    assert {"type": "awarding", "tier": "subtier", "name": "U.S. Immigration and Customs Enforcement",
+            "toptier_name": "Department of Homeland Security"} in agencies
+    # the scope's 38 subtiers hold 35 names ("Office of the Inspector General" of 4 departments: one filter, no
+    # toptier_name, matched in every department)
+    assert len(agencies) == 35 and {"type": "awarding", "tier": "subtier",
+                                    "name": "Office of the Inspector General"} in agencies
+    assert all(j["polls"] == 4 for j in fetched["jobs"].values())  # ready, running, running, finished
+    out = r.stdout
+    assert out.index("sub-awards: 3 download job(s)") < out.index("[sub-awards 1/3] FY2019: requesting")
+    assert "[sub-awards 1/3] FY2019: loaded 2 sub-award rows" in out
+    assert "[sub-awards 2/3] FY2023: loaded 0 sub-award rows" in out
+    assert "[sub-awards 3/3] FY2024: loaded 1 sub-award rows" in out
+    assert "sub-awards: 3 job(s) loaded (3 rows" in out
+    _, rows = real_subawards()
+    assert subaward_rows(fetched["staging"]) == sorted(
+        (x["prime_award_unique_key"], x["subaward_fsrs_report_id"], x["subaward_number"],
+         Decimal(x["subaward_amount"]), x["subawardee_name"], x["usaspending_permalink"]) for x in rows)
+    led = ledger(fetched["staging"])
+    assert {fy: (st, n) for fy, (st, n, *_) in led.items()} == {2019: ("loaded", 2), 2023: ("loaded", 0),
+                                                                2024: ("loaded", 1)}
+    assert led[2024][2].startswith("All_Subawards_")  # the file USAspending made, kept under downloads/
+
+
+def test_the_built_registry_links_each_sub_award_to_its_prime_award(fetched):
+    assert fetched["built"].returncode == 0, fetched["built"].stdout + fetched["built"].stderr
+    con = duckdb.connect(str(fetched["db"]), read_only=True)
+    try:
+        got = con.execute("SELECT prime_award_key, prime_in_registry, prime_recipient_name, subawardee_name, "
+                          "subaward_amount FROM subawards ORDER BY prime_award_key").fetchall()
+    finally:
+        con.close()
+    _, rows = real_subawards()
+    assert got == sorted((x["prime_award_unique_key"], True, x["prime_awardee_name"], x["subawardee_name"],
+                          Decimal(x["subaward_amount"])) for x in rows)
+
+
+def test_a_second_run_requests_no_job_again(fetched):
+    r = fetched["again"]
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "sub-awards: 0 download job(s) to request, 3 fetched earlier and skipped" in r.stdout
+    assert fetched["bodies_again"] == []
+
+
+@pytest.mark.timeout(900)  # three crawls and a build: past the 300 s default on a busy shared machine
+@pytest.mark.parametrize(("outcome", "reason"), [
+    ("failed", "job All_Subawards_{today}_H07M00S00002024.zip failed: Download failed: the query timed out on our "
+               "side"),
+    ("stalled", "job All_Subawards_{today}_H07M00S00002024.zip still running after "),
+])
+def test_a_failed_or_stalled_job_ends_the_run_clearly_and_leaves_the_registry_as_it_was(fetched, tmp_path, outcome,
+                                                                                        reason, port):
+    staging = with_primes(tmp_path / "staging.duckdb")
+    with FakeSubawardApi(port=port) as api:  # the previous, complete crawl of FY2019, then a registry built from it
+        r = run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh",
+                    "--fiscal-year", "2019", *FAST, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    db = tmp_path / "registry.duckdb"
+    assert run_cli("build", "--staging", str(staging), "--out", str(db), timeout=600).returncode == 0
+    before_db, before_rows = db.read_bytes(), subaward_rows(staging)
+    with FakeSubawardApi(port=port, outcome={2024: outcome}) as api:
+        bad = crawl(api, staging, "--setting", "BULK_JOB_DEADLINE=3")
+        polls = {j["fy"]: j["polls"] for j in api.jobs.values()}
+    assert bad.returncode == 3, bad.stdout + bad.stderr
+    why = reason.format(today=date.today())
+    assert f"[sub-awards 2/2] FY2024: NOT loaded ({why}" in bad.stdout
+    if outcome == "stalled":
+        assert "deadline BULK_JOB_DEADLINE=3 s" in bad.stdout and 3 < polls[2024] < 60
+    assert bad.stderr.strip().splitlines()[-1].startswith(
+        f"error: 0 file(s) and 1 sub-award job(s) not loaded, first sub-awards FY2024: {why}")
+    # FY2019 was fetched earlier; FY2023 loaded (no rows); FY2024 failed: nothing of it reached staging
+    assert {fy: st for fy, (st, *_) in ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
+                                                                    2024: "failed"}
+    assert subaward_rows(staging) == before_rows
+    assert db.read_bytes() == before_db  # the crawl never touches the built registry
+    with FakeSubawardApi(port=port) as api:  # the re-run requests only the year that did not finish
+        again = crawl(api, staging)
+        years = [b["filters"]["date_range"]["end_date"] for b in api.bodies]
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert years == ["2024-09-30"]
+    assert subaward_rows(staging) == subaward_rows(fetched["staging"])
+
+
+def wait_for_lock_release(staging: Path, seconds: float = 30) -> None:
+    """The killed spider child dies a moment after its parent (same process group); then its lock is gone."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            duckdb.connect(str(staging), read_only=True).close()
+            return
+        except duckdb.IOException:
+            assert time.monotonic() < deadline, "the killed crawl's lock on staging was never released"
+            time.sleep(0.2)
+
+
+@pytest.mark.timeout(900)  # a killed crawl and its resumption: past the 300 s default on a busy shared machine
+def test_a_run_killed_while_waiting_for_a_job_resumes_without_redoing_the_finished_years(fetched, tmp_path, port):
+    staging = with_primes(tmp_path / "staging.duckdb")
+    with FakeSubawardApi(port=port, outcome={2024: "stalled"}) as api:  # FY2024's job never finishes: killed there
+        cmd = [REGISTRY_BIN, "crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh",
+               *YEARS, *FAST]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                start_new_session=True)
+        seen = []
+        deadline = time.monotonic() + 400
+        try:
+            for line in proc.stdout:
+                seen.append(line)
+                if line.startswith("[sub-awards 3/3] FY2024: requesting") or time.monotonic() > deadline:
+                    break
+            while not any(j["fy"] == 2024 and j["polls"] >= 3 for j in api.jobs.values()):
+                assert time.monotonic() < deadline, "".join(seen)
+                time.sleep(0.2)  # the spider is now polling a job that stays `running`
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)  # the command and its spider child, as a kill -9 of the job
+            proc.wait(timeout=30)
+    wait_for_lock_release(staging)
+    assert {fy: st for fy, (st, *_) in ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
+                                                                    2024: "loading"}, "".join(seen)
+    with FakeSubawardApi(port=port) as api:
+        resumed = crawl(api, staging)
+        years = [b["filters"]["date_range"]["end_date"] for b in api.bodies]
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "sub-awards: 1 download job(s) to request, 2 fetched earlier and skipped" in resumed.stdout
+    assert years == ["2024-09-30"]
+    assert subaward_rows(staging) == subaward_rows(fetched["staging"])
