@@ -53,6 +53,11 @@ st.markdown(f"**{len(open_rows):,} possible tags** waiting for a decision"
             f"{fmt.money(open_rows.drop_duplicates('award_key').obligated.sum())} (each award counted once; "
             "none of it is in any total).")
 
+ui.how_computed("**Possible tags**: rows of `review_queue` (an award and a capability the model scores between its "
+                "two thresholds), less those already decided in the annotations file, in the capabilities "
+                "chosen; their awards' obligations each once. The rows are listed below.",
+                queries=[(q.review_queue, ())], figures=["possible tags"], key="review-how")
+
 if REVIEW_MODE:
     reviewer = st.sidebar.text_input("Reviewer (recorded with each decision)",
                                      value=os.environ.get("REGISTRY_REVIEWER", ""), key="rev-who")
