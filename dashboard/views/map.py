@@ -69,7 +69,8 @@ else:
                                   "Sankey: agency → capability → vendor (same)"],
                                  key="view", bind="query-params")  # the open tab is in the URL
     with tab_net:
-        st.caption("Click a vendor or agency to open its profile.")
+        st.caption(f"Labels name the {network.MAX_LABELS} largest nodes at most (where they fit without overlapping); "
+                   "hover over any node for its name and obligations. Click a vendor or agency to open its profile.")
         event = st.plotly_chart(network.network(shown, colours), key="map-network", on_select="rerun",
                                 selection_mode="points")
         points = (event or {}).get("selection", {}).get("points", []) if event else []
