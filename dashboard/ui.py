@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from dashboard import crawl_needs
 from dashboard import format as fmt
 from dashboard import queries as q
 
@@ -70,9 +71,7 @@ def banner() -> None:
                    "crawl: figures cover those files only.", icon="⚠️")
         with st.expander("Sample details, and what a live crawl needs"):
             st.markdown(f"**Files:** {fmt.md_text(meta.get('sample_description', 'data/sample/'))}")
-            st.markdown("**A live crawl** (`make crawl`) needs internet access to api.usaspending.gov; it covers "
-                        "the agencies in data/crawl_scope.yaml since FY2021 and prints its request rate, awards "
-                        "found and expected finish every 10 seconds. Run `make crawl` to replace this sample.")
+            st.markdown(crawl_needs.live_crawl_needs().sentence() + " Run `make crawl` to replace this sample.")
     else:
         st.caption(f"Registry built {fmt.md_text(built)} UTC from public records; see Methods & sources.")
 
