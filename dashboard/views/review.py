@@ -53,11 +53,6 @@ st.markdown(f"**{len(open_rows):,} possible tags** waiting for a decision"
             f"{fmt.money(open_rows.drop_duplicates('award_key').obligated.sum())} (each award counted once; "
             "none of it is in any total).")
 
-ui.how_computed("**Possible tags**: rows of `review_queue` (an award and a capability the model scores between its "
-                "two thresholds), less those already decided in the annotations file, in the capabilities "
-                "chosen; their awards' obligations each once. The rows are listed below.",
-                queries=[(q.review_queue, ())], figures=["possible tags"], key="review-how")
-
 if REVIEW_MODE:
     reviewer = st.sidebar.text_input("Reviewer (recorded with each decision)",
                                      value=os.environ.get("REGISTRY_REVIEWER", ""), key="rev-who")
@@ -96,6 +91,13 @@ for r in open_rows.iloc[(page - 1) * PER_PAGE: page * PER_PAGE].itertuples(index
                     f"{'Confirmed' if confirm else 'Rejected'} {r.piid} / {r.capability_name}: written to "
                     f"{ANNOTATIONS.name}; it takes effect at the next `registry build`.")
                 st.rerun()
+
+# After the cards: a popover between the sentence and the cards' forms made Chromium lose the reason typed into
+# the first form when Confirm was clicked (tests/test_browser_review.py), so it comes last.
+ui.how_computed("**Possible tags**: rows of `review_queue` (an award and a capability the model scores between its "
+                "two thresholds), less those already decided in the annotations file, in the capabilities "
+                "chosen; their awards' obligations each once. The rows are the cards above.",
+                queries=[(q.review_queue, ())], figures=["possible tags"], key="review-how")
 
 if not pending.empty:
     st.subheader("Decided, waiting for the next build")
