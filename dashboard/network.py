@@ -121,10 +121,18 @@ def network(flows: pd.DataFrame, colours: dict[str, str]) -> go.Figure:
         .assign(a=lambda d: [("capability", x) for x in d.capability_id],
                 b=lambda d: [("vendor", x) for x in d.vendor_id]),
     ])
+    # One trace per line width (rounded to half a pixel), its edges separated by gaps, instead of one trace per
+    # edge: plotly's drawing time in the browser grows with the number of traces (bench/page_settle.py).
+    widths: dict[float, tuple[list, list]] = {}
     for e in edges.itertuples():
         (x0, y0), (x1, y1) = pos[e.a], pos[e.b]
-        fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", showlegend=False,
-                                 line=dict(width=0.5 + 6 * math.sqrt(float(e.obligated) / top), color="#bbbbbb")))
+        width = round(2 * (0.5 + 6 * math.sqrt(max(float(e.obligated), 0.0) / top))) / 2
+        xs, ys = widths.setdefault(width, ([], []))
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+    for width, (xs, ys) in sorted(widths.items()):
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                 line=dict(width=width, color="#bbbbbb")))
     vend_sums = dict(zip(by_vendor.vendor_id, by_vendor.obligated, strict=False))
     vend_names = dict(zip(by_vendor.vendor_id, by_vendor.vendor_name, strict=False))
     groups = [
