@@ -2,7 +2,8 @@
 
 BENCH_SCALE=small runs 10k awards only (a quick check, ~3 min); BENCH_REUSE=1 keeps staging stores
 already generated in bench/work/; the default runs 10k, 100k and 1M awards
-(~5M transactions) for build and queries, and a few thousand awards over HTTP for the crawl figures.
+(~5M transactions) for build and queries, and a few thousand awards over HTTP for the crawl figures; every
+page's settle time in headless Chromium on ~23k awards (the sample replicated with new keys, bench/page_settle.py).
 Synthetic data lives in bench/work/ (git-ignored) and is never written to the registry at the repository root.
 """
 
@@ -13,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from bench import build_figure, crawl, ingest, queries_figure, report
+from bench import build_figure, crawl, ingest, page_settle, queries_figure, report
 from bench.generate import generate_staging
 
 BENCH = Path(__file__).resolve().parent
@@ -70,6 +71,8 @@ def main() -> None:
         log(f"build {n:,}: {results['build'][str(n)]['build_seconds']:.1f}s, "
             f"{results['build'][str(n)]['build_rss_mb']:,.0f} MB")
         results["queries"][str(n)] = queries_figure.run(reg, log=log)
+    log("page settle in Chromium at ~23k awards (bench/page_settle.py)")
+    results["page_settle"] = page_settle.run(WORK, log=log, reps=2 if scale == "small" else 3)
 
     results["seconds"] = time.perf_counter() - t0
     results["load_end"] = _load()

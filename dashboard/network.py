@@ -14,6 +14,37 @@ import plotly.graph_objects as go
 
 from dashboard import format as fmt
 
+# At most this many nodes carry a printed label; every node names itself on hover.
+MAX_LABELS = 16
+HEIGHT_PX = 640
+# Plotly's default font at these sizes, in pixels: average character width and line height (a little generous,
+# so estimated boxes that do not touch are labels that do not touch on screen).
+_CHAR_PX = {10: 6.4, 12: 7.6}
+_LINE_PX = {10: 14.0, 12: 17.0}
+
+
+def _label_boxes(nodes: list[tuple[float, float, str, int, int]], px_per_unit: float) -> list[bool]:
+    """Which nodes get a printed label: nodes in the page's ranking order (largest obligations first), each
+    labelled when its label (drawn above the marker) would not touch a label already placed, up to MAX_LABELS.
+
+    Why greedy: the largest vendors, agencies and capabilities are what a reader looks for; a smaller node whose
+    name would sit on a larger one's stays unlabelled (hover names it) rather than making both unreadable.
+    """
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for x, y, text, font, marker in nodes:
+        if len(placed) >= MAX_LABELS or not text:
+            out.append(False)
+            continue
+        half_w = (len(text) * _CHAR_PX[font] / 2 + 2) / px_per_unit
+        bottom = y + (marker / 2 + 1) / px_per_unit
+        box = (x - half_w, bottom, x + half_w, bottom + _LINE_PX[font] / px_per_unit)
+        clear = all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1] for b in placed)
+        if clear:
+            placed.append(box)
+        out.append(clear)
+    return out
+
 
 def sankey(flows: pd.DataFrame, colours: dict[str, str]) -> go.Figure:
     """Agency -> capability -> vendor, link width = obligations (negative net flows left out)."""
@@ -90,10 +121,18 @@ def network(flows: pd.DataFrame, colours: dict[str, str]) -> go.Figure:
         .assign(a=lambda d: [("capability", x) for x in d.capability_id],
                 b=lambda d: [("vendor", x) for x in d.vendor_id]),
     ])
+    # One trace per line width (rounded to half a pixel), its edges separated by gaps, instead of one trace per
+    # edge: plotly's drawing time in the browser grows with the number of traces (bench/page_settle.py).
+    widths: dict[float, tuple[list, list]] = {}
     for e in edges.itertuples():
         (x0, y0), (x1, y1) = pos[e.a], pos[e.b]
-        fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", showlegend=False,
-                                 line=dict(width=0.5 + 6 * math.sqrt(float(e.obligated) / top), color="#bbbbbb")))
+        width = round(2 * (0.5 + 6 * math.sqrt(max(float(e.obligated), 0.0) / top))) / 2
+        xs, ys = widths.setdefault(width, ([], []))
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+    for width, (xs, ys) in sorted(widths.items()):
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                 line=dict(width=width, color="#bbbbbb")))
     vend_sums = dict(zip(by_vendor.vendor_id, by_vendor.obligated, strict=False))
     vend_names = dict(zip(by_vendor.vendor_id, by_vendor.vendor_name, strict=False))
     groups = [
@@ -101,18 +140,48 @@ def network(flows: pd.DataFrame, colours: dict[str, str]) -> go.Figure:
         ("Capabilities", "capability", cap_ids, lambda c: cap_names[c], lambda c: colours.get(c, "#999"), 20),
         ("Vendors", "vendor", list(vend_sums), lambda v: vend_names[v], lambda _v: "#6baed6", 12),
     ]
-    labelled = set(by_vendor.nlargest(10, "obligated").vendor_id)
+    labelled = _labelled(positive, pos, groups)
     for title, kind, ids, name, colour, size in groups:
         xs = [pos[(kind, i)][0] for i in ids]
         ys = [pos[(kind, i)][1] for i in ids]
-        hover = [name(i) + (f": {fmt.money(vend_sums[i])}" if kind == "vendor" else "") for i in ids]
+        hover = [f"{name(i)}: {fmt.money(node_sums(positive, kind).get(i, 0))}" for i in ids]
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="markers+text", name=title, textfont=dict(size=10 if kind == "vendor" else 12),
-            text=[name(i) if kind != "vendor" or i in labelled else "" for i in ids], textposition="top center", hovertext=hover, hoverinfo="text",
+            text=[name(i) if (kind, i) in labelled else "" for i in ids], textposition="top center",
+            hovertext=hover, hoverinfo="text",
             customdata=[[kind, i] for i in ids], marker=dict(size=size, color=[colour(i) for i in ids],
                                                              line=dict(width=1, color="white"))))
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x")
-    fig.update_layout(height=640, margin=dict(l=0, r=0, t=10, b=0), plot_bgcolor="white",
+    fig.update_yaxes(visible=False, scaleanchor="x", range=[-_extent(pos), _extent(pos)])
+    fig.update_layout(height=HEIGHT_PX, margin=dict(l=0, r=0, t=10, b=0), plot_bgcolor="white",
                       legend=dict(orientation="h"), clickmode="event+select")
     return fig
+
+
+def _extent(pos: dict[tuple[str, str], tuple[float, float]]) -> float:
+    """Half the height of the drawing in data units (fixed, so the label placement knows the scale)."""
+    return max([abs(y) for _x, y in pos.values()] + [1.0]) + 0.25
+
+
+def node_sums(positive: pd.DataFrame, kind: str) -> dict[str, float]:
+    """Obligations through each node of one kind (the network's ranking: larger first)."""
+    column = {"agency": "agency", "capability": "capability_id", "vendor": "vendor_id"}[kind]
+    return {k: float(v) for k, v in positive.groupby(column).obligated.sum().items()}
+
+
+def ranking(flows: pd.DataFrame) -> list[tuple[str, str]]:
+    """Every node as (kind, id), largest obligations first: the order in which nodes get a printed label."""
+    positive = flows[flows.obligated > 0]
+    sums = [((kind, k), v) for kind in ("agency", "capability", "vendor") for k, v in node_sums(positive, kind).items()]
+    return [node for node, _v in sorted(sums, key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _labelled(positive: pd.DataFrame, pos: dict, groups: list) -> set[tuple[str, str]]:
+    """The nodes that carry a printed label (see _label_boxes), for the ring layout at HEIGHT_PX."""
+    names = {(kind, i): name(i) for _t, kind, ids, name, _c, _s in groups for i in ids}
+    sizes = {kind: size for _t, kind, _ids, _n, _c, size in groups}
+    order = [n for n in ranking(positive) if n in pos]
+    px_per_unit = (HEIGHT_PX - 10) / (2 * _extent(pos))
+    keep = _label_boxes([(*pos[n], names[n], 10 if n[0] == "vendor" else 12, sizes[n[0]]) for n in order],
+                        px_per_unit)
+    return {n for n, k in zip(order, keep, strict=True) if k}

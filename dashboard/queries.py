@@ -8,7 +8,8 @@ cache key, so a rebuild is seen at once). Filters that may be empty are passed a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -39,13 +40,35 @@ def _cached(sig: db.Signature, sql: str, params: tuple) -> pd.DataFrame:
         cur.close()
 
 
+# Statements recorded by `statements()` (per thread: each Streamlit session runs its script in its own thread).
+_recording = threading.local()
+
+
 def _df(sql: str, params: Sequence = ()) -> pd.DataFrame:
     """Run one parameterized statement against the current registry build (cached per build)."""
     sig = db.signature()
     if sig is None:
         raise FileNotFoundError(f"{db.registry_path()} does not exist")
     frozen = tuple(tuple(p) if isinstance(p, list) else p for p in params)
+    recorder = getattr(_recording, "statements", None)
+    if recorder is not None:
+        recorder.append((sql, frozen))
     return _cached(sig, sql, frozen).copy()
+
+
+def statements(query: Callable, *args, **kwargs) -> list[tuple[str, tuple]]:
+    """The statements and parameters `query(*args, **kwargs)` runs, in order, recorded as it runs them.
+
+    Why run it rather than keep each statement in a constant: a "how this was computed" popover must show exactly
+    what produced the figure on screen (the search statement, for one, depends on the index and the facets), and
+    the figure's own call has just put the result in the cache, so running it again costs a cache hit.
+    """
+    _recording.statements = []
+    try:
+        query(*args, **kwargs)
+        return [s for s in _recording.statements if "information_schema" not in s[0]]
+    finally:
+        _recording.statements = None
 
 
 def _list(values: Sequence[str] | None) -> list[str]:

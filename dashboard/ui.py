@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from dashboard import crawl_needs
 from dashboard import format as fmt
 from dashboard import queries as q
 
@@ -70,9 +71,7 @@ def banner() -> None:
                    "crawl: figures cover those files only.", icon="⚠️")
         with st.expander("Sample details, and what a live crawl needs"):
             st.markdown(f"**Files:** {fmt.md_text(meta.get('sample_description', 'data/sample/'))}")
-            st.markdown("**A live crawl** (`make crawl`) needs internet access to api.usaspending.gov; it covers "
-                        "the agencies in data/crawl_scope.yaml since FY2021 and prints its request rate, awards "
-                        "found and expected finish every 10 seconds. Run `make crawl` to replace this sample.")
+            st.markdown(crawl_needs.live_crawl_needs().sentence() + " Run `make crawl` to replace this sample.")
     else:
         st.caption(f"Registry built {fmt.md_text(built)} UTC from public records; see Methods & sources.")
 
@@ -113,8 +112,8 @@ def table(df: pd.DataFrame, *, key: str, money: Sequence[str] = (), hide: Sequen
 
 
 def page_url(page: str, **params: str) -> str:
-    """A link to one of this dashboard's pages with its state (values URL-encoded)."""
-    return f"./{page}?{urlencode(params)}"
+    """A link to one of this dashboard's pages with its state (values URL-encoded; a list repeats its key)."""
+    return f"./{page}?{urlencode(params, doseq=True)}"
 
 
 def exports(df: pd.DataFrame, name: str, *, key: str, full: bool = False) -> None:
@@ -219,15 +218,37 @@ def streamed_exports(batches: Callable[[], Iterable], name: str, *, key: str, ro
                             key=f"{key}-parquet", on_click="ignore", icon=":material/download:")
 
 
-def how_computed(what: str, sql: str, *, params: Sequence = (), rows_link: str | None = None,
-                 key: str) -> None:
+def _shown_param(value) -> str:
+    """A parameter as the popover lists it: long lists (ranked search hits) cut to their first values."""
+    if isinstance(value, list | tuple):
+        items = [str(v) for v in value]
+        head = ", ".join(items[:6])
+        return f"[{head}{f', … {len(items):,} values' if len(items) > 6 else ''}]"
+    return str(value)
+
+
+def how_computed(what: str, sql: str | None = None, *, params: Sequence = (), rows_link: str | None = None,
+                 key: str, figures: Sequence[str] = (), queries: Sequence[tuple[Callable, tuple]] = ()) -> None:
     """A "how this was computed" popover: what the figure counts, the exact SQL and its parameters, and a link
-    to the rows behind it (the Search page with the same filters), so a reader can check any headline."""
+    to the rows behind it (the Search page with the same filters), so a reader can check any headline.
+
+    `figures` names the metrics and total sentences the popover explains (shown, and checked by the tests: every
+    total a page shows must be named by one). `queries` are (named query, its arguments) pairs from
+    dashboard/queries.py: the popover shows the statements each one runs with the page's own filters.
+    """
+    shown = [(None, sql, tuple(params))] if sql else []
+    for fn, args in queries:
+        shown += [(fn.__name__, stmt, bound) for stmt, bound in q.statements(fn, *args)]
     with st.popover("How this was computed", icon=":material/calculate:", key=key):
         st.markdown(what)
-        st.code(" ".join(sql.split()) if len(sql) < 300 else sql.strip(), language="sql", wrap_lines=True)
-        if params:
-            st.caption("Parameters: " + ", ".join(fmt.md_text(p) for p in params))
+        if figures:
+            st.caption("Explains: " + " · ".join(fmt.md_text(f) for f in figures))
+        for name, stmt, bound in shown:
+            if name:
+                st.markdown(f"`dashboard/queries.py` · **{name}**")
+            st.code(" ".join(stmt.split()) if len(stmt) < 300 else stmt.strip(), language="sql", wrap_lines=True)
+            if bound:
+                st.caption("Parameters, in order: " + "; ".join(fmt.md_text(_shown_param(p)) for p in bound))
         st.caption("Run it yourself: `registry sql \"...\"` reads the same registry read-only.")
         if rows_link:
             st.markdown(f"[The rows behind it]({rows_link})")

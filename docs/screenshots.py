@@ -1,4 +1,4 @@
-"""Re-take the README's three screenshots at 1440x900 from a running dashboard (Playwright + Debian's Chromium).
+"""Re-take the README's screenshots (the three walk-throughs and every page) at 1440x900 from a running dashboard (Playwright + Debian's Chromium).
 
 Why a script and not a test: a screenshot is a picture for people, not an assertion; re-take it after a dashboard
 change, look at it, and commit it. Every request that leaves the dashboard's host is blocked, as in the browser
@@ -22,6 +22,14 @@ SHOTS = [
     ("facial-recognition.png", "/map?cap=biometrics", "Map: who sells", ["Sankey: agency"]),
     ("analytics-vendors.png", "/compare?v=v:palantir&v=v:relx&v=v:thomson-reuters", "Pick two to four vendors", []),
 ]
+# Every page as it opens, at the top: docs/img/page_<name>_1440x900.png (README "All pages at 1440x900").
+PAGES = [
+    ("overview", "/"), ("map", "/map"), ("vendor", "/vendor?vendor=v:palantir"),
+    ("compare", "/compare?v=v:palantir&v=v:relx&v=v:thomson-reuters"), ("agency", "/agency?agency=sub:7012"),
+    ("award", "/award?award=70CTD022FR0000170"), ("search", "/search?q=ImmigrationOS"), ("review", "/review"),
+    ("methods", "/methods"),
+]
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -42,6 +50,15 @@ def main(base: str) -> None:
             page.wait_for_timeout(1500)
             page.screenshot(path=str(IMG / name))
             print(IMG / name)
+        for name, path in PAGES:
+            page.goto(base + path, timeout=60_000)
+            page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.wait_for_function(IDLE, timeout=60_000)  # Streamlit finished the page's run
+            page.wait_for_timeout(2500)  # plotly's last re-layout
+            out = IMG / f"page_{name}_1440x900.png"
+            page.screenshot(path=str(out))
+            print(out)
         browser.close()
 
 

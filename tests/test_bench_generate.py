@@ -55,3 +55,24 @@ def test_build_figure_times_the_same_build_inside_duckdb(tmp_path, monkeypatch):
         for view in ("awards", "transactions", "search_index"):
             diff = c.execute(f"SELECT count(*) FROM (FROM {view} EXCEPT ALL FROM plain.{view})").fetchone()[0]  # noqa: S608
             assert diff == 0, view
+
+
+def test_page_settle_registry_replicates_the_sample_with_new_keys_never_as_public_records(tmp_path):
+    """The ~23k-award registry of the page-settle benchmark: the sample's rows as they are, then copies whose keys,
+    PIIDs, source and source_url are new, so a copy can never be taken for (or collide with) a real record."""
+    from bench.page_settle import SOURCE as BENCH_SOURCE
+    from bench.page_settle import replicated_staging
+
+    counts = replicated_staging(tmp_path / "stg.duckdb", target_awards=2_000)
+    con = duckdb.connect(str(tmp_path / "stg.duckdb"), read_only=True)
+    real = con.execute("SELECT count(DISTINCT award_key), count(*) FROM stg_transactions "
+                       "WHERE source <> ?", [BENCH_SOURCE]).fetchone()
+    assert counts["copies"] == -(-2_000 // real[0]) and counts["awards"] == real[0] * counts["copies"]
+    assert counts["transactions"] == real[1] * counts["copies"]
+    copies = con.execute("SELECT count(*) FILTER (WHERE source_url NOT LIKE 'http://127.0.0.1/synthetic-bench/%'), "
+                         "count(*) FILTER (WHERE award_key NOT LIKE '%\\_BENCH%' ESCAPE '\\'), "
+                         "count(DISTINCT piid) FROM stg_transactions WHERE source = ?", [BENCH_SOURCE]).fetchone()
+    assert copies[:2] == (0, 0)
+    clash = con.execute("SELECT count(*) FROM stg_transactions c JOIN stg_transactions r USING (piid) "
+                        "WHERE c.source = ? AND r.source <> ?", [BENCH_SOURCE, BENCH_SOURCE]).fetchone()[0]
+    assert clash == 0, "a copy shares a PIID with a real award"

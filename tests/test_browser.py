@@ -194,6 +194,28 @@ def test_map_draws_offline(server, page):
     page.wait_for_selector(GRID, timeout=30_000)
 
 
+def test_map_network_labels_do_not_overlap(server, page):
+    """At 1440x900 with the most vendors drawn (?top=60), the network's printed labels do not overlap, there are
+    at most network.MAX_LABELS of them, and the unlabelled nodes still name themselves on hover."""
+    from dashboard import network
+
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_view(page, server, "/map?top=60", name="map_labels_top60")
+    chart = page.locator(CHART).first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function(f"document.querySelector('{CHART}').querySelectorAll('.textpoint text').length > 0",
+                           timeout=30_000)
+    boxes = chart.evaluate("""c => [...c.querySelectorAll('.scatterlayer .textpoint text')]
+        .filter(t => t.textContent.trim()).map(t => { const r = t.getBoundingClientRect();
+            return [t.textContent, r.left, r.top, r.right, r.bottom]; })""")
+    points = chart.locator(".scatterlayer path.point").count()
+    assert 0 < len(boxes) <= network.MAX_LABELS < points, (len(boxes), points)
+    for n, (ta, l1, t1, r1, b1) in enumerate(boxes):
+        for tb, l2, t2, r2, b2 in boxes[n + 1:]:
+            assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, f"labels overlap: {ta!r} and {tb!r}"
+    assert not page.blocked
+
+
 def test_compare_url_round_trip(server, page):
     open_view(page, server, "/compare?v=v:palantir&v=v:babel-street&v=v:clearview-ai", name="compare")
     for name in ("Palantir Technologies", "BABEL STREET, INC.", "CLEARVIEW AI, INC."):

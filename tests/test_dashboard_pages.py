@@ -67,6 +67,31 @@ def test_page_renders_with_sample_banner(registry, page):
     assert "cbp_ice_contract_transactions_slice" in details, "its details say where the sample came from"
 
 
+def test_sample_banner_says_what_a_live_crawl_needs_from_the_scope(registry):
+    """Internet, time and disk of a live crawl, computed from data/crawl_scope.yaml (read here independently) and
+    the measured per-file start-up, load rate and staging size, not typed prose."""
+    import yaml
+
+    from registry.bulk_crawl import PER_FILE_SECONDS
+    from registry.core import paths
+
+    scope = yaml.safe_load((paths.DATA_DIR / "crawl_scope.yaml").read_text())
+    departments = {a["department"] for a in scope["agencies"]}
+    today = __import__("datetime").date.today()
+    first = int(scope["since"][:4]) + (1 if int(scope["since"][5:7]) >= 10 else 0)
+    last = today.year + (1 if today.month >= 10 else 0)
+    files = len(departments) * (last - first + 1)
+    at = open_page("overview")
+    details = "\n".join(str(m.value) for e in at.expander if e.label.startswith("Sample details")
+                        for m in e.markdown).replace("\\", "")
+    assert "internet access to api.usaspending.gov and files.usaspending.gov" in details
+    assert f"{len(departments)} departments × {last - first + 1} fiscal years (FY{first}–FY{last})" in details
+    assert f"up to {files} archive files" in details
+    assert f"Time:** {files * PER_FILE_SECONDS / 60:.0f} min of per-file start-up" in details
+    assert "Disk:** at least 1.0 GB of staging per million rows" in details  # 203 MB / 200,002 rows measured
+    assert "registry crawl plan" in details
+
+
 def test_overview_totals_match_the_registry(registry):
     at = open_page("overview")
     metrics = {m.label: m.value for m in at.metric}

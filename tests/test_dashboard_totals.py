@@ -188,10 +188,79 @@ def test_whats_new_by_action_date_and_first_seen_equals_sql(registry):
     assert f"**{seen:,} awards** first fetched" in markdown(at)
 
 
-def test_headlines_show_how_they_were_computed_and_awards_can_be_cited(registry):
+def _nodes(node, in_popover: bool = False):
+    """Every element of an AppTest tree with whether it sits inside a "How this was computed" popover."""
+    for child in getattr(node, "children", {}).values():
+        here = in_popover or (getattr(child, "type", None) == "popover"
+                              and child.proto.popover.label == "How this was computed")
+        yield child, here
+        yield from _nodes(child, here)
+
+
+def _popovers(at) -> list:
+    return [n for n, _ in _nodes(at._tree) if getattr(n, "type", None) == "popover"
+            and n.proto.popover.label == "How this was computed"]
+
+
+# A total a page shows: a dollar figure, or a count of awards / actions / vendors / tags.
+TOTAL_MONEY = re.compile(r"\$[\d.,]+[KMBT]?")
+TOTAL_COUNT = re.compile(r"\b\d[\d,]*\s+(?:surveillance-tagged\s+)?(?:awards?|actions?|vendors?|possible tags?)\b")
+
+# Every page, and the states of it that show different totals.
+EVERY_PAGE = [
+    ("overview", {}), ("overview", {"scope": "all", "new_by": "seen"}), ("map", {}),
+    ("map", {"agency": "ICE", "cap": "biometrics"}), ("vendor", {"vendor": "v:palantir"}),
+    ("compare", {"v": ["v:palantir", "v:relx", "v:thomson-reuters"]}), ("agency", {}),
+    ("agency", {"agency": "comp:ICE-HSI"}), ("award", {"award": "70CTD022FR0000170"}), ("search", {}),
+    ("search", {"q": "license plate", "agency": "ICE"}), ("review", {}),
+]
+
+
+@pytest.mark.parametrize(("page", "params"), EVERY_PAGE, ids=lambda v: v if isinstance(v, str) else
+                         "&".join(f"{k}={v}" for k, v in sorted(v.items())) or "default")
+def test_every_total_on_every_page_says_how_it_was_computed(registry, page, params):
+    """Each metric and each sentence with a total is named by a "How this was computed" popover on the same page,
+    which shows the SQL it ran with its parameters and points to the rows behind it. A line quoting one award
+    (it names the award's PIID) is a record, not a total."""
+    at = open_page(page, **params)
+    piids = set(sql(registry, "SELECT list(DISTINCT piid) FROM awards")[0])
+    pops = _popovers(at)
+    explained: list[str] = []
+    for pop in pops:
+        text = "\n".join(str(m.value) for m in [*pop.markdown, *pop.caption]).replace("\\", "")
+        assert pop.code and all("select" in c.value.lower() for c in pop.code), "the popover shows its SQL"
+        assert "rows" in text.lower(), "the popover points to the rows behind the figure"
+        line = next((c.value for c in pop.caption if c.value.startswith("Explains: ")), "")
+        assert line, "the popover says which figures it explains"
+        explained += [f.replace("\\", "") for f in line.removeprefix("Explains: ").split(" · ")]
+
+    metrics = [n for n, inside in _nodes(at._tree) if not inside and getattr(n, "type", None) == "metric"]
+    for m in metrics:
+        assert m.label in explained, f"{page}: metric {m.label!r} has no 'How this was computed' ({explained})"
+    sentences = [str(n.value).replace("\\", "").replace("**", "") for n, inside in _nodes(at._tree)
+                 if not inside and getattr(n, "type", None) in ("markdown", "caption")]
+    totals = [t for t in sentences if (TOTAL_MONEY.search(t) or TOTAL_COUNT.search(t))
+              and not piids & set(re.findall(r"[0-9A-Z]{8,}", t))]
+    for t in totals:
+        assert any(f.lower() in t.lower() for f in explained), f"{page}: total without a popover: {t!r}"
+    assert metrics or totals, f"{page} shows no total: the page is not what this test expects"
+
+
+def test_the_popover_shows_the_statement_the_page_ran(registry):
+    """The SQL in the Search popover is the statement and parameters search_summary ran for these facets, and the
+    headline popover on the Overview is the headline SQL."""
     overview = open_page("overview")
     code = "\n".join(c.value for c in overview.code)
     assert "counted_capabilities" in code and "sum(obligated_amount)" in code, "the SQL behind the headline"
+    search = open_page("search", agency="ICE", year="2025")
+    pop = next(p for p in _popovers(search))
+    assert "count(*) AS n" in pop.code[0].value and "list_contains" in pop.code[0].value
+    params = "\n".join(c.value for c in pop.caption).replace("\\", "")
+    assert "Parameters, in order: [ICE]; [ICE]; []; []; []; []; [2025]; [2025]" in params
+
+
+def test_awards_can_be_cited_and_agencies_link_to_their_usaspending_page(registry):
+    overview = open_page("overview")
     agencies = next(df for df in frames(overview) if "component" in df.columns and "subtier" in df.columns)
     assert set(agencies.source_url) == {"https://www.usaspending.gov/agency/department-of-homeland-security"}
     award = open_page("award", award="70CTD022FR0000170")

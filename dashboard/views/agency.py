@@ -33,6 +33,15 @@ c[2].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not 
             help="Share of awards reporting competition that were not competed. "
                  + ("" if reported else "No award here reports competition: " + fmt.NO_COMPETITION_HINT))
 
+rows = (ui.page_url("search", agency=row.subtier_abbreviation) if row.level == "subtier" and row.subtier_abbreviation
+        else None)
+ui.how_computed("**Awards** and **Obligated**: this agency's awards, each once, and the sum of their obligated "
+                "amounts (`agency_summary`, built from `awards` by awarding subtier or attributed component). "
+                "**Sole-source share**: awards `not competed` over awards reporting competition."
+                + ("" if rows else " Search has no component facet: the rows are in the tables below (CSV)."),
+                queries=[(q.agency_choices, ()), (q.agency_competition, (agency_id,))],
+                figures=["Awards", "Obligated", "Sole-source share"], rows_link=rows, key="agency-how")
+
 st.subheader("Spending over time")
 agency_monthly = q.agency_monthly(agency_id)
 ui.obligations_chart(agency_monthly, key="agency-monthly")

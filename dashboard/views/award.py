@@ -39,11 +39,17 @@ if fmt.val(a.capability_names):
 
 mods = q.award_modifications(key)
 c = st.columns(5)
-c[0].metric("Obligated (sum of actions)", fmt.money(a.obligated_amount))
+c[0].metric("Obligated", fmt.money(a.obligated_amount))
 c[1].metric("Ceiling (base + all options)", fmt.money(a.base_and_all_options))
 c[2].metric("Modifications", f"{max(len(mods) - 1, 0):,}")
 c[3].metric("First action", fmt.day(a.first_action_date))
 c[4].metric("Performance ends", fmt.day(fmt.val(a.potential_end_date) or fmt.val(a.end_date)))
+ui.how_computed("**Obligated**: the award's obligated amount (`awards.obligated_amount`: the total USAspending "
+                "reports for the award, else the sum of the registry's actions); **Ceiling**: base and all "
+                "options; **Modifications**: the award's actions after the first (`award_lifecycle`); the dates "
+                "from the same award row.", queries=[(q.award, (key,)), (q.award_modifications, (key,))],
+                figures=["Obligated", "Ceiling (base + all options)", "Modifications", "First action",
+                         "Performance ends"], rows_link=ui.page_url("search", q=a.piid), key="award-how")
 ui.link("Open on USAspending", a.usaspending_url)
 built = dict(q.registry_meta().itertuples(index=False, name=None)).get("built_at", "unknown")[:10]
 citation = (f"{a.family_vendor_name}, contract {a.piid} ({a.awarding_subagency}), "  # noqa: S608 (citation text shown to the reader, never executed)

@@ -45,6 +45,14 @@ for col, r in zip(cols, summary.itertuples(), strict=False):
                     f"**{fmt.money(r.largest_award)}**  \nSole-source share: **{share}**")
         st.caption(f"Agencies: {fmt.md_text(r.agencies)} · {fmt.day(r.first_action)} → {fmt.day(r.last_action)}")
 
+ui.how_computed("Per vendor family (parent and subsidiaries), at the agencies chosen (all when none): its awards, "
+                "each once, the sum, average and largest of their obligated amounts, and the sole-source share "
+                "(awards not competed over awards reporting competition).",
+                queries=[(q.compare_summary, (picked, agencies))],
+                figures=["Obligated", "awards · average", "Sole-source share"],
+                rows_link=ui.page_url("search", vendor=[names[v] for v in picked], agency=agencies),
+                key="compare-how")
+
 st.subheader("Obligations by fiscal year")
 by_year = q.compare_by_year(picked, agencies)
 fig = px.bar(by_year, x="fiscal_year", y="obligated", color="vendor_name", barmode="group",

@@ -43,6 +43,18 @@ else:
     st.markdown(f"**{fmt.money(tot.obligated)}** obligated by actions dated {years[0]}–{years[1]} on "
                 f"**{int(tot.awards):,}** surveillance-tagged awards from **{int(tot.vendors):,}** vendors (each award once). "
                 f"The largest {len(keep)} vendors are drawn.")
+    rows = ui.page_url("search", agency=agencies,
+                       capability=[cap_name[c] for c in (cap_ids or list(cap_name))], competition=competition)
+    ui.how_computed("**Obligated by actions dated**: the obligations of actions dated in the years chosen on "
+                    "surveillance-tagged awards matching the filters, each award once (`award_years`, one row per "
+                    "award and year). **Not on the map**: tagged awards with no dated action, and award totals "
+                    "beyond the actions held. **Flows add up to**: the drawn flows, an award under each of its "
+                    "capabilities. The link opens Search with the same agencies, capabilities and competition "
+                    "(Search's year facet is the award's first action year, so years are left open there).",
+                    queries=[(q.flows_total, (years[0], years[1], agencies, cap_ids, competition)),
+                             (q.undated_tagged, ()), (q.flows, (years[0], years[1], agencies, cap_ids, competition))],
+                    figures=["obligated by actions dated", "Not on the map", "flows add up to"], rows_link=rows,
+                    key="map-how")
     undated = q.undated_tagged().iloc[0]
     if undated.awards or undated.gap:
         st.caption(f"Not on the map: {int(undated.awards):,} surveillance-tagged awards "
@@ -57,7 +69,8 @@ else:
                                   "Sankey: agency → capability → vendor (same)"],
                                  key="view", bind="query-params")  # the open tab is in the URL
     with tab_net:
-        st.caption("Click a vendor or agency to open its profile.")
+        st.caption(f"Labels name the {network.MAX_LABELS} largest nodes at most (where they fit without overlapping); "
+                   "hover over any node for its name and obligations. Click a vendor or agency to open its profile.")
         event = st.plotly_chart(network.network(shown, colours), key="map-network", on_select="rerun",
                                 selection_mode="points")
         points = (event or {}).get("selection", {}).get("points", []) if event else []
@@ -103,6 +116,11 @@ if coverage.with_state == 0:
 else:
     st.caption(f"{coverage.with_state:,} of {coverage.awards:,} awards report a state. All awards, not only "
                "surveillance-tagged ones.")
+ui.how_computed("Awards in the registry, each once, and how many report a place-of-performance state; the tile "
+                "map sums each state's obligations by action date over the years and agencies chosen.",
+                queries=[(q.state_coverage, ()), (q.obligations_by_state, (years[0], years[1], agencies))],
+                figures=["awards report a state", "reports a place-of-performance state"],
+                rows_link=ui.page_url("search"), key="map-states-how")
 if not by_state.empty:  # an empty tile map says nothing: drawn only with data
     st.plotly_chart(geo.tile_map(by_state), key="map-states")
     ui.chart_data(by_state, "obligations_by_state_chart", key="map-states-chart")

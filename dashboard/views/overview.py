@@ -36,7 +36,8 @@ tagged_link = ui.page_url("search", capability=list(q.capability_ids_by_name().n
 ui.how_computed("**Obligated** sums each award's obligated amount once (`awards.obligated_amount`: the award total "
                 "USAspending reports, else the sum of the registry's actions). **Surveillance-tagged** counts awards "
                 "with at least one counted capability tag (`COUNTED_TAGS` in dashboard/queries.py).",
-                q.TOTALS_SQL, rows_link=tagged_link, key="overview-how")
+                q.TOTALS_SQL, rows_link=tagged_link, key="overview-how",
+                figures=["Awards", "Modifications & actions", "Vendors", "Obligated (all awards)", "Surveillance-tagged"])
 
 caps = q.capabilities()
 colours = fmt.capability_colours(caps)
@@ -84,6 +85,12 @@ with right:
                    f"{known.awards.sum():,} of {agencies.awards.sum():,} awards ({fmt.pct(share)} of the dollars) "
                    "from the awarding and funding office names, the office code that opens the PIID, and the "
                    "award's description (see Methods & sources); the rest show as \"component not identified\".")
+        ui.how_computed("Each award once under its awarding subtier and, inside it, its component "
+                        "(`awards.agency_component`, else \"component not identified\"); **attributed** = awards "
+                        "whose component is known. The first parameter is true when only surveillance-tagged "
+                        "awards are counted.", queries=[(q.top_agencies, (surveillance_only,))],
+                        figures=["Components are attributed for"], key="overview-agencies-how",
+                        rows_link=tagged_link if surveillance_only else ui.page_url("search"))
         shown = agencies.assign(source_url=agencies.department.map(fmt.usaspending_agency_url))
         ui.table(shown, key="overview-agencies-table", money=["obligated"], hide=["subtier_code"])
         ui.exports(shown, "top_agencies", key="overview-agencies-export")
@@ -101,6 +108,11 @@ st.caption(f"{int(overlap.awards):,} awards ({fmt.money(overlap.obligated)}) car
            f"each of their bars, so the bars add up to {fmt.money(mix.obligated_amount.sum())} against "
            f"{fmt.money(t.surveillance_obligated)} obligated on surveillance-tagged awards. See Methods & sources "
            "for how tags are made.")
+ui.how_computed("**Awards with more than one capability**: awards with two or more counted capability tags, each "
+                "once, and their obligations; **the bars add up to** the sum of the capability bars (an award "
+                "under each of its capabilities), against the de-duplicated surveillance-tagged total.",
+                queries=[(q.capability_overlap, ()), (q.capability_mix, ()), (q.totals, ())],
+                figures=["carry more than one capability"], rows_link=tagged_link, key="overview-mix-how")
 
 st.subheader("Obligations over time")
 monthly = q.obligations_by_month()
@@ -155,6 +167,17 @@ else:
     new = q.recent_actions(date_from, date_to)
     st.markdown(f"**{int(tot.actions):,} actions** on {int(tot.awards):,} awards dated {date_from} to {date_to}, "
                 f"**{fmt.money(tot.obligated)}** obligated (listing the {len(new):,} newest).")
+if by_seen:
+    ui.how_computed("Awards whose earliest record the registry fetched (`min(transactions.fetched_at)`) falls in "
+                    "the dates chosen, each once, and their obligated amounts. The rows are the table below "
+                    "(CSV download).", queries=[(q.first_seen_total, (date_from, date_to))],
+                    figures=["first fetched by the registry"], key="overview-new-how")
+else:
+    ui.how_computed("Every action (modification or transaction) whose action date falls in the dates chosen, the "
+                    "distinct awards they belong to, and the sum of their obligations (`federal_action_obligation`). "
+                    "The rows are the table below (CSV download).",
+                    queries=[(q.recent_actions_total, (date_from, date_to))], figures=["awards dated"],
+                    key="overview-new-how")
 if new.empty:
     ui.empty("Nothing in this date range: widen it.")
 else:

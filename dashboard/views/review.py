@@ -92,6 +92,13 @@ for r in open_rows.iloc[(page - 1) * PER_PAGE: page * PER_PAGE].itertuples(index
                     f"{ANNOTATIONS.name}; it takes effect at the next `registry build`.")
                 st.rerun()
 
+# After the cards: a popover between the sentence and the cards' forms made Chromium lose the reason typed into
+# the first form when Confirm was clicked (tests/test_browser_review.py), so it comes last.
+ui.how_computed("**Possible tags**: rows of `review_queue` (an award and a capability the model scores between its "
+                "two thresholds), less those already decided in the annotations file, in the capabilities "
+                "chosen; their awards' obligations each once. The rows are the cards above.",
+                queries=[(q.review_queue, ())], figures=["possible tags"], key="review-how")
+
 if not pending.empty:
     st.subheader("Decided, waiting for the next build")
     ui.table(pending.assign(decision=[decided[(k, c)]["action"] for k, c in zip(pending.award_key,

@@ -46,6 +46,12 @@ page_no = ui.int_param("page", 1, 1, pages)
 st.markdown(f"**{total:,} award{'s** match' if total != 1 else '** matches'}, **{fmt.money(summary.obligated)}** "
             "obligated in all "
             f"(every match, each award once).")
+ui.how_computed("Every award matching the text and the facets, each once: how many, and the sum of their "
+                "obligated amounts (`awards.obligated_amount`), never only the page of rows shown. With text, the "
+                "full-text index's ranked hits are the first two parameters. The rows: the table below, and the "
+                "CSV/Parquet downloads hold every match.", queries=[(q.search_summary, (text, filters))],
+                figures=["obligated in all"], key="search-how",
+                rows_link=ui.page_url("search", q=text, **{k: v for k, v in chosen.items() if v}))
 hits = q.fulltext_hits(text) if text else None
 if hits is not None and hits[2]:
     st.caption(f"No award has these exact words: showing close spellings of {fmt.md_text(text)}.")

@@ -33,10 +33,10 @@ if fmt.safe_url(v.website):
 awards = q.vendor_awards(vendor_id)
 reported = awards.competition_status.isin(["competed", "not competed"]).sum()
 sole = (awards.competition_status == "not competed").sum()
-c = st.columns(5)
-c[0].metric("Awards", f"{len(awards):,}")
-c[1].metric("Obligated", fmt.money(awards.obligated_amount.sum()))
 tagged = q.vendor_tagged_total(vendor_id).iloc[0]
+c = st.columns(5)
+c[0].metric("Awards", f"{int(tagged.all_awards):,}")
+c[1].metric("Obligated", fmt.money(tagged.all_obligated))
 c[2].metric("Surveillance-tagged", fmt.money(tagged.obligated), delta=f"{int(tagged.awards):,} awards",
             delta_color="off",
             help="Obligations of this vendor family's awards with a counted capability tag, each award once.")
@@ -46,8 +46,11 @@ c[3].metric("Sole-source share", fmt.pct(sole / reported) if reported else "not 
 c[4].metric("Active", f"{fmt.day(v.first_award_date)[:7]} → {fmt.day(v.last_action_date)[:7]}")
 
 ui.how_computed(f"Awards of the vendor family **{fmt.md_text(names[vendor_id])}** (parent and subsidiaries), each "
-                "once; surveillance-tagged ones have a counted capability tag.", q.VENDOR_TOTALS_SQL,
-                params=[vendor_id, vendor_id],
+                "once; surveillance-tagged ones have a counted capability tag. **Sole-source share**: awards "
+                "`not competed` over awards reporting competition (`competed` or `not competed`), from the awards "
+                "list; **Active**: first award to last action.", q.VENDOR_TOTALS_SQL,
+                params=[vendor_id, vendor_id], queries=[(q.vendor_awards, (vendor_id,)), (q.vendor, (vendor_id,))],
+                figures=["Awards", "Obligated", "Surveillance-tagged", "Sole-source share", "Active"],
                 rows_link=ui.page_url("search", vendor=names[vendor_id]), key="vendor-how")
 tabs = st.tabs(["Awards", "Money over time", "Agencies", "Capabilities & evidence", "Family & matching",
                 "Largest modifications", "Linked records"], key="tab", bind="query-params")  # the tab is in the URL

@@ -1,0 +1,233 @@
+"""Page settle time in headless Chromium on a registry of about 23,000 awards (issue 17, item 13).
+
+Run: `python -m bench.page_settle` (part of `make bench`). Why these pieces:
+
+- The registry: the bundled real sample's rows (970 awards, 2,142 actions), replicated with new keys until it
+  holds about 23,000 awards, the size of the CBP/ICE registry the issue was tested on. Each copy gets new
+  award keys, PIIDs and transaction keys, `source = 'synthetic-bench'` and a source_url on 127.0.0.1: these are
+  not public records, they live in bench/work/ only, and the banner says so. The shape (vendors, agencies,
+  capability tags, descriptions) is the sample's, so pages do the work they do on real data.
+- Settle: from navigation start to the last change of the page's DOM before the page stays unchanged for
+  QUIET_MS with Streamlit idle (no status widget, no stale element) and every plotly chart drawn. A
+  MutationObserver installed before the page's own scripts records the time of each change.
+- Ceiling: the same page on the sample itself (970 awards), measured in the same run, interleaved: a ratio near 1
+  says the registry's size costs nothing and the seconds are the browser's and the machine's.
+- Warm: the same page opened again in a new tab of the same browser context, after a first visit: Streamlit's
+  JavaScript comes from the browser cache and the page's queries from st.cache_data, as for a reader who moves
+  between pages. Cold (the first visit) is reported beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / "work"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+TARGET_AWARDS = 23_000
+WARM_TARGET_S = 1.5
+QUIET_MS = 700
+SOURCE = "synthetic-bench"
+
+PAGES = [
+    ("overview", "/"),
+    ("map", "/map"),
+    ("vendor", "/vendor?vendor=v:palantir"),
+    ("compare", "/compare?v=v:palantir&v=v:relx&v=v:thomson-reuters"),
+    ("agency", "/agency"),
+    ("award", "/award?award=70CTD022FR0000170"),
+    ("search", "/search"),
+    ("search: text", "/search?q=license%20plate"),
+    ("review", "/review"),
+    ("methods", "/methods"),
+]
+
+# Installed before the page's scripts: the time (ms since navigation start) of the last DOM change.
+_OBSERVER = """
+window.__lastChange = performance.now();
+new MutationObserver(() => { window.__lastChange = performance.now(); })
+    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+_SETTLED = """quiet => {
+    const busy = document.querySelector('[data-testid="stStatusWidget"]')
+        || document.querySelector('[data-stale="true"]')
+        || !document.querySelector('[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stAlert"]')
+        || [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].some(c => !c.querySelector('.main-svg'));
+    return !busy && performance.now() - window.__lastChange >= quiet;
+}"""
+
+
+def replicated_staging(out: Path, target_awards: int = TARGET_AWARDS) -> dict[str, int]:
+    """A staging store holding the sample's rows, then copies of them with new keys up to ~target_awards awards."""
+    from registry import sample
+    from registry.core import store
+
+    base = sample.load_sample(staging=out.with_name("sample-staging.duckdb"))
+    out = store.remove(out)
+    con = store.connect(out)
+    try:
+        con.execute(f"ATTACH '{base}' AS s (READ_ONLY)")
+        awards = con.execute("SELECT count(DISTINCT award_key) FROM s.stg_transactions").fetchone()[0]
+        copies = max(1, -(-target_awards // awards))  # the original plus copies - 1 replicas
+        con.execute("INSERT INTO stg_transactions BY NAME SELECT * FROM s.stg_transactions")
+        con.execute(f"""
+            INSERT INTO stg_transactions BY NAME
+            SELECT t.* REPLACE (
+                       t.award_key || '_BENCH' || k AS award_key,
+                       t.piid || 'B' || lpad(CAST(k AS VARCHAR), 2, '0') AS piid,
+                       t.transaction_key || '_BENCH' || k AS transaction_key,
+                       '{SOURCE}' AS source,
+                       'http://127.0.0.1/{SOURCE}/' || t.award_key || '/' || k AS source_url,
+                       md5(t.payload_sha256 || k) AS payload_sha256,
+                       '{{"synthetic": "{SOURCE}", "copy": ' || k || '}}' AS raw_payload)
+            FROM s.stg_transactions t, range(1, {copies}) r(k)
+        """)  # noqa: S608 (constants only)
+        for table in ("crawl_runs", "stg_ai_use_cases"):
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM s.{table}")  # noqa: S608
+        con.execute("DETACH s")
+        con.execute("CHECKPOINT")
+        return {"copies": copies, "awards": con.execute("SELECT count(DISTINCT award_key) FROM stg_transactions")
+                .fetchone()[0], "transactions": con.execute("SELECT count(*) FROM stg_transactions").fetchone()[0]}
+    finally:
+        con.close()
+
+
+def build_registry(work: Path = WORK, log=print) -> tuple[Path, dict[str, int]]:
+    """bench/work/reg-pages.duckdb: the replicated sample, built by `registry build` (its full-text index too)."""
+    from registry import build
+
+    work.mkdir(parents=True, exist_ok=True)
+    staging = work / "stg-pages.duckdb"
+    counts = replicated_staging(staging)
+    log(f"page-settle registry: sample x{counts['copies']} = {counts['awards']:,} awards, "
+        f"{counts['transactions']:,} actions")
+    out = work / "reg-pages.duckdb"
+    t0 = time.perf_counter()
+    build.build(staging, out, is_sample=True, meta={
+        "sample_description": f"benchmark only: the bundled sample replicated x{counts['copies']} with new keys "
+                              f"(source = '{SOURCE}'); not public records"})
+    counts["build_seconds"] = round(time.perf_counter() - t0, 1)
+    return out, counts
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(registry: Path, port: int, log_path: Path) -> subprocess.Popen:
+    env = dict(os.environ, REGISTRY_PATH=str(registry))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        env=env, cwd=ROOT, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+        if proc.poll() is not None:
+            break
+    proc.terminate()
+    raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-1500:]}")
+
+
+def _settle(context, url: str) -> float:
+    """Seconds from navigation start to the page's last DOM change before it stays quiet (see module doc)."""
+    page = context.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_function(_SETTLED, arg=QUIET_MS, timeout=120_000, polling=100)
+        return round(page.evaluate("window.__lastChange") / 1000, 3)
+    finally:
+        page.close()
+
+
+def measure(registries: dict[str, Path], reps: int = 3, log=print) -> dict[str, dict[str, dict[str, float]]]:
+    """{registry label: {page: {cold_s, warm_s (median of reps), warm_min_s, warm_max_s}}} in headless Chromium at
+    1440x900. One server per registry; each page is measured on every registry in turn (interleaved), so a busy
+    moment of the shared machine falls on all of them rather than on one."""
+    from playwright.sync_api import sync_playwright
+
+    servers = {}
+    try:
+        for label, registry in registries.items():
+            port = _free_port()
+            servers[label] = (_serve(registry, port, WORK / f"page-settle-{port}.log"), f"http://127.0.0.1:{port}")
+        out: dict[str, dict[str, dict[str, float]]] = {label: {} for label in registries}
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"])
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.0.0.1:")
+                          else r.abort())
+            context.add_init_script(_OBSERVER)
+            for _proc, base in servers.values():
+                _settle(context, base + "/methods")  # Streamlit's JavaScript into the browser cache
+            for name, path in PAGES:
+                cold = {label: _settle(context, base + path) for label, (_p, base) in servers.items()}
+                warm: dict[str, list[float]] = {label: [] for label in servers}
+                for _ in range(reps):
+                    for label, (_p, base) in servers.items():
+                        warm[label].append(_settle(context, base + path))
+                for label, w in warm.items():
+                    out[label][name] = {"cold_s": cold[label], "warm_s": round(statistics.median(w), 3),
+                                        "warm_min_s": min(w), "warm_max_s": max(w)}
+                log(f"page settle {name:<13} " + "  ".join(
+                    f"{label}: cold {cold[label]:5.2f} s warm {out[label][name]['warm_s']:5.2f} s "
+                    f"({min(warm[label]):.2f}-{max(warm[label]):.2f})" for label in servers))
+            browser.close()
+    finally:
+        for proc, _base in servers.values():
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return out
+
+
+def run(work: Path = WORK, log=print, reps: int = 3) -> dict:
+    """Build the ~23k-award registry and measure every page on it and, as the same-run ceiling, on the sample it
+    was replicated from; the dict bench/report.py renders."""
+    from registry import build, sample
+
+    registry, base = work / "reg-pages.duckdb", work / "reg-pages-sample.duckdb"
+    if os.environ.get("BENCH_REUSE") == "1" and registry.exists() and base.exists():
+        from registry.core.readonly import connect_readonly
+
+        con = connect_readonly(registry)
+        counts = dict(zip(("awards", "transactions"), con.execute(
+            "SELECT (SELECT count(*) FROM awards), (SELECT count(*) FROM transactions)").fetchone(), strict=True))
+        con.close()
+        log(f"reusing {registry.name} and {base.name} (BENCH_REUSE=1)")
+    else:
+        registry, counts = build_registry(work, log=log)
+        build.build(work / "sample-staging.duckdb", base, is_sample=True,
+                    meta={"sample_description": sample.describe()})
+    load_start = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    pages = measure({"23k": registry, "sample": base}, reps=reps, log=log)
+    return {"registry": counts, "pages": pages["23k"], "sample_pages": pages["sample"], "target_s": WARM_TARGET_S,
+            "load_start": load_start, "load_end": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+
+
+if __name__ == "__main__":
+    result = run()
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "page-settle.json").write_text(json.dumps(result, indent=1))
+    from bench.report import page_settle_lines
+
+    print("\n".join(page_settle_lines(result)))
