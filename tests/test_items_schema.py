@@ -79,12 +79,8 @@ CREATE TABLE IF NOT EXISTS stg_things (
     title           VARCHAR,
     published       DATE,
     amount          DECIMAL(18,2),
-    source          VARCHAR NOT NULL,
-    source_url      VARCHAR NOT NULL,
-    fetched_at      TIMESTAMPTZ NOT NULL,
-    payload_sha256  VARCHAR NOT NULL,
-    raw_payload     VARCHAR,
-    run_id          VARCHAR
+    source VARCHAR NOT NULL, source_url VARCHAR NOT NULL, fetched_at TIMESTAMPTZ NOT NULL,  -- provenance
+    payload_sha256 VARCHAR NOT NULL, raw_payload VARCHAR, run_id VARCHAR
 );
 """
 ITEM = """
