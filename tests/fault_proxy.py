@@ -9,7 +9,7 @@ middleware, the pipeline and the run record are all the real ones.
 A request is known by (method, path and query, body): Scrapy's retry of a request is the same request again. The first
 attempt of each distinct request gets the next fault of `first_attempt` in turn (500, 503, a body cut short,
 a connection closed without an answer, an answer slower than DOWNLOAD_TIMEOUT); later attempts pass through.
-Requests chosen by `lose` are answered 500 on every attempt: the page is lost after the retry budget.
+Requests chosen by `lose(key, kind)` are answered 500 on every attempt: the page is lost after the retry budget.
 Every wait is bounded (`slow_seconds`) and the proxy binds 127.0.0.1 only.
 """
 
@@ -23,7 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 FAULTS = ("500", "503", "cut", "reset", "slow")
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer",
+KIND_HEADER = "X-Request-Kind"  # the request's meta["kind"] (count, award detail, ...), told to the proxy only
+HOP_BY_HOP = {KIND_HEADER.lower(), "connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer",
               "transfer-encoding", "upgrade", "content-length"}
 Key = tuple[str, str, bytes]
 
@@ -31,10 +32,10 @@ Key = tuple[str, str, bytes]
 class FaultProxy:
     """`with FaultProxy(first_attempt=FAULTS) as proxy:` ... settings `FAULT_PROXY=proxy.url` ..."""
 
-    def __init__(self, first_attempt: tuple[str, ...] = (), lose: Callable[[Key], bool] | None = None,
+    def __init__(self, first_attempt: tuple[str, ...] = (), lose: Callable[[Key, str], bool] | None = None,
                  slow_seconds: float = 1.5) -> None:
         self.first_attempt = first_attempt
-        self.lose = lose or (lambda key: False)
+        self.lose = lose or (lambda key, kind: False)
         self.slow_seconds = slow_seconds
         self.lock = threading.Lock()
         self.attempts: dict[Key, int] = {}   # distinct request -> attempts seen, in order of first appearance
@@ -81,7 +82,7 @@ class FaultProxy:
             n = self.attempts[key] = self.attempts.get(key, 0) + 1
             index = list(self.attempts).index(key)
         fault = None
-        if self.lose(key):
+        if self.lose(key, h.headers.get(KIND_HEADER, "")):
             fault = "500"
         elif n == 1 and self.first_attempt:
             fault = self.first_attempt[index % len(self.first_attempt)]
@@ -162,3 +163,4 @@ class ThroughFaultProxy:
     def process_request(self, request, spider=None):
         if self.proxy:
             request.meta["proxy"] = self.proxy
+            request.headers[KIND_HEADER] = request.meta.get("kind", "")
