@@ -949,3 +949,11 @@ def review_queue(limit: int = 5000) -> pd.DataFrame:
     """Possible (award, capability) pairs that no annotation has decided, most score x dollars first."""
     return _df("SELECT * FROM review_queue ORDER BY priority DESC NULLS LAST, award_key, capability_id LIMIT ?",
                [limit])
+
+
+def column_glossary() -> pd.DataFrame:
+    """Every public view's columns with their types and meanings: the registry's own COMMENT ON text, by the
+    same query that renders docs/views.md (registry/glossary.py)."""
+    from registry.glossary import GLOSSARY_SQL, PUBLIC_TABLES
+
+    return _df(GLOSSARY_SQL, [list(PUBLIC_TABLES)])

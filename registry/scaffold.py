@@ -117,15 +117,14 @@ class {cls}Spider(RegistrySpider):
         if data.get("next"):
             yield Request(response.urljoin(data["next"]), callback=self.parse, errback=self.page_failed)
 ''',
-        f"spiders/{name}/items.py": f'''"""The {name} source's item: one record, validated into a row of {table}."""
+        f"spiders/{name}/items.py": f'''"""The {name} source's item: one record, validated into a row of {table}.
+
+Its fields, their types and the required ones come from {table} in staging.sql (see spiders/items.py):
+add a column there and the item has the field. Only what the DDL cannot say is written here.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-import scrapy
-
-from registry.core.parse import ParseError, clean_text, parse_date
 from spiders.items import RegistryItem
 
 
@@ -134,21 +133,6 @@ class {cls}Item(RegistryItem):
 
     staging_table = "{table}"
     kind = "{name}"
-
-    record_id = scrapy.Field()
-    title = scrapy.Field()
-    published = scrapy.Field()
-    url = scrapy.Field()
-
-    def to_record(self) -> dict[str, Any]:
-        record_id = clean_text(self.get("record_id"))
-        if not record_id:
-            raise ParseError("record_id: missing")
-        rec: dict[str, Any] = {{"record_id": record_id, **self.provenance()}}
-        rec["title"] = clean_text(self.get("title"))
-        rec["published"] = parse_date(self.get("published"), "published")
-        rec["url"] = clean_text(self.get("url"))
-        return self.with_payload_hash(rec)
 ''',
         f"spiders/{name}/staging.sql": f"""-- {title}: one row per record, as fetched, with its provenance and raw payload.
 

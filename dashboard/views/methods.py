@@ -1,4 +1,5 @@
-"""Methods & sources: where the data comes from, crawl health, the taxonomy, matching and tagging, limits."""
+"""Methods & sources: where the data comes from, crawl health, a glossary of every public column, the taxonomy,
+matching and tagging, limits."""
 
 from __future__ import annotations
 
@@ -53,6 +54,22 @@ if not rejects.empty:
 
 st.subheader("What the registry holds")
 st.dataframe(q.view_counts(PUBLIC_VIEWS), hide_index=True, key="methods-views")
+
+st.subheader("Column glossary")
+glossary = q.column_glossary()
+if glossary.empty:
+    ui.empty("This registry holds no public views yet: run `registry build`.")
+else:
+    names = list(dict.fromkeys(glossary["view"]))
+    view = st.selectbox("View", names, index=names.index("awards") if "awards" in names else 0,
+                        key="methods-glossary-view")
+    rows = glossary[glossary["view"] == view]
+    st.markdown(f"**{fmt.md_text(view)}**: {fmt.md_text(rows['about'].iloc[0]) or 'no description in this registry.'}")
+    st.dataframe(rows[["column", "type", "meaning"]].fillna({"meaning": "—"}), hide_index=True,
+                 key="methods-glossary")
+    st.caption("Read from the registry's own column descriptions (COMMENT ON), which the build writes from each "
+               "source's schema.yaml and its view SQL; docs/views.md is rendered from the same text. Query any "
+               "view with `registry sql`.")
 
 st.subheader("Capability taxonomy")
 caps = q.capabilities()

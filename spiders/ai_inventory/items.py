@@ -13,8 +13,6 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-import scrapy
-
 from registry.core.parse import ParseError, clean_text
 from spiders.items import RegistryItem
 
@@ -124,50 +122,32 @@ def derived_id(year: int, agency: str | None, bureau: str | None, name: str) -> 
     return f"{agency or 'NA'}-{year}-{digest}"
 
 
-AI_TEXT_FIELDS = ["use_case_name", "agency", "agency_name", "bureau", "office", "stage", "impact", "topic_area",
-                  "vendor_name", "system_name", "has_pii", "contracting_usage", "techniques", "description",
-                  "piid_text"]
-
-
 class AiUseCaseItem(RegistryItem):
-    """One use case of a federal AI use-case inventory (one CSV row)."""
+    """One use case of a federal AI use-case inventory (one CSV row); fields from staging.sql."""
 
     staging_table = "stg_ai_use_cases"
     kind = "ai_use_case"
+    derived = ("high_impact", "piids")
+    # read as the inventories write them: the year the spider knows, ids derived where absent, lenient dates
+    custom = ("inventory_year", "use_case_id", "use_case_id_derived", "source_row", "date_initiated",
+              "date_implemented", "date_retired")
 
-    inventory_year = scrapy.Field()
-    use_case_id = scrapy.Field()
-    use_case_id_derived = scrapy.Field()
-    source_row = scrapy.Field()      # 1-based data row in the file it came from
-    pia_url = scrapy.Field()
-    date_initiated = scrapy.Field()
-    date_implemented = scrapy.Field()
-    date_retired = scrapy.Field()
-    locals().update({f: scrapy.Field() for f in AI_TEXT_FIELDS})
-
-    def to_record(self) -> dict[str, Any]:
+    def check(self, rec: dict[str, Any]) -> None:
         year = self.get("inventory_year")
         if year not in SCHEMAS:
             raise ParseError(f"inventory_year: not an inventory year: {year!r}")
-        name = clean_text(self.get("use_case_name"))
-        if not name:
-            raise ParseError("use_case_name: missing")
-        agency = clean_text(self.get("agency"))
-        if not agency:
-            raise ParseError("agency: missing")
-        rec: dict[str, Any] = {"inventory_year": year, **self.provenance()}
-        for f in AI_TEXT_FIELDS:
-            rec[f] = clean_text(self.get(f))
-        rec["use_case_name"], rec["agency"] = name, agency.upper()
+
+    def finish(self, rec: dict[str, Any]) -> None:
+        year = rec["inventory_year"] = self.get("inventory_year")
+        rec["agency"] = rec["agency"].upper()
         given = clean_text(self.get("use_case_id"))
-        rec["use_case_id"] = given or derived_id(year, rec["agency"], rec["bureau"], name)
+        rec["use_case_id"] = given or derived_id(year, rec["agency"], rec["bureau"], rec["use_case_name"])
         rec["use_case_id_derived"] = bool(self.get("use_case_id_derived")) or not given
         rec["source_row"] = self.get("source_row")
         impact = (rec["impact"] or "").strip().lower()
         rec["high_impact"] = HIGH_IMPACT.get(impact)
-        pia = clean_text(self.get("pia_url"))
+        pia = rec["pia_url"]
         rec["pia_url"] = pia if pia and re.match(r"^https?://", pia) else None
         for f in ("date_initiated", "date_implemented", "date_retired"):
             rec[f] = lenient_date(self.get(f))
         rec["piids"] = parse_piids(rec["piid_text"])
-        return self.with_payload_hash(rec)

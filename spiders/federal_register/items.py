@@ -13,9 +13,7 @@ import json
 import re
 from typing import Any
 
-import scrapy
-
-from registry.core.parse import ParseError, clean_text, parse_date
+from registry.core.parse import ParseError
 from spiders.items import RegistryItem
 
 _DOC_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,30}$", re.I)
@@ -66,38 +64,24 @@ def classify(doc_type: str | None, title: str | None, abstract: str | None, acti
     return "privacy_notice"
 
 
-FR_TEXT_FIELDS = ["title", "type", "action", "abstract", "dates", "citation", "html_url", "pdf_url",
-                  "body_html_url", "raw_text_url", "json_url"]
+URL_COLUMNS = ("html_url", "pdf_url", "body_html_url", "raw_text_url", "json_url")
 
 
 class FederalRegisterDocumentItem(RegistryItem):
-    """One document of the Federal Register API's documents search."""
+    """One document of the Federal Register API's documents search; fields from staging.sql."""
 
     staging_table = "stg_fr_documents"
     kind = "fr_document"
+    derived = ("agency_names", "agency_slugs", "document_kind", "system_identifier", "system_name",
+               "system_evidence")
+    custom = ("docket_ids",)
+    inputs = ("agencies",)  # the API's agency objects (name, slug, id, parent_id)
 
-    document_number = scrapy.Field()
-    publication_date = scrapy.Field()
-    effective_on = scrapy.Field()
-    comments_close_on = scrapy.Field()
-    agencies = scrapy.Field()        # the API's agency objects (name, slug, id, parent_id)
-    docket_ids = scrapy.Field()
-    locals().update({f: scrapy.Field() for f in FR_TEXT_FIELDS})
+    def check(self, rec: dict[str, Any]) -> None:
+        if not _DOC_NUMBER.match(rec["document_number"]):
+            raise ParseError(f"document_number: not a document number: {rec['document_number'][:40]!r}")
 
-    def to_record(self) -> dict[str, Any]:
-        number = clean_text(self.get("document_number"))
-        if not number:
-            raise ParseError("document_number: missing")
-        if not _DOC_NUMBER.match(number):
-            raise ParseError(f"document_number: not a document number: {number[:40]!r}")
-        rec: dict[str, Any] = {"document_number": number, **self.provenance()}
-        for f in FR_TEXT_FIELDS:
-            rec[f] = clean_text(self.get(f))
-        if not rec["title"]:
-            raise ParseError("title: missing")
-        rec["publication_date"] = parse_date(self.get("publication_date"), "publication_date", required=True)
-        rec["effective_on"] = parse_date(self.get("effective_on"), "effective_on")
-        rec["comments_close_on"] = parse_date(self.get("comments_close_on"), "comments_close_on")
+    def finish(self, rec: dict[str, Any]) -> None:
         agencies = self.get("agencies") or []
         if not isinstance(agencies, list) or not all(isinstance(a, dict) for a in agencies):
             raise ParseError("agencies: not a list of agency objects")
@@ -105,10 +89,9 @@ class FederalRegisterDocumentItem(RegistryItem):
         rec["agency_slugs"] = json.dumps([a.get("slug") for a in agencies if a.get("slug")])
         dockets = self.get("docket_ids") or []
         rec["docket_ids"] = json.dumps([str(d) for d in dockets] if isinstance(dockets, list) else [str(dockets)])
-        for f in ("html_url", "pdf_url", "body_html_url", "raw_text_url", "json_url"):
+        for f in URL_COLUMNS:
             if rec[f] and not re.match(r"^https?://", rec[f]):
                 rec[f] = None
         rec["document_kind"] = classify(rec["type"], rec["title"], rec["abstract"], rec["action"])
         rec["system_identifier"], rec["system_name"], rec["system_evidence"] = extract_system(
             rec["title"], rec["abstract"])
-        return self.with_payload_hash(rec)

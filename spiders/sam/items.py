@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
+from typing import Any, ClassVar
 
-import scrapy
-
-from registry.core.parse import ParseError, clean_text, parse_date, parse_money
+from registry.core.parse import ParseError, clean_text
 from spiders.items import RegistryItem
 from spiders.keys import mask, strip_query_param
 
@@ -69,48 +67,39 @@ def _null(value: Any) -> Any:
     return value
 
 
-SAM_TEXT_FIELDS = [
-    "ptype", "notice_type", "base_type", "title", "solicitation_number", "full_parent_path_name",
-    "full_parent_path_code", "department", "subtier", "office", "organization_type", "response_deadline",
-    "archive_type", "naics_code", "classification_code", "set_aside_code", "set_aside", "award_number",
-    "awardee_name", "awardee_uei", "description_text",
-]
-SAM_URL_FIELDS = ["description_url", "ui_link", "additional_info_link"]
+URL_COLUMNS = ("description_url", "ui_link", "additional_info_link")  # stored without the API key
 
 
 class SamNoticeItem(RegistryItem):
-    """One notice from /opportunities/v2/search, optionally with its description text."""
+    """One notice from /opportunities/v2/search, optionally with its description text; fields from staging.sql.
+
+    Every text is masked with the API key (SAM.gov echoes it in links and sometimes in text)."""
 
     staging_table = "stg_sam_notices"
     kind = "sam_notice"
+    derived = ("award_piid", "authority_cited", "piids_in_text")
+    custom = ("active", "resource_links", *URL_COLUMNS)
+    labels: ClassVar[dict[str, str]] = {"notice_id": "noticeId", "posted_date": "postedDate",
+                                        "archive_date": "archiveDate", "award_date": "award.date",
+                                        "award_amount": "award.amount"}
+    required = ("posted_date",)
 
-    notice_id = scrapy.Field()
-    posted_date = scrapy.Field()
-    archive_date = scrapy.Field()
-    active = scrapy.Field()
-    award_amount = scrapy.Field()
-    award_date = scrapy.Field()
-    resource_links = scrapy.Field()
-    locals().update({f: scrapy.Field() for f in SAM_TEXT_FIELDS + SAM_URL_FIELDS})
+    def raw(self, name: str) -> Any:
+        return _null(self._values.get(name))
 
-    def to_record(self) -> dict[str, Any]:
-        notice_id = clean_text(self.get("notice_id"))
-        if not notice_id:
-            raise ParseError("noticeId: missing")
-        if not _NOTICE_ID.match(notice_id):
-            raise ParseError(f"noticeId: not a notice id: {notice_id[:40]!r}")
+    def check(self, rec: dict[str, Any]) -> None:
+        if not _NOTICE_ID.match(rec["notice_id"]):
+            raise ParseError(f"noticeId: not a notice id: {rec['notice_id'][:40]!r}")
+
+    def finish(self, rec: dict[str, Any]) -> None:
         secret = os.environ.get("SAM_API_KEY")
-        rec: dict[str, Any] = {"notice_id": notice_id, **self.provenance()}
         rec["source_url"] = mask(strip_query_param(rec["source_url"], "api_key"), secret)
-        for f in SAM_TEXT_FIELDS:
-            rec[f] = mask(clean_text(_null(self.get(f))), secret)
-        for f in SAM_URL_FIELDS:
-            rec[f] = mask(strip_query_param(clean_text(_null(self.get(f))), "api_key"), secret)
-        rec["posted_date"] = parse_date(_null(self.get("posted_date")), "postedDate", required=True)
-        rec["archive_date"] = parse_date(_null(self.get("archive_date")), "archiveDate")
-        rec["award_date"] = parse_date(_null(self.get("award_date")), "award.date")
-        rec["award_amount"] = parse_money(_null(self.get("award_amount")), "award.amount")
-        active = clean_text(_null(self.get("active")))
+        for f in self.plan.texts:
+            if f != "notice_id":  # checked against _NOTICE_ID: it cannot hold a key
+                rec[f] = mask(rec[f], secret)
+        for f in URL_COLUMNS:
+            rec[f] = mask(strip_query_param(clean_text(self.raw(f)), "api_key"), secret)
+        active = clean_text(self.raw("active"))
         rec["active"] = None if active is None else active.lower() in {"yes", "true", "y"}
         rec["award_piid"] = normalise_piid(rec["award_number"])
         rec["authority_cited"] = authorities_cited(rec["title"], rec["description_text"])
@@ -122,4 +111,3 @@ class SamNoticeItem(RegistryItem):
             [mask(strip_query_param(str(u), "api_key"), secret) for u in links if clean_text(u)]
         )
         rec["raw_payload"] = mask(self.payload_text(rec.get("raw_payload")), secret)
-        return self.with_payload_hash(rec)
