@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,16 +22,37 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture(scope="session")
-def sample_registry(tmp_path_factory) -> Path:
-    """registry.duckdb built from the bundled sample through the real loaders and build (once per session)."""
+def _build_sample(d: Path) -> Path:
     from registry import build, sample
 
-    d = tmp_path_factory.mktemp("sample_registry")
     staging = sample.load_sample(staging=d / "sample-staging.duckdb")
     out = d / "registry.duckdb"
     build.build(staging, out, is_sample=True, meta={"sample_description": sample.describe()})
     return out
+
+
+@pytest.fixture(scope="session")
+def sample_registry(request, tmp_path_factory) -> Path:
+    """registry.duckdb built from the bundled sample through the real loaders and build (once per test run).
+
+    Under pytest-xdist the first worker to get here builds it into the run's shared temporary folder (the other
+    workers wait on a file lock) and every worker copies the folder (staging store, registry, its full-text
+    index) into its own: one build per run, and no worker can lock or change another worker's files."""
+    own = tmp_path_factory.mktemp("sample_registry")
+    if not hasattr(request.config, "workerinput"):  # a plain `pytest` run: build it here
+        return _build_sample(own)
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent / "shared_sample_registry"
+    with FileLock(f"{shared}.lock"):
+        if not (shared / "built").exists():
+            shutil.rmtree(shared, ignore_errors=True)  # what a worker that failed mid-build left
+            shared.mkdir()
+            _build_sample(shared)
+            (shared / "built").touch()
+    shutil.copytree(shared, own, dirs_exist_ok=True)
+    (own / "built").unlink()
+    return own / "registry.duckdb"
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +84,27 @@ def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProce
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return subprocess.CompletedProcess(["registry", *args], result.exit_code, result.stdout, result.stderr)
+
+
+# Modules whose tests drive a real Chromium against a Streamlit server: under pytest-xdist they all run on one
+# worker, one after another (two browsers and two Streamlit servers at once on a 2-core machine make their page
+# waits the thing under test).
+SERIAL_GROUPS = {"browser": "browser"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under `--dist loadgroup` every test module is one unit of work, so module-scoped fixtures (registries,
+    servers, browsers) are built once per module as in a serial run; modules holding a browser test share the
+    group "browser". A module or test that sets its own `xdist_group` keeps it."""
+    if config.getoption("dist", "no") != "loadgroup":
+        return
+    group_of: dict[str, str] = {}
+    for item in items:
+        for marker, group in SERIAL_GROUPS.items():
+            if item.get_closest_marker(marker):
+                group_of[item.nodeid.split("::")[0]] = group
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            module = item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(group_of.get(module, module)))
