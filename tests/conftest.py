@@ -86,25 +86,32 @@ def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProce
     return subprocess.CompletedProcess(["registry", *args], result.exit_code, result.stdout, result.stderr)
 
 
-# Modules whose tests drive a real Chromium against a Streamlit server: under pytest-xdist they all run on one
-# worker, one after another (two browsers and two Streamlit servers at once on a 2-core machine make their page
-# waits the thing under test).
-SERIAL_GROUPS = {"browser": "browser"}
+
+# Modules whose tests drive a real Chromium against a Streamlit server: under pytest-xdist they run on one worker,
+# one after another (two browsers and two Streamlit servers at once on a 2-core machine would make their page waits
+# the thing under test). A new browser test module goes here.
+SERIAL_GROUPS = {
+    "tests/test_browser.py": "browser",
+    "tests/test_browser_larger.py": "browser",
+    "tests/test_browser_review.py": "browser",
+    "tests/test_faults_dashboard.py": "browser",
+}
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items) -> None:
-    """Under `--dist loadgroup` every test module is one unit of work, so module-scoped fixtures (registries,
-    servers, browsers) are built once per module as in a serial run; modules holding a browser test share the
-    group "browser". A module or test that sets its own `xdist_group` keeps it."""
-    if config.getoption("dist", "no") != "loadgroup":
-        return
-    group_of: dict[str, str] = {}
-    for item in items:
-        for marker, group in SERIAL_GROUPS.items():
-            if item.get_closest_marker(marker):
-                group_of[item.nodeid.split("::")[0]] = group
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            module = item.nodeid.split("::")[0]
-            item.add_marker(pytest.mark.xdist_group(group_of.get(module, module)))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` with the SERIAL_GROUPS modules in one unit of work.
+
+    Why not `--dist loadgroup` and xdist_group markers: pytest-xdist 3.8 groups by rewriting an item's `_nodeid`,
+    which pytest 9 no longer reads, so the markers are silently ignored. Each module stays one unit of work (its
+    module-scoped registries, servers and browsers are built once, as in a serial run)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ModuleGroupScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = super()._split_scope(nodeid)
+            return SERIAL_GROUPS.get(module, module)
+
+    return ModuleGroupScheduling(config, log)
