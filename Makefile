@@ -48,8 +48,12 @@ browser: system
 lint: setup
 	$(BIN)/ruff check .
 
+## The suite in parallel (pytest-xdist): each test module is one unit of work, so its module-scoped registries and
+## servers are built once; modules with browser tests share one worker (SERIAL_GROUPS in tests/conftest.py).
+## TEST_WORKERS=0 runs it serially in one process.
+TEST_WORKERS ?= 2
 test: setup system lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 bench: setup
 	$(BIN)/python -m bench.run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,16 +22,37 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture(scope="session")
-def sample_registry(tmp_path_factory) -> Path:
-    """registry.duckdb built from the bundled sample through the real loaders and build (once per session)."""
+def _build_sample(d: Path) -> Path:
     from registry import build, sample
 
-    d = tmp_path_factory.mktemp("sample_registry")
     staging = sample.load_sample(staging=d / "sample-staging.duckdb")
     out = d / "registry.duckdb"
     build.build(staging, out, is_sample=True, meta={"sample_description": sample.describe()})
     return out
+
+
+@pytest.fixture(scope="session")
+def sample_registry(request, tmp_path_factory) -> Path:
+    """registry.duckdb built from the bundled sample through the real loaders and build (once per test run).
+
+    Under pytest-xdist the first worker to get here builds it into the run's shared temporary folder (the other
+    workers wait on a file lock) and every worker copies the folder (staging store, registry, its full-text
+    index) into its own: one build per run, and no worker can lock or change another worker's files."""
+    own = tmp_path_factory.mktemp("sample_registry")
+    if not hasattr(request.config, "workerinput"):  # a plain `pytest` run: build it here
+        return _build_sample(own)
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent / "shared_sample_registry"
+    with FileLock(f"{shared}.lock"):
+        if not (shared / "built").exists():
+            shutil.rmtree(shared, ignore_errors=True)  # what a worker that failed mid-build left
+            shared.mkdir()
+            _build_sample(shared)
+            (shared / "built").touch()
+    shutil.copytree(shared, own, dirs_exist_ok=True)
+    (own / "built").unlink()
+    return own / "registry.duckdb"
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +84,34 @@ def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProce
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return subprocess.CompletedProcess(["registry", *args], result.exit_code, result.stdout, result.stderr)
+
+
+
+# Modules whose tests drive a real Chromium against a Streamlit server: under pytest-xdist they run on one worker,
+# one after another (two browsers and two Streamlit servers at once on a 2-core machine would make their page waits
+# the thing under test). A new browser test module goes here.
+SERIAL_GROUPS = {
+    "tests/test_browser.py": "browser",
+    "tests/test_browser_larger.py": "browser",
+    "tests/test_browser_review.py": "browser",
+    "tests/test_faults_dashboard.py": "browser",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` with the SERIAL_GROUPS modules in one unit of work.
+
+    Why not `--dist loadgroup` and xdist_group markers: pytest-xdist 3.8 groups by rewriting an item's `_nodeid`,
+    which pytest 9 no longer reads, so the markers are silently ignored. Each module stays one unit of work (its
+    module-scoped registries, servers and browsers are built once, as in a serial run)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ModuleGroupScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = super()._split_scope(nodeid)
+            return SERIAL_GROUPS.get(module, module)
+
+    return ModuleGroupScheduling(config, log)

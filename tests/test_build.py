@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import time
@@ -29,10 +30,13 @@ def _counts(path: Path) -> tuple[int, int, str]:
 
 @pytest.fixture()
 def staging_and_registry(tmp_path, sample_registry):
-    """A sample staging store and a registry already built from it."""
+    """A sample staging store and a registry already built from it: a copy of the session's sample build (the
+    file and the full-text index folder it names), so each test owns a registry without building one."""
     staging = sample_registry.parent / "sample-staging.duckdb"
     out = tmp_path / "registry.duckdb"
-    build_mod.build(staging, out, is_sample=True)
+    shutil.copy(sample_registry, out)
+    for index in sample_registry.parent.glob(f"{sample_registry.name}.fts-*"):
+        shutil.copytree(index, tmp_path / index.name)
     return staging, out
 
 

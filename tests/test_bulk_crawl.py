@@ -34,7 +34,7 @@ from registry.bulk_crawl import rows_per_byte
 from registry.core import store
 from registry.loaders import bulk_csv
 from tests import bulk_fixtures as bf
-from tests.conftest import REGISTRY_BIN, run_cli
+from tests.conftest import REGISTRY_BIN, invoke_cli, run_cli
 from tests.fake_usaspending import FakeUsaspending, make_awards
 
 DEPARTMENTS = {"070": "Department of Homeland Security", "015": "Department of Justice",
@@ -323,7 +323,7 @@ def test_a_second_run_fetches_nothing_and_changes_nothing(uninterrupted):
 
 
 def build(staging: Path, out: Path) -> None:
-    r = run_cli("build", "--staging", str(staging), "--out", str(out), timeout=600)
+    r = invoke_cli("build", "--staging", str(staging), "--out", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
 
 

@@ -18,14 +18,14 @@ from registry.core import store
 from registry.loaders import bulk_csv, search_csv
 from spiders.usaspending.spider import transaction_number as api_transaction_number
 from tests import bulk_fixtures as bf
-from tests.conftest import SHARED_DATA, run_cli
+from tests.conftest import SHARED_DATA, invoke_cli, run_cli
 
 ICE_MN = SHARED_DATA / "usaspending_download_ice_mn" / "Contracts_PrimeAwardSummaries_ICE_recipients_in_MN_2025-03-21.csv"
 SUBAWARDS = SHARED_DATA / "usaspending_download_ice_mn" / "Contracts_Subawards_ICE_recipients_in_MN_2025-03-21.csv"
 
 
 def sql(db: Path, query: str) -> list[dict]:
-    r = run_cli("sql", query, "--db", str(db), "--format", "json")
+    r = invoke_cli("sql", query, "--db", str(db), "--format", "json")
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -38,7 +38,7 @@ def test_ice_award_summary_download_loads_completely_and_once(tmp_path):
     con = store.connect(staging)  # twice: still one copy of each award
     assert bulk_csv.load(con, ICE_MN)["loaded"] == 1369
     con.close()
-    r = run_cli("build", "--staging", str(staging), "--out", str(db))
+    r = invoke_cli("build", "--staging", str(staging), "--out", str(db))
     assert r.returncode == 0, r.stderr
 
     reg = duckdb.connect(str(db), read_only=True)
@@ -90,7 +90,7 @@ def test_every_award_summary_field_parses(tmp_path):
 
 
 def test_not_a_contracts_file_is_refused_with_a_clear_line(tmp_path):
-    r = run_cli("load", "usaspending-csv", str(SUBAWARDS), "--staging", str(tmp_path / "s.duckdb"))
+    r = invoke_cli("load", "usaspending-csv", str(SUBAWARDS), "--staging", str(tmp_path / "s.duckdb"))
     assert r.returncode == 2
     assert "no USAspending contracts CSV found" in r.stderr and "Traceback" not in r.stderr
 

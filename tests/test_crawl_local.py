@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, invoke_cli, run_cli
 from tests.fake_usaspending import FakeUsaspending, Faults, make_awards
 
 N_AWARDS = 120
@@ -63,7 +63,7 @@ def two_crawls(tmp_path_factory):
             t0 = time.perf_counter()
             r = crawl(api, staging)
             seconds = time.perf_counter() - t0
-            b = run_cli("build", "--staging", str(staging), "--out", str(db))
+            b = invoke_cli("build", "--staging", str(staging), "--out", str(db))
             assert b.returncode == 0, b.stderr
             results.append({"crawl": r, "seconds": seconds, "hits": dict(api.hits), "numbers": registry_numbers(db)})
             api.hits.clear()

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REGISTRY_BIN, ROOT, run_cli
+from tests.conftest import REGISTRY_BIN, ROOT, invoke_cli, run_cli
 from tests.fake_usaspending import FakeUsaspending, Faults, make_awards
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -83,10 +83,10 @@ def crawls(redis_url, tmp_path_factory):
         again = run_cli(*crawl_args(api, d / "again.duckdb"), "--redis-url", redis_url, "--job", "ice-test",
                         "--worker", "w3", timeout=240)
     merged = d / "merged.duckdb"
-    m = run_cli("merge", str(merged), str(d / "w1.duckdb"), str(d / "w2.duckdb"))
+    m = invoke_cli("merge", str(merged), str(d / "w1.duckdb"), str(d / "w2.duckdb"))
     assert m.returncode == 0, m.stderr
     for name in ("single", "merged"):
-        b = run_cli("build", "--staging", str(d / f"{name}.duckdb"), "--out", str(d / f"{name}-registry.duckdb"))
+        b = invoke_cli("build", "--staging", str(d / f"{name}.duckdb"), "--out", str(d / f"{name}-registry.duckdb"))
         assert b.returncode == 0, b.stderr
     return {"dir": d, "single": single, "workers": [(p.returncode, o, e) for p, (o, e) in zip(procs, outs,
                                                                                                   strict=True)],

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 from tests.fake_usaspending import FakeUsaspending, Faults, make_awards
 
 N_AWARDS = 60
@@ -38,7 +38,7 @@ def crawl(api: FakeUsaspending, staging: Path, **extra: str) -> subprocess.Compl
 
 
 def build(staging: Path, db: Path) -> None:
-    b = run_cli("build", "--staging", str(staging), "--out", str(db))
+    b = invoke_cli("build", "--staging", str(staging), "--out", str(db))
     assert b.returncode == 0, b.stderr
 
 

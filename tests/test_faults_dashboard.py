@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, invoke_cli, run_cli
 
 APP = ROOT / "dashboard" / "app.py"
 REMOVED = 70  # awards the second build lacks, so the swap is visible in the headline numbers
@@ -42,7 +42,7 @@ def builds(sample_registry, tmp_path_factory):
     con.execute("DELETE FROM stg_awards WHERE award_key IN (SELECT unnest(?))", [gone])
     con.close()
     b = d / "b.duckdb"
-    r = run_cli("build", "--staging", str(staging_b), "--out", str(b))
+    r = invoke_cli("build", "--staging", str(staging_b), "--out", str(b))
     assert r.returncode == 0, r.stderr
     return {"dir": d, "a": sample_registry, "b": b, "staging_b": staging_b}
 

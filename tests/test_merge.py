@@ -12,7 +12,7 @@ import pytest
 from registry import merge
 from registry.core import store
 from registry.loaders import search_csv
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, invoke_cli, run_cli
 
 SAMPLE = ROOT / "data" / "sample" / "cbp_ice_contract_transactions_slice_FY2021_FY2026.csv"
 TABLES = ("stg_awards", "stg_transactions", "rejects", "crawl_runs")
@@ -114,6 +114,6 @@ def test_newest_non_null_value_wins(workers, tmp_path):
 
 
 def test_a_missing_store_is_one_clear_error(tmp_path):
-    result = run_cli("merge", str(tmp_path / "out.duckdb"), str(tmp_path / "nope.duckdb"))
+    result = invoke_cli("merge", str(tmp_path / "out.duckdb"), str(tmp_path / "nope.duckdb"))
     assert result.returncode == 2 and "no staging store at" in result.stderr
     assert not (tmp_path / "out.duckdb").exists()

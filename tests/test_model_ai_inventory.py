@@ -7,7 +7,7 @@ import pytest
 
 from spiders.ai_inventory import build as ai_inventory
 from spiders.ai_inventory.items import parse_piids
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli
 from tests.model_support import build_registry
 
 INVENTORY = "federal_ai_use_case_inventory"
@@ -23,7 +23,7 @@ def test_piids_are_read_from_the_free_text_cell():
 
 def test_load_command_fills_staging(tmp_path, shared_data):
     staging = tmp_path / "staging.duckdb"
-    proc = run_cli("load", "ai-inventory-csv", str(shared_data / INVENTORY), "--staging", str(staging))
+    proc = invoke_cli("load", "ai-inventory-csv", str(shared_data / INVENTORY), "--staging", str(staging))
     assert proc.returncode == 0, proc.stderr
     con = duckdb.connect(str(staging), read_only=True)
     try:
@@ -43,7 +43,7 @@ def test_load_command_fills_staging(tmp_path, shared_data):
     assert per_year[2024] == 2130 and per_year[2024] + per_year[2025] + rejected == 2133 + 3611
     assert n == sum(per_year.values()) and years == [2023, 2024, 2025] and palantir >= 1
     assert babel >= 1  # CBP "Babel" names its order in the 2024 inventory
-    bad = run_cli("load", "ai-inventory-csv", str(tmp_path), "--staging", str(staging))
+    bad = invoke_cli("load", "ai-inventory-csv", str(tmp_path), "--staging", str(staging))
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
 
 

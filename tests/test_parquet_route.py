@@ -15,7 +15,7 @@ import pytest
 
 from registry import export
 from registry.core.readonly import ReadOnlyViolation, connect_parquet, run_readonly, run_readonly_parquet
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli
 
 ICM = "70CTD022FR0000170"
 
@@ -101,11 +101,11 @@ def test_parquet_route_is_read_only(parquet_dir):
 
 def test_registry_sql_cli_on_parquet(sample_registry, parquet_dir):
     query = f"SELECT sum(federal_action_obligation) AS total FROM transactions WHERE piid = '{ICM}'"
-    on_file = run_cli("sql", "--db", str(sample_registry), "--format", "csv", query)
-    on_parquet = run_cli("sql", "--parquet", str(parquet_dir), "--format", "csv", query)
+    on_file = invoke_cli("sql", "--db", str(sample_registry), "--format", "csv", query)
+    on_parquet = invoke_cli("sql", "--parquet", str(parquet_dir), "--format", "csv", query)
     assert on_file.returncode == 0 and on_parquet.returncode == 0, on_parquet.stderr
     assert on_parquet.stdout == on_file.stdout
-    missing = run_cli("sql", "--parquet", str(parquet_dir.parent / "nowhere"), "SELECT 1")
+    missing = invoke_cli("sql", "--parquet", str(parquet_dir.parent / "nowhere"), "SELECT 1")
     assert missing.returncode != 0 and "registry export --parquet" in missing.stderr
     assert "Traceback" not in missing.stderr
 

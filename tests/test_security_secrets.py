@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from spiders.sam.spider import DEFAULT_ORGANIZATIONS
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, invoke_cli, run_cli
 from tests.source_fixtures import FILES, FixtureServer
 
 KEY = "sam-SECRET-7f3c9e1d4b2a-unique-to-this-test"
@@ -90,7 +90,7 @@ def crawled(tmp_path_factory, sample_registry):
              "-s", "LOG_LEVEL=DEBUG", "-s", f"LOG_FILE={log}", "-s", "RETRY_TIMES=1"],
             cwd=ROOT, capture_output=True, text=True, timeout=120, env=dict(os.environ, **env))
         requests = list(server.requests)
-    build = run_cli("build", "--staging", str(d / "staging.duckdb"), "--out", str(d / "registry.duckdb"))
+    build = invoke_cli("build", "--staging", str(d / "staging.duckdb"), "--out", str(d / "registry.duckdb"))
     return {"dir": d, "cli": cli, "scrapy": scrapy, "log": log, "requests": requests, "build": build}
 
 

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from registry.core.readonly import ReadOnlyViolation, run_readonly
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli
 
 LEAK = Path("/tmp/registry-security-leak")  # no statement may create this
 
@@ -115,7 +115,7 @@ def test_reads_with_comments_and_semicolons_in_strings_still_work(registry_file)
                                        "EXPLAIN ANALYZE DELETE FROM t_transactions", "PRAGMA threads = 1"])
 def test_the_cli_refuses_in_one_line(registry_file, statement):
     before = digest(registry_file)
-    proc = run_cli("sql", "--db", str(registry_file), statement)
+    proc = invoke_cli("sql", "--db", str(registry_file), statement)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error:") and proc.stderr.strip().count("\n") == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -124,10 +124,8 @@ def test_the_cli_refuses_in_one_line(registry_file, statement):
 
 def test_explain_analyze_of_a_write_is_refused(sample_registry):
     """EXPLAIN ANALYZE runs the statement it explains: the statement inside is checked too."""
-    from tests.conftest import run_cli
-
     for q in ("EXPLAIN ANALYZE CREATE TABLE x AS SELECT 1", "explain analyze DELETE FROM awards"):
-        r = run_cli("sql", "--db", str(sample_registry), q)
+        r = invoke_cli("sql", "--db", str(sample_registry), q)
         assert r.returncode != 0 and "refused" in r.stderr
-    ok = run_cli("sql", "--db", str(sample_registry), "EXPLAIN ANALYZE SELECT count(*) FROM awards")
+    ok = invoke_cli("sql", "--db", str(sample_registry), "EXPLAIN ANALYZE SELECT count(*) FROM awards")
     assert ok.returncode == 0, ok.stderr

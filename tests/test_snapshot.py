@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from registry import snapshot
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 
 
 class SnapshotServer(ThreadingHTTPServer):
@@ -151,7 +151,7 @@ def test_a_bad_snapshot_leaves_the_previous_registry(server, tmp_path, fault, me
     else:
         server.fault, server.fault_file = fault, target
     started = time.monotonic()
-    result = run_cli("pull", server.url, "--out", str(out), "--timeout", "1")
+    result = invoke_cli("pull", server.url, "--out", str(out), "--timeout", "1")
     assert result.returncode == 2
     lines = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
     assert len(lines) == 1 and message in lines[0] and "left as it was" in lines[0], result.stderr

@@ -16,7 +16,7 @@ import duckdb
 
 from registry.core import store
 from registry.loaders import bulk_csv
-from tests.conftest import SHARED_DATA, run_cli
+from tests.conftest import SHARED_DATA, invoke_cli, run_cli
 
 SUBAWARDS = SHARED_DATA / "usaspending_download_ice_mn" / "Contracts_Subawards_ICE_recipients_in_MN_2025-03-21.csv"
 PRIME_COLUMNS = {"contract_award_unique_key": "prime_award_unique_key", "award_id_piid": "prime_award_piid",
@@ -52,10 +52,10 @@ def test_subawards_sit_under_their_prime_awards_and_reload_changes_nothing(tmp_p
         r = run_cli("load", "usaspending-subawards", str(SUBAWARDS), "--staging", str(staging))
         assert r.returncode == 0, r.stdout + r.stderr
         assert '"fetched": 3, "loaded": 3, "rejected": 0' in r.stdout
-    r = run_cli("load", "usaspending-subawards", str(bad), "--staging", str(staging))
+    r = invoke_cli("load", "usaspending-subawards", str(bad), "--staging", str(staging))
     assert r.returncode == 0 and '"rejected": 1' in r.stdout, r.stdout + r.stderr
     db = tmp_path / "registry.duckdb"
-    r = run_cli("build", "--staging", str(staging), "--out", str(db), timeout=600)
+    r = invoke_cli("build", "--staging", str(staging), "--out", str(db))
     assert r.returncode == 0, r.stdout + r.stderr
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -81,7 +81,7 @@ def test_an_older_staging_store_without_subawards_still_builds(tmp_path):
     con.execute("DELETE FROM schema_migrations WHERE name = 'usaspending_bulk'")
     con.close()
     db = tmp_path / "registry.duckdb"
-    r = run_cli("build", "--staging", str(staging), "--out", str(db), timeout=600)
+    r = invoke_cli("build", "--staging", str(staging), "--out", str(db))
     assert r.returncode == 0, r.stdout + r.stderr
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -10,7 +10,7 @@ import pytest
 from registry.core import store
 from spiders.ai_inventory.items import detect_year, parse_piids
 from spiders.ai_inventory.spider import AiInventorySpider
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 from tests.source_fixtures import offline, response, split, stage
 
 INVENTORY = "federal_ai_use_case_inventory"
@@ -104,7 +104,7 @@ def test_load_command_reads_a_folder_of_inventories(tmp_path, shared_data):
     # one 2025 row has no name: a reject; identical copies of a row (3 in 2024, 2 in 2025) are rejects too
     assert years == {2023: 710, 2024: 2130, 2025: 3608}
     assert url.startswith("https://github.com/ombegov/2025-Federal-Agency-AI-Use-Case-Inventory/blob/")
-    bad = run_cli("load", "ai-inventory-csv", str(tmp_path / "nowhere"), "--staging", str(staging))
+    bad = invoke_cli("load", "ai-inventory-csv", str(tmp_path / "nowhere"), "--staging", str(staging))
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
 
 

@@ -13,7 +13,7 @@ import time
 import duckdb
 
 from registry.core import runs, store
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 
 
 def _killed_crawl(staging) -> str:
@@ -32,13 +32,13 @@ def _killed_crawl(staging) -> str:
 def test_build_on_a_killed_crawl_is_refused_in_one_line_and_allowed_with_a_record_of_it(tmp_path):
     staging, out = tmp_path / "staging.duckdb", tmp_path / "registry.duckdb"
     run_id = _killed_crawl(staging)
-    refused = run_cli("build", "--staging", str(staging), "--out", str(out))
+    refused = invoke_cli("build", "--staging", str(staging), "--out", str(out))
     assert refused.returncode == 4 and not out.exists(), refused.stderr
     lines = [x for x in refused.stderr.splitlines() if x.strip()]
     assert lines[-1].startswith("error:") and run_id in lines[-1] and "is running, 1 rows committed" in lines[-1]
     assert "--allow-partial" in lines[-1] and "Traceback" not in refused.stderr
 
-    allowed = run_cli("build", "--staging", str(staging), "--out", str(out), "--allow-partial")
+    allowed = invoke_cli("build", "--staging", str(staging), "--out", str(out), "--allow-partial")
     assert allowed.returncode == 0, allowed.stderr
     assert f"warning: incomplete scope: usaspending run {run_id}" in allowed.stderr
     con = duckdb.connect(str(out), read_only=True)
@@ -59,7 +59,7 @@ def test_stats_while_a_crawl_holds_staging_names_the_holder_in_one_line(tmp_path
     try:
         assert holder.stdout.readline().strip() == "held"
         r = run_cli("stats", "--staging", str(staging), timeout=60)
-        b = run_cli("build", "--staging", str(staging), "--out", str(tmp_path / "r.duckdb"), timeout=60)
+        b = invoke_cli("build", "--staging", str(staging), "--out", str(tmp_path / "r.duckdb"))
     finally:
         holder.kill()
         holder.wait()
