@@ -115,13 +115,39 @@ def running_dashboard(cmd: list[str], env: dict, log_path: Path, port: int) -> I
         log.close()
 
 
-def wait_until_idle(page, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has finished running the page's script (its status widget is gone).
+IDLE_JS = ("() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+           " return !!app && app.dataset.testScriptState === 'notRunning'"
+           " && !document.querySelector('[data-testid=\"stStatusWidget\"]'); }")
 
-    Why: a form submitted while the script is still drawing the page can be dropped by Streamlit (the rerun it
-    asks for replaces a run whose widgets are not all registered yet). A person sees the "Running..." badge
-    and waits; a test must do the same before it types or clicks.
+
+def wait_until_idle(page, timeout_ms: int = 60_000, settle_ms: int = 500) -> None:
+    """Wait until Streamlit has finished running the page's script and stays finished for settle_ms.
+
+    Why: a form filled or submitted while the script is still drawing the page (or while a rerun it asked for
+    is starting) can lose what was typed: the rerun remounts the form. A person sees the "Running..." badge and
+    waits; a test waits for the app's own script state (`data-test-script-state` on the app root) to be
+    `notRunning`, twice, settle_ms apart.
     """
-    page.wait_for_timeout(300)  # give a just-triggered rerun time to show its status widget
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                           timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        page.wait_for_function(IDLE_JS, timeout=max(1, int((deadline - time.monotonic()) * 1000)))
+        page.wait_for_timeout(settle_ms)
+        if page.evaluate(IDLE_JS) or time.monotonic() > deadline:
+            return
+
+
+def fill_until_kept(page, label: str, text: str, attempts: int = 5) -> None:
+    """Type into a form's text input, commit it (Tab), and check the page kept it after the app went idle.
+
+    Why retry: on a loaded machine a rerun that was already on its way can remount the form after the text was
+    typed; the test then types it again, as a person would, and fails with a clear message if it never stays.
+    """
+    for _ in range(attempts):
+        wait_until_idle(page)
+        box = page.get_by_label(label).first
+        box.fill(text)
+        box.press("Tab")  # a form's text input commits its value on blur
+        wait_until_idle(page)
+        if page.get_by_label(label).first.input_value() == text:
+            return
+    raise AssertionError(f"the text typed into {label!r} was wiped {attempts} times by reruns")

@@ -14,7 +14,7 @@ import yaml
 
 from registry.core import paths
 from tests.conftest import REGISTRY_BIN, ROOT
-from tests.dashboard_support import running_dashboard, wait_until_idle
+from tests.dashboard_support import fill_until_kept, running_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -67,10 +67,7 @@ def test_confirming_a_possible_award_tags_it_after_a_rebuild(review_server, samp
         page.wait_for_selector("text=possible tags", timeout=30_000)
         # the page lists the queue in the view's order: the first card is the first pair
         page.wait_for_selector(f"text={piid}", timeout=30_000)
-        wait_until_idle(page)  # the first run has drawn every card and registered every form
-        reason = page.get_by_label("Reason (what in the record shows it)").first
-        reason.fill("Browser test: the record names it")
-        assert reason.input_value() == "Browser test: the record names it"
+        fill_until_kept(page, "Reason (what in the record shows it)", "Browser test: the record names it")
         page.get_by_role("button", name="Confirm").first.click()
         try:
             # the page answers with the confirmation or with an error saying why not; either ends the wait
