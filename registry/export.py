@@ -6,11 +6,14 @@ layout DuckDB, MotherDuck, Trino and Spark all read without a server (see docs/s
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 
+from registry.core.readonly import DESCRIPTIONS_FILE
 from registry.core.sqltext import literal
+from registry.glossary import glossary_rows
 
 # Views with an action or award date get partitioned; the rest are written whole.
 PARTITIONED = {
@@ -65,6 +68,7 @@ def export(db: Path, out_dir: Path, parquet_dir: Path | None = None) -> list[Pat
                 target.mkdir(parents=True, exist_ok=True)
                 con.execute(f"COPY registry_meta TO {literal(target / 'data.parquet')} (FORMAT parquet)")  # noqa: S608
                 written.append(target)
+            written.append(_write_descriptions(con, parquet_dir / DESCRIPTIONS_FILE))
             return written
         out_dir.mkdir(parents=True, exist_ok=True)
         for v in views:
@@ -75,3 +79,13 @@ def export(db: Path, out_dir: Path, parquet_dir: Path | None = None) -> list[Pat
         return written
     finally:
         con.close()
+
+
+def _write_descriptions(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """Each public view's description and column meanings, for connect_parquet to put back as comments."""
+    out: dict[str, dict] = {}
+    for view, about, column, _type, meaning in glossary_rows(con):
+        d = out.setdefault(view, {"about": about, "columns": {}})
+        d["columns"][column] = meaning
+    path.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
+    return path

@@ -110,6 +110,11 @@ def test_registry_sql_cli_on_parquet(sample_registry, parquet_dir):
     assert "Traceback" not in missing.stderr
 
 
+# functions of dashboard/queries.py that are not queries: a LIKE escaper, and the recorder that re-runs a query
+# to show its SQL in a "how this was computed" popover
+HELPERS = {"like_pattern", "statements"}
+
+
 def _dashboard_answers(con, monkeypatch) -> dict[str, list[str]]:
     """Every public function of dashboard/queries.py run on `con` (Streamlit's cache bypassed)."""
     import inspect
@@ -129,7 +134,7 @@ def _dashboard_answers(con, monkeypatch) -> dict[str, list[str]]:
             "value": ICM, "columns": ["description"], "date_from": date(2015, 1, 1), "date_to": date(2026, 12, 31)}
     out = {}
     for name, f in inspect.getmembers(q, inspect.isfunction):
-        if name.startswith("_") or f.__module__ != q.__name__ or name == "like_pattern":
+        if name.startswith("_") or f.__module__ != q.__name__ or name in HELPERS:
             continue
         if inspect.isgeneratorfunction(f):  # streams from its own cursor (search_export): an export test counts it
             continue

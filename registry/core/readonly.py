@@ -6,6 +6,7 @@ elsewhere (COPY ... TO, EXPORT DATABASE, ATTACH, INSTALL/LOAD, SET); those are r
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ def connect_readonly(path: Path, memory_limit: str | None = None) -> duckdb.Duck
 
 # Columns the partitioned export adds (registry/export.py PARTITIONED): not part of the views' answers.
 PARTITION_COLUMNS = ("fiscal_year", "agency")
+# Beside the exported views: each view's description and its columns' meanings ({view: {"about", "columns"}}),
+# which Parquet files cannot carry as DuckDB comments; connect_parquet puts them back as COMMENT ON.
+DESCRIPTIONS_FILE = "descriptions.json"
 
 
 def connect_parquet(directory: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -82,6 +86,7 @@ def connect_parquet(directory: Path, memory_limit: str | None = None) -> duckdb.
             con.execute(f"CREATE VIEW {name} AS SELECT {select} FROM {source}")  # noqa: S608
         if not con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0]:
             raise FileNotFoundError(f"no exported views in {directory} (expected <view>/**/*.parquet)")
+        _describe(con, root / DESCRIPTIONS_FILE)
         con.execute(f"SET allowed_directories = [{literal(str(root) + '/')}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
@@ -89,6 +94,24 @@ def connect_parquet(directory: Path, memory_limit: str | None = None) -> duckdb.
         con.close()
         raise
     return con
+
+
+def _describe(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """COMMENT ON each exported view and column from the export's descriptions file, so the glossary (Methods
+    page, docs) reads the same on Parquet as on the registry file. An export without the file (older) has none."""
+    if not path.is_file():
+        return
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    for view, d in json.loads(path.read_text(encoding="utf-8")).items():
+        if view not in views:
+            continue
+        cols = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
+                                          [view]).fetchall()}
+        if d.get("about") is not None:
+            con.execute(f"COMMENT ON VIEW {ident(view)} IS {literal(d['about'])}")
+        for col, meaning in (d.get("columns") or {}).items():
+            if col in cols and meaning is not None:
+                con.execute(f"COMMENT ON COLUMN {ident(view)}.{ident(col)} IS {literal(meaning)}")
 
 
 def run_on(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple]]:
