@@ -169,38 +169,32 @@ def obligations_chart(monthly: pd.DataFrame, *, key: str) -> None:
     st.plotly_chart(fig, key=key)
 
 
-def _spooled_csv(batches: Iterable) -> bytes:
-    """CSV written batch by batch into a temporary file (in memory up to 16 MB, then on disk)."""
-    import pyarrow.csv as pacsv
-
+def _spooled(batches: Iterable, writer_for: Callable) -> bytes:
+    """The batches written by `writer_for(file, schema)` into a temporary file (in memory up to 16 MB, then on
+    disk), and the file's bytes: an export of every match never holds a second copy of it as Python rows."""
     out = tempfile.SpooledTemporaryFile(max_size=16 * 2**20)  # noqa: SIM115 (closed below)
     writer = None
     for batch in batches:
         if writer is None:
-            writer = pacsv.CSVWriter(out, batch.schema)
+            writer = writer_for(out, batch.schema)
         writer.write_batch(batch)
     if writer is not None:
         writer.close()
     out.seek(0)
     with out:
         return out.read()
+
+
+def _spooled_csv(batches: Iterable) -> bytes:
+    import pyarrow.csv as pacsv
+
+    return _spooled(batches, pacsv.CSVWriter)
 
 
 def _spooled_parquet(batches: Iterable) -> bytes:
-    """Parquet written row group by row group into a temporary file (on disk beyond 16 MB)."""
     import pyarrow.parquet as pq
 
-    out = tempfile.SpooledTemporaryFile(max_size=16 * 2**20)  # noqa: SIM115
-    writer = None
-    for batch in batches:
-        if writer is None:
-            writer = pq.ParquetWriter(out, batch.schema)
-        writer.write_batch(batch)
-    if writer is not None:
-        writer.close()
-    out.seek(0)
-    with out:
-        return out.read()
+    return _spooled(batches, pq.ParquetWriter)
 
 
 def streamed_exports(batches: Callable[[], Iterable], name: str, *, key: str, rows: int) -> None:
