@@ -8,6 +8,7 @@ records go through the real staging store and build, like any crawled record.
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 import urllib.request
@@ -83,6 +84,13 @@ def build_dashboard_registry(sample_registry: Path, out_dir: Path) -> Path:
     out = out_dir / "registry.duckdb"
     build.build(staging, out, is_sample=True, meta={"sample_description": "bundled sample plus test records"})
     return out
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 the OS says is free (tests never use fixed ports: xdist workers run side by side)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextmanager

@@ -10,18 +10,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.conftest import ROOT
-from tests.dashboard_support import HOSTILE_PIID, MORPHOTRUST_PIID, SCRIPT_TEXT, build_dashboard_registry
+from tests.dashboard_support import (
+    HOSTILE_PIID,
+    MORPHOTRUST_PIID,
+    SCRIPT_TEXT,
+    build_dashboard_registry,
+    free_port,
+    running_dashboard,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -33,47 +37,20 @@ GRID = '[data-testid="stDataFrame"]'
 TIMINGS: dict[str, float] = {}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(sample_registry, tmp_path_factory):
     """`streamlit run dashboard/app.py` on 127.0.0.1 over the sample plus hostile/geo test records."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: run `make browser` (apt-get install chromium)")
     registry = build_dashboard_registry(sample_registry, tmp_path_factory.mktemp("browser_registry"))
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, REGISTRY_PATH=str(registry))
-    log = open(tmp_path_factory.mktemp("streamlit_log") / "streamlit.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"streamlit did not start: {log.read()[-2000:]}")
-            time.sleep(0.2)
-        yield base
+        with running_dashboard(cmd, env, tmp_path_factory.mktemp("streamlit_log") / "streamlit.log", port) as base:
+            yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "page_timings.json").write_text(json.dumps(TIMINGS, indent=1))
 

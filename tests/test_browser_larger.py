@@ -17,8 +17,8 @@ import pytest
 from dashboard import format as fmt
 from registry.core.readonly import connect_readonly
 from tests.conftest import ROOT
-from tests.dashboard_support import running_dashboard
-from tests.test_browser import GRID, _free_port, browser, context, open_view, page  # noqa: F401
+from tests.dashboard_support import free_port, running_dashboard
+from tests.test_browser import GRID, browser, context, open_view, page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def larger(tmp_path_factory, shared_data):
 @pytest.fixture(scope="module")
 def server(larger, tmp_path_factory):
     """`streamlit run` on 127.0.0.1 over the larger registry (stopped by its own process id)."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("larger_log") / "streamlit.log"
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port)]

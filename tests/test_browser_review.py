@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import duckdb
@@ -14,18 +13,12 @@ import yaml
 
 from registry.core import paths
 from tests.conftest import REGISTRY_BIN, ROOT
-from tests.dashboard_support import fill_until_kept, running_dashboard
+from tests.dashboard_support import fill_until_kept, free_port, running_dashboard
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()
@@ -35,7 +28,7 @@ def review_server(sample_registry, tmp_path):
         pytest.fail(f"{CHROMIUM} missing: run `make browser` (apt-get install chromium)")
     data = tmp_path / "data"
     shutil.copytree(paths.DATA_DIR, data, ignore=shutil.ignore_patterns("sample"))
-    port = _free_port()
+    port = free_port()
     cmd = [REGISTRY_BIN, "dashboard", "--review", "--annotations", str(data / "annotations.yaml"),
            "--db", str(sample_registry), "--port", str(port)]
     with running_dashboard(cmd, dict(os.environ, REGISTRY_REVIEWER="Test Reviewer"), tmp_path / "dashboard.log",

@@ -9,16 +9,11 @@ import time
 import urllib.request
 
 from tests.conftest import REGISTRY_BIN
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.dashboard_support import free_port
 
 
 def test_registry_dashboard_serves_and_stops(sample_registry, tmp_path):
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "dashboard.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([REGISTRY_BIN, "dashboard", "--port", str(port), "--db", str(sample_registry)],

@@ -10,7 +10,6 @@ same browser session, without a reload, shows the rebuilt registry's numbers on 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ import duckdb
 import pytest
 
 from tests.conftest import ROOT, invoke_cli, run_cli
+from tests.dashboard_support import free_port
 
 APP = ROOT / "dashboard" / "app.py"
 REMOVED = 70  # awards the second build lacks, so the swap is visible in the headline numbers
@@ -144,12 +144,6 @@ def test_concurrent_sessions_keep_reading_while_the_registry_is_swapped(builds, 
     assert done["n"] >= 30
     assert not errors, f"{len(errors)} of {len(errors) + done['n']} queries failed during rebuilds: {errors[0]}"
     assert len(answers) == 2  # each query saw one whole build: A's or B's
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def health(port: int) -> int:
