@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import yaml
-
 from registry.bulk_crawl import BENCH_LOAD_RATE, PER_FILE_SECONDS, default_fiscal_years, scope_departments
-from registry.core import paths
+from spiders.usaspending.spider import default_scope
 
 # Staging written per transaction row, measured by bench/bulk_crawl.py (docs/crawling.md, "Measured on this
 # machine"): 203 MB of staging for 200,002 rows. Real archive rows fill more of the 297 columns: a floor.
@@ -48,7 +46,7 @@ class CrawlNeeds:
 
 def live_crawl_needs(today: date | None = None) -> CrawlNeeds:
     """The figures for the default scope, as of `today`."""
-    scope = yaml.safe_load((paths.DATA_DIR / "crawl_scope.yaml").read_text())
+    scope = default_scope()
     departments = scope_departments(scope)
     years = default_fiscal_years(scope, today)
     files = len(departments) * len(years)
