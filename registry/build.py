@@ -132,6 +132,11 @@ def build(
         }
         con.execute("CREATE TABLE registry_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         con.executemany("INSERT INTO registry_meta VALUES (?, ?)", list(info.items()))
+        con.execute("COMMENT ON TABLE registry_meta IS 'Facts about this build: when it was built, from which "
+                    "staging store, whether it is the bundled sample, scopes left incomplete, its full-text index.'")
+        con.execute("COMMENT ON COLUMN registry_meta.key IS 'What the fact is (built_at, is_sample, staging, "
+                    "incomplete_scopes, fulltext_index, sample_description, ...).'")
+        con.execute("COMMENT ON COLUMN registry_meta.value IS 'Its value, as text.'")
         counts = {
             t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
             for t in ("awards", "transactions", "vendors", "rejects", "crawl_runs")

@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS stg_awards (
     pop_country                 VARCHAR,
     pop_zip                     VARCHAR,
     usaspending_url             VARCHAR,   -- public award page
-    source                      VARCHAR NOT NULL,  -- usaspending_api | usaspending_csv | usaspending_search_csv
+    source                      VARCHAR NOT NULL,  -- usaspending | usaspending_bulk | usaspending_csv | usaspending_search_csv
     source_url                  VARCHAR NOT NULL,  -- where this row was fetched from
     fetched_at                  TIMESTAMPTZ NOT NULL,
     payload_sha256              VARCHAR NOT NULL,

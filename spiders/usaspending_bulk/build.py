@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from registry.core.steps import staging_table
+from registry.core.steps import describe_from_schema, staging_table
 
 # What this build step reads and writes: registry/build_order.py sorts the steps by them.
 READS = ("awards", "vendor_matches", "recipient_key", "stg.stg_subawards")
@@ -20,3 +20,4 @@ def build(ctx) -> None:
     src = staging_table(ctx.con, "stg_subawards", "usaspending_bulk")
     sql = Path(__file__).with_name("subawards.sql").read_text()
     ctx.con.execute(sql.replace("{subawards}", src))
+    describe_from_schema(ctx.con, "usaspending_bulk", "subawards")
