@@ -35,29 +35,11 @@ class BuildContext:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-_ORDER: dict[tuple, list[str]] = {}
-
-
-def _step_files() -> tuple:
-    """Identity (path, mtime, size) of every file a step declaration can be read from: a superset of what
-    build_order reads (every .py and .sql under registry/ and spiders/)."""
-    files = sorted([*paths.ROOT.joinpath("registry").rglob("*.py"), *paths.ROOT.joinpath("registry").rglob("*.sql"),
-                    *paths.ROOT.joinpath("spiders").rglob("*.py")])
-    return tuple((str(f), *((st := f.stat()).st_mtime_ns, st.st_size)) for f in files)
-
-
 def steps() -> list[str]:
     """The build's step ids in the order they run: found on disk and sorted by what each reads and writes
-    (registry/build_order.py); "sql:<file>" runs a versioned SQL file, "py:<module>:build" a Python step.
-
-    Why cached per process: ordering parses every step module (about a hundred files) and took a third of a
-    second per build; while no file under registry/ or spiders/ changes, the order cannot change.
-    """
-    key = _step_files()
-    if key not in _ORDER:
-        _ORDER.clear()
-        _ORDER[key] = [s.id for s in build_order.ordered()]
-    return list(_ORDER[key])
+    (registry/build_order.py, which caches the order while the files are unchanged); "sql:<file>" runs a
+    versioned SQL file, "py:<module>:build" a Python step."""
+    return [s.id for s in build_order.ordered()]
 
 
 BUILD_MEMORY = "1GB"  # DuckDB memory_limit of a build; env REGISTRY_BUILD_MEMORY overrides (e.g. 8GB: faster)
