@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 _WHITESPACE_RUNS = re.compile(r"\s\s+")
+COUNT_DOCS = 1000  # documents whose n-gram occurrences are held at once (each occurrence is 8 bytes until counted)
 
 
 def word_columns(token_pattern: str, ngram_range: tuple[int, int]) -> Callable[[str, dict], list[int]]:
@@ -114,16 +115,26 @@ def transform(docs: Iterable[str], parts: list[tuple[Callable, dict[str, int], n
     offset = 0
     for columns, vocab, idf in parts:
         cache: dict = {}
-        cols = array("q")
-        lengths = array("q")
-        for doc in docs:
-            ids = columns(doc, vocab, cache)
-            cols.extend(ids)
-            lengths.append(len(ids))
-        keys = np.repeat(np.arange(len(docs), dtype=np.int64), np.frombuffer(lengths, dtype=np.int64)) * len(vocab)
-        keys += np.frombuffer(cols, dtype=np.int64)
-        keys, counts = np.unique(keys, return_counts=True)  # sorted by row, then column
-        row, col = np.divmod(keys, len(vocab)) if len(vocab) else (keys, keys)
+        rows_parts, col_parts, count_parts = [], [], []
+        for lo in range(0, len(docs), COUNT_DOCS):  # occurrences counted a slice of documents at a time
+            cols = array("q")
+            lengths = array("q")
+            for doc in docs[lo:lo + COUNT_DOCS]:
+                ids = columns(doc, vocab, cache)
+                cols.extend(ids)
+                lengths.append(len(ids))
+            keys = np.repeat(np.arange(lo, lo + len(lengths), dtype=np.int64),
+                             np.frombuffer(lengths, dtype=np.int64)) * len(vocab)
+            keys += np.frombuffer(cols, dtype=np.int64)
+            del cols
+            keys, counts = np.unique(keys, return_counts=True)  # sorted by row, then column
+            r, c = np.divmod(keys, len(vocab)) if len(vocab) else (keys, keys)
+            rows_parts.append(r.astype(np.int32))
+            col_parts.append(c.astype(np.int32))
+            count_parts.append(counts.astype(np.int32))
+        row = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int32)
+        col = np.concatenate(col_parts) if col_parts else np.zeros(0, dtype=np.int32)
+        counts = np.concatenate(count_parts) if count_parts else np.zeros(0, dtype=np.int32)
         data = counts.astype(np.float64)
         np.log(data, out=data)
         data += 1.0
