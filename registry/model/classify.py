@@ -358,7 +358,7 @@ def _vendors(con, k: Knowledge) -> None:
     con.execute("DROP TABLE IF EXISTS _names")
 
 
-BATCH = 20_000  # documents vectorised at a time: bounded memory on a registry of a million awards
+BATCH = 5_000  # documents vectorised at a time: bounded memory (a batch holds its n-gram matrix and counts)
 
 
 def text_pass(con, model: TextModel) -> pd.DataFrame:
