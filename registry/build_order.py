@@ -153,6 +153,27 @@ def _cycle(waiting: dict[str, set[str]], done: set[str]) -> str:
     return " -> ".join([*seen[seen.index(node):], node])
 
 
+_ORDERED: dict[tuple, list[Step]] = {}
+
+
+def _step_files() -> tuple:
+    """Identity (path, mtime, size) of every file a declaration can be read from: a superset of what discover()
+    reads (every .py and .sql under registry/ and spiders/), so any edit or new file is seen."""
+    files = sorted([*REGISTRY_DIR.rglob("*.py"), *REGISTRY_DIR.rglob("*.sql"),
+                    *paths.ROOT.joinpath("spiders").rglob("*.py")])
+    return tuple((str(f), *((st := f.stat()).st_mtime_ns, st.st_size)) for f in files)
+
+
 def ordered() -> list[Step]:
-    """The build's steps, found and sorted."""
-    return order(discover())
+    """The build's steps, found and sorted.
+
+    Why cached per process: discovery parses about a hundred modules (a third of a second), and each build
+    asks twice (the runner and the links step); while no file under registry/ or spiders/ changes, the
+    order cannot change. Steps are frozen; callers get a new list.
+    """
+    key = _step_files()
+    if key not in _ORDERED:
+        steps = order(discover())  # an error is raised, never cached
+        _ORDERED.clear()
+        _ORDERED[key] = steps
+    return list(_ORDERED[key])

@@ -55,10 +55,10 @@ def materialize(con, view: str) -> bool:
     else:
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM {view}")  # noqa: S608
     con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table}")  # noqa: S608
-    if view_comment:
-        con.execute(f"COMMENT ON VIEW {view} IS {literal(view_comment)}")
-    for col, comment in col_comments:
-        con.execute(f'COMMENT ON COLUMN {view}."{col}" IS {literal(comment)}')
+    comments = [f"COMMENT ON VIEW {view} IS {literal(view_comment)}"] if view_comment else []
+    comments += [f'COMMENT ON COLUMN {view}."{col}" IS {literal(comment)}' for col, comment in col_comments]
+    if comments:
+        con.execute("; ".join(comments))  # one call for all of them: each call has its own overhead
     if view in SLICED:
         con.execute(f"DROP MACRO TABLE {SLICED[view][0]}")  # the view no longer reads it
     return True

@@ -19,6 +19,7 @@ from __future__ import annotations
 import pandas as pd
 import yaml
 
+from registry.core.sqltext import literal
 from registry.model.curated import CuratedDataError, check_url
 
 # What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
@@ -91,6 +92,27 @@ def build(ctx) -> None:
         FROM t_awards a
         """
     )
+    # Each distinct (name, pattern) pair is matched once: a pattern that is not a constant is compiled for every
+    # row it meets, and the award x component join meets the same few office names thousands of times.
+    con.execute(
+        """
+        CREATE TEMP TABLE _office_match AS
+        SELECT DISTINCT s, p FROM (
+            SELECT coalesce(w.awarding_office, '') AS s, c.office_pattern AS p
+            FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
+            UNION
+            SELECT coalesce(w.funding_office, ''), c.office_pattern
+            FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
+            UNION
+            SELECT f.office_name, c.office_pattern
+            FROM _aw w JOIN _offices f ON f.office_code = w.piid_office_code AND f.subtier_code = w.subtier_code
+                 JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
+            WHERE w.awarding_office IS NULL
+        )
+        """
+    )
+    # a separate statement: within one, DuckDB pushes the filter below the DISTINCT, back onto every row
+    con.execute("DELETE FROM _office_match WHERE NOT regexp_matches(s, p, 'i') OR s IS NULL")
     # Office names decide first (awarding office, then funding office).
     con.execute(
         """
@@ -101,18 +123,18 @@ def build(ctx) -> None:
             SELECT w.award_key, c.component_id, 1 AS prio,
                    'awarding office ''' || w.awarding_office || ''' matches ' || c.office_pattern AS rule
             FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
-            WHERE regexp_matches(coalesce(w.awarding_office, ''), c.office_pattern, 'i')
+            WHERE (coalesce(w.awarding_office, ''), c.office_pattern) IN (SELECT s, p FROM _office_match)
             UNION ALL
             SELECT w.award_key, c.component_id, 2 AS prio,
                    'funding office ''' || w.funding_office || ''' matches ' || c.office_pattern
             FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
-            WHERE regexp_matches(coalesce(w.funding_office, ''), c.office_pattern, 'i')
+            WHERE (coalesce(w.funding_office, ''), c.office_pattern) IN (SELECT s, p FROM _office_match)
             UNION ALL
             SELECT w.award_key, c.component_id, 3 AS prio,
                    'PIID office code ' || f.office_code || ' (' || f.office_name || ') matches ' || c.office_pattern
             FROM _aw w JOIN _offices f ON f.office_code = w.piid_office_code AND f.subtier_code = w.subtier_code
                  JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
-            WHERE w.awarding_office IS NULL AND regexp_matches(f.office_name, c.office_pattern, 'i')
+            WHERE w.awarding_office IS NULL AND (f.office_name, c.office_pattern) IN (SELECT s, p FROM _office_match)
         )
         GROUP BY award_key
         """
@@ -120,17 +142,34 @@ def build(ctx) -> None:
     # Descriptions decide only when they name exactly one component of the award's subtier.
     con.execute(
         """
+        CREATE TEMP TABLE _desc_pairs AS
+        SELECT DISTINCT a.description AS s, c.description_pattern AS p
+        FROM t_awards a
+        JOIN _aw w USING (award_key)
+        JOIN _comp c ON c.subtier_code = w.subtier_code AND c.description_pattern IS NOT NULL
+        WHERE a.description IS NOT NULL
+        """
+    )
+    # one statement per pattern, so each is a constant RE2 compiles once (a column pattern compiles per row)
+    con.execute("CREATE TEMP TABLE _desc_match (s VARCHAR, p VARCHAR, matched VARCHAR)")
+    for (pattern,) in con.execute("SELECT DISTINCT p FROM _desc_pairs ORDER BY p").fetchall():
+        q = literal(pattern)
+        con.execute(f"INSERT INTO _desc_match SELECT s, p, regexp_extract(s, {q}, 0, 'i') FROM _desc_pairs "  # noqa: S608
+                    f"WHERE p = {q} AND regexp_matches(s, {q}, 'i')")
+    con.execute(
+        """
         CREATE TEMP TABLE _by_desc AS
         WITH texts AS (
             -- the award's own (base) description: later modifications often add work for other offices
             SELECT award_key, description AS text FROM t_awards WHERE description IS NOT NULL
+        ), pairs AS (  -- each distinct (description, pattern) matched once, as the office names are
+            SELECT s, p, matched FROM _desc_match
         ), hits AS (
-            SELECT t.award_key, c.component_id,
-                   any_value(regexp_extract(t.text, c.description_pattern, 0, 'i')) AS matched
+            SELECT t.award_key, c.component_id, any_value(m.matched) AS matched
             FROM texts t
             JOIN _aw w USING (award_key)
             JOIN _comp c ON c.subtier_code = w.subtier_code AND c.description_pattern IS NOT NULL
-            WHERE regexp_matches(t.text, c.description_pattern, 'i')
+            JOIN pairs m ON m.s = t.text AND m.p = c.description_pattern
             GROUP BY ALL
         )
         SELECT award_key,
@@ -212,7 +251,8 @@ def build(ctx) -> None:
         ORDER BY 1, 2
         """
     )
-    for t in ("_comp", "_codes", "_aw", "_by_office", "_by_desc", "_offices"):
+    for t in ("_comp", "_codes", "_aw", "_by_office", "_by_desc", "_offices", "_office_match", "_desc_pairs",
+              "_desc_match"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     n = con.execute("SELECT count(*) FILTER (component_id IS NOT NULL), count(*) FROM t_award_agency").fetchone()
     ctx.log(f"agencies: component resolved for {n[0]:,} of {n[1]:,} awards")

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 
 KINDS = ("rule", "product", "vendor", "prior", "ai_inventory")
 FEATURES = (*KINDS, "text")
@@ -87,7 +86,12 @@ def feature_frame(evidence: pd.DataFrame, text_p: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit(x: pd.DataFrame, y: np.ndarray, seed: int = 0) -> tuple[float, dict[str, float]]:
-    """Logistic combiner weights; AI-inventory weight = product weight (no AI evidence in labelled corpora)."""
+    """Logistic combiner weights; AI-inventory weight = product weight (no AI evidence in labelled corpora).
+
+    scikit-learn is imported here, not at module import: a build scores with saved weights and never fits.
+    """
+    from sklearn.linear_model import LogisticRegression
+
     cols = [k for k in FEATURES if k != "ai_inventory"]
     w = dict.fromkeys(FEATURES, 0.0)
     while True:  # evidence only ever adds: a kind whose fitted weight is not positive is dropped (weight 0)

@@ -7,20 +7,21 @@ and the product/industry code descriptions, and learns which matter.
 
 Why not pickle: a pickled scikit-learn object breaks when the library version changes. The file under
 data/model/ is an NPZ of plain arrays (vocabularies, idf weights, coefficients) that numpy reads without
-pickle; scoring rebuilds the vectorizers from the vocabulary and idf, so `registry build` scores exactly
-what `registry model train` fitted. Training is deterministic (fixed folds, liblinear, fixed seed).
+pickle; scoring computes the TF-IDF transform from the vocabulary and idf (registry/model/tfidf.py, numpy
+only, equal to scikit-learn's to the bit), so `registry build` scores exactly what `registry model train`
+fitted without importing scikit-learn. Training is deterministic (fixed folds, liblinear, fixed seed), and
+imports scikit-learn inside the functions that fit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, KFold
+
+from registry.model import tfidf
 
 SEED = 0
 FOLDS = 5
@@ -44,17 +45,15 @@ class TextModel:
     char_idf: np.ndarray
     coef: np.ndarray       # capabilities x features
     intercept: np.ndarray  # capabilities
-
-    def _vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
-        w = TfidfVectorizer(vocabulary={t: i for i, t in enumerate(self.word_vocab)}, **WORD)
-        w.idf_ = self.word_idf
-        c = TfidfVectorizer(vocabulary={t: i for i, t in enumerate(self.char_vocab)}, **CHAR)
-        c.idf_ = self.char_idf
-        return w, c
+    _parts: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     def features(self, docs: list[str]) -> sp.csr_matrix:
-        w, c = self._vectorizers()
-        return sp.hstack([w.transform(docs), c.transform(docs)], format="csr")
+        """Word then character TF-IDF columns, each part L2-normalised: what the coefficients multiply."""
+        if not self._parts:
+            self._parts = [(tfidf.columns_of(WORD), {t: i for i, t in enumerate(self.word_vocab)}, self.word_idf),
+                           (tfidf.columns_of(CHAR), {t: i for i, t in enumerate(self.char_vocab)}, self.char_idf)]
+        data, indices, indptr, width = tfidf.transform(docs, self._parts)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, width))
 
     def predict(self, docs: list[str]) -> np.ndarray:
         """Probabilities, documents x capabilities."""
@@ -95,7 +94,9 @@ class TextModel:
                        z["intercept"])
 
 
-def _fit_vectorizers(docs: list[str]) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+def _fit_vectorizers(docs: list[str]) -> tuple:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     w = TfidfVectorizer(**WORD, **WORD_FIT).fit(docs)
     c = TfidfVectorizer(**CHAR, **CHAR_FIT).fit(docs)
     return w, c
@@ -104,6 +105,8 @@ def _fit_vectorizers(docs: list[str]) -> tuple[TfidfVectorizer, TfidfVectorizer]
 def _fit_one(x: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
     if y.sum() < 2 or y.sum() == len(y):  # nothing to learn: never fires
         return np.zeros(x.shape[1]), -8.0
+    from sklearn.linear_model import LogisticRegression
+
     lr = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", random_state=SEED, max_iter=1000)
     lr.fit(x, y)
     return lr.coef_[0], float(lr.intercept_[0])
@@ -134,6 +137,8 @@ def out_of_fold(docs: list[str], y: np.ndarray, known: np.ndarray, capabilities:
     scored as it will be on a company it has never seen: the combiner then learns how much to trust the
     gazetteer's vendor and product evidence where the text model cannot know the name.
     """
+    from sklearn.model_selection import GroupKFold, KFold
+
     p = np.zeros(y.shape)
     n = min(FOLDS, len(docs))
     if groups is not None and len(set(groups)) >= n:

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from spiders.commands import Fail, RunCrawl, StagingOpt
-from spiders.distributed import distributed_settings
 
 
 def register(crawl_app: typer.Typer, load_app: typer.Typer, fail: Fail, run_crawl: RunCrawl) -> None:
@@ -55,6 +54,9 @@ def register(crawl_app: typer.Typer, load_app: typer.Typer, fail: Fail, run_craw
                 fail(f"--setting must be KEY=VALUE, not {item!r}")
             settings[key.strip()] = value
         if redis_url or job:
+            # imported here: it imports Scrapy (seconds), which every other `registry` command does without
+            from spiders.distributed import distributed_settings
+
             settings.update(distributed_settings(redis_url, job, worker, fail))
         run_crawl("usaspending", staging, settings, {k: v for k, v in kwargs.items() if v is not None},
                   since_last=since_last)
