@@ -86,6 +86,28 @@ def build_dashboard_registry(sample_registry: Path, out_dir: Path) -> Path:
     return out
 
 
+# Awards the rebuilt registry of the rebuild tests lacks, so the swap is visible in the headline numbers.
+REMOVED = 70
+
+
+def staging_with_fewer_awards(sample_registry: Path, dest: Path, removed: int = REMOVED) -> Path:
+    """The sample's staging store less every record of `removed` awards: what a rebuild of it yields is registry B,
+    told apart from the sample (registry A) by its award count on the Overview."""
+    import duckdb
+
+    shutil.copy(sample_registry.parent / "sample-staging.duckdb", dest)
+    con = duckdb.connect(str(dest))
+    try:
+        # the sample's awards come from its transactions (search CSV rows): drop every action of `removed` awards
+        gone = [k for (k,) in con.execute("SELECT DISTINCT award_key FROM stg_transactions ORDER BY award_key "
+                                          "LIMIT ?", [removed]).fetchall()]
+        con.execute("DELETE FROM stg_transactions WHERE award_key IN (SELECT unnest(?))", [gone])
+        con.execute("DELETE FROM stg_awards WHERE award_key IN (SELECT unnest(?))", [gone])
+    finally:
+        con.close()
+    return dest
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 the OS says is free (tests never use fixed ports: xdist workers run side by side)."""
     with socket.socket() as s:

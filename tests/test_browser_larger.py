@@ -9,6 +9,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import sys
 from decimal import Decimal
 
@@ -24,10 +25,25 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def larger(tmp_path_factory, shared_data):
-    from tests.model_support import build_registry
+def larger(tmp_path_factory, shared_data, sample_registry):
+    """The sample's staging store (as the session built it, not parsed again) plus the ICE Minnesota download,
+    through the real loader and build (what tests/model_support.build_registry does from the sample's files)."""
+    from registry import build
+    from registry.core import store
+    from tests.model_support import MN_FILE, load_award_summary
 
-    return build_registry(tmp_path_factory.mktemp("larger_registry"), shared_data, with_sample=True)
+    d = tmp_path_factory.mktemp("larger_registry")
+    staging = d / "staging.duckdb"
+    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
+    con = store.connect(staging)
+    try:
+        load_award_summary(con, shared_data / MN_FILE)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    out = d / "registry.duckdb"
+    build.build(staging, out, is_sample=True)
+    return out
 
 
 @pytest.fixture(scope="module")
