@@ -90,17 +90,19 @@ def build_dashboard_registry(sample_registry: Path, out_dir: Path) -> Path:
 REMOVED = 70
 
 
-def staging_with_fewer_awards(sample_registry: Path, dest: Path, removed: int = REMOVED) -> Path:
-    """The sample's staging store less every record of `removed` awards: what a rebuild of it yields is registry B,
-    told apart from the sample (registry A) by its award count on the Overview."""
+def staging_with_fewer_awards(sample_registry: Path, dest: Path, removed: int = REMOVED, keep: tuple[str, ...] = ()
+                              ) -> Path:
+    """The sample's staging store less every record of `removed` awards (never those in `keep`): what a rebuild of
+    it yields is registry B, told apart from the sample (registry A) by its award count on the Overview."""
     import duckdb
 
     shutil.copy(sample_registry.parent / "sample-staging.duckdb", dest)
     con = duckdb.connect(str(dest))
     try:
         # the sample's awards come from its transactions (search CSV rows): drop every action of `removed` awards
-        gone = [k for (k,) in con.execute("SELECT DISTINCT award_key FROM stg_transactions ORDER BY award_key "
-                                          "LIMIT ?", [removed]).fetchall()]
+        gone = [k for (k,) in con.execute("SELECT DISTINCT award_key FROM stg_transactions WHERE award_key NOT IN "
+                                          "(SELECT unnest(?::VARCHAR[])) ORDER BY award_key LIMIT ?",
+                                          [list(keep), removed]).fetchall()]
         con.execute("DELETE FROM stg_transactions WHERE award_key IN (SELECT unnest(?))", [gone])
         con.execute("DELETE FROM stg_awards WHERE award_key IN (SELECT unnest(?))", [gone])
     finally:
