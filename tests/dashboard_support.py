@@ -183,3 +183,26 @@ def fill_until_kept(page, label: str, text: str, attempts: int = 5) -> None:
         if page.get_by_label(label).first.input_value() == text:
             return
     raise AssertionError(f"the text typed into {label!r} was wiped {attempts} times by reruns")
+
+
+def enter_until_in_url(page, box, text: str, param: str, attempts: int = 3) -> None:
+    """Type `text` into an input (a Playwright locator) and press Enter, then wait until the page has run with it: the
+    URL's `param` is the text (the page writes its state there) and the script is idle. Call it on an idle page.
+
+    Why retry: on a loaded machine a rerun already on its way can remount the input and wipe what was typed before
+    Enter; a person types it again, and so does the test, failing with a clear message if it never takes."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        if attempt:
+            wait_until_idle(page)
+        box.fill(text)
+        box.press("Enter")
+        try:
+            page.wait_for_function("([p, t]) => new URLSearchParams(location.search).get(p) === t", arg=[param, text],
+                                   timeout=30_000)
+        except PlaywrightTimeout:
+            continue
+        wait_until_idle(page)
+        return
+    raise AssertionError(f"typing {text!r} never reached the URL's {param!r}: it was wiped {attempts} times")

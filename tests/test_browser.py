@@ -26,6 +26,7 @@ from tests.dashboard_support import (
     MORPHOTRUST_PIID,
     SCRIPT_TEXT,
     build_dashboard_registry,
+    enter_until_in_url,
     free_port,
     running_dashboard,
     wait_until_idle,
@@ -78,18 +79,24 @@ def context(browser):
     """One browser context for the module (its HTTP cache keeps Streamlit's JavaScript between pages).
 
     Every request that leaves 127.0.0.1 is blocked and recorded; every dialog is recorded and dismissed.
+    Why a dead proxy and a request listener, not `route()`: Playwright turns the HTTP cache off for a routed
+    context, and every page then downloaded and compiled Streamlit's JavaScript again (most of a page load).
+    Chromium sends everything but 127.0.0.1 to a port nobody listens on, so it fails; the listener records it.
     """
-    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx = browser.new_context(viewport=VIEWPORT, proxy={"server": f"http://127.0.0.1:{free_port()}",
+                                                        "bypass": "127.0.0.1"})
     ctx.blocked, ctx.dialogs = [], []
 
-    def route(r):
-        if urlsplit(r.request.url).hostname in ("127.0.0.1", None) or r.request.url.startswith(("data:", "blob:")):
-            r.continue_()
-        else:
-            ctx.blocked.append(r.request.url)
-            r.abort()
+    def record(request):
+        if urlsplit(request.url).hostname not in ("127.0.0.1", None) and not request.url.startswith(("data:", "blob:")):
+            ctx.blocked.append(request.url)
 
-    ctx.route("**/*", route)
+    ctx.on("request", record)
+    probe = ctx.new_page()  # the guard itself: a request to the internet fails and is recorded
+    outcome = probe.evaluate("() => fetch('http://example.com/offline-probe', {mode: 'no-cors'}).then(() => 'loaded', () => 'failed')")
+    assert (outcome, ctx.blocked) == ("failed", ["http://example.com/offline-probe"]), (outcome, ctx.blocked)
+    probe.close()
+    ctx.blocked.clear()
     ctx.on("page", lambda p: p.on("dialog", lambda d: (ctx.dialogs.append(d.message), d.dismiss())))
     yield ctx
     ctx.close()
@@ -143,7 +150,8 @@ def h1_includes(page, text: str) -> None:
 
 
 def check_map(page, base: str) -> None:
-    """The state tile map draws offline with data, and clicking a vendor node opens that vendor's profile."""
+    """The state tile map draws offline with data; with the most vendors drawn the network's labels do not
+    overlap; clicking a vendor node opens that vendor's profile."""
     page.wait_for_function(f"document.querySelectorAll('{CHART}').length >= 2", timeout=30_000)
     states = page.locator(CHART).last
     states.scroll_into_view_if_needed()
@@ -153,12 +161,36 @@ def check_map(page, base: str) -> None:
     assert states.locator("path.point").count() >= 51, "the state tile map draws every state"
     assert not page.blocked, f"the map tried to fetch from the internet: {page.blocked}"
     doc_screenshot(page, "map.png")
+    map_network_labels_do_not_overlap(page)
     # Clicking a vendor node opens that vendor's profile (the network's last trace holds the vendors).
     traces = page.locator(CHART).first.locator(".scatterlayer .trace")
     traces.nth(traces.count() - 1).locator("path.point").first.click(force=True)
     page.wait_for_function("location.pathname.endsWith('/vendor') && location.search.includes('vendor=')",
                            timeout=30_000)
     page.wait_for_selector(GRID, timeout=30_000)
+
+
+def map_network_labels_do_not_overlap(page) -> None:
+    """At 1440x900 with the most vendors drawn (the Vendors box set to 60, which the page writes to the URL), the
+    network's printed labels do not overlap, there are at most network.MAX_LABELS of them, and the unlabelled nodes
+    still name themselves on hover."""
+    from dashboard import network
+
+    enter_until_in_url(page, page.get_by_label("Vendors", exact=True), "60", "top")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map_labels_top60.png"), full_page=True)
+    chart = page.locator(CHART).first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function(f"document.querySelector('{CHART}').querySelectorAll('.textpoint text').length > 0",
+                           timeout=30_000)
+    boxes = chart.evaluate("""c => [...c.querySelectorAll('.scatterlayer .textpoint text')]
+        .filter(t => t.textContent.trim()).map(t => { const r = t.getBoundingClientRect();
+            return [t.textContent, r.left, r.top, r.right, r.bottom]; })""")
+    points = chart.locator(".scatterlayer path.point").count()
+    assert 0 < len(boxes) <= network.MAX_LABELS < points, ("labels, nodes at ?top=60", len(boxes), points)
+    for n, (ta, l1, t1, r1, b1) in enumerate(boxes):
+        for tb, l2, t2, r2, b2 in boxes[n + 1:]:
+            assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, f"network labels overlap: {ta!r} and {tb!r}"
 
 
 COMPARED = ("Palantir Technologies", "BABEL STREET, INC.", "CLEARVIEW AI, INC.")
@@ -256,27 +288,6 @@ def test_page(server, page, name, path, wait_for, text):
         PAGE_CHECKS[name](page, server)
 
 
-def test_map_network_labels_do_not_overlap(server, page):
-    """At 1440x900 with the most vendors drawn (?top=60), the network's printed labels do not overlap, there are
-    at most network.MAX_LABELS of them, and the unlabelled nodes still name themselves on hover."""
-    from dashboard import network
-
-    open_view(page, server, "/map?top=60", name="map_labels_top60")
-    chart = page.locator(CHART).first
-    chart.scroll_into_view_if_needed()
-    page.wait_for_function(f"document.querySelector('{CHART}').querySelectorAll('.textpoint text').length > 0",
-                           timeout=30_000)
-    boxes = chart.evaluate("""c => [...c.querySelectorAll('.scatterlayer .textpoint text')]
-        .filter(t => t.textContent.trim()).map(t => { const r = t.getBoundingClientRect();
-            return [t.textContent, r.left, r.top, r.right, r.bottom]; })""")
-    points = chart.locator(".scatterlayer path.point").count()
-    assert 0 < len(boxes) <= network.MAX_LABELS < points, (len(boxes), points)
-    for n, (ta, l1, t1, r1, b1) in enumerate(boxes):
-        for tb, l2, t2, r2, b2 in boxes[n + 1:]:
-            assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, f"labels overlap: {ta!r} and {tb!r}"
-    assert not page.blocked
-
-
 def test_hostile_record_is_inert(server, page):
     """The record whose description is a <script> and whose link is javascript: shows both as text."""
     open_view(page, server, f"/award?award={HOSTILE_PIID}", wait_for=CHART, name="hostile_award")
@@ -308,35 +319,14 @@ SEARCHES = [
 ]
 
 
-def search_for(page, typed: str, attempts: int = 3) -> None:
-    """Type into the search box (not the URL) and press Enter, then wait until the page has run that search: the URL's
-    q is the typed text and the script is idle (the caller starts from an idle page). A rerun that wiped the text
-    before Enter is retried, as a person would type again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    box = page.locator('input[aria-label^="Search awards"]')
-    for attempt in range(attempts):
-        if attempt:
-            wait_until_idle(page)
-        box.fill(typed)
-        box.press("Enter")
-        try:
-            page.wait_for_function("t => new URLSearchParams(location.search).get('q') === t", arg=typed,
-                                   timeout=30_000)
-        except PlaywrightTimeout:  # the text was lost before Enter: type it again
-            continue
-        wait_until_idle(page)
-        return
-    raise AssertionError(f"the search {typed!r} never ran: the text was wiped {attempts} times")
-
-
 def test_search_finds_the_right_award(server, page):
     """Each search typed in turn into one search page; every failing search is named, not only the first."""
     open_view(page, server, "/search", wait_for='[data-testid="stTextInput"]')
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     failures = []
     for typed, expected in SEARCHES:
-        search_for(page, typed)
+        # typed into the search box (not the URL); the page writes what it searched to the URL's q
+        enter_until_in_url(page, page.locator('input[aria-label^="Search awards"]'), typed, "q")
         known = len(failures)
         if page.locator('[data-testid="stException"]').count():
             failures.append(f"{typed!r}: an exception box")
