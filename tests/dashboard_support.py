@@ -12,7 +12,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -118,13 +118,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_dashboard(cmd: list[str], env: dict, log_path: Path, port: int) -> Iterator[str]:
+def running_dashboard(cmd: list[str], env: dict, log_path: Path, port: int,
+                      prepare: Callable[[], object] | None = None) -> Iterator[str]:
     """Start a dashboard command on 127.0.0.1:port, wait for Streamlit's health check (60 s), yield its base URL,
-    and stop it afterwards: one start-up for every browser test module."""
+    and stop it afterwards: one start-up for every browser test module.
+
+    `prepare` (e.g. building the registry the server will read) runs while the server starts up: Streamlit opens
+    the registry only when a page is first run, so the two need not wait for each other."""
     log = open(log_path, "w+")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
+        if prepare is not None:
+            prepare()
         deadline = time.monotonic() + 60
         while True:
             try:

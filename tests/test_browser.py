@@ -49,13 +49,14 @@ def server(sample_registry, tmp_path_factory):
     """`streamlit run dashboard/app.py` on 127.0.0.1 over the sample plus hostile/geo test records."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: run `make browser` (apt-get install chromium)")
-    registry = build_dashboard_registry(sample_registry, tmp_path_factory.mktemp("browser_registry"))
+    out_dir = tmp_path_factory.mktemp("browser_registry")
     port = free_port()
-    env = dict(os.environ, REGISTRY_PATH=str(registry))
+    env = dict(os.environ, REGISTRY_PATH=str(out_dir / "registry.duckdb"))  # what build_dashboard_registry writes
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     try:
-        with running_dashboard(cmd, env, tmp_path_factory.mktemp("streamlit_log") / "streamlit.log", port) as base:
+        with running_dashboard(cmd, env, tmp_path_factory.mktemp("streamlit_log") / "streamlit.log", port,
+                               prepare=lambda: build_dashboard_registry(sample_registry, out_dir)) as base:
             yield base
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
