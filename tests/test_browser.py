@@ -94,7 +94,8 @@ def context(browser):
 
     ctx.on("request", record)
     probe = ctx.new_page()  # the guard itself: a request to the internet fails and is recorded
-    outcome = probe.evaluate("() => fetch('http://example.com/offline-probe', {mode: 'no-cors'}).then(() => 'loaded', () => 'failed')")
+    outcome = probe.evaluate("() => fetch('http://example.com/offline-probe', {mode: 'no-cors'})"
+                             ".then(() => 'loaded', () => 'failed')")
     assert (outcome, ctx.blocked) == ("failed", ["http://example.com/offline-probe"]), (outcome, ctx.blocked)
     probe.close()
     ctx.blocked.clear()
