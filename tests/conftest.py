@@ -94,7 +94,6 @@ SERIAL_GROUPS = {
     "tests/test_browser.py": "browser",
     "tests/test_browser_larger.py": "browser",
     "tests/test_browser_review.py": "browser",
-    "tests/test_faults_dashboard.py": "browser",
 }
 
 

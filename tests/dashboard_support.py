@@ -12,7 +12,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -86,6 +86,30 @@ def build_dashboard_registry(sample_registry: Path, out_dir: Path) -> Path:
     return out
 
 
+# Awards the rebuilt registry of the rebuild tests lacks, so the swap is visible in the headline numbers.
+REMOVED = 70
+
+
+def staging_with_fewer_awards(sample_registry: Path, dest: Path, removed: int = REMOVED, keep: tuple[str, ...] = ()
+                              ) -> Path:
+    """The sample's staging store less every record of `removed` awards (never those in `keep`): what a rebuild of
+    it yields is registry B, told apart from the sample (registry A) by its award count on the Overview."""
+    import duckdb
+
+    shutil.copy(sample_registry.parent / "sample-staging.duckdb", dest)
+    con = duckdb.connect(str(dest))
+    try:
+        # the sample's awards come from its transactions (search CSV rows): drop every action of `removed` awards
+        gone = [k for (k,) in con.execute("SELECT DISTINCT award_key FROM stg_transactions WHERE award_key NOT IN "
+                                          "(SELECT unnest(?::VARCHAR[])) ORDER BY award_key LIMIT ?",
+                                          [list(keep), removed]).fetchall()]
+        con.execute("DELETE FROM stg_transactions WHERE award_key IN (SELECT unnest(?))", [gone])
+        con.execute("DELETE FROM stg_awards WHERE award_key IN (SELECT unnest(?))", [gone])
+    finally:
+        con.close()
+    return dest
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 the OS says is free (tests never use fixed ports: xdist workers run side by side)."""
     with socket.socket() as s:
@@ -94,13 +118,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_dashboard(cmd: list[str], env: dict, log_path: Path, port: int) -> Iterator[str]:
+def running_dashboard(cmd: list[str], env: dict, log_path: Path, port: int,
+                      prepare: Callable[[], object] | None = None) -> Iterator[str]:
     """Start a dashboard command on 127.0.0.1:port, wait for Streamlit's health check (60 s), yield its base URL,
-    and stop it afterwards: one start-up for every browser test module."""
+    and stop it afterwards: one start-up for every browser test module.
+
+    `prepare` (e.g. building the registry the server will read) runs while the server starts up: Streamlit opens
+    the registry only when a page is first run, so the two need not wait for each other."""
     log = open(log_path, "w+")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
+        if prepare is not None:
+            prepare()
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -159,3 +189,26 @@ def fill_until_kept(page, label: str, text: str, attempts: int = 5) -> None:
         if page.get_by_label(label).first.input_value() == text:
             return
     raise AssertionError(f"the text typed into {label!r} was wiped {attempts} times by reruns")
+
+
+def enter_until_in_url(page, box, text: str, param: str, attempts: int = 3) -> None:
+    """Type `text` into an input (a Playwright locator) and press Enter, then wait until the page has run with it: the
+    URL's `param` is the text (the page writes its state there) and the script is idle. Call it on an idle page.
+
+    Why retry: on a loaded machine a rerun already on its way can remount the input and wipe what was typed before
+    Enter; a person types it again, and so does the test, failing with a clear message if it never takes."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        if attempt:
+            wait_until_idle(page)
+        box.fill(text)
+        box.press("Enter")
+        try:
+            page.wait_for_function("([p, t]) => new URLSearchParams(location.search).get(p) === t", arg=[param, text],
+                                   timeout=30_000)
+        except PlaywrightTimeout:
+            continue
+        wait_until_idle(page)
+        return
+    raise AssertionError(f"typing {text!r} never reached the URL's {param!r}: it was wiped {attempts} times")

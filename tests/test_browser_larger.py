@@ -9,6 +9,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import sys
 from decimal import Decimal
 
@@ -23,22 +24,47 @@ from tests.test_browser import GRID, browser, context, open_view, page  # noqa: 
 pytestmark = pytest.mark.browser
 
 
+def build_larger(d, shared_data, sample_registry):
+    """The sample's staging store (as the session built it, not parsed again) plus the ICE Minnesota download,
+    through the real loader and build (what tests/model_support.build_registry does from the sample's files)."""
+    from registry import build
+    from registry.core import store
+    from tests.model_support import MN_FILE, load_award_summary
+
+    staging = d / "staging.duckdb"
+    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
+    con = store.connect(staging)
+    try:
+        load_award_summary(con, shared_data / MN_FILE)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return build.build(staging, d / "registry.duckdb", is_sample=True)
+
+
 @pytest.fixture(scope="module")
-def larger(tmp_path_factory, shared_data):
-    from tests.model_support import build_registry
-
-    return build_registry(tmp_path_factory.mktemp("larger_registry"), shared_data, with_sample=True)
-
-
-@pytest.fixture(scope="module")
-def server(larger, tmp_path_factory):
-    """`streamlit run` on 127.0.0.1 over the larger registry (stopped by its own process id)."""
+def served(tmp_path_factory, shared_data, sample_registry):
+    """`streamlit run` on 127.0.0.1 over the larger registry (stopped by its own process id), built while the
+    server starts up."""
+    d = tmp_path_factory.mktemp("larger_registry")
+    registry = d / "registry.duckdb"
     port = free_port()
     log_path = tmp_path_factory.mktemp("larger_log") / "streamlit.log"
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port)]
-    with running_dashboard(cmd, dict(os.environ, REGISTRY_PATH=str(larger)), log_path, port) as base:
-        yield base
+    with running_dashboard(cmd, dict(os.environ, REGISTRY_PATH=str(registry)), log_path, port,
+                           prepare=lambda: build_larger(d, shared_data, sample_registry)) as base:
+        yield {"base": base, "registry": registry}
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    return served["base"]
+
+
+@pytest.fixture(scope="module")
+def larger(served):
+    return served["registry"]
 
 
 def sql(registry, statement: str, params=()) -> tuple:
