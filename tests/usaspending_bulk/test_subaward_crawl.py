@@ -14,8 +14,9 @@ redoes only that year; a failed job and a job that never finishes each end the
 run with a clear line, leave the staging store's sub-awards and the built registry as they were, and a re-run
 fetches only the year that did not finish.
 
-Cost: every `crawl all` here runs through Typer's CliRunner in this process (tests/test_bulk_crawl.py runs the
-command as a user does); each job is still its own spider process, as always. The failed, stalled and killed runs
+Cost: every `crawl all` here but the killed one (a kill needs its own process) runs through Typer's CliRunner in
+this process (tests/test_bulk_crawl.py runs the command as a user does); each job is still its own spider
+process, as always. The failed, stalled and killed runs
 start from one shared store that a complete FY2019 crawl left (copied per test), and a stalled job is given up
 after BULK_JOB_DEADLINE=1 s: the same polling and the same end, on a shorter clock.
 """
