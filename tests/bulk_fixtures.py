@@ -11,14 +11,26 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import signal
+import socket
+import subprocess
+import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+
+import duckdb
 
 from tests.conftest import ROOT, SHARED_DATA
 
 SAMPLE_CSV = ROOT / "data" / "sample" / "cbp_ice_contract_transactions_slice_FY2021_FY2026.csv"
 COLUMNS_CSV = SHARED_DATA / "usaspending_reference" / "download_columns_contracts_prime_transactions.csv"
 ICM_KEY = "CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"
+# Short clocks for `registry crawl all`: the first job-status poll and a refetch wait 0.05 s instead of 2 s, a
+# retry 0.05 s instead of 1 s, and no AutoThrottle delay; what is polled, retried and refetched is the same.
+FAST = ["--setting", "BULK_POLL_DELAY=0.05", "--setting", "RETRY_BACKOFF_BASE=0.05",
+        "--setting", "AUTOTHROTTLE_ENABLED=False"]
 
 
 def transaction_columns() -> list[str]:
@@ -110,3 +122,77 @@ def transactions_zip(path: Path, rows: list[dict[str, str]], split: int = 2) -> 
     data = buf.getvalue()
     path.write_bytes(data)
     return data
+
+
+# -- the crawl's own record, read as a user would (read-only, so a live crawl's lock is never taken) ---------------
+def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def archive_ledger(path: Path) -> list[tuple]:
+    """(file_name, kind, status, bytes, sha256, row_count) of each archive file, in the order they were started."""
+    return query(path, "SELECT file_name, kind, status, bytes, sha256, row_count FROM stg_archive_files "
+                       "WHERE kind <> 'subawards' ORDER BY started_at")
+
+
+def subaward_ledger(path: Path) -> dict[int, tuple]:
+    """fiscal year -> (status, row_count, file_name, error) of each sub-award download job."""
+    return {r[0]: r[1:] for r in query(path, "SELECT fiscal_year, status, row_count, file_name, error "
+                                             "FROM stg_archive_files WHERE kind = 'subawards'")}
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that is free now. The bulk modules keep one per module: a ledger row names the URL it
+    was fetched from (archive file URL, job key), so the runs a test compares must see the same host and port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    """A staging store (and its write-ahead log, if one is left) copied, so a test starts from a shared state."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(src.read_bytes())
+    wal = src.with_name(src.name + ".wal")
+    if wal.exists():
+        dst.with_name(dst.name + ".wal").write_bytes(wal.read_bytes())
+    return dst
+
+
+def kill_crawl_when(cmd: list[str], line_starts: str, then: Callable[[], bool], seconds: float = 240) -> list[str]:
+    """Run `cmd` (a `registry crawl all`) in its own session, read its progress lines until one starts with
+    `line_starts`, wait until `then()` holds (polled every 0.05 s), and SIGKILL the command and its spider child
+    together, as `kill -9` of the job does. Returns the lines seen. Waiting on what the crawl did (a line, a
+    request the server saw), never on a fixed sleep, puts the kill at the same point on a slow or fast machine."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    seen: list[str] = []
+    deadline = time.monotonic() + seconds
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith(line_starts) or time.monotonic() > deadline:
+                break
+        while not then():
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(seen)
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert any(line.startswith(line_starts) for line in seen), "".join(seen)
+    return seen
+
+
+def wait_for_lock_release(staging: Path, seconds: float = 30) -> None:
+    """The killed spider child dies a moment after its parent (same process group); then its lock is gone."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            duckdb.connect(str(staging), read_only=True).close()
+            return
+        except duckdb.IOException:
+            assert time.monotonic() < deadline, "the killed crawl's lock on staging was never released"
+            time.sleep(0.05)

@@ -6,15 +6,18 @@ and two delta files, one of them older than the full files (it must not be appli
 plan is printed before anything is loaded, every planned file is loaded with the same rows as loading the same
 files by hand, a second run fetches nothing, a run killed after its first file and resumed ends with the same
 registry as an uninterrupted one, and without a network the crawl stops at once with one clear line.
+
+Cost: `crawl plan` and `crawl all` each run once as a user runs them (the `registry` command in its own process);
+the other runs go through Typer's CliRunner in this process. Each archive file is still loaded by its own spider
+process, as `crawl all` always does. The resumed, retried and refreshed runs compare with, or start from, the
+module's one uninterrupted crawl.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import signal
 import socket
 import subprocess
 import threading
@@ -34,6 +37,7 @@ from registry.bulk_crawl import rows_per_byte
 from registry.core import store
 from registry.loaders import bulk_csv
 from tests import bulk_fixtures as bf
+from tests.bulk_fixtures import FAST, archive_ledger, copy_store, kill_crawl_when, wait_for_lock_release
 from tests.conftest import REGISTRY_BIN, invoke_cli, run_cli
 from tests.fake_usaspending import FakeUsaspending, make_awards
 
@@ -49,8 +53,6 @@ DELTA_OLD = "FY(All)_070_Contracts_Delta_20261001.zip"   # older than the full f
 LOAD_ORDER = [FULL_25, FULL_26, DELTA_NEW]
 # Sub-award download jobs have their own tests (tests/usaspending_bulk/test_subaward_crawl.py); here the archive.
 NO_SUB = "--no-subawards"
-FAST = ["--setting", "BULK_POLL_DELAY=0.05", "--setting", "RETRY_BACKOFF_BASE=0.05",
-        "--setting", "AUTOTHROTTLE_ENABLED=False"]
 RUN_TIME_COLUMNS = re.compile(r"run_id|fetched_at|started_at|finished_at|built_at|loaded_at|rejected_at|"
                               r"reject_id|^requests$|^status$|since_date|^error$|scope_hash")
 
@@ -195,10 +197,10 @@ def served(archive_files: dict[str, Path]) -> dict[str, bytes]:
     return {n: p.read_bytes() for n, p in archive_files.items()}
 
 
-def crawl_all(api: FakeArchive, staging: Path, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", NO_SUB, *FAST,
-                   *extra,
-                   timeout=timeout)
+def crawl_all(api: FakeArchive, staging: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`registry crawl all` in this process (its spider children are real processes, as always)."""
+    return invoke_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", NO_SUB,
+                      *FAST, *extra)
 
 
 def staging_numbers(path: Path) -> dict:
@@ -216,21 +218,11 @@ def staging_numbers(path: Path) -> dict:
         con.close()
 
 
-def ledger_rows(path: Path) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute("SELECT file_name, kind, status, bytes, sha256, row_count FROM stg_archive_files "
-                           "ORDER BY started_at").fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def port() -> int:
-    """One port for every server of the module: rejects cite the file's URL, so the compared runs share it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """One port for every server of the module: rejects and the ledger cite the file's URL, so the compared runs
+    share it."""
+    return bf.free_port()
 
 
 @pytest.fixture(scope="module")
@@ -270,10 +262,10 @@ def test_plan_prints_files_bytes_requests_and_an_estimate_and_loads_nothing(arch
 
 def test_all_agencies_plans_every_department_the_archive_lists(archive_files, tmp_path):
     with FakeArchive(served(archive_files)) as api:
-        scoped = run_cli("crawl", "plan", "--api-url", api.base, "--staging", str(tmp_path / "s.duckdb"),
-                         "--fiscal-year", "2026", timeout=120)
-        every = run_cli("crawl", "plan", "--api-url", api.base, "--staging", str(tmp_path / "s.duckdb"),
-                        "--fiscal-year", "2026", "--all-agencies", timeout=120)
+        scoped = invoke_cli("crawl", "plan", "--api-url", api.base, "--staging", str(tmp_path / "s.duckdb"),
+                            "--fiscal-year", "2026")
+        every = invoke_cli("crawl", "plan", "--api-url", api.base, "--staging", str(tmp_path / "s.duckdb"),
+                           "--fiscal-year", "2026", "--all-agencies")
         listings = [h for h in api.hits if h == "POST /api/v2/bulk_download/list_monthly_files/"]
     assert scoped.returncode == 0 and every.returncode == 0, scoped.stderr + every.stderr
     assert "plan: Award Data Archive, 8 departments" in scoped.stdout and "012" not in scoped.stdout.splitlines()[0]
@@ -307,7 +299,7 @@ def test_crawl_all_loads_every_planned_file_like_loading_them_by_hand(uninterrup
     got = staging_numbers(uninterrupted["staging"])
     assert got == staging_numbers(by_hand)
     assert not any("OLD DELTA" in str(t) for t in got["transactions"])
-    ledger = ledger_rows(uninterrupted["staging"])
+    ledger = archive_ledger(uninterrupted["staging"])
     assert [(n, k, s) for n, k, s, *_ in ledger] == [(FULL_25, "full", "loaded"), (FULL_26, "full", "loaded"),
                                                       (DELTA_NEW, "delta", "loaded")]
     for name, _, _, size, sha, rows in ledger:
@@ -356,32 +348,26 @@ def test_killed_after_the_first_file_and_resumed_ends_with_the_same_registry(uni
                                                                             tmp_path):
     staging = tmp_path / "staging.duckdb"
     with FakeArchive(served(archive_files), slow={FULL_26: 3.0}, port=port) as api:
-        cmd = [REGISTRY_BIN, "crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", NO_SUB,
-               *FAST]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                start_new_session=True)
-        seen = []
-        deadline = time.monotonic() + 240
-        try:
-            for line in proc.stdout:
-                seen.append(line)
-                if line.startswith(f"[1/3] {FULL_25}: loaded") or time.monotonic() > deadline:
-                    break
-            time.sleep(1.0)  # the second file's spider is now waiting on its slow download
-        finally:
-            os.killpg(proc.pid, signal.SIGKILL)  # the command and its spider child, as a kill -9 of the job
-            proc.wait(timeout=30)
-        assert any(line.startswith(f"[1/3] {FULL_25}: loaded") for line in seen), "".join(seen)
-        states = {n: s for n, _, s, *_ in ledger_rows(staging)}
-        assert states == {FULL_25: "loaded", FULL_26: "loading"}
+        # killed once the first file is loaded and the second file's spider is waiting on its slow download
+        kill_crawl_when([REGISTRY_BIN, "crawl", "all", "--api-url", api.base, "--staging", str(staging),
+                         "--no-refresh", NO_SUB, *FAST], f"[1/3] {FULL_25}: loaded",
+                        lambda: f"GET /award_data_archive/{FULL_26}" in api.hits)
+    wait_for_lock_release(staging)
+    states = {n: s for n, _, s, *_ in archive_ledger(staging)}
+    assert states == {FULL_25: "loaded", FULL_26: "loading"}
+    with FakeArchive(served(archive_files), port=port) as api:  # the same archive, answering at full speed
         resumed = crawl_all(api, staging)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "files: 2 to fetch (1 full, 1 delta), 1 loaded earlier and skipped" in resumed.stdout
     assert "resuming: 1 file(s)" in resumed.stdout
     assert staging_numbers(staging) == staging_numbers(uninterrupted["staging"])
-    build(staging, tmp_path / "resumed.duckdb")
-    build(uninterrupted["staging"], tmp_path / "whole.duckdb")
-    assert public_view_differences(tmp_path / "resumed.duckdb", tmp_path / "whole.duckdb") == {}
+    resumed_db, whole_db = tmp_path / "resumed.duckdb", tmp_path / "whole.duckdb"
+    build(staging, resumed_db)
+    build(uninterrupted["staging"], whole_db)
+    # the same registry in every public view, plus one row: the record of the spider run the kill cut short,
+    # which the next run marked aborted (a killed run is never left `running`, nor dropped from the record)
+    assert public_view_differences(resumed_db, whole_db) == {"crawl_runs": (1, 0)}
+    assert sorted(bf.query(resumed_db, "SELECT status FROM crawl_runs")) == [("aborted",)] + [("ok",)] * 3
 
 
 def test_without_a_network_the_crawl_stops_at_once_with_one_clear_line(tmp_path):
@@ -390,21 +376,26 @@ def test_without_a_network_the_crawl_stops_at_once_with_one_clear_line(tmp_path)
         port = s.getsockname()[1]
     staging = tmp_path / "staging.duckdb"
     started = time.monotonic()
-    r = run_cli("crawl", "all", "--api-url", f"http://127.0.0.1:{port}", "--staging", str(staging), timeout=60)
+    r = invoke_cli("crawl", "all", "--api-url", f"http://127.0.0.1:{port}", "--staging", str(staging))
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == [f"error: cannot reach 127.0.0.1:{port}: [Errno 111] Connection refused"]
     assert time.monotonic() - started < 30 and not staging.exists()
 
 
-def test_make_crawl_path_refreshes_from_the_api_what_changed_after_the_files(archive_files, tmp_path):
-    """`registry crawl all` as `make crawl` runs it (with the refresh): the API is asked only for awards modified
-    since the day before the newest file (2026-11-09 here), and what it answers lands in staging."""
+def test_make_crawl_path_refreshes_from_the_api_what_changed_after_the_files(uninterrupted, archive_files, port,
+                                                                            tmp_path):
+    """`registry crawl all` as `make crawl` runs it (the `registry` command, with the refresh), on the store the
+    module's uninterrupted crawl left (its three files loaded): the API is asked only for awards modified since
+    the day before the newest file (2026-11-09 here), and what it answers lands in staging."""
     awards = make_awards(60, start=date(2025, 10, 5), mods=2)  # award 0 last modified 2026-11-09
-    staging = tmp_path / "staging.duckdb"
-    with FakeUsaspending(awards) as fake_api, FakeArchive(served(archive_files), upstream=fake_api.base) as api:
+    staging = copy_store(uninterrupted["staging"], tmp_path / "staging.duckdb")
+    with FakeUsaspending(awards) as fake_api, \
+            FakeArchive(served(archive_files), upstream=fake_api.base, port=port) as api:
         r = run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), NO_SUB, *FAST, timeout=300)
         searches = [h for h in api.hits if h == "POST /api/v2/search/spending_by_award/"]
+        files = [h for h in api.hits if h.startswith(("GET /award_data_archive/", "HEAD /award_data_archive/"))]
     assert r.returncode == 0, r.stdout + r.stderr
+    assert "files: 0 to fetch (0 full, 0 delta), 3 loaded earlier and skipped" in r.stdout and files == []
     assert "refresh: API route, awards modified since 2026-11-08" in r.stdout
     assert searches
     con = duckdb.connect(str(staging), read_only=True)
@@ -452,7 +443,7 @@ def test_a_file_broken_on_every_try_fails_the_run_and_a_rerun_completes_it(unint
     assert r.returncode == 3, r.stdout + r.stderr
     assert f"[2/3] {FULL_26}: NOT loaded" in r.stdout and f"[3/3] {DELTA_NEW}: loaded" in r.stdout
     assert "re-run the same command to resume" in r.stderr
-    assert {n: st for n, _, st, *_ in ledger_rows(staging)} == {FULL_25: "loaded", FULL_26: "failed",
+    assert {n: st for n, _, st, *_ in archive_ledger(staging)} == {FULL_25: "loaded", FULL_26: "failed",
                                                                  DELTA_NEW: "loaded"}
     with FakeArchive(served(archive_files), port=port) as api:
         again = crawl_all(api, staging)

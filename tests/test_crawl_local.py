@@ -117,8 +117,8 @@ def test_second_run_changes_no_counts(two_crawls):
 
 
 def test_unknown_agency_is_one_clear_line(tmp_path):
-    r = run_cli("crawl", "usaspending", "--api-url", "http://127.0.0.1:9", "--agency", "Ministry of Truth",
-                "--staging", str(tmp_path / "s.duckdb"))
+    r = invoke_cli("crawl", "usaspending", "--api-url", "http://127.0.0.1:9", "--agency", "Ministry of Truth",
+                   "--staging", str(tmp_path / "s.duckdb"))  # refused before any crawl starts: in this process
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "unknown agency 'Ministry of Truth'" in r.stderr
     assert not (tmp_path / "s.duckdb").exists()

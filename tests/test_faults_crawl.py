@@ -182,7 +182,7 @@ def test_broken_paging_stops_and_says_partial(tmp_path, fault, reason):
 
 
 def test_setting_option_needs_key_equals_value(tmp_path):
-    r = run_cli("crawl", "usaspending", "--agency", "7012", "--setting", "DOWNLOAD_TIMEOUT",
-                "--staging", str(tmp_path / "s.duckdb"))
+    r = invoke_cli("crawl", "usaspending", "--agency", "7012", "--setting", "DOWNLOAD_TIMEOUT",
+                   "--staging", str(tmp_path / "s.duckdb"))  # refused before any crawl starts: in this process
     assert r.returncode == 2 and r.stderr.startswith("error: --setting must be KEY=VALUE"), r.stderr
     assert not (tmp_path / "s.duckdb").exists()

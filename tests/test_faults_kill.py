@@ -3,7 +3,12 @@
 Why: a crawl of a large scope runs for hours and can die at any instant (OOM killer, a closed laptop, a
 CI timeout). The staging store is DuckDB with its write-ahead log and the pipeline writes in transactions,
 so a kill may lose the batch in flight but never corrupt what was committed; the re-run upserts by natural
-key. The test kills at a random moment (three seeds) and checks rows and sums against a run never killed.
+key. The test kills at a random moment and checks rows and sums against a run never killed.
+
+Two kill points (seeds): seed 2 kills after 17 of ~90 responses, early in the details, around the first batch of
+five rows; seed 3 after 40, with several batches committed and more in flight. A third seed (27 responses, between
+the two) was dropped: it killed the same process in the same phase, so it proved nothing the others do not, at
+the cost of two more crawl processes and a build.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ def uninterrupted(awards, tmp_path_factory):
     return registry_rows(d / "registry.duckdb")
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [2, 3])
 def test_sigkill_mid_crawl_then_rerun_equals_an_uninterrupted_run(awards, uninterrupted, tmp_path, seed):
     rng = random.Random(seed)
     staging = tmp_path / "staging.duckdb"

@@ -1,6 +1,8 @@
 """The commands a user types after a hostile crawl: build on an unfinished crawl, stats under a lock, runaway SQL.
 
-Each answer is one line and an exit code a script can act on, never a traceback.
+Each answer is one line and an exit code a script can act on, never a traceback. `stats` runs as its own process,
+as a user runs it; the `sql` limits run through Typer's CliRunner in this process (tests/test_sql_cli.py runs
+`registry sql` as its own process).
 """
 
 from __future__ import annotations
@@ -78,8 +80,8 @@ def _empty_registry(tmp_path):
 def test_sql_that_runs_forever_is_stopped_at_its_timeout(tmp_path):
     db = _empty_registry(tmp_path)
     t0 = time.monotonic()
-    r = run_cli("sql", "SELECT sum(a * b) FROM range(100000000) t(a), range(100000) u(b)", "--db", str(db),
-                "--timeout", "2", timeout=60)
+    r = invoke_cli("sql", "SELECT sum(a * b) FROM range(100000000) t(a), range(100000) u(b)", "--db", str(db),
+                   "--timeout", "2")
     seconds = time.monotonic() - t0
     print(f"\n[reliability] registry sql cross join: stopped after {seconds:.1f}s")
     assert r.returncode == 2 and "query stopped after 2s" in r.stderr and seconds < 20, r.stderr
@@ -87,8 +89,7 @@ def test_sql_that_runs_forever_is_stopped_at_its_timeout(tmp_path):
 
 def test_sql_returning_300_million_rows_returns_the_cap_and_says_truncated(tmp_path):
     db = _empty_registry(tmp_path)
-    r = run_cli("sql", "SELECT * FROM range(300000000)", "--db", str(db), "--format", "csv", "--max-rows", "1000",
-                timeout=60)
+    r = invoke_cli("sql", "SELECT * FROM range(300000000)", "--db", str(db), "--format", "csv", "--max-rows", "1000")
     assert r.returncode == 0, r.stderr
     assert len(r.stdout.splitlines()) == 1 + 1000  # header + the cap
     assert "truncated: showing the first 1,000 rows" in r.stderr
@@ -96,7 +97,7 @@ def test_sql_returning_300_million_rows_returns_the_cap_and_says_truncated(tmp_p
 
 def test_sql_needing_more_memory_than_its_limit_is_refused_in_one_line(tmp_path):
     db = _empty_registry(tmp_path)
-    r = run_cli("sql", "SELECT count(DISTINCT a::VARCHAR || 'x') FROM range(30000000) t(a)", "--db", str(db),
-                "--memory", "64MB", timeout=120)
+    r = invoke_cli("sql", "SELECT count(DISTINCT a::VARCHAR || 'x') FROM range(30000000) t(a)", "--db", str(db),
+                   "--memory", "64MB")
     assert r.returncode == 2, r.stdout + r.stderr
     assert "query needs more than 64MB of memory" in r.stderr and "Traceback" not in r.stderr

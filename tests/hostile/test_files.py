@@ -1,5 +1,8 @@
 """Hostile files given to the loaders (issue 19): each is loaded, rejected row by row, or refused in one line
-with a finished run; never a traceback, never a run left `running`, never a silent loss."""
+with a finished run; never a traceback, never a run left `running`, never a silent loss.
+
+The loads run through Typer's CliRunner in this process (the same exit code, stdout and stderr); one refusal per
+command runs the `registry` command in its own process, as a user sees it (`e2e`)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import zipfile
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 from tests.hostile.common import query
 
 HEADER = "Award ID,Recipient Name,Federal Action Obligation,Action Date,Modification,Generated Award ID\n"
@@ -19,8 +22,10 @@ def rows(prefix: str, n: int) -> str:
                    f"CONT_AWD_{prefix}{i}_7012_-NONE-_-NONE-\n" for i in range(n))
 
 
-def load(path, staging, command: str = "usaspending-csv"):
-    return run_cli("load", command, str(path), "--staging", str(staging), timeout=120)
+def load(path, staging, command: str = "usaspending-csv", e2e: bool = False):
+    """`registry load COMMAND PATH`; e2e: as its own process, as a user runs it."""
+    args = ("load", command, str(path), "--staging", str(staging))
+    return run_cli(*args, timeout=120) if e2e else invoke_cli(*args)
 
 
 def test_two_zip_members_with_one_name_in_different_folders_are_both_loaded(tmp_path):
@@ -61,7 +66,7 @@ def test_an_unreadable_file_fails_in_one_line_with_a_finished_run(tmp_path, kind
     f = tmp_path / "file.csv"
     f.write_bytes(BAD_FILES[kind])
     staging = tmp_path / "staging.duckdb"
-    r = load(f, staging, command)
+    r = load(f, staging, command, e2e=kind == "latin-1")
     errors = [x for x in r.stderr.splitlines() if x.startswith("error:")]
     assert r.returncode == 2 and len(errors) == 1 and "file.csv" in errors[0], r.stderr
     assert "Traceback" not in r.stderr
@@ -109,7 +114,7 @@ def test_a_200_kb_cell_does_not_drop_the_rows_after_it(tmp_path):
         f = tmp_path / f"{name}.csv"
         _write_inventory(f, header, rows)
         staging = tmp_path / f"{name}.duckdb"
-        r = run_cli("load", "ai-inventory-csv", str(f), "--staging", str(staging))
+        r = load(f, staging, "ai-inventory-csv")
         assert r.returncode == 0, r.stderr
         counts[name] = query(staging, "SELECT status, items_fetched, items_loaded, items_rejected FROM crawl_runs")
     (status, fetched, loaded, rejected), = counts["big"]
@@ -121,7 +126,7 @@ def test_identical_inventory_rows_are_one_use_case_not_many(tmp_path):
     f = tmp_path / "inventory.csv"
     _write_inventory(f, header, [rows[0]] * 20_000 + rows[1:3])
     staging = tmp_path / "staging.duckdb"
-    r = run_cli("load", "ai-inventory-csv", str(f), "--staging", str(staging))
+    r = load(f, staging, "ai-inventory-csv")
     assert r.returncode == 0, r.stderr
     assert query(staging, "SELECT count(*) FROM stg_ai_use_cases")[0][0] == 3
 
@@ -134,7 +139,7 @@ def test_an_unreadable_inventory_fails_in_one_line_with_a_finished_run(tmp_path,
                "latin-1": (",".join(header) + "\nDHS,Caf\xe9\n").encode("latin-1")}[kind]
     f.write_bytes(content)
     staging = tmp_path / "staging.duckdb"
-    r = run_cli("load", "ai-inventory-csv", str(f), "--staging", str(staging))
+    r = load(f, staging, "ai-inventory-csv", e2e=kind == "latin-1")
     errors = [x for x in r.stderr.splitlines() if x.startswith("error:")]
     statuses = [s for (s,) in query(staging, "SELECT status FROM crawl_runs")]
     if kind == "empty":  # read, but no inventory: a whole-file reject and a failed run, said in the JSON answer

@@ -13,6 +13,12 @@ in the built registry; a second run requests nothing; a run killed (SIGKILL) whi
 redoes only that year; a failed job and a job that never finishes each end the
 run with a clear line, leave the staging store's sub-awards and the built registry as they were, and a re-run
 fetches only the year that did not finish.
+
+Cost: every `crawl all` here but the killed one (a kill needs its own process) runs through Typer's CliRunner in
+this process (tests/test_bulk_crawl.py runs the command as a user does); each job is still its own spider
+process, as always. The failed, stalled and killed runs
+start from one shared store that a complete FY2019 crawl left (copied per test), and a stalled job is given up
+after BULK_JOB_DEADLINE=1 s: the same polling and the same end, on a shorter clock.
 """
 
 from __future__ import annotations
@@ -21,11 +27,6 @@ import csv
 import hashlib
 import io
 import json
-import os
-import signal
-import socket
-import subprocess
-import time
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -39,15 +40,22 @@ import pytest
 
 from registry.core import store
 from registry.loaders import bulk_csv
-from tests.conftest import REGISTRY_BIN, SHARED_DATA, run_cli
+from tests.bulk_fixtures import (
+    FAST,
+    copy_store,
+    free_port,
+    kill_crawl_when,
+    query,
+    subaward_ledger,
+    wait_for_lock_release,
+)
+from tests.conftest import REGISTRY_BIN, SHARED_DATA, invoke_cli
 from tests.test_bulk_crawl import FakeArchive
 from tests.test_subawards import PRIME_COLUMNS, write
 
 ICE_MN = SHARED_DATA / "usaspending_download_ice_mn"
 SUBAWARDS = ICE_MN / "Contracts_Subawards_ICE_recipients_in_MN_2025-03-21.csv"
 YEARS = ["--fiscal-year", "2019", "--fiscal-year", "2023", "--fiscal-year", "2024"]  # 2, 0 and 1 real rows
-FAST = ["--setting", "BULK_POLL_DELAY=0.05", "--setting", "RETRY_BACKOFF_BASE=0.05",
-        "--setting", "AUTOTHROTTLE_ENABLED=False"]
 AGENCY_KEYS = {"type", "tier", "name", "toptier_name"}
 
 
@@ -170,36 +178,43 @@ def with_primes(path: Path) -> Path:
     return path
 
 
-def crawl(api: FakeSubawardApi, staging: Path, *extra: str) -> Any:
-    return run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", *YEARS, *FAST,
-                   *extra, timeout=300)
+def crawl_args(api: FakeSubawardApi, staging: Path, years: list[str] = YEARS) -> list[str]:
+    return ["crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", *years, *FAST]
+
+
+def crawl(api: FakeSubawardApi, staging: Path, *extra: str, env: dict | None = None) -> Any:
+    """`registry crawl all` in this process (its spider children are real processes, as always)."""
+    return invoke_cli(*crawl_args(api, staging), *extra, env=env)
 
 
 def subaward_rows(staging: Path) -> list[tuple]:
-    con = duckdb.connect(str(staging), read_only=True)
-    try:
-        return con.execute("SELECT prime_award_key, report_id, subaward_number, subaward_amount, subawardee_name, "
-                           "source_url FROM stg_subawards ORDER BY ALL").fetchall()
-    finally:
-        con.close()
+    return query(staging, "SELECT prime_award_key, report_id, subaward_number, subaward_amount, subawardee_name, "
+                          "source_url FROM stg_subawards ORDER BY ALL")
 
 
-def ledger(staging: Path) -> dict[int, tuple]:
-    con = duckdb.connect(str(staging), read_only=True)
-    try:
-        return {r[0]: r[1:] for r in con.execute(
-            "SELECT fiscal_year, status, row_count, file_name, error FROM stg_archive_files WHERE kind = 'subawards'"
-        ).fetchall()}
-    finally:
-        con.close()
+def build(staging: Path, db: Path) -> Any:
+    return invoke_cli("build", "--staging", str(staging), "--out", str(db))
 
 
 @pytest.fixture(scope="module")
 def port() -> int:
     """One port for the servers a test compares: a job's ledger key names the API it was asked of."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def fy2019(port, tmp_path_factory) -> dict[str, Any]:
+    """The previous, complete crawl of FY2019 and the registry built from it: where the failed, stalled and killed
+    runs start (each on its own copy of the store)."""
+    d = tmp_path_factory.mktemp("fy2019")
+    staging = with_primes(d / "staging.duckdb")
+    with FakeSubawardApi(port=port) as api:
+        r = invoke_cli(*crawl_args(api, staging, ["--fiscal-year", "2019"]))
+    assert r.returncode == 0, r.stdout + r.stderr
+    db = d / "registry.duckdb"
+    b = build(staging, db)
+    assert b.returncode == 0, b.stdout + b.stderr
+    return {"staging": staging, "db": db, "rows": subaward_rows(staging)}
 
 
 @pytest.fixture(scope="module")
@@ -214,15 +229,14 @@ def fetched(tmp_path_factory) -> dict[str, Any]:
         again = crawl(api, staging)
         bodies_again = api.bodies[len(bodies):]
     db = d / "registry.duckdb"
-    built = run_cli("build", "--staging", str(staging), "--out", str(db), timeout=600)
+    built = build(staging, db)
     return {"dir": d, "staging": staging, "db": db, "first": first, "again": again, "bodies": bodies,
             "jobs": jobs, "refused": refused, "bodies_again": bodies_again, "built": built}
 
 
 def test_the_plan_names_one_sub_award_job_per_fiscal_year(tmp_path):
     with FakeSubawardApi() as api:
-        r = run_cli("crawl", "plan", "--api-url", api.base, "--staging", str(tmp_path / "s.duckdb"), *YEARS,
-                    timeout=120)
+        r = invoke_cli("crawl", "plan", "--api-url", api.base, "--staging", str(tmp_path / "s.duckdb"), *YEARS)
         asked = list(api.bodies)
     assert r.returncode == 0, r.stdout + r.stderr
     assert ("sub-awards: 3 download job(s) to request, 0 fetched earlier and skipped; filters.sub_award_types "
@@ -257,7 +271,7 @@ def test_crawl_all_requests_each_job_as_documented_waits_and_loads_the_real_sub_
     assert subaward_rows(fetched["staging"]) == sorted(
         (x["prime_award_unique_key"], x["subaward_fsrs_report_id"], x["subaward_number"],
          Decimal(x["subaward_amount"]), x["subawardee_name"], x["usaspending_permalink"]) for x in rows)
-    led = ledger(fetched["staging"])
+    led = subaward_ledger(fetched["staging"])
     assert {fy: (st, n) for fy, (st, n, *_) in led.items()} == {2019: ("loaded", 2), 2023: ("loaded", 0),
                                                                 2024: ("loaded", 1)}
     assert led[2024][2].startswith("All_Subawards_")  # the file USAspending made, kept under downloads/
@@ -283,36 +297,31 @@ def test_a_second_run_requests_no_job_again(fetched):
     assert fetched["bodies_again"] == []
 
 
-@pytest.mark.timeout(900)  # three crawls and a build: past the 300 s default on a busy shared machine
+@pytest.mark.timeout(900)  # two crawls: past the 300 s default on a busy shared machine
 @pytest.mark.parametrize(("outcome", "reason"), [
     ("failed", "job All_Subawards_{today}_H07M00S00002024.zip failed: Download failed: the query timed out on our "
                "side"),
     ("stalled", "job All_Subawards_{today}_H07M00S00002024.zip still running after "),
 ])
-def test_a_failed_or_stalled_job_ends_the_run_clearly_and_leaves_the_registry_as_it_was(fetched, tmp_path, outcome,
-                                                                                        reason, port):
-    staging = with_primes(tmp_path / "staging.duckdb")
-    with FakeSubawardApi(port=port) as api:  # the previous, complete crawl of FY2019, then a registry built from it
-        r = run_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh",
-                    "--fiscal-year", "2019", *FAST, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
-    db = tmp_path / "registry.duckdb"
-    assert run_cli("build", "--staging", str(staging), "--out", str(db), timeout=600).returncode == 0
-    before_db, before_rows = db.read_bytes(), subaward_rows(staging)
+def test_a_failed_or_stalled_job_ends_the_run_clearly_and_leaves_the_registry_as_it_was(fetched, fy2019, tmp_path,
+                                                                                        outcome, reason, port):
+    staging = copy_store(fy2019["staging"], tmp_path / "staging.duckdb")  # FY2019 fetched by an earlier run
+    db = fy2019["db"]  # the registry built from it, where the crawl is told the registry is (REGISTRY_PATH)
+    before_db = db.read_bytes()
     with FakeSubawardApi(port=port, outcome={2024: outcome}) as api:
-        bad = crawl(api, staging, "--setting", "BULK_JOB_DEADLINE=3")
+        bad = crawl(api, staging, "--setting", "BULK_JOB_DEADLINE=1", env={"REGISTRY_PATH": str(db)})
         polls = {j["fy"]: j["polls"] for j in api.jobs.values()}
     assert bad.returncode == 3, bad.stdout + bad.stderr
     why = reason.format(today=date.today())
     assert f"[sub-awards 2/2] FY2024: NOT loaded ({why}" in bad.stdout
-    if outcome == "stalled":
-        assert "deadline BULK_JOB_DEADLINE=3 s" in bad.stdout and 3 < polls[2024] < 60
+    if outcome == "stalled":  # polled past its first states until the deadline, then given up
+        assert "deadline BULK_JOB_DEADLINE=1 s" in bad.stdout and 3 < polls[2024] < 60
     assert bad.stderr.strip().splitlines()[-1].startswith(
         f"error: 0 file(s) and 1 sub-award job(s) not loaded, first sub-awards FY2024: {why}")
     # FY2019 was fetched earlier; FY2023 loaded (no rows); FY2024 failed: nothing of it reached staging
-    assert {fy: st for fy, (st, *_) in ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
-                                                                    2024: "failed"}
-    assert subaward_rows(staging) == before_rows
+    assert {fy: st for fy, (st, *_) in subaward_ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
+                                                                             2024: "failed"}
+    assert subaward_rows(staging) == fy2019["rows"]
     assert db.read_bytes() == before_db  # the crawl never touches the built registry
     with FakeSubawardApi(port=port) as api:  # the re-run requests only the year that did not finish
         again = crawl(api, staging)
@@ -322,42 +331,17 @@ def test_a_failed_or_stalled_job_ends_the_run_clearly_and_leaves_the_registry_as
     assert subaward_rows(staging) == subaward_rows(fetched["staging"])
 
 
-def wait_for_lock_release(staging: Path, seconds: float = 30) -> None:
-    """The killed spider child dies a moment after its parent (same process group); then its lock is gone."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            duckdb.connect(str(staging), read_only=True).close()
-            return
-        except duckdb.IOException:
-            assert time.monotonic() < deadline, "the killed crawl's lock on staging was never released"
-            time.sleep(0.2)
-
-
 @pytest.mark.timeout(900)  # a killed crawl and its resumption: past the 300 s default on a busy shared machine
-def test_a_run_killed_while_waiting_for_a_job_resumes_without_redoing_the_finished_years(fetched, tmp_path, port):
-    staging = with_primes(tmp_path / "staging.duckdb")
+def test_a_run_killed_while_waiting_for_a_job_resumes_without_redoing_the_finished_years(fetched, fy2019, tmp_path,
+                                                                                        port):
+    staging = copy_store(fy2019["staging"], tmp_path / "staging.duckdb")  # FY2019 fetched by an earlier run
     with FakeSubawardApi(port=port, outcome={2024: "stalled"}) as api:  # FY2024's job never finishes: killed there
-        cmd = [REGISTRY_BIN, "crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh",
-               *YEARS, *FAST]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                start_new_session=True)
-        seen = []
-        deadline = time.monotonic() + 400
-        try:
-            for line in proc.stdout:
-                seen.append(line)
-                if line.startswith("[sub-awards 3/3] FY2024: requesting") or time.monotonic() > deadline:
-                    break
-            while not any(j["fy"] == 2024 and j["polls"] >= 3 for j in api.jobs.values()):
-                assert time.monotonic() < deadline, "".join(seen)
-                time.sleep(0.2)  # the spider is now polling a job that stays `running`
-        finally:
-            os.killpg(proc.pid, signal.SIGKILL)  # the command and its spider child, as a kill -9 of the job
-            proc.wait(timeout=30)
+        # killed while the spider polls a job that stays `running` (its third poll answered)
+        seen = kill_crawl_when([REGISTRY_BIN, *crawl_args(api, staging)], "[sub-awards 2/2] FY2024: requesting",
+                               lambda: any(j["fy"] == 2024 and j["polls"] >= 3 for j in list(api.jobs.values())))
     wait_for_lock_release(staging)
-    assert {fy: st for fy, (st, *_) in ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
-                                                                    2024: "loading"}, "".join(seen)
+    assert {fy: st for fy, (st, *_) in subaward_ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
+                                                                             2024: "loading"}, "".join(seen)
     with FakeSubawardApi(port=port) as api:
         resumed = crawl(api, staging)
         years = [b["filters"]["date_range"]["end_date"] for b in api.bodies]
