@@ -32,14 +32,14 @@ def _build_sample(d: Path) -> Path:
     return out
 
 
-def copy_registry(registry: Path, dest: Path, name: str = "registry.duckdb") -> Path:
-    """A copy of a built registry in `dest`: the file and the full-text index folder(s) it names, so a test owns
-    a registry (to rebuild, kill or break) without building one."""
+def copy_registry(registry: Path, dest: Path) -> Path:
+    """A copy of a built registry in `dest` under the same name: the file and the full-text index folder it names
+    (by name, so both keep theirs), so a test owns a registry (to rebuild, kill or break) without building one."""
     dest.mkdir(parents=True, exist_ok=True)
-    out = dest / name
+    out = dest / registry.name
     shutil.copy(registry, out)
     for index in registry.parent.glob(f"{registry.name}.fts-*"):
-        shutil.copytree(index, dest / index.name.replace(registry.name, name, 1))
+        shutil.copytree(index, dest / index.name)
     return out
 
 
