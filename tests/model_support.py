@@ -82,6 +82,17 @@ def build_registry(tmp: Path, shared_data: Path, *, with_sample: bool = True,
     return out
 
 
+AI_INVENTORY_DIR = "federal_ai_use_case_inventory"
+
+
+def build_model_registry(tmp: Path, shared_data: Path) -> Path:
+    """The sample + the real award-summary download + the real federal AI use-case inventories (2023-2025): what
+    conftest.py's session-wide model_registry builds once for the vendor and AI-inventory tests."""
+    from spiders.ai_inventory import build as ai_inventory
+
+    return build_registry(tmp, shared_data, extra=lambda c: ai_inventory.load_paths(c, [shared_data / AI_INVENTORY_DIR]))
+
+
 SAMPLE_CSV = "cbp_ice_contract_transactions_slice_FY2021_FY2026.csv"
 
 

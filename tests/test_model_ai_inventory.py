@@ -5,10 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from spiders.ai_inventory import build as ai_inventory
 from spiders.ai_inventory.items import parse_piids
 from tests.conftest import invoke_cli
-from tests.model_support import build_registry
 
 INVENTORY = "federal_ai_use_case_inventory"
 
@@ -48,10 +46,9 @@ def test_load_command_fills_staging(tmp_path, shared_data):
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory, shared_data):
-    out = build_registry(tmp_path_factory.mktemp("ai"), shared_data,
-                         extra=lambda c: ai_inventory.load_paths(c, [shared_data / INVENTORY]))
-    c = duckdb.connect(str(out), read_only=True)
+def con(model_registry):
+    """The sample + the real ICE/MN award download + the real inventories (conftest.py, built once per run)."""
+    c = duckdb.connect(str(model_registry), read_only=True)
     yield c
     c.close()
 
