@@ -104,6 +104,16 @@ def model_registry(request, tmp_path_factory, shared_data) -> Path:
     return shared_build(request, tmp_path_factory, "model_registry", lambda d: build_model_registry(d, shared_data))
 
 
+@pytest.fixture(scope="session")
+def annotated_registry(request, tmp_path_factory, sample_registry) -> Path:
+    """The sample rebuilt after two reviewer decisions (tests/model_support.py build_annotated_registry), once per
+    run: the review loop's "the next build tags it" for the capability and the review tests."""
+    from tests.model_support import build_annotated_registry
+
+    return shared_build(request, tmp_path_factory, "annotated_registry",
+                        lambda d: build_annotated_registry(sample_registry, d))
+
+
 @pytest.fixture(scope="module")
 def sample_readonly(sample_registry):
     """The sample registry opened as the dashboard opens it (same configuration), so both can share the file."""
