@@ -161,9 +161,26 @@ def _stage_sam(con, award_notices: bool) -> None:
         assert stage(con, items) == {"stg_sam_notices": 1, "rejects": 0}
 
 
+def stage_fpds(con) -> None:
+    """The constructed ICE order page (two actions, one reject) for 70CTD022FR0000170, staged twice: idempotent.
+    First P00009's extent competed is set to 'B', as if USAspending had said it: FPDS must not overwrite it."""
+    from spiders.fpds.spider import FpdsAtomSpider
+
+    page, feed = FILES / "fpds" / "files" / "constructed_ice_order_page.xml", "http://127.0.0.1:9/ezsearch/FEEDS/ATOM"
+    con.execute("UPDATE stg_transactions SET extent_competed = 'B' WHERE award_key = ? AND modification_number = "
+                "'P00009'", ["CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"])
+    spider = offline(FpdsAtomSpider(atom_url=feed, piids="70CTD022FR0000170"))
+    assert stage(con, spider.parse(response(page, feed + "?q=ice", xml=True))) == {"stg_fpds_actions": 2,
+                                                                                   "rejects": 1}
+    assert con.execute("SELECT reason, source FROM rejects WHERE source = 'fpds'").fetchall() == [
+        ("obligated_amount: not a number: '12,3x'", "fpds")]
+    stage(con, spider.parse(response(page, feed + "?q=ice", xml=True)))
+    assert con.execute("SELECT count(*) FROM stg_fpds_actions").fetchone()[0] == 2
+
+
 def stage_recorded(con) -> None:
     """Every source's recorded responses into one staging store (what sources_registry builds)."""
-    for stager in (stage_ai_cots, stage_federal_register, stage_lda, stage_sam):
+    for stager in (stage_ai_cots, stage_federal_register, stage_lda, stage_sam, stage_fpds):
         stager(con)
 
 

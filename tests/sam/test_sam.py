@@ -4,8 +4,6 @@ J&A -> award/modification links, and the API key kept out of everything stored o
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -14,7 +12,7 @@ import pytest
 
 from spiders.sam.items import authorities_cited, normalise_piid, piids_in_text
 from spiders.sam.spider import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider, posted_windows
-from tests.conftest import REGISTRY_BIN
+from tests.conftest import invoke_cli
 from tests.source_fixtures import FILES, offline, response, split
 
 KEY = "sam-TEST-key-0123456789abcdef"
@@ -170,10 +168,9 @@ def test_ja_notice_links_to_the_ice_order_and_its_modification(registry_with_not
 
 
 def test_crawl_without_key_is_one_clear_line(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "SAM_API_KEY"}
+    """In-process (tests/test_security_secrets.py runs `registry crawl sam` as a user does)."""
     staging = tmp_path / "staging.duckdb"
-    proc = subprocess.run([REGISTRY_BIN, "crawl", "sam", "--staging", str(staging)], capture_output=True,
-                          text=True, timeout=60, env=env)
+    proc = invoke_cli("crawl", "sam", "--staging", str(staging), env={"SAM_API_KEY": None})
     assert proc.returncode != 0
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: SAM_API_KEY is not set"), proc.stderr
