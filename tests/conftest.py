@@ -96,6 +96,16 @@ def sources_registry(request, tmp_path_factory, sample_registry) -> Path:
 
 
 @pytest.fixture(scope="session")
+def contradictions_registry(request, tmp_path_factory, sample_registry) -> Path:
+    """The sample plus constructed records that contradict others (tests/source_fixtures.py stage_contradictions),
+    built once per run: the tests of how the build settles them read it."""
+    from tests.source_fixtures import sample_plus, stage_contradictions
+
+    return shared_build(request, tmp_path_factory, "contradictions_registry",
+                        lambda d: sample_plus(sample_registry, d, stage_contradictions))
+
+
+@pytest.fixture(scope="session")
 def model_registry(request, tmp_path_factory, shared_data) -> Path:
     """The sample plus the real ICE/Minnesota award-summary download (UEIs, parents, offices, competition codes)
     and the real AI use-case inventories (tests/model_support.py), built once per run."""

@@ -178,6 +178,41 @@ def stage_fpds(con) -> None:
     assert con.execute("SELECT count(*) FROM stg_fpds_actions").fetchone()[0] == 2
 
 
+ICE_ORDER_KEY = "CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"
+
+
+def stage_lda_amendment(con) -> None:
+    """CONSTRUCTED: the Palantir filing of page 2 and an amendment of it (same registrant, client and quarter,
+    posted later, a different amount): the build must count only the amendment."""
+    import json
+
+    from spiders.lda.spider import LdaFilingsSpider
+
+    original = json.loads((FILES / "lda" / "files" / "constructed_page2_palantir.json").read_text())["results"][0]
+    amendment = dict(original, filing_uuid="00000000-0000-4000-8000-000000000003", filing_type="3A",
+                     expenses="1200000.00", dt_posted="2025-11-02T09:00:00-05:00")
+    body = json.dumps({"count": 2, "next": None, "results": [original, amendment]})
+    stage(con, offline(LdaFilingsSpider(api_url=LDA_API, vendors="x")).parse(response(body, LDA_API), "q"))
+
+
+def stage_award_level_competed(con) -> None:
+    """CONSTRUCTED, not a public record: an award-level record saying order 70CTD022FR0000170 was competed
+    (extent competed 'A'), to check that the registry flags it against its modification's J&A."""
+    from datetime import UTC, datetime
+
+    con.execute("INSERT INTO stg_awards (award_key, piid, recipient_name, description, extent_competed, "
+                "source, source_url, fetched_at, payload_sha256) VALUES (?, '70CTD022FR0000170', "
+                "'PALANTIR TECHNOLOGIES INC.', 'TEST FIXTURE', 'A', 'test', 'https://example.invalid/', ?, 'x')",
+                [ICE_ORDER_KEY, datetime.now(UTC)])
+
+
+def stage_contradictions(con) -> None:
+    """Records that contradict others (what conftest.py's contradictions_registry builds once): an LDA amendment of
+    a filing, and an award-level "competed" beside SAM's J&A for one of the order's modifications."""
+    for stager in (stage_lda_amendment, stage_sam_justification, stage_award_level_competed):
+        stager(con)
+
+
 def stage_recorded(con) -> None:
     """Every source's recorded responses into one staging store (what sources_registry builds)."""
     for stager in (stage_ai_cots, stage_federal_register, stage_lda, stage_sam, stage_fpds):

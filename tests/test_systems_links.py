@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +12,6 @@ import yaml
 
 from registry.core import paths
 from registry.systems import load_systems
-from tests.source_fixtures import sample_plus, stage_sam_justification
 
 ICM = "CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"
 
@@ -98,21 +97,10 @@ def test_every_curated_system_cites_its_sources(tmp_path):
         load_systems(Path(tmp_path))
 
 
-def _award_level_code(code: str):
-    def stager(con) -> None:
-        # CONSTRUCTED for this test: an award-level record saying the order was competed, to check that
-        # the registry flags it against the modification's J&A. Not a public record.
-        con.execute("INSERT INTO stg_awards (award_key, piid, recipient_name, description, extent_competed, "
-                    "source, source_url, fetched_at, payload_sha256) VALUES (?, '70CTD022FR0000170', "
-                    "'PALANTIR TECHNOLOGIES INC.', 'TEST FIXTURE', ?, 'test', 'https://example.invalid/', ?, 'x')",
-                    [ICM, code, datetime.now(UTC)])
-    return stager
-
-
-def test_modification_justification_beside_the_award_level_code(tmp_path, sample_registry):
-    """Sample + SAM's J&A fixture (constructed, names P00009) + an award-level code saying the order was competed."""
-    reg = duckdb.connect(str(sample_plus(sample_registry, tmp_path, stage_sam_justification, _award_level_code("A"))),
-                         read_only=True)
+def test_modification_justification_beside_the_award_level_code(contradictions_registry):
+    """Sample + SAM's J&A fixture (constructed, names P00009) + an award-level code saying the order was competed
+    (source_fixtures.stage_contradictions)."""
+    reg = duckdb.connect(str(contradictions_registry), read_only=True)
     rows = reg.execute("SELECT modification_number, award_competition_status, justification_notices, "
                        "award_justification_notices, competition_check FROM system_modifications "
                        "WHERE system_id = 'immigrationos' ORDER BY modification_number").fetchall()

@@ -11,7 +11,7 @@ import pytest
 
 from spiders.lda.build import match_name
 from spiders.lda.spider import LdaFilingsSpider, watchlist_vendor_names
-from tests.source_fixtures import FILES, offline, response, sample_plus, split, stage
+from tests.source_fixtures import FILES, offline, response, split
 
 API = "http://127.0.0.1:9/api/v1/filings/"
 PAGE1 = FILES / "lda" / "files" / "filings_2024_page1.json"          # real recorded response (see README there)
@@ -144,18 +144,10 @@ def test_quarters_issues_and_agencies_contacted(registry_with_lobbying):
         assert comments and all(comments.values()), view
 
 
-def test_amendment_replaces_the_original_in_quarter_totals(tmp_path, sample_registry):
-    """Two reports for the same registrant, client and quarter: only the later-posted one is counted."""
-    import json
-
-    page = json.loads(PAGE2.read_text())
-    original = page["results"][0]
-    amendment = dict(original, filing_uuid="00000000-0000-4000-8000-000000000003", filing_type="3A",
-                     expenses="1200000.00", dt_posted="2025-11-02T09:00:00-05:00")
-    body = json.dumps({"count": 2, "next": None, "results": [original, amendment]})
-    out = sample_plus(sample_registry, tmp_path, lambda con: stage(con, _spider(vendors="x").parse(response(body, API),
-                                                                                                   "q")))
-    reg = duckdb.connect(str(out), read_only=True)
+def test_amendment_replaces_the_original_in_quarter_totals(contradictions_registry):
+    """Two reports for the same registrant, client and quarter (source_fixtures.stage_lda_amendment): only the
+    later-posted one is counted."""
+    reg = duckdb.connect(str(contradictions_registry), read_only=True)
     assert reg.execute("SELECT amount, filings FROM lobbying_quarters").fetchall() == [(Decimal("1200000.00"), 1)]
     assert reg.execute("SELECT filing_type, counted FROM lobbying_filings ORDER BY filing_type").fetchall() == [
         ("3A", True), ("Q3", False)]
