@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,28 +32,96 @@ def _build_sample(d: Path) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def sample_registry(request, tmp_path_factory) -> Path:
-    """registry.duckdb built from the bundled sample through the real loaders and build (once per test run).
+def copy_registry(registry: Path, dest: Path) -> Path:
+    """A copy of a built registry in `dest` under the same name: the file and the full-text index folder it names
+    (by name, so both keep theirs), so a test owns a registry (to rebuild, kill or break) without building one."""
+    dest.mkdir(parents=True, exist_ok=True)
+    out = dest / registry.name
+    shutil.copy(registry, out)
+    for index in registry.parent.glob(f"{registry.name}.fts-*"):
+        shutil.copytree(index, dest / index.name)
+    return out
 
-    Under pytest-xdist the first worker to get here builds it into the run's shared temporary folder (the other
-    workers wait on a file lock) and every worker copies the folder (staging store, registry, its full-text
-    index) into its own: one build per run, and no worker can lock or change another worker's files."""
-    own = tmp_path_factory.mktemp("sample_registry")
+
+def shared_build(request, tmp_path_factory, name: str, builder: Callable[[Path], Path]) -> Path:
+    """`builder(folder) -> registry path`, run once per test run however many modules or workers use it.
+
+    Under pytest-xdist the first worker to get here builds into the run's shared temporary folder (the other
+    workers wait on a file lock) and every worker copies the folder (staging stores, registry, its full-text
+    index) into its own: one build per run, and no worker can lock or change another worker's files. Callers
+    only read what they get (a test that writes takes a copy_registry first)."""
+    own = tmp_path_factory.mktemp(name)
     if not hasattr(request.config, "workerinput"):  # a plain `pytest` run: build it here
-        return _build_sample(own)
+        return builder(own)
     from filelock import FileLock
 
-    shared = tmp_path_factory.getbasetemp().parent / "shared_sample_registry"
+    shared = tmp_path_factory.getbasetemp().parent / f"shared_{name}"
     with FileLock(f"{shared}.lock"):
         if not (shared / "built").exists():
             shutil.rmtree(shared, ignore_errors=True)  # what a worker that failed mid-build left
             shared.mkdir()
-            _build_sample(shared)
-            (shared / "built").touch()
+            out = builder(shared)
+            (shared / "built").write_text(out.name, encoding="utf-8")
     shutil.copytree(shared, own, dirs_exist_ok=True)
+    name_of_registry = (own / "built").read_text(encoding="utf-8")
     (own / "built").unlink()
-    return own / "registry.duckdb"
+    return own / name_of_registry
+
+
+@pytest.fixture(scope="session")
+def sample_registry(request, tmp_path_factory) -> Path:
+    """registry.duckdb built from the bundled sample through the real loaders and build (once per test run);
+    its staging store sits beside it as sample-staging.duckdb."""
+    return shared_build(request, tmp_path_factory, "sample_registry", _build_sample)
+
+
+@pytest.fixture(scope="session")
+def dashboard_registry(request, tmp_path_factory, sample_registry) -> Path:
+    """The sample plus the dashboard's test records (tests/dashboard_support.py: one hostile award, awards with a
+    place of performance, a MorphoTrust award), built once per test run."""
+    from tests.dashboard_support import build_dashboard_registry
+
+    return shared_build(request, tmp_path_factory, "dashboard_registry",
+                        lambda d: build_dashboard_registry(sample_registry, d))
+
+
+@pytest.fixture(scope="session")
+def sources_registry(request, tmp_path_factory, sample_registry) -> Path:
+    """The sample plus every source's recorded responses (tests/source_fixtures.py RECORDED), built once per run:
+    the sources' tests that only read a registry share this one build."""
+    from tests.source_fixtures import sample_plus, stage_recorded
+
+    return shared_build(request, tmp_path_factory, "sources_registry",
+                        lambda d: sample_plus(sample_registry, d, stage_recorded))
+
+
+@pytest.fixture(scope="session")
+def contradictions_registry(request, tmp_path_factory, sample_registry) -> Path:
+    """The sample plus constructed records that contradict others (tests/source_fixtures.py stage_contradictions),
+    built once per run: the tests of how the build settles them read it."""
+    from tests.source_fixtures import sample_plus, stage_contradictions
+
+    return shared_build(request, tmp_path_factory, "contradictions_registry",
+                        lambda d: sample_plus(sample_registry, d, stage_contradictions))
+
+
+@pytest.fixture(scope="session")
+def model_registry(request, tmp_path_factory, shared_data) -> Path:
+    """The sample plus the real ICE/Minnesota award-summary download (UEIs, parents, offices, competition codes)
+    and the real AI use-case inventories (tests/model_support.py), built once per run."""
+    from tests.model_support import build_model_registry
+
+    return shared_build(request, tmp_path_factory, "model_registry", lambda d: build_model_registry(d, shared_data))
+
+
+@pytest.fixture(scope="session")
+def annotated_registry(request, tmp_path_factory, sample_registry) -> Path:
+    """The sample rebuilt after two reviewer decisions (tests/model_support.py build_annotated_registry), once per
+    run: the review loop's "the next build tags it" for the capability and the review tests."""
+    from tests.model_support import build_annotated_registry
+
+    return shared_build(request, tmp_path_factory, "annotated_registry",
+                        lambda d: build_annotated_registry(sample_registry, d))
 
 
 @pytest.fixture(scope="module")

@@ -82,6 +82,17 @@ def build_registry(tmp: Path, shared_data: Path, *, with_sample: bool = True,
     return out
 
 
+AI_INVENTORY_DIR = "federal_ai_use_case_inventory"
+
+
+def build_model_registry(tmp: Path, shared_data: Path) -> Path:
+    """The sample + the real award-summary download + the real federal AI use-case inventories (2023-2025): what
+    conftest.py's session-wide model_registry builds once for the vendor and AI-inventory tests."""
+    from spiders.ai_inventory import build as ai_inventory
+
+    return build_registry(tmp, shared_data, extra=lambda c: ai_inventory.load_paths(c, [shared_data / AI_INVENTORY_DIR]))
+
+
 SAMPLE_CSV = "cbp_ice_contract_transactions_slice_FY2021_FY2026.csv"
 
 
@@ -114,3 +125,51 @@ def real_recipients():
     both["recipient_key"] = [f"{(u or '').upper() if isinstance(u, str) else ''}|{n.upper()}"
                              for u, n in zip(both["recipient_uei"], both["recipient_name"], strict=True)]
     return both[["recipient_key", "recipient_name", "recipient_uei", "parent_uei", "parent_name", "award_count"]]
+
+
+# Two reviewer decisions, recorded through the review writer (registry.model.annotations) as the dashboard's review
+# page records them, and one rebuild of the sample with both (conftest.py's annotated_registry): the capability
+# tests and the review tests check the same next build.
+QUEUED_NOTE = "test: confirmed"
+UNTAGGED_NOTE = "Reviewer test: Chainalysis Reactor named in the order"
+
+
+def annotation_targets(sample_registry: Path) -> dict[str, tuple[str, str, str, str]]:
+    """(award_key, capability, piid, citation) of each decision, chosen on the sample build: "queued" is the first
+    undecided possible pair of the review queue, "untagged" is crypto_tracing on the first award the sample does not
+    tag with it at any tier."""
+    import duckdb
+
+    con = duckdb.connect(str(sample_registry), read_only=True)
+    try:
+        key, cap, piid = con.execute("SELECT award_key, capability_id, piid FROM review_queue "
+                                     "ORDER BY award_key, capability_id LIMIT 1").fetchone()
+        untagged = con.execute(
+            "SELECT award_key, 'crypto_tracing', piid, coalesce(usaspending_url, source_url) FROM awards "
+            "WHERE award_key NOT IN (SELECT award_key FROM award_capabilities WHERE capability_id = 'crypto_tracing') "
+            "ORDER BY award_key LIMIT 1").fetchone()
+    finally:
+        con.close()
+    return {"queued": (key, cap, piid, f"https://www.usaspending.gov/award/{key}/"), "untagged": tuple(untagged)}
+
+
+def build_annotated_registry(sample_registry: Path, dest: Path) -> Path:
+    """The sample's staging rebuilt with a copy of data/ whose annotations file holds both decisions."""
+    import shutil
+    from datetime import UTC, datetime
+
+    from registry.core import paths
+    from registry.model import annotations, curated
+
+    data = dest / "data"
+    shutil.copytree(paths.DATA_DIR, data, ignore=shutil.ignore_patterns("labels", "sample"))
+    caps = {c["id"] for c in curated.load_capabilities(data)["capabilities"]}
+    targets = annotation_targets(sample_registry)
+    for name, reviewer, note in (("queued", "tester", QUEUED_NOTE), ("untagged", "A. Reviewer", UNTAGGED_NOTE)):
+        key, cap, piid, citation = targets[name]
+        annotations.record_decision(data / "annotations.yaml", award_key=key, capability=cap, decision="confirm",
+                                    note=note, reviewer=reviewer, citation=citation, capability_ids=caps, piid=piid,
+                                    now=datetime(2026, 12, 3, 5, 50, tzinfo=UTC))
+    out = dest / "registry.duckdb"
+    build.build(sample_registry.parent / "sample-staging.duckdb", out, is_sample=True, data_dir=data)
+    return out

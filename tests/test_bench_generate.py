@@ -7,14 +7,23 @@ the spiders would write (the build runs on it unchanged) and never passes for a 
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from bench.generate import SOURCE, generate_staging
 from registry import build
 
 
-def test_generated_staging_is_labelled_skewed_and_builds(tmp_path):
-    staging = tmp_path / "stg.duckdb"
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """2,000 generated awards and their plain build (read by both tests below: one build, not two)."""
+    tmp = tmp_path_factory.mktemp("bench_generate")
+    staging = tmp / "stg.duckdb"
     counts = generate_staging(staging, 2_000)
+    return staging, counts, build.build(staging, tmp / "registry.duckdb")
+
+
+def test_generated_staging_is_labelled_skewed_and_builds(generated):
+    staging, counts, report = generated
     assert counts["stg_awards"] == 2_000
     assert 4 <= counts["stg_transactions"] / counts["stg_awards"] <= 6  # ~5 modifications per award
     con = duckdb.connect(str(staging), read_only=True)
@@ -31,19 +40,17 @@ def test_generated_staging_is_labelled_skewed_and_builds(tmp_path):
                        "FROM stg_transactions GROUP BY 1) t USING (award_key) "
                        "WHERE a.total_obligation <> t.s").fetchone() == (0,)
     con.close()
-    report = build.build(staging, tmp_path / "registry.duckdb")
     assert report.counts["awards"] == 2_000
     assert report.counts["transactions"] == counts["stg_transactions"]
 
 
-def test_build_figure_times_the_same_build_inside_duckdb(tmp_path, monkeypatch):
+def test_build_figure_times_the_same_build_inside_duckdb(generated, tmp_path, monkeypatch):
     """bench/build_figure.py times the build's DuckDB statements by wrapping its connection: the wrapped build
-    must make the same registry, and its SQL time must be a real part of the build's time."""
+    must make the same registry (as the plain build of the same generated staging), and its SQL time must be a
+    real part of the build's time."""
     from bench.build_figure import _StatementTimer
 
-    staging = tmp_path / "stg.duckdb"
-    generate_staging(staging, 500)
-    plain = build.build(staging, tmp_path / "plain.duckdb")
+    staging, _, plain = generated
     timer = _StatementTimer()
     monkeypatch.setattr(build, "duckdb", timer.module(duckdb))
     timed = build.build(staging, tmp_path / "timed.duckdb")
@@ -51,7 +58,7 @@ def test_build_figure_times_the_same_build_inside_duckdb(tmp_path, monkeypatch):
     assert timer.count > len(build.steps())  # every step runs at least one statement through the wrapper
     assert 0 < timer.seconds < timed.seconds
     with duckdb.connect(str(tmp_path / "timed.duckdb"), read_only=True) as c:
-        c.execute("ATTACH ? AS plain (READ_ONLY)", [str(tmp_path / "plain.duckdb")])
+        c.execute("ATTACH ? AS plain (READ_ONLY)", [str(plain.out)])
         for view in ("awards", "transactions", "search_index"):
             diff = c.execute(f"SELECT count(*) FROM (FROM {view} EXCEPT ALL FROM plain.{view})").fetchone()[0]  # noqa: S608
             assert diff == 0, view

@@ -12,7 +12,7 @@ import pytest
 from dashboard import db
 from dashboard import format as fmt
 from dashboard import queries as q
-from tests.dashboard_support import build_dashboard_registry
+from tests.conftest import copy_registry
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -55,15 +55,16 @@ def test_capability_colours_are_stable():
     assert colours["b"] == fmt.PALETTE[1]
 
 
-def test_queries_see_a_rebuilt_registry(sample_registry, tmp_path, monkeypatch):
-    """`registry build` swaps the file with a rename: the dashboard must read the new build, not a cached one."""
+def test_queries_see_a_rebuilt_registry(sample_registry, dashboard_registry, tmp_path, monkeypatch):
+    """`registry build` swaps the file with a rename: the dashboard must read the new build, not a cached one.
+    The new build is a copy of the session's dashboard build (sample + test records), renamed over the file."""
     live = tmp_path / "live" / "registry.duckdb"
     live.parent.mkdir()
     shutil.copy(sample_registry, live)
     monkeypatch.setenv("REGISTRY_PATH", str(live))
     before = db.signature()
     assert int(q.totals().awards.iloc[0]) == 970
-    rebuilt = build_dashboard_registry(sample_registry, tmp_path)
+    rebuilt = copy_registry(dashboard_registry, tmp_path / "new")
     os.replace(rebuilt, live)  # what build.build does: an atomic rename over the old file
     assert db.signature() != before
     assert int(q.totals().awards.iloc[0]) == 975  # sample + hostile + 3 geographic + MorphoTrust test records

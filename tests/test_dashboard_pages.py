@@ -21,15 +21,22 @@ def registry(sample_registry, monkeypatch):
 
 
 def open_page(page: str, **params) -> AppTest:
-    """Run the app, then the page, with these query parameters (as a shared URL would give them)."""
+    """Run the app on this page with these query parameters, as a shared URL opens it: one run, not a run of the
+    default page first (each page's url_path is its file name, so the page is found before the first run)."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
     for key, value in params.items():
         at.query_params[key] = value
     at.switch_page(f"views/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    assert ran_page(at) == page, f"asked for the {page} page, {ran_page(at)} ran"
     return at
+
+
+def ran_page(at: AppTest) -> str:
+    """The page file the last run rendered (the page st.navigation chose), e.g. "vendor"."""
+    info = at._registered_pages.get(at._finished_page_script_hash) or {}  # noqa: SLF001 - AppTest has no public name
+    return str(info.get("script_path", "")).rsplit("/", 1)[-1].removesuffix(".py")
 
 
 def frames(at: AppTest) -> list:

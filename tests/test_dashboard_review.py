@@ -11,9 +11,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from registry.core import paths
-from tests.conftest import ROOT
-
-APP = str(ROOT / "dashboard" / "app.py")
+from tests.test_dashboard_pages import open_page
 
 
 @pytest.fixture()
@@ -27,12 +25,7 @@ def ann(tmp_path, sample_registry, monkeypatch):
 
 
 def review_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("views/review.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("review")
 
 
 def queue_size(sample_registry) -> int:

@@ -9,22 +9,19 @@ from __future__ import annotations
 import pytest
 
 from registry import build, fulltext
-from tests.dashboard_support import MORPHOTRUST_PIID, build_dashboard_registry
+from tests.conftest import copy_registry
+from tests.dashboard_support import MORPHOTRUST_PIID
 from tests.test_dashboard_pages import frames, open_page
 from tests.test_dashboard_totals import markdown, sql
 
 IMMIGRATIONOS_ORDER = "70CTD022FR0000170"
 
 
-@pytest.fixture(scope="module")
-def search_registry(sample_registry, tmp_path_factory):
-    return build_dashboard_registry(sample_registry, tmp_path_factory.mktemp("search_registry"))
-
-
 @pytest.fixture()
-def registry(search_registry, monkeypatch):
-    monkeypatch.setenv("REGISTRY_PATH", str(search_registry))
-    return search_registry
+def registry(dashboard_registry, monkeypatch):
+    """The sample plus the dashboard's test records (conftest.py's dashboard_registry, built once per run)."""
+    monkeypatch.setenv("REGISTRY_PATH", str(dashboard_registry))
+    return dashboard_registry
 
 
 def results_for(text: str):
@@ -91,10 +88,10 @@ def test_nonsense_finds_nothing_and_says_so(registry):
 
 
 def test_index_is_swapped_with_the_registry(sample_registry, tmp_path):
-    """Two builds into one path: the file names its own index folder, and older folders are removed."""
-    out = tmp_path / "registry.duckdb"
+    """Builds into one path: the file names its own index folder, and older folders are removed. The first
+    registry is a copy of the session's sample build with its index folder (the same as building it here)."""
+    out = copy_registry(sample_registry, tmp_path)
     staging = sample_registry.parent / "sample-staging.duckdb"
-    build.build(staging, out, is_sample=True)
     first = fulltext.previous_index(out)
     build.build(staging, out, is_sample=True)
     second = fulltext.previous_index(out)

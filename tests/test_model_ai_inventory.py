@@ -1,14 +1,12 @@
-"""The federal AI use-case inventories as capability evidence: loaded by a command, cited on each tag."""
+"""The federal AI use-case inventories as capability evidence, cited on each tag (the load command itself is
+tested in tests/ai_inventory)."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from spiders.ai_inventory import build as ai_inventory
 from spiders.ai_inventory.items import parse_piids
-from tests.conftest import invoke_cli
-from tests.model_support import build_registry
 
 INVENTORY = "federal_ai_use_case_inventory"
 
@@ -21,37 +19,10 @@ def test_piids_are_read_from_the_free_text_cell():
     assert parse_piids(None) == []
 
 
-def test_load_command_fills_staging(tmp_path, shared_data):
-    staging = tmp_path / "staging.duckdb"
-    proc = invoke_cli("load", "ai-inventory-csv", str(shared_data / INVENTORY), "--staging", str(staging))
-    assert proc.returncode == 0, proc.stderr
-    con = duckdb.connect(str(staging), read_only=True)
-    try:
-        n, years, palantir = con.execute(
-            "SELECT count(*), list(DISTINCT inventory_year ORDER BY inventory_year), "
-            "count(*) FILTER (vendor_name ILIKE '%palantir%') FROM stg_ai_use_cases").fetchone()
-        babel = con.execute("SELECT count(*) FROM stg_ai_use_cases WHERE list_contains(piids, '70B03C23F00001059')"
-                            ).fetchone()[0]
-    finally:
-        con.close()
-    con = duckdb.connect(str(staging), read_only=True)
-    per_year = dict(con.execute("SELECT inventory_year, count(*) FROM stg_ai_use_cases GROUP BY 1").fetchall())
-    rejected = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
-    con.close()
-    # every row of the 2024 and 2025 files is a use case or a reject (2025 has one row without a name; identical
-    # copies of a row, 3 in 2024 and 2 in 2025, are one use case each and their copies rejects)
-    assert per_year[2024] == 2130 and per_year[2024] + per_year[2025] + rejected == 2133 + 3611
-    assert n == sum(per_year.values()) and years == [2023, 2024, 2025] and palantir >= 1
-    assert babel >= 1  # CBP "Babel" names its order in the 2024 inventory
-    bad = invoke_cli("load", "ai-inventory-csv", str(tmp_path), "--staging", str(staging))
-    assert bad.returncode != 0 and "Traceback" not in bad.stderr
-
-
 @pytest.fixture(scope="module")
-def con(tmp_path_factory, shared_data):
-    out = build_registry(tmp_path_factory.mktemp("ai"), shared_data,
-                         extra=lambda c: ai_inventory.load_paths(c, [shared_data / INVENTORY]))
-    c = duckdb.connect(str(out), read_only=True)
+def con(model_registry):
+    """The sample + the real ICE/MN award download + the real inventories (conftest.py, built once per run)."""
+    c = duckdb.connect(str(model_registry), read_only=True)
     yield c
     c.close()
 

@@ -15,6 +15,7 @@ from registry.model import classify, evaluate, labels
 from registry.model.scoring import Combiner
 from registry.model.text_model import TextModel
 from tests.conftest import ROOT
+from tests.model_support import annotation_targets
 
 PIID = "70CTD022FR0000170"
 LABELS = paths.DATA_DIR / "labels"
@@ -252,30 +253,11 @@ def test_text_model_file_reproduces_training(tmp_path):
     assert probs[0, fresh.capabilities.index("device_forensics")] > 0.5
 
 
-def test_confirming_a_possible_pair_tags_it_with_the_annotation_as_evidence(sample_registry, tmp_path):
+def test_confirming_a_possible_pair_tags_it_with_the_annotation_as_evidence(sample_registry, annotated_registry):
     """The review loop: an `add` annotation on a possible pair makes it tagged at the next build (method
     annotation, score 1.0, counted when its role is purpose), and it leaves the review queue."""
-    import shutil
-
-    import yaml
-
-    from registry import build, sample
-
-    c = duckdb.connect(str(sample_registry), read_only=True)
-    try:
-        key, cap, piid = c.execute("SELECT award_key, capability_id, piid FROM review_queue LIMIT 1").fetchone()
-    finally:
-        c.close()
-    data = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, data, ignore=shutil.ignore_patterns("labels"))
-    ann = yaml.safe_load((data / "annotations.yaml").read_text(encoding="utf-8"))
-    ann["annotations"].append({"award_key": key, "capability": cap, "action": "add",
-                               "citation": f"https://www.usaspending.gov/award/{key}/", "note": "test: confirmed",
-                               "reviewer": "tester", "reviewed_at": "2026-12-03T05:50:00Z"})
-    (data / "annotations.yaml").write_text(yaml.safe_dump(ann, sort_keys=False), encoding="utf-8")
-    out = tmp_path / "registry.duckdb"
-    build.build(sample.load_sample(staging=tmp_path / "staging.duckdb"), out, is_sample=True, data_dir=data)
-    c = duckdb.connect(str(out), read_only=True)
+    key, cap, piid, _ = annotation_targets(sample_registry)["queued"]
+    c = duckdb.connect(str(annotated_registry), read_only=True)
     try:
         rows = c.execute("SELECT tier, method, score, role FROM award_capabilities WHERE award_key = ? AND "
                          "capability_id = ?", [key, cap]).fetchall()

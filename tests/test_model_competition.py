@@ -9,7 +9,7 @@ import pytest
 
 from registry.core import paths
 from registry.model.competition import FIELDS, NOT_REPORTED, decode, sole_source
-from tests.model_support import build_registry
+from tests.model_support import MN_FILE, build_registry
 
 TABLE = paths.DATA_DIR / "code_tables" / "fpds_competition_and_type_codes.csv"
 COMPETITION_FIELDS = set(FIELDS.values())
@@ -103,18 +103,25 @@ def test_sample_without_competition_fields_says_not_reported(sample_registry):
     assert rows[0][3] > 0
 
 
-def test_real_download_decodes_the_same_from_codes_and_from_descriptions(tmp_path_factory, shared_data):
-    """The ICE/MN download has each field as a code column and a description column: both must agree."""
+def test_real_download_decodes_the_same_from_codes_and_from_descriptions(model_registry, tmp_path_factory,
+                                                                          shared_data):
+    """The ICE/MN download has each field as a code column and a description column: both must agree. The codes
+    build is the session's model_registry (sample + download); the descriptions build is the same staging with
+    the competition fields loaded as descriptions."""
     cols = ("award_key, extent_competed_code, other_than_full_and_open_code, "
             "fair_opportunity_limited_sources_code, solicitation_procedures_code, sole_source, sole_source_basis, "
             "competition_status")
     results = []
+    downloaded = 0
     for as_text in (False, True):
-        out = build_registry(tmp_path_factory.mktemp("comp"), shared_data, with_sample=False,
-                             competition_as_text=as_text)
+        out = model_registry if not as_text else build_registry(tmp_path_factory.mktemp("comp"), shared_data,
+                                                                competition_as_text=True)
         con = duckdb.connect(str(out), read_only=True)
         try:
             results.append(con.execute(f"SELECT {cols} FROM competition ORDER BY award_key").fetchall())  # noqa: S608
+            downloaded = con.execute(
+                "SELECT count(*) FROM competition WHERE award_key IN (SELECT contract_award_unique_key FROM "
+                "read_csv(?, all_varchar = true, header = true))", [str(shared_data / MN_FILE)]).fetchone()[0]
             status = dict(con.execute("SELECT competition_status, count(*) FROM competition GROUP BY 1").fetchall())
             urgency = con.execute(
                 "SELECT count(*) FROM competition WHERE sole_source_basis = 'Not competed: urgency (FAR 6.302-2)'"
@@ -128,4 +135,4 @@ def test_real_download_decodes_the_same_from_codes_and_from_descriptions(tmp_pat
         assert urgency >= 1
         assert raw_unknown == 0
     assert results[0] == results[1]
-    assert len(results[0]) == 1369
+    assert downloaded == 1369

@@ -58,11 +58,9 @@ def test_a_broken_curated_entry_stops_the_build(tmp_path, sample_registry, file,
     assert not out.exists()  # nothing half-built
 
 
-def test_hsi_and_ero_resolve_from_real_office_names(tmp_path_factory, shared_data):
-    from tests.model_support import build_registry
-
-    out = build_registry(tmp_path_factory.mktemp("agencies"), shared_data, with_sample=False)
-    con = duckdb.connect(str(out), read_only=True)
+def test_hsi_and_ero_resolve_from_real_office_names(model_registry):
+    """On the real ICE/MN award download's office names (conftest.py's model_registry: the sample has no offices)."""
+    con = duckdb.connect(str(model_registry), read_only=True)
     try:
         rows = dict(con.execute(
             "SELECT agency_component_id, count(*) FROM t_award_model WHERE component_basis = 'office' GROUP BY 1"

@@ -125,17 +125,18 @@ def test_every_transaction_carries_its_own_competition_and_lifecycle(con):
     assert distinct > 100, "enough different values that a shifted pairing would show"
 
 
-def test_transactions_stored_in_many_slices_equal_one_slice(tmp_path, monkeypatch):
+def test_transactions_stored_in_many_slices_equal_one_slice(sample_registry, tmp_path, monkeypatch):
     """registry/materialize.py stores `transactions` in slices of row ids; with slices of 37 rows (many slices,
-    a short last one) the stored rows must be exactly those of one slice: none lost or doubled at a border."""
-    from registry import build, materialize, sample
+    a short last one) the stored rows must be exactly those of one slice (the session's sample build, from the
+    same staging store with the default slice size): none lost or doubled at a border."""
+    from registry import build, materialize
 
-    staging = sample.load_sample(staging=tmp_path / "staging.duckdb")
-    build.build(staging, tmp_path / "one.duckdb", is_sample=True)
+    staging = sample_registry.parent / "sample-staging.duckdb"
+    assert materialize.SLICE_ROWS > 3000, "the session's build must hold the sample's transactions in one slice"
     monkeypatch.setattr(materialize, "SLICE_ROWS", 37)
     build.build(staging, tmp_path / "sliced.duckdb", is_sample=True)
     with duckdb.connect(str(tmp_path / "sliced.duckdb"), read_only=True) as c:
-        c.execute("ATTACH ? AS one (READ_ONLY)", [str(tmp_path / "one.duckdb")])
+        c.execute("ATTACH ? AS one (READ_ONLY)", [str(sample_registry)])
         n, slices = c.execute("SELECT count(*), ceil(count(*) / 37) FROM t_transactions").fetchone()
         assert slices > 5 and n % 37 != 0, (n, slices)  # the sample gives many slices and a short last one
         assert c.execute("SELECT count(*) FROM transactions").fetchone()[0] == n

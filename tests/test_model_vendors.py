@@ -12,7 +12,7 @@ import pytest
 from registry.core import paths
 from registry.model import curated
 from registry.model.vendors import FUZZY_THRESHOLD, normalise_name, resolve
-from tests.model_support import build_registry, real_recipients
+from tests.model_support import real_recipients
 
 METHODS = {"uei", "name_exact", "name_fuzzy", "override"}
 NO_OVERRIDES = {"vendors": [], "never_merge": []}
@@ -152,10 +152,10 @@ def test_palantir_ice_awards_resolve_to_one_vendor(sample_registry):
     assert rows == [("v:palantir", "v:palantir")]
 
 
-def test_vendor_matches_in_a_registry_built_with_ueis(tmp_path_factory, shared_data):
-    """End to end: the real award-summary download (UEIs, parents) plus the sample, through the build."""
-    out = build_registry(tmp_path_factory.mktemp("vendors"), shared_data)
-    con = duckdb.connect(str(out), read_only=True)
+def test_vendor_matches_in_a_registry_built_with_ueis(model_registry):
+    """End to end: the real award-summary download (UEIs, parents) plus the sample, through the build (the
+    session's model_registry, which also holds the AI inventories: they add no recipients)."""
+    con = duckdb.connect(str(model_registry), read_only=True)
     try:
         methods = {m for (m,) in con.execute("SELECT DISTINCT method FROM vendor_matches").fetchall()}
         parent = {m for (m,) in con.execute("SELECT DISTINCT parent_method FROM vendor_matches "

@@ -8,6 +8,7 @@ so the repository itself is never changed.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -38,17 +39,21 @@ def test_new_source_scaffold_writes_a_source_whose_tests_pass(tmp_path):
                "--title", "GSA eLibrary contract records")
     assert made.returncode == 0, made.stderr
     assert "spiders/gsa_elibrary/spider.py" in made.stdout and "tests/gsa_elibrary/test_gsa_elibrary.py" in made.stdout
-    again = run(*cli, "new-source", "gsa_elibrary")
-    assert again.returncode == 2 and "exists already" in again.stderr
-
-    found = run("-c", "from registry import build_order; from scrapy.spiderloader import SpiderLoader;"
+    # One new interpreter (the new source is discovered at import) asks what the loader, the build order and the
+    # CLI now see; the CLI through Typer's runner, as tests/conftest.py's invoke_cli does.
+    found = run("-c", "import json; from typer.testing import CliRunner; from registry.cli import app;"
+                      "from registry import build_order; from scrapy.spiderloader import SpiderLoader;"
                       "from registry.crawl import project_settings;"
-                      "print(sorted(SpiderLoader.from_settings(project_settings()).list()));"
-                      "print([s.id for s in build_order.ordered()])")
+                      "again = CliRunner().invoke(app, ['new-source', 'gsa_elibrary']);"
+                      "helped = CliRunner().invoke(app, ['crawl', 'gsa_elibrary', '--help']);"
+                      "print(json.dumps({'spiders': sorted(SpiderLoader.from_settings(project_settings()).list()),"
+                      "'steps': [s.id for s in build_order.ordered()],"
+                      "'again': [again.exit_code, again.stderr], 'helped': [helped.exit_code, helped.stdout]}))")
     assert found.returncode == 0, found.stderr
-    assert "'gsa_elibrary'" in found.stdout and "py:spiders.gsa_elibrary.build:build" in found.stdout
-    helped = run(*cli, "crawl", "gsa_elibrary", "--help")
-    assert helped.returncode == 0 and "--api-url" in helped.stdout
+    seen = json.loads(found.stdout.strip().splitlines()[-1])
+    assert "gsa_elibrary" in seen["spiders"] and "py:spiders.gsa_elibrary.build:build" in seen["steps"]
+    assert seen["again"][0] == 2 and "exists already" in seen["again"][1]
+    assert seen["helped"][0] == 0 and "--api-url" in seen["helped"][1]
     # What it wrote passes the project's lint as written ('gsa_elibrary' sorts between the spiders' own imports).
     linted = run("-m", "ruff", "check", "--no-cache", "spiders/gsa_elibrary", "tests/gsa_elibrary")
     assert linted.returncode == 0, linted.stdout[-3000:] + linted.stderr[-1000:]

@@ -13,6 +13,7 @@ import yaml
 
 from registry.core import paths
 from registry.model import annotations, curated
+from tests.model_support import UNTAGGED_NOTE, annotation_targets
 
 CAPS = {c["id"] for c in curated.load_capabilities(paths.DATA_DIR)["capabilities"]}
 URL = "https://www.usaspending.gov/award/CONT_AWD_X_7012_-NONE-_-NONE-/"
@@ -100,27 +101,14 @@ def test_concurrent_reviewers_all_land_in_a_valid_file(ann_file):
     assert {f"CONT_AWD_X{i}_7012_-NONE-_-NONE-" for i in range(12)} <= keys
 
 
-def test_the_next_build_tags_a_confirmed_pair_with_the_annotation_as_evidence(sample_registry, tmp_path):
-    """A confirm on an award the sample does not tag with that capability: after a rebuild it is tagged."""
+def test_the_next_build_tags_a_confirmed_pair_with_the_annotation_as_evidence(sample_registry, annotated_registry):
+    """A confirm (written by record_decision, as above) on an award the sample does not tag with that capability:
+    after a rebuild it is tagged, with the reviewer's note as the evidence."""
     import duckdb
 
-    from registry import build as build_mod
-
-    con = duckdb.connect(str(sample_registry), read_only=True)
-    award_key, piid, url = con.execute(
-        "SELECT award_key, piid, coalesce(usaspending_url, source_url) FROM awards "
-        "WHERE award_key NOT IN (SELECT award_key FROM award_capabilities WHERE capability_id = 'crypto_tracing') "
-        "ORDER BY award_key LIMIT 1").fetchone()
-    staging = con.execute("SELECT value FROM registry_meta WHERE key = 'staging'").fetchone()[0]
-    con.close()
-    data = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, data, ignore=shutil.ignore_patterns("sample"))
-    decide(data / "annotations.yaml", award_key=award_key, piid=piid, capability="crypto_tracing",
-           citation=url, note="Reviewer test: Chainalysis Reactor named in the order")
-    out = tmp_path / "registry.duckdb"
-    build_mod.build(staging, out, is_sample=True, data_dir=data)
-    con = duckdb.connect(str(out), read_only=True)
+    award_key, capability, _, _ = annotation_targets(sample_registry)["untagged"]
+    con = duckdb.connect(str(annotated_registry), read_only=True)
     rows = con.execute("SELECT method, matched_text FROM award_capabilities WHERE award_key = ? "
-                       "AND capability_id = 'crypto_tracing'", [award_key]).fetchall()
+                       "AND capability_id = ?", [award_key, capability]).fetchall()
     con.close()
-    assert ("annotation", "Reviewer test: Chainalysis Reactor named in the order") in rows
+    assert ("annotation", UNTAGGED_NOTE) in rows

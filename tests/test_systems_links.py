@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,11 +10,8 @@ import duckdb
 import pytest
 import yaml
 
-from registry import build
-from registry.core import paths, store
+from registry.core import paths
 from registry.systems import load_systems
-from spiders.sam.spider import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider
-from tests.source_fixtures import FILES, offline, response, split, stage
 
 ICM = "CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"
 
@@ -101,40 +97,10 @@ def test_every_curated_system_cites_its_sources(tmp_path):
         load_systems(Path(tmp_path))
 
 
-@pytest.fixture()
-def with_justification(tmp_path, sample_registry, monkeypatch):
-    """Sample + part B's J&A fixture (constructed, names P00009) + optionally an award-level code."""
-    monkeypatch.setenv("SAM_API_KEY", "sam-TEST-key-0123456789abcdef")
-    staging = tmp_path / "staging.duckdb"
-    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
-    con = store.connect(staging)
-    spider = offline(SamOpportunitiesSpider(since="2025-01-01", until="2025-12-31"))
-    window, org = spider.windows[0], DEFAULT_ORGANIZATIONS[0]
-    _, _, requests = split(spider.parse(response(FILES / "sam" / "files" / "ja_notices_page1.json",
-                                                 spider.search_url("u", org, window, 0)), "u", org, window, 0))
-    assert stage(con, spider.parse_description(response(FILES / "sam" / "files" / "ja_description.json", requests[0].url),
-                                               **requests[0].cb_kwargs)) == {"stg_sam_notices": 1, "rejects": 0}
-    con.close()
-
-    def build_with(award_level_code: str | None):
-        con = store.connect(staging)
-        if award_level_code:
-            # CONSTRUCTED for this test: an award-level record saying the order was competed, to check that
-            # the registry flags it against the modification's J&A. Not a public record.
-            con.execute("INSERT INTO stg_awards (award_key, piid, recipient_name, description, extent_competed, "
-                        "source, source_url, fetched_at, payload_sha256) VALUES (?, '70CTD022FR0000170', "
-                        "'PALANTIR TECHNOLOGIES INC.', 'TEST FIXTURE', ?, 'test', 'https://example.invalid/', ?, 'x')",
-                        [ICM, award_level_code, datetime.now(UTC)])
-        con.close()
-        out = tmp_path / f"registry-{award_level_code}.duckdb"
-        build.build(staging, out)
-        return duckdb.connect(str(out), read_only=True)
-
-    return build_with
-
-
-def test_modification_justification_beside_the_award_level_code(with_justification):
-    reg = with_justification("A")
+def test_modification_justification_beside_the_award_level_code(contradictions_registry):
+    """Sample + SAM's J&A fixture (constructed, names P00009) + an award-level code saying the order was competed
+    (source_fixtures.stage_contradictions)."""
+    reg = duckdb.connect(str(contradictions_registry), read_only=True)
     rows = reg.execute("SELECT modification_number, award_competition_status, justification_notices, "
                        "award_justification_notices, competition_check FROM system_modifications "
                        "WHERE system_id = 'immigrationos' ORDER BY modification_number").fetchall()

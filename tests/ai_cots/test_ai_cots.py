@@ -6,12 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 
 import duckdb
 import pytest
 
-from registry import build
 from registry.core import store
 from spiders.ai_cots.items import HEADERS, split_products
 from spiders.ai_cots.spider import AiCotsSpider
@@ -118,17 +116,9 @@ def test_crawl_that_cannot_reach_the_source_fails_fast_and_says_so(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def reg(tmp_path_factory, sample_registry, shared_data):
-    tmp = tmp_path_factory.mktemp("ai_cots")
-    staging = tmp / "staging.duckdb"
-    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
-    con = store.connect(staging)
-    spider = offline(AiCotsSpider(), {"AI_COTS_URL": URL})
-    assert stage(con, spider.parse(response(shared_data / COTS_CSV, URL))) == {"stg_ai_cots": 900, "rejects": 0}
-    con.close()
-    out = tmp / "registry.duckdb"
-    build.build(staging, out, is_sample=True)
-    c = duckdb.connect(str(out), read_only=True)
+def reg(sources_registry):
+    """The sample plus the real published list (source_fixtures.stage_ai_cots), built once per run."""
+    c = duckdb.connect(str(sources_registry), read_only=True)
     yield c
     c.close()
 

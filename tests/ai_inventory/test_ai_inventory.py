@@ -94,18 +94,29 @@ def test_malformed_files_and_rows_are_rejects(tmp_path):
 
 
 def test_load_command_reads_a_folder_of_inventories(tmp_path, shared_data):
+    """`registry load ai-inventory-csv` as a user runs it, on the real 2023-2025 inventories (this test also
+    holds what tests/test_model_ai_inventory.py checked of the same load: vendors and PIIDs the model reads)."""
     staging = tmp_path / "staging.duckdb"
     proc = run_cli("load", "ai-inventory-csv", str(shared_data / INVENTORY), "--staging", str(staging))
     assert proc.returncode == 0, proc.stderr
     con = duckdb.connect(str(staging), read_only=True)
     years = dict(con.execute("SELECT inventory_year, count(*) FROM stg_ai_use_cases GROUP BY 1").fetchall())
     url = con.execute("SELECT source_url FROM stg_ai_use_cases WHERE use_case_id = 'DHS-2578'").fetchone()[0]
+    rejected = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+    palantir = con.execute("SELECT count(*) FROM stg_ai_use_cases WHERE vendor_name ILIKE '%palantir%'").fetchone()[0]
+    babel = con.execute("SELECT count(*) FROM stg_ai_use_cases WHERE list_contains(piids, '70B03C23F00001059')"
+                        ).fetchone()[0]
     con.close()
     # one 2025 row has no name: a reject; identical copies of a row (3 in 2024, 2 in 2025) are rejects too
     assert years == {2023: 710, 2024: 2130, 2025: 3608}
+    # every row of the 2024 and 2025 files is a use case or a reject
+    assert years[2024] + years[2025] + rejected == 2133 + 3611
     assert url.startswith("https://github.com/ombegov/2025-Federal-Agency-AI-Use-Case-Inventory/blob/")
-    bad = invoke_cli("load", "ai-inventory-csv", str(tmp_path / "nowhere"), "--staging", str(staging))
-    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert palantir >= 1
+    assert babel >= 1  # CBP "Babel" names its order in the 2024 inventory
+    for bad_path in (tmp_path / "nowhere", tmp_path):  # a missing path, and a folder without inventories
+        bad = invoke_cli("load", "ai-inventory-csv", str(bad_path), "--staging", str(staging))
+        assert bad.returncode != 0 and "Traceback" not in bad.stderr
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,11 @@ system it reads out of a SORN, rejects, a crawl through the CLI against a local 
 from __future__ import annotations
 
 import json
-import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 import pytest
 
-from registry import build
 from registry.core import store
 from spiders.federal_register.items import classify, extract_system
 from spiders.federal_register.spider import FederalRegisterSpider
@@ -123,18 +121,9 @@ def test_crawl_command_against_a_local_api(tmp_path, shared_data):
 
 
 @pytest.fixture(scope="module")
-def reg(tmp_path_factory, sample_registry):
-    tmp = tmp_path_factory.mktemp("fr")
-    staging = tmp / "staging.duckdb"
-    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
-    con = store.connect(staging)
-    spider = offline(FederalRegisterSpider(api_url=API))
-    assert stage(con, spider.parse(response(PAGE2, API + "/documents.json?page=2"))) == {
-        "stg_fr_documents": 1, "rejects": 0}
-    con.close()
-    out = tmp / "registry.duckdb"
-    build.build(staging, out, is_sample=True)
-    c = duckdb.connect(str(out), read_only=True)
+def reg(sources_registry):
+    """The sample plus the constructed page 2 (source_fixtures.stage_federal_register), built once per run."""
+    c = duckdb.connect(str(sources_registry), read_only=True)
     yield c
     c.close()
 

@@ -3,18 +3,15 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from registry import build
-from registry.core import store
 from spiders.fpds.items import award_key
 from spiders.fpds.spider import FpdsAtomSpider, fpds_query
-from tests.source_fixtures import FILES, offline, response, split, stage
+from tests.source_fixtures import offline, response, split
 
 FEED = "http://127.0.0.1:9/ezsearch/FEEDS/ATOM"
 
@@ -99,32 +96,10 @@ def test_html_error_page_is_a_reject():
     assert not items and rejects[0]["reason"] == "page: not an ATOM feed"
 
 
-@pytest.fixture()
-def staging(tmp_path, sample_registry):
-    """A copy of the sample staging store (the 2,142 real CBP/ICE transactions) to add FPDS actions to."""
-    path = tmp_path / "staging.duckdb"
-    shutil.copy(sample_registry.parent / "sample-staging.duckdb", path)
-    return path
-
-
-def test_fpds_fills_competition_blanks_of_the_same_transaction(staging, tmp_path):
-    page = FILES / "fpds" / "files" / "constructed_ice_order_page.xml"
-    con = store.connect(staging)
-    # USAspending already said something about P00009's extent competed: FPDS must not overwrite it.
-    con.execute("UPDATE stg_transactions SET extent_competed = 'B' WHERE award_key = ? AND modification_number = 'P00009'",
-                ["CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"])
-    counts = stage(con, _spider(piids="70CTD022FR0000170").parse(response(page, FEED + "?q=ice", xml=True)))
-    assert counts == {"stg_fpds_actions": 2, "rejects": 1}
-    reason = con.execute("SELECT reason, source FROM rejects WHERE source = 'fpds'").fetchall()
-    assert reason == [("obligated_amount: not a number: '12,3x'", "fpds")]
-    # Idempotent: the same page again changes nothing.
-    stage(con, _spider(piids="70CTD022FR0000170").parse(response(page, FEED + "?q=ice", xml=True)))
-    assert con.execute("SELECT count(*) FROM stg_fpds_actions").fetchone()[0] == 2
-    con.close()
-
-    out = tmp_path / "registry.duckdb"
-    build.build(staging, out)
-    reg = duckdb.connect(str(out), read_only=True)
+def test_fpds_fills_competition_blanks_of_the_same_transaction(sources_registry):
+    """The constructed ICE order page staged onto the sample (source_fixtures.stage_fpds: counts, the reject, an
+    idempotent re-run; P00009's extent competed set to 'B' first, as if USAspending had said it), then built."""
+    reg = duckdb.connect(str(sources_registry), read_only=True)
     tx = reg.execute(
         "SELECT extent_competed, fair_opportunity_limited_sources, solicitation_procedures, number_of_offers, "
         "recipient_uei, federal_action_obligation, source FROM transactions "

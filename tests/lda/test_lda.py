@@ -3,18 +3,15 @@ confidence, and per-quarter amounts, issues and agencies contacted."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from registry import build
-from registry.core import store
 from spiders.lda.build import match_name
 from spiders.lda.spider import LdaFilingsSpider, watchlist_vendor_names
-from tests.source_fixtures import FILES, offline, response, split, stage
+from tests.source_fixtures import FILES, offline, response, split
 
 API = "http://127.0.0.1:9/api/v1/filings/"
 PAGE1 = FILES / "lda" / "files" / "filings_2024_page1.json"          # real recorded response (see README there)
@@ -100,25 +97,10 @@ def test_fuzzy_vendor_match_needs_the_same_first_word():
 
 
 @pytest.fixture(scope="module")
-def registry_with_lobbying(tmp_path_factory, sample_registry):
-    """The sample plus the recorded filings, built once for the tests that only read it (one build, not three)."""
-    tmp_path = tmp_path_factory.mktemp("lda_registry")
-    staging = tmp_path / "staging.duckdb"
-    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
-    con = store.connect(staging)
-    spider = _spider(vendors="Palantir Technologies")
-    counts = stage(con, spider.parse(response(PAGE1, API + "?filing_year=2024"), "client_name=Palantir Technologies"))
-    assert counts == {"stg_lda_filings": 3, "rejects": 0}
-    counts = stage(con, spider.parse(response(PAGE2, API + "?page=2"), "client_name=Palantir Technologies"))
-    assert counts == {"stg_lda_filings": 1, "rejects": 1}
-    stage(con, spider.parse(response(PAGE1, API + "?filing_year=2024"), "client_name=Palantir Technologies"))
-    assert con.execute("SELECT count(*) FROM stg_lda_filings").fetchone()[0] == 4  # idempotent re-run
-    assert con.execute("SELECT reason FROM rejects WHERE source = 'lda'").fetchall() == [
-        ("income: not a number: 'not disclosed'",)]
-    con.close()
-    out = tmp_path / "registry.duckdb"
-    build.build(staging, out)
-    reg = duckdb.connect(str(out), read_only=True)
+def registry_with_lobbying(sources_registry):
+    """The sample plus the recorded filings (source_fixtures.stage_lda: stage counts, the reject, an idempotent
+    re-run), built once per run for the tests that only read it."""
+    reg = duckdb.connect(str(sources_registry), read_only=True)
     yield reg
     reg.close()
 
@@ -162,23 +144,10 @@ def test_quarters_issues_and_agencies_contacted(registry_with_lobbying):
         assert comments and all(comments.values()), view
 
 
-def test_amendment_replaces_the_original_in_quarter_totals(tmp_path, sample_registry):
-    """Two reports for the same registrant, client and quarter: only the later-posted one is counted."""
-    import json
-
-    staging = tmp_path / "staging.duckdb"
-    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
-    page = json.loads(PAGE2.read_text())
-    original = page["results"][0]
-    amendment = dict(original, filing_uuid="00000000-0000-4000-8000-000000000003", filing_type="3A",
-                     expenses="1200000.00", dt_posted="2025-11-02T09:00:00-05:00")
-    body = json.dumps({"count": 2, "next": None, "results": [original, amendment]})
-    con = store.connect(staging)
-    stage(con, _spider(vendors="x").parse(response(body, API), "q"))
-    con.close()
-    out = tmp_path / "registry.duckdb"
-    build.build(staging, out)
-    reg = duckdb.connect(str(out), read_only=True)
+def test_amendment_replaces_the_original_in_quarter_totals(contradictions_registry):
+    """Two reports for the same registrant, client and quarter (source_fixtures.stage_lda_amendment): only the
+    later-posted one is counted."""
+    reg = duckdb.connect(str(contradictions_registry), read_only=True)
     assert reg.execute("SELECT amount, filings FROM lobbying_quarters").fetchall() == [(Decimal("1200000.00"), 1)]
     assert reg.execute("SELECT filing_type, counted FROM lobbying_filings ORDER BY filing_type").fetchall() == [
         ("3A", True), ("Q3", False)]

@@ -4,21 +4,16 @@ J&A -> award/modification links, and the API key kept out of everything stored o
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from datetime import date
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from registry import build
-from registry.core import store
 from spiders.sam.items import authorities_cited, normalise_piid, piids_in_text
 from spiders.sam.spider import DEFAULT_ORGANIZATIONS, SamOpportunitiesSpider, posted_windows
-from tests.conftest import REGISTRY_BIN
-from tests.source_fixtures import FILES, offline, response, split, stage
+from tests.conftest import invoke_cli
+from tests.source_fixtures import FILES, offline, response, split
 
 KEY = "sam-TEST-key-0123456789abcdef"
 API = "https://api.sam.gov/opportunities/v2/search"
@@ -143,20 +138,11 @@ def test_key_echoed_by_the_server_is_masked(spider):
 
 
 @pytest.fixture()
-def registry_with_notices(tmp_path, sample_registry, spider):
-    staging = tmp_path / "staging.duckdb"
-    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
-    con = store.connect(staging)
-    _, _, requests = _parse(spider, "ja_notices_page1.json", "u")
-    counts = stage(con, spider.parse_description(response(FILES / "sam" / "files" / "ja_description.json", requests[0].url),
-                                                 **requests[0].cb_kwargs))
-    assert counts == {"stg_sam_notices": 1, "rejects": 0}
-    items, _, _ = _parse(spider, "award_notices_page1.json", "a")
-    assert stage(con, items) == {"stg_sam_notices": 1, "rejects": 0}
-    con.close()
-    out = tmp_path / "registry.duckdb"
-    build.build(staging, out)
-    return duckdb.connect(str(out), read_only=True)
+def registry_with_notices(sources_registry):
+    """The sample plus the J&A notice and the GSA award-notice page (source_fixtures.stage_sam), built once."""
+    reg = duckdb.connect(str(sources_registry), read_only=True)
+    yield reg
+    reg.close()
 
 
 def test_ja_notice_links_to_the_ice_order_and_its_modification(registry_with_notices):
@@ -182,10 +168,9 @@ def test_ja_notice_links_to_the_ice_order_and_its_modification(registry_with_not
 
 
 def test_crawl_without_key_is_one_clear_line(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "SAM_API_KEY"}
+    """In-process (tests/test_security_secrets.py runs `registry crawl sam` as a user does)."""
     staging = tmp_path / "staging.duckdb"
-    proc = subprocess.run([REGISTRY_BIN, "crawl", "sam", "--staging", str(staging)], capture_output=True,
-                          text=True, timeout=60, env=env)
+    proc = invoke_cli("crawl", "sam", "--staging", str(staging), env={"SAM_API_KEY": None})
     assert proc.returncode != 0
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: SAM_API_KEY is not set"), proc.stderr
