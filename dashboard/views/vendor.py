@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
+from dashboard import figures, ui
 from dashboard import format as fmt
 from dashboard import queries as q
-from dashboard import ui
 from dashboard.views.common import vendor_links
 
 choices = q.vendor_choices()
@@ -66,9 +65,7 @@ with tabs[1]:
     if monthly.empty:
         ui.empty("No dated actions for this vendor.")
     else:
-        fig = px.bar(monthly, x="month", y="obligated", labels={"obligated": "Obligated ($)", "month": ""})
-        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
-        st.plotly_chart(fig, key="vendor-monthly")
+        st.plotly_chart(figures.vendor_monthly(monthly), key="vendor-monthly")
         ui.chart_data(monthly, f"monthly_{vendor_id}", key="vendor-monthly-chart")
 with tabs[2]:
     ag = q.vendor_agencies(vendor_id)
