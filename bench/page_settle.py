@@ -211,9 +211,10 @@ def measure_in_app(context, servers: dict[str, tuple], reps: int = 3, log=print)
         tabs[label] = tab
     times: dict[str, dict[str, list[float]]] = {label: {name: [] for name, _ in IN_APP} for label in servers}
     try:
-        for _ in range(reps):
+        for rep in range(reps):
+            order = list(servers.items())[::-1 if rep % 2 else 1]  # who goes first alternates: no order bias
             for name, path in IN_APP:
-                for label, (_p, base) in servers.items():
+                for label, (_p, base) in order:
                     times[label][name].append(_settle_in_app(tabs[label], base, path))
     finally:
         for tab in tabs.values():

@@ -66,3 +66,24 @@ def test_a_rerun_reuses_the_figures_it_built(registry, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert first >= 1 and len(built) == first, (first, len(built))
     assert at.get("plotly_chart"), "the rerun still draws its charts"
+
+
+def test_vendor_page_runs_only_the_open_tab(registry):
+    """The Awards tab by default (its table, no chart); a shared link to another tab opens that tab's rows."""
+    def vendor(**params) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        for key, value in {"vendor": "v:palantir", **params}.items():
+            at.query_params[key] = value
+        at.switch_page("views/vendor.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    awards = vendor()
+    assert [set(d.value.columns) >= {"piid", "obligated_amount"} for d in awards.dataframe] == [True]
+    assert not awards.get("plotly_chart")
+    money = vendor(tab="Money over time")
+    assert len(money.get("plotly_chart")) == 1 and not money.dataframe
+    linked = vendor(tab="Linked records")
+    assert any("AI use cases naming the vendor" in m.value for m in linked.markdown)
