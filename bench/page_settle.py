@@ -12,9 +12,15 @@ Run: `python -m bench.page_settle` (part of `make bench`). Why these pieces:
   MutationObserver installed before the page's own scripts records the time of each change.
 - Ceiling: the same page on the sample itself (970 awards), measured in the same run, interleaved: a ratio near 1
   says the registry's size costs nothing and the seconds are the browser's and the machine's.
-- Warm: the same page opened again in a new tab of the same browser context, after a first visit: Streamlit's
-  JavaScript comes from the browser cache and the page's queries from st.cache_data, as for a reader who moves
-  between pages. Cold (the first visit) is reported beside it.
+- New tab, warm: the same page opened again in a new tab of the same browser context, after a first visit:
+  Streamlit's JavaScript comes from the browser cache and the page's queries from st.cache_data, but every open
+  starts a new Streamlit session (websocket, script run, every element sent, JavaScript parsed again). Cold (the
+  first visit) is reported beside it.
+- In the app: what a reader moving between pages does. One tab per registry stays open; each page is reached by
+  clicking its link in the sidebar (st.navigation), and "search: text" by typing the words into the search box and
+  pressing Enter. Settle runs from the click (or the Enter) to the page's last DOM change before it stays quiet,
+  once the new page's title (or the search's ranking caption) is on screen, so a page that has not started yet
+  cannot pass for settled. Three passes over every page after the new-tab passes: median, min-max.
 """
 
 from __future__ import annotations
@@ -144,6 +150,23 @@ def _serve(registry: Path, port: int, log_path: Path) -> subprocess.Popen:
     raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-1500:]}")
 
 
+# Pages reached inside the app: (name as in PAGES, the sidebar link's path). "search: text" is typed instead.
+IN_APP = [("overview", ""), ("map", "map"), ("vendor", "vendor"), ("compare", "compare"), ("agency", "agency"),
+          ("award", "award"), ("search", "search"), ("search: text", None), ("review", "review"),
+          ("methods", "methods")]
+SEARCH_TEXT = "license plate"
+# True once the page the click asked for is the one on screen: its path, and a title other than the last page's
+# (every page's title differs from the one before it in IN_APP). The typed search: the ranking caption.
+_ARRIVED = """([path, before]) => {
+    if (path === null) {
+        return [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+            .some(c => /Most relevant first|close spellings|no full-text index/.test(c.innerText));
+    }
+    const h1 = document.querySelector('[data-testid="stMain"] h1');
+    return location.pathname.replace(/\\/+$/, '') === (path ? '/' + path : '') && !!h1 && h1.innerText !== before;
+}"""
+
+
 def _settle(context, url: str) -> float:
     """Seconds from navigation start to the page's last DOM change before it stays quiet (see module doc)."""
     page = context.new_page()
@@ -155,10 +178,61 @@ def _settle(context, url: str) -> float:
         page.close()
 
 
+def _title(page) -> str:
+    return page.evaluate("(document.querySelector('[data-testid=\"stMain\"] h1') || {}).innerText || ''")
+
+
+def _settle_in_app(page, base: str, path: str | None) -> float:
+    """Seconds from clicking the sidebar link to `path` (or pressing Enter in the search box when None) in an open
+    tab to the page's last DOM change before it stays quiet (see module doc)."""
+    before = _title(page)
+    if path is None:
+        box = page.locator('input[aria-label^="Search awards"]')
+        box.fill(SEARCH_TEXT)
+        page.evaluate("window.__clickAt = performance.now()")
+        box.press("Enter")
+    else:
+        page.evaluate("""href => { window.__clickAt = performance.now();
+            document.querySelector(`[data-testid="stSidebarNav"] a[href="${href}"]`).click(); }""",
+                      f"{base}/{path}")
+    page.wait_for_function(_ARRIVED, arg=[path, before], timeout=120_000, polling=50)
+    page.wait_for_function(_SETTLED, arg=QUIET_MS, timeout=120_000, polling=100)
+    return round(page.evaluate("window.__lastChange - window.__clickAt") / 1000, 3)
+
+
+def measure_in_app(context, servers: dict[str, tuple], reps: int = 3, log=print) -> dict[str, dict[str, dict]]:
+    """{registry label: {page: {in_app_s (median), in_app_min_s, in_app_max_s}}}: one open tab per registry, each
+    page reached from the one before it by its sidebar link, interleaved across registries."""
+    tabs = {}
+    for label, (_p, base) in servers.items():
+        tab = context.new_page()
+        tab.goto(base + "/methods")
+        tab.wait_for_function(_SETTLED, arg=QUIET_MS, timeout=120_000, polling=100)
+        tabs[label] = tab
+    times: dict[str, dict[str, list[float]]] = {label: {name: [] for name, _ in IN_APP} for label in servers}
+    try:
+        for rep in range(reps):
+            order = list(servers.items())[::-1 if rep % 2 else 1]  # who goes first alternates: no order bias
+            for name, path in IN_APP:
+                for label, (_p, base) in order:
+                    times[label][name].append(_settle_in_app(tabs[label], base, path))
+    finally:
+        for tab in tabs.values():
+            tab.close()
+    out = {label: {name: {"in_app_s": round(statistics.median(t), 3), "in_app_min_s": min(t),
+                          "in_app_max_s": max(t)} for name, t in by.items()} for label, by in times.items()}
+    for name, _ in IN_APP:
+        log(f"in the app  {name:<13} " + "  ".join(
+            f"{label}: {out[label][name]['in_app_s']:5.2f} s ({out[label][name]['in_app_min_s']:.2f}-"
+            f"{out[label][name]['in_app_max_s']:.2f})" for label in servers))
+    return out
+
+
 def measure(registries: dict[str, Path], reps: int = 3, log=print) -> dict[str, dict[str, dict[str, float]]]:
-    """{registry label: {page: {cold_s, warm_s (median of reps), warm_min_s, warm_max_s}}} in headless Chromium at
-    1440x900. One server per registry; each page is measured on every registry in turn (interleaved), so a busy
-    moment of the shared machine falls on all of them rather than on one."""
+    """{registry label: {page: {cold_s, warm_s (median of reps), warm_min_s, warm_max_s, in_app_s, in_app_min_s,
+    in_app_max_s}}} in headless Chromium at 1440x900. One server per registry; each page is measured on every
+    registry in turn (interleaved), so a busy moment of the shared machine falls on all of them rather than on
+    one. The new-tab passes come first, then the in-app passes (measure_in_app)."""
     from playwright.sync_api import sync_playwright
 
     servers = {}
@@ -189,6 +263,10 @@ def measure(registries: dict[str, Path], reps: int = 3, log=print) -> dict[str, 
                 log(f"page settle {name:<13} " + "  ".join(
                     f"{label}: cold {cold[label]:5.2f} s warm {out[label][name]['warm_s']:5.2f} s "
                     f"({min(warm[label]):.2f}-{max(warm[label]):.2f})" for label in servers))
+            in_app = measure_in_app(context, servers, reps=reps, log=log)
+            for label, by in in_app.items():
+                for name, v in by.items():
+                    out[label].setdefault(name, {}).update(v)
             browser.close()
     finally:
         for proc, _base in servers.values():

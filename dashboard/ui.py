@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlencode
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from dashboard import crawl_needs
@@ -162,11 +161,9 @@ def empty(message: str) -> None:
 
 def obligations_chart(monthly: pd.DataFrame, *, key: str) -> None:
     """All and surveillance-tagged obligations per month as two lines (overview and agency pages)."""
-    long = monthly.melt(id_vars="month", value_vars=["obligated", "surveillance_obligated"], var_name="series",
-                        value_name="dollars")
-    fig = px.line(long, x="month", y="dollars", color="series", labels={"dollars": "Obligated ($)", "month": ""})
-    fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
-    st.plotly_chart(fig, key=key)
+    from dashboard import figures
+
+    st.plotly_chart(figures.obligations(monthly), key=key)
 
 
 def _spooled(batches: Iterable, writer_for: Callable) -> bytes:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
+from dashboard import figures, ui
 from dashboard import format as fmt
 from dashboard import queries as q
-from dashboard import ui
 
 choices = q.agency_choices()
 if choices.empty:
@@ -66,11 +65,7 @@ with right:
         ui.empty("No capability tags on this agency's awards.")
     else:
         colours = fmt.capability_colours(q.capabilities())
-        fig = px.bar(caps.iloc[::-1], x="obligated", y="capability", color="capability", orientation="h",
-                     color_discrete_map=colours, hover_data=["awards"],
-                     labels={"obligated": "Obligated ($)", "capability": "", "awards": "Awards"})
-        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0), showlegend=False)
-        st.plotly_chart(fig, key="agency-capabilities")
+        st.plotly_chart(figures.agency_capabilities(caps, colours), key="agency-capabilities")
         ui.chart_data(caps, f"capabilities_{agency_id}", key="agency-capabilities-chart")
 
 st.subheader("Subtiers, components and offices")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard import figures, ui
 from dashboard import format as fmt
 from dashboard import queries as q
-from dashboard import ui
 from dashboard.views.common import award_links
 
 DEFAULT = "70CTD022FR0000170"
@@ -62,22 +60,7 @@ st.subheader("Modifications")
 if mods.empty:
     ui.empty("No transactions recorded for this award.")
 else:
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=mods.action_date, y=mods.obligation.astype(float), name="Obligation of the action",
-                         width=12 * 86_400_000,  # 12 days, in ms on a date axis (the default is invisible)
-                         text=mods.modification_number, hovertext=[fmt.money_exact(v) for v in mods.obligation],
-                         marker_color=["#d62728" if j else "#1f77b4" for j in mods.is_jump.fillna(False)]))
-    fig.add_trace(go.Scatter(x=mods.action_date, y=mods.running_obligated.astype(float), name="Running total",
-                             mode="lines+markers", line_shape="hv"))
-    if mods.ceiling_after.notna().any():
-        fig.add_trace(go.Scatter(x=mods.action_date, y=mods.ceiling_after.astype(float), name="Ceiling",
-                                 mode="lines", line=dict(dash="dot")))
-    if mods.action_date.nunique() == 1:  # one date: give the bar room instead of a full-width block
-        day = pd.Timestamp(mods.action_date.iloc[0])
-        fig.update_xaxes(range=[day - pd.Timedelta(days=90), day + pd.Timedelta(days=90)])
-    fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0), yaxis_title="$",
-                      legend=dict(orientation="h", y=-0.2))
-    st.plotly_chart(fig, key="award-timeline")
+    st.plotly_chart(figures.award_timeline(mods), key="award-timeline")
     st.caption("Red bars: jumps (an action much larger than the award's total so far).")
     table = mods.assign(amount=[fmt.money_exact(v) for v in mods.obligation],
                         running_total=[fmt.money_exact(v) for v in mods.running_obligated])

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
+from dashboard import figures, ui
 from dashboard import format as fmt
 from dashboard import queries as q
-from dashboard import ui
 
 st.title("Compare vendors")
 st.caption("Pick two to four vendors, e.g. Palantir vs Babel Street vs Clearview at DHS.")
@@ -55,10 +54,7 @@ ui.how_computed("Per vendor family (parent and subsidiaries), at the agencies ch
 
 st.subheader("Obligations by fiscal year")
 by_year = q.compare_by_year(picked, agencies)
-fig = px.bar(by_year, x="fiscal_year", y="obligated", color="vendor_name", barmode="group",
-             labels={"obligated": "Obligated ($)", "fiscal_year": "Fiscal year", "vendor_name": "Vendor"})
-fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
-st.plotly_chart(fig, key="compare-years")
+st.plotly_chart(figures.compare_years(by_year), key="compare-years")
 ui.chart_data(by_year, "compare_by_year", key="compare-years-chart")
 
 st.subheader("Side by side")
@@ -74,10 +70,7 @@ with left:
         ui.empty("No capability tags on these vendors' awards.")
     else:
         colours = fmt.capability_colours(q.capabilities())
-        fig = px.bar(caps, x="obligated", y="vendor_name", color="capability", orientation="h",
-                     color_discrete_map=colours, labels={"obligated": "Obligated ($)", "vendor_name": ""})
-        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0), legend=dict(orientation="h", y=-0.3))
-        st.plotly_chart(fig, key="compare-capabilities")
+        st.plotly_chart(figures.compare_capabilities(caps, colours), key="compare-capabilities")
         ui.chart_data(caps, "compare_capabilities", key="compare-capabilities-chart")
 with right:
     st.subheader("Largest awards")

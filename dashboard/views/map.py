@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import figures, network, ui
 from dashboard import format as fmt
-from dashboard import geo, network, ui
 from dashboard import queries as q
 
 st.title("Map: who sells what to whom")
@@ -67,12 +67,16 @@ else:
 
     tab_net, tab_sankey = st.tabs(["Network (awards with several capabilities drawn under each)",
                                   "Sankey: agency → capability → vendor (same)"],
-                                 key="view", bind="query-params")  # the open tab is in the URL
-    with tab_net:
-        st.caption(f"Labels name the {network.MAX_LABELS} largest nodes at most (where they fit without overlapping); "
-                   "hover over any node for its name and obligations. Click a vendor or agency to open its profile.")
-        event = st.plotly_chart(network.network(shown, colours), key="map-network", on_select="rerun",
-                                selection_mode="points")
+                                 key="view", bind="query-params", on_change="rerun")  # the open tab is in the URL
+    # Only the open tab's chart is built and drawn (`.open`): the Sankey animates its links for about half a second
+    # after it is drawn, even in a hidden tab, which kept every Map view from settling (bench/page_settle.py).
+    if tab_net.open:
+        with tab_net:
+            st.caption(f"Labels name the {network.MAX_LABELS} largest nodes at most (where they fit without "
+                       "overlapping); hover over any node for its name and obligations. Click a vendor or agency to "
+                       "open its profile.")
+            event = st.plotly_chart(figures.network(shown, colours), key="map-network", on_select="rerun",
+                                    selection_mode="points")
         points = (event or {}).get("selection", {}).get("points", []) if event else []
         for p in points:
             kind, ident = (p.get("customdata") or [None, None])[:2]
@@ -83,8 +87,9 @@ else:
                 ids = match[(match.level == "subtier") & (match.subtier_abbreviation == ident)].agency_id
                 if len(ids):
                     st.switch_page("views/agency.py", query_params={"agency": ids.iloc[0]})
-    with tab_sankey:
-        st.plotly_chart(network.sankey(shown, colours), key="map-sankey")
+    if tab_sankey.open:
+        with tab_sankey:
+            st.plotly_chart(figures.sankey(shown, colours), key="map-sankey")
     ui.chart_data(shown, "map_flows_drawn", key="map-drawn-chart")
 
     c1, c2 = st.columns(2)
@@ -122,7 +127,7 @@ ui.how_computed("Awards in the registry, each once, and how many report a place-
                 figures=["awards report a state", "reports a place-of-performance state"],
                 rows_link=ui.page_url("search"), key="map-states-how")
 if not by_state.empty:  # an empty tile map says nothing: drawn only with data
-    st.plotly_chart(geo.tile_map(by_state), key="map-states")
+    st.plotly_chart(figures.tile_map(by_state), key="map-states")
     ui.chart_data(by_state, "obligations_by_state_chart", key="map-states-chart")
     states = by_state.assign(source_url="https://www.usaspending.gov/search")
     ui.exports(states, "obligations_by_state", key="map-states-export")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
+from dashboard import figures, ui
 from dashboard import format as fmt
 from dashboard import queries as q
-from dashboard import ui
 
 st.title("Surveillance Tech Registry")
 st.caption("Who sells surveillance and data-analytics technology to which US agencies, for how much, since when, "
@@ -49,12 +48,7 @@ with left:
     if vendors.empty:
         ui.empty("No vendor has obligations here yet: build the registry (`make registry`).")
     else:
-        fig = px.bar(vendors.iloc[::-1], x="obligated", y="vendor_name", orientation="h",
-                     color="on_watchlist", color_discrete_map={True: "#d62728", False: "#1f77b4"},
-                     labels={"obligated": "Obligated ($)", "vendor_name": "", "on_watchlist": "On watchlist"})
-        fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0), yaxis=dict(categoryorder="total ascending"),
-                          legend=dict(orientation="h", y=-0.2))
-        st.plotly_chart(fig, key="overview-vendors")
+        st.plotly_chart(figures.top_vendors(vendors), key="overview-vendors")
         ui.chart_data(vendors, "top_vendors_chart", key="overview-vendors-chart")
         ui.table(vendors, key="overview-vendors-table", money=["obligated"], hide=["vendor_id"])
         ui.exports(vendors, "top_vendors", key="overview-vendors-export")
@@ -74,10 +68,7 @@ with right:
                                                                    awards=("awards", "sum"))
             bars = bars.rename(columns={"subtier": "agency"})
         bars = bars.sort_values("obligated", ascending=False).head(15)
-        fig = px.bar(bars.iloc[::-1], x="obligated", y="agency", orientation="h", hover_data=["awards"],
-                     labels={"obligated": "Obligated ($)", "agency": "", "awards": "Awards"})
-        fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
-        st.plotly_chart(fig, key="overview-agencies")
+        st.plotly_chart(figures.top_agencies(bars), key="overview-agencies")
         ui.chart_data(bars, "top_agencies_chart", key="overview-agencies-chart")
         known = agencies[agencies.component != "component not identified"]
         share = known.obligated.sum() / agencies.obligated.sum() if agencies.obligated.sum() else 0
@@ -99,10 +90,7 @@ overlap = q.capability_overlap().iloc[0]
 st.subheader("Capability mix" + (": an award with several capabilities counts under each"
                                  if overlap.awards else ""))
 mix = q.capability_mix()
-fig = px.bar(mix, x="name", y="obligated_amount", color="name", color_discrete_map=colours,
-             hover_data=["award_count", "vendor_count"], labels={"obligated_amount": "Obligated ($)", "name": ""})
-fig.update_layout(showlegend=False, height=380, margin=dict(l=0, r=0, t=10, b=0))
-st.plotly_chart(fig, key="overview-capabilities")
+st.plotly_chart(figures.capability_mix(mix, colours), key="overview-capabilities")
 ui.chart_data(mix, "capability_mix", key="overview-capabilities-chart")
 st.caption(f"{int(overlap.awards):,} awards ({fmt.money(overlap.obligated)}) carry more than one capability and appear in "
            f"each of their bars, so the bars add up to {fmt.money(mix.obligated_amount.sum())} against "

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
+from dashboard import figures, ui
 from dashboard import format as fmt
 from dashboard import queries as q
-from dashboard import ui
 from dashboard.views.common import vendor_links
 
 choices = q.vendor_choices()
@@ -53,50 +52,58 @@ ui.how_computed(f"Awards of the vendor family **{fmt.md_text(names[vendor_id])}*
                 figures=["Awards", "Obligated", "Surveillance-tagged", "Sole-source share", "Active"],
                 rows_link=ui.page_url("search", vendor=names[vendor_id]), key="vendor-how")
 tabs = st.tabs(["Awards", "Money over time", "Agencies", "Capabilities & evidence", "Family & matching",
-                "Largest modifications", "Linked records"], key="tab", bind="query-params")  # the tab is in the URL
-with tabs[0]:
-    ui.table(awards, key="vendor-awards", money=["obligated_amount", "base_and_all_options"], hide=["award_key"])
-    ui.exports(awards, f"awards_{vendor_id}", key="vendor-awards-export", full=True)
-    pick = st.selectbox("Open an award", [None, *awards.piid], key="vendor-open-award")
-    if pick:
-        st.page_link("views/award.py", label=f"Award {pick}", query_params={"award": pick},
-                     icon=":material/arrow_forward:")
-with tabs[1]:
-    monthly = q.vendor_monthly(vendor_id)
-    if monthly.empty:
-        ui.empty("No dated actions for this vendor.")
-    else:
-        fig = px.bar(monthly, x="month", y="obligated", labels={"obligated": "Obligated ($)", "month": ""})
-        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
-        st.plotly_chart(fig, key="vendor-monthly")
-        ui.chart_data(monthly, f"monthly_{vendor_id}", key="vendor-monthly-chart")
-with tabs[2]:
-    ag = q.vendor_agencies(vendor_id)
-    ui.table(ag, key="vendor-agencies", money=["obligated"])
-    ui.exports(ag, f"agencies_{vendor_id}", key="vendor-agencies-export")
-with tabs[3]:
-    ev = q.vendor_capabilities(vendor_id)
-    if ev.empty:
-        ui.empty("No capability tags on this vendor's awards: see Methods & sources for how tagging works.")
-    else:
-        ui.table(ev, key="vendor-capabilities", hide=["award_key"])
-        ui.exports(ev, f"capabilities_{vendor_id}", key="vendor-capabilities-export")
-with tabs[4]:
-    fam = q.vendor_family(vendor_id).assign(source_url=lambda d: d.parent_evidence)
-    st.markdown("**Parent and children** (how each was linked)")
-    ui.table(fam, key="vendor-family")
-    matches = q.vendor_matches(vendor_id)
-    st.markdown("**Recipient names in the records matched to this vendor**")
-    ui.table(matches, key="vendor-matches")
-    ui.exports(matches.assign(source_url=None), f"matches_{vendor_id}", key="vendor-matches-export")
-with tabs[5]:
-    mods = q.largest_modifications(vendor_id)
-    ui.table(mods, key="vendor-mods", money=["obligation", "running_obligated"], hide=["award_key"])
-    ui.exports(mods, f"largest_modifications_{vendor_id}", key="vendor-mods-export")
-with tabs[6]:
-    vendor_links(vendor_id, names[vendor_id].split(",")[0])
-    if q.has_view("lobbying_quarters"):
-        lob = q.vendor_lobbying(vendor_id)
-        if not lob.empty:
-            st.markdown("**Lobbying reported (LDA)**")
-            st.dataframe(lob, hide_index=True, key="vendor-lobbying")
+                "Largest modifications", "Linked records"], key="tab", bind="query-params",
+               on_change="rerun")  # the tab is in the URL
+# Only the open tab runs (`.open`): the other six tabs' tables and chart were built, sent and drawn hidden on every
+# view of the page (bench/page_settle.py); a tab's content now comes when it is opened, or from a shared link.
+if tabs[0].open:
+    with tabs[0]:
+        ui.table(awards, key="vendor-awards", money=["obligated_amount", "base_and_all_options"], hide=["award_key"])
+        ui.exports(awards, f"awards_{vendor_id}", key="vendor-awards-export", full=True)
+        pick = st.selectbox("Open an award", [None, *awards.piid], key="vendor-open-award")
+        if pick:
+            st.page_link("views/award.py", label=f"Award {pick}", query_params={"award": pick},
+                         icon=":material/arrow_forward:")
+if tabs[1].open:
+    with tabs[1]:
+        monthly = q.vendor_monthly(vendor_id)
+        if monthly.empty:
+            ui.empty("No dated actions for this vendor.")
+        else:
+            st.plotly_chart(figures.vendor_monthly(monthly), key="vendor-monthly")
+            ui.chart_data(monthly, f"monthly_{vendor_id}", key="vendor-monthly-chart")
+if tabs[2].open:
+    with tabs[2]:
+        ag = q.vendor_agencies(vendor_id)
+        ui.table(ag, key="vendor-agencies", money=["obligated"])
+        ui.exports(ag, f"agencies_{vendor_id}", key="vendor-agencies-export")
+if tabs[3].open:
+    with tabs[3]:
+        ev = q.vendor_capabilities(vendor_id)
+        if ev.empty:
+            ui.empty("No capability tags on this vendor's awards: see Methods & sources for how tagging works.")
+        else:
+            ui.table(ev, key="vendor-capabilities", hide=["award_key"])
+            ui.exports(ev, f"capabilities_{vendor_id}", key="vendor-capabilities-export")
+if tabs[4].open:
+    with tabs[4]:
+        fam = q.vendor_family(vendor_id).assign(source_url=lambda d: d.parent_evidence)
+        st.markdown("**Parent and children** (how each was linked)")
+        ui.table(fam, key="vendor-family")
+        matches = q.vendor_matches(vendor_id)
+        st.markdown("**Recipient names in the records matched to this vendor**")
+        ui.table(matches, key="vendor-matches")
+        ui.exports(matches.assign(source_url=None), f"matches_{vendor_id}", key="vendor-matches-export")
+if tabs[5].open:
+    with tabs[5]:
+        mods = q.largest_modifications(vendor_id)
+        ui.table(mods, key="vendor-mods", money=["obligation", "running_obligated"], hide=["award_key"])
+        ui.exports(mods, f"largest_modifications_{vendor_id}", key="vendor-mods-export")
+if tabs[6].open:
+    with tabs[6]:
+        vendor_links(vendor_id, names[vendor_id].split(",")[0])
+        if q.has_view("lobbying_quarters"):
+            lob = q.vendor_lobbying(vendor_id)
+            if not lob.empty:
+                st.markdown("**Lobbying reported (LDA)**")
+                st.dataframe(lob, hide_index=True, key="vendor-lobbying")

@@ -1,0 +1,89 @@
+"""What keeps pages light (issue 17, item 13), checked as behaviour: the Map builds and sends only the open tab's
+chart, the other tab's chart appears when its tab is opened (the tab is in the URL), and a page rerun reuses the
+figures it built instead of building them again. The seconds themselves are measured in bench/page_settle.py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "dashboard" / "app.py")
+SANKEY_TAB = "Sankey: agency → capability → vendor (same)"
+
+
+@pytest.fixture()
+def registry(sample_registry, monkeypatch):
+    monkeypatch.setenv("REGISTRY_PATH", str(sample_registry))
+    return sample_registry
+
+
+def _map(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page("views/map.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _trace_types(at: AppTest) -> list[str]:
+    return [t["type"] for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]]
+
+
+def test_map_sends_only_the_open_tabs_chart(registry):
+    network = _map()
+    assert "sankey" not in _trace_types(network)
+    assert "scatter" in _trace_types(network)  # the network's nodes and edges
+    sankey = _map(view=SANKEY_TAB)  # a shared link to the Sankey tab
+    assert _trace_types(sankey) == ["sankey"]
+    # Both tabs offer the rows they draw, whichever is open.
+    for at in (network, sankey):
+        assert any("Chart data" in b.proto.label for b in at.get("download_button"))
+
+
+def test_a_rerun_reuses_the_figures_it_built(registry, monkeypatch):
+    import plotly.express as px
+
+    from dashboard import figures
+
+    figures.compare_years.clear()  # figures another test drew from the same sample stay cached otherwise
+    figures.compare_capabilities.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    built = []
+    real_bar = px.bar
+    monkeypatch.setattr(px, "bar", lambda *a, **k: built.append(1) or real_bar(*a, **k))
+    at.switch_page("views/compare.py")
+    at.run()
+    first = len(built)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert first >= 1 and len(built) == first, (first, len(built))
+    assert at.get("plotly_chart"), "the rerun still draws its charts"
+
+
+def test_vendor_page_runs_only_the_open_tab(registry):
+    """The Awards tab by default (its table, no chart); a shared link to another tab opens that tab's rows."""
+    def vendor(**params) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        for key, value in {"vendor": "v:palantir", **params}.items():
+            at.query_params[key] = value
+        at.switch_page("views/vendor.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    awards = vendor()
+    assert [set(d.value.columns) >= {"piid", "obligated_amount"} for d in awards.dataframe] == [True]
+    assert not awards.get("plotly_chart")
+    money = vendor(tab="Money over time")
+    assert len(money.get("plotly_chart")) == 1 and not money.dataframe
+    linked = vendor(tab="Linked records")
+    assert any("AI use cases naming the vendor" in m.value for m in linked.markdown)
