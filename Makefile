@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/python -m uv pip install --python $(BIN)/python -e '.[test]'
+	$(BIN)/python -m uv pip install --compile-bytecode --python $(BIN)/python -e '.[test]'
 	touch $(STAMP)
 
 ## Build registry.duckdb from the bundled offline sample (data/sample/), no network needed.

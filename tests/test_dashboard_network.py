@@ -1,6 +1,6 @@
 """The Map's network: a bounded number of printed labels, on the largest nodes, none on top of another; every
 node still names itself on hover (issue 17, item 9). That the drawn labels do not overlap is checked in
-Chromium (tests/test_browser.py::test_map_network_labels_do_not_overlap)."""
+Chromium (tests/test_browser.py::test_page[map])."""
 
 from __future__ import annotations
 
