@@ -246,8 +246,12 @@ def build(ctx) -> None:
         WITH mods AS (
             SELECT award_key,
                    count(*) FILTER (sole_source)                        AS sole_source_modifications,
-                   arg_min(modification_number, action_date) FILTER (sole_source) AS first_sole_source_modification,
-                   arg_min(sole_source_basis, action_date) FILTER (sole_source)   AS first_sole_source_basis,
+                   -- one total order for both, so a tie on the date (two modifications the same day) picks the
+                   -- same row on every build and the basis is that modification's own
+                   arg_min(modification_number, (action_date, modification_number, sole_source_basis))
+                       FILTER (sole_source)                             AS first_sole_source_modification,
+                   arg_min(sole_source_basis, (action_date, modification_number, sole_source_basis))
+                       FILTER (sole_source)                             AS first_sole_source_basis,
                    count(*) FILTER (sole_source IS NOT NULL)            AS modifications_reporting_competition
             FROM t_transaction_competition GROUP BY award_key
         )
