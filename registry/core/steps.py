@@ -7,9 +7,7 @@ still has to produce the source's (empty) tables and views so the public interfa
 
 from __future__ import annotations
 
-import yaml
-
-from registry.core import sources
+from registry.core import sources, yamlfile
 from registry.core.sqltext import literal
 
 EMPTY_SCHEMA = "_empty_staging"
@@ -73,7 +71,7 @@ def _schema_views(path) -> dict:
     key = (str(path), st.st_mtime_ns, st.st_size)
     if key not in _SCHEMAS:
         with open(path, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+            data = yamlfile.safe_load(f) or {}
         _SCHEMAS[key] = data.get("views") or {}
     return _SCHEMAS[key]
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+from registry.core import yamlfile
 
 FIELDS = {"description", "modification_description", "psc", "naics"}
 URL = re.compile(r"^https?://\S+$")
@@ -25,8 +25,8 @@ class CuratedDataError(ValueError):
 def _load(path: Path) -> dict:
     if not path.exists():
         raise CuratedDataError(f"{path}: missing")
-    with open(path, encoding="utf-8") as f:  # libyaml's safe loader when built with it: same data, faster
-        data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    with open(path, encoding="utf-8") as f:
+        data = yamlfile.safe_load(f) or {}
     if not isinstance(data, dict):
         raise CuratedDataError(f"{path}: expected a mapping at the top level")
     return data

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from registry.core import yamlfile
 from registry.model.curated import CuratedDataError, check_url
 
 KINDS = {"maker", "reseller", "integrator", "data_broker", "service_provider"}
@@ -101,7 +102,7 @@ def check_re2(path: Path, where: str, pattern: object, *, optional: bool = False
 def _entries(path: Path, key: str) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         try:
-            data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+            data = yamlfile.safe_load(f) or {}
         except yaml.YAMLError as e:
             raise CuratedDataError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
     if not isinstance(data, dict) or not isinstance(data.get(key) or [], list):
