@@ -162,14 +162,12 @@ def build(ctx) -> None:
         WITH texts AS (
             -- the award's own (base) description: later modifications often add work for other offices
             SELECT award_key, description AS text FROM t_awards WHERE description IS NOT NULL
-        ), pairs AS (  -- each distinct (description, pattern) matched once, as the office names are
-            SELECT s, p, matched FROM _desc_match
-        ), hits AS (
+        ), hits AS (  -- each distinct (description, pattern) was matched once, in _desc_match
             SELECT t.award_key, c.component_id, any_value(m.matched) AS matched
             FROM texts t
             JOIN _aw w USING (award_key)
             JOIN _comp c ON c.subtier_code = w.subtier_code AND c.description_pattern IS NOT NULL
-            JOIN pairs m ON m.s = t.text AND m.p = c.description_pattern
+            JOIN _desc_match m ON m.s = t.text AND m.p = c.description_pattern
             GROUP BY ALL
         )
         SELECT award_key,
