@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from registry.core.sqltext import literal
+from registry.core.sqltext import comment_on
 
 # Dependency order: later views read earlier ones, so each is computed from stored tables.
 MATERIALIZED = [
@@ -55,10 +55,9 @@ def materialize(con, view: str) -> bool:
     else:
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM {view}")  # noqa: S608
     con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table}")  # noqa: S608
-    comments = [f"COMMENT ON VIEW {view} IS {literal(view_comment)}"] if view_comment else []
-    comments += [f'COMMENT ON COLUMN {view}."{col}" IS {literal(comment)}' for col, comment in col_comments]
+    comments = comment_on(view, view_comment, col_comments)
     if comments:
-        con.execute("; ".join(comments))  # one call for all of them: each call has its own overhead
+        con.execute(comments)
     if view in SLICED:
         con.execute(f"DROP MACRO TABLE {SLICED[view][0]}")  # the view no longer reads it
     return True

@@ -8,7 +8,7 @@ still has to produce the source's (empty) tables and views so the public interfa
 from __future__ import annotations
 
 from registry.core import sources, yamlfile
-from registry.core.sqltext import literal
+from registry.core.sqltext import comment_on
 
 EMPTY_SCHEMA = "_empty_staging"
 
@@ -53,9 +53,7 @@ def describe(con, view: str, about: str, columns: dict[str, str]) -> None:
     extra = [c for c in columns if c not in actual]
     if missing or extra:
         raise ValueError(f"{view}: undescribed columns {missing}, descriptions for absent columns {extra}")
-    # one call for all the statements (a view has dozens of columns; each call has its own overhead)
-    con.execute("; ".join([f"COMMENT ON VIEW {view} IS {literal(about)}",
-                           *(f'COMMENT ON COLUMN {view}."{col}" IS {literal(text)}' for col, text in columns.items())]))
+    con.execute(comment_on(view, about, columns.items()))
 
 
 _SCHEMAS: dict[tuple[str, int, int], dict] = {}
