@@ -20,12 +20,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_registry
 from tests.dashboard_support import (
     HOSTILE_PIID,
     MORPHOTRUST_PIID,
     SCRIPT_TEXT,
-    build_dashboard_registry,
     enter_until_in_url,
     free_port,
     running_dashboard,
@@ -45,18 +44,19 @@ TIMINGS: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
-def server(sample_registry, tmp_path_factory):
-    """`streamlit run dashboard/app.py` on 127.0.0.1 over the sample plus hostile/geo test records."""
+def server(dashboard_registry, tmp_path_factory):
+    """`streamlit run dashboard/app.py` on 127.0.0.1 over the sample plus hostile/geo test records: a copy of the
+    run's one dashboard_registry build (conftest), so this server owns its file."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: run `make browser` (apt-get install chromium)")
     out_dir = tmp_path_factory.mktemp("browser_registry")
     port = free_port()
-    env = dict(os.environ, REGISTRY_PATH=str(out_dir / "registry.duckdb"))  # what build_dashboard_registry writes
+    env = dict(os.environ, REGISTRY_PATH=str(out_dir / dashboard_registry.name))
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     try:
         with running_dashboard(cmd, env, tmp_path_factory.mktemp("streamlit_log") / "streamlit.log", port,
-                               prepare=lambda: build_dashboard_registry(sample_registry, out_dir)) as base:
+                               prepare=lambda: copy_registry(dashboard_registry, out_dir)) as base:
             yield base
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
