@@ -169,6 +169,24 @@ def top_agencies(surveillance_only: bool = True) -> pd.DataFrame:
     """, [surveillance_only])  # noqa: S608
 
 
+def top_offices(surveillance_only: bool = True) -> pd.DataFrame:
+    """Obligations per contracting office inside each subtier (each award once; awards whose office neither the
+    record nor the PIID's office code names in an "office not identified" row), with where the name came from.
+    Why beside components: the office that signed is known for far more awards than the component it bought for."""
+    return _df("""
+        WITH tagged AS (""" + COUNTED_AWARDS + """)
+        SELECT """ + AGENCY_LABEL + """ AS subtier, any_value(a.awarding_agency) AS department,
+               coalesce(a.agency_office, 'office not identified') AS office,
+               any_value(a.agency_office_code) AS office_code,
+               sum(a.obligated_amount) AS obligated, count(*) AS awards,
+               count(DISTINCT a.family_vendor_id) AS vendors,
+               string_agg(DISTINCT a.agency_office_basis, ', ' ORDER BY a.agency_office_basis) AS named_by
+        FROM awards a
+        WHERE NOT ? OR a.award_key IN (SELECT award_key FROM tagged)
+        GROUP BY ALL ORDER BY subtier, obligated DESC NULLS LAST
+    """, [surveillance_only])  # noqa: S608
+
+
 def capability_mix() -> pd.DataFrame:
     """Obligations and counts per capability in taxonomy order. An award with two counted tags is in both
     bars (the bars add up to more than the de-duplicated total; `capability_overlap` says by how much)."""

@@ -9,6 +9,12 @@ division, which buy for all of CBP, is never given a component its records do no
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from dashboard import format as fmt
+from tests.conftest import ROOT
+from tests.test_dashboard_pages import frames, open_page
+
 
 def test_air_and_marine_division_awards_are_amo_and_say_why(sample_readonly):
     rows = sample_readonly.execute(
@@ -33,3 +39,45 @@ def test_it_and_mission_support_divisions_name_no_component(sample_readonly):
         "SELECT count(*) FROM awards WHERE agency_subtier_code = '7014' AND upper(piid) LIKE '70B04C%' "
         "AND agency_component IS NULL").fetchone()[0]
     assert unidentified > 0
+
+
+def test_every_cbp_division_names_the_office_that_signed_and_no_guessed_component(sample_readonly):
+    """Each of CBP's contracting divisions in data/contracting_offices.yaml names its awards' office; the Border
+    Enforcement and Administration-Facilities-Training divisions buy for several components, so their name alone
+    never decides one."""
+    from registry.core.yamlfile import safe_load
+
+    listed = safe_load((ROOT / "data" / "contracting_offices.yaml").read_text(encoding="utf-8"))["offices"]
+    offices = {o["code"]: o["name"] for o in listed if o["subtier_code"] == "7014"}
+    assert {"70B01C", "70B03C"} <= set(offices)
+    for code, name in offices.items():
+        rows = sample_readonly.execute(
+            "SELECT DISTINCT agency_office, agency_office_code, agency_office_basis FROM awards "
+            "WHERE agency_subtier_code = '7014' AND upper(piid) LIKE ? || '%'", [code]).fetchall()
+        assert rows == [(name, code, "PIID office code")], (code, rows)
+    by_office = sample_readonly.execute(
+        "SELECT count(*) FROM awards WHERE component_basis = 'piid_office' "
+        "AND (upper(piid) LIKE '70B01C%' OR upper(piid) LIKE '70B03C%')").fetchone()[0]
+    assert by_office == 0
+
+
+def test_overview_by_contracting_office_counts_each_award_once_and_says_how_many_are_named(sample_registry,
+                                                                                         sample_readonly,
+                                                                                         monkeypatch):
+    monkeypatch.setenv("REGISTRY_PATH", str(sample_registry))
+    at = open_page("overview", scope="all", agencies="offices")
+    assert at.segmented_control(key="overview-agency-level").value == "Contracting offices"
+    table = next(df for df in frames(at) if "office" in df.columns and "named_by" in df.columns)
+    n, total, named, named_total = sample_readonly.execute(
+        "SELECT count(*), sum(obligated_amount), count(agency_office), "
+        "sum(obligated_amount) FILTER (agency_office IS NOT NULL) FROM awards").fetchone()
+    assert table.awards.sum() == n
+    assert Decimal(str(table.obligated.sum())).quantize(Decimal("0.01")) == total
+    assert table[table.office == "office not identified"].awards.sum() == n - named
+    for office, awards in sample_readonly.execute(
+            "SELECT agency_office, count(*) FROM awards WHERE agency_office IS NOT NULL GROUP BY 1").fetchall():
+        assert table[table.office == office].awards.sum() == awards, office
+    caption = next(c.value for c in at.caption if "The office is named for" in c.value)
+    share = fmt.pct(float(named_total) / float(total))
+    assert f"named for {named:,} of {n:,} awards ({share} of the dollars)" in caption
+    assert named > n / 2, "the sample's search export gives no office, but the PIID names one for most awards"

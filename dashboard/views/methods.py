@@ -106,6 +106,10 @@ st.markdown("""
   from, in order: the awarding or funding office name; the award's own description when it names exactly one
   component; the office code that opens the PIID (`data/contracting_offices.yaml`, names from public records).
   Awards none of these decide are shown as "component not identified".
+- **Contracting offices** (`awards.agency_office`): the office that signed the award, from the record's
+  awarding office, else from the office code that opens a DHS PIID. Many offices buy for several components
+  (CBP's Border Enforcement division for the Border Patrol and Field Operations), so an office names a
+  component only when its own name does; the Overview shows offices as their own view ("Contracting offices").
 """)
 
 st.subheader("Known limits")

@@ -9,6 +9,31 @@ from dashboard import figures, ui
 from dashboard import format as fmt
 from dashboard import queries as q
 
+
+def _offices(surveillance_only: bool, rows_link: str) -> None:
+    """Top agencies by contracting office: the office that signed each award (the record's awarding office, else
+    the office code that opens the PIID), each award once, with the awards no record names as their own bar."""
+    offices = q.top_offices(surveillance_only)
+    bars = offices.assign(agency=offices.subtier + " · " + offices.office)
+    bars = bars.sort_values("obligated", ascending=False).head(15)
+    st.plotly_chart(figures.top_agencies(bars), key="overview-offices")
+    ui.chart_data(bars, "top_offices_chart", key="overview-offices-chart")
+    known = offices[offices.office != "office not identified"]
+    share = known.obligated.sum() / offices.obligated.sum() if offices.obligated.sum() else 0
+    st.caption(f"Each award once, under the contracting office that signed it. The office is named for "
+               f"{known.awards.sum():,} of {offices.awards.sum():,} awards ({fmt.pct(share)} of the dollars): "
+               "the award record's awarding office, else the office code that opens a DHS PIID (70B03C...) "
+               "and its name from data/contracting_offices.yaml; the rest show as \"office not identified\".")
+    ui.how_computed("Each award once under its awarding subtier and contracting office (`awards.agency_office`, "
+                    "else \"office not identified\"); **named** = awards whose office is known, and `named_by` "
+                    "says from what. The first parameter is true when only surveillance-tagged awards are counted.",
+                    queries=[(q.top_offices, (surveillance_only,))], figures=["The office is named for"],
+                    key="overview-offices-how", rows_link=rows_link if surveillance_only else ui.page_url("search"))
+    shown = offices.assign(source_url=offices.department.map(fmt.usaspending_agency_url))
+    ui.table(shown, key="overview-offices-table", money=["obligated"], hide=["office_code"])
+    ui.exports(shown, "top_offices", key="overview-offices-export")
+
+
 st.title("Surveillance Tech Registry")
 st.caption("Who sells surveillance and data-analytics technology to which US agencies, for how much, since when, "
            "and on what terms. Every number links to its public record.")
@@ -55,11 +80,14 @@ with left:
 with right:
     st.subheader("Top agencies")
     agencies = q.top_agencies(surveillance_only)
-    by = st.segmented_control("Show", ["Subtier agencies", "Components"], key="overview-agency-level",
-                              default="Components" if ui.param("agencies") == "components" else "Subtier agencies")
-    ui.set_params(agencies="components" if by == "Components" else None)
+    levels = {"Subtier agencies": None, "Components": "components", "Contracting offices": "offices"}
+    chosen = next((k for k, v in levels.items() if v and v == ui.param("agencies")), "Subtier agencies")
+    by = st.segmented_control("Show", list(levels), key="overview-agency-level", default=chosen) or chosen
+    ui.set_params(agencies=levels[by])
     if agencies.empty:
         ui.empty("No agency has obligations here yet.")
+    elif by == "Contracting offices":
+        _offices(surveillance_only, tagged_link)
     else:
         if by == "Components":
             bars = agencies.assign(agency=agencies.subtier + " · " + agencies.component)
@@ -75,7 +103,9 @@ with right:
         st.caption(f"Each award once, under its awarding subtier. Components are attributed for "
                    f"{known.awards.sum():,} of {agencies.awards.sum():,} awards ({fmt.pct(share)} of the dollars) "
                    "from the awarding and funding office names, the office code that opens the PIID, and the "
-                   "award's description (see Methods & sources); the rest show as \"component not identified\".")
+                   "award's description (see Methods & sources); the rest show as \"component not identified\". "
+                   "Many contracting offices buy for several components, so the office that signed is shown "
+                   "under \"Contracting offices\" rather than guessed into a component.")
         ui.how_computed("Each award once under its awarding subtier and, inside it, its component "
                         "(`awards.agency_component`, else \"component not identified\"); **attributed** = awards "
                         "whose component is known. The first parameter is true when only surveillance-tagged "

@@ -192,6 +192,8 @@ def build(ctx) -> None:
                k.subtier_abbreviation,
                coalesce(w.awarding_office_code, po.office_code)             AS office_code,
                coalesce(w.awarding_office, po.office_name)                  AS office_name,
+               CASE WHEN w.awarding_office IS NOT NULL THEN 'award record'
+                    WHEN po.office_name IS NOT NULL THEN 'PIID office code' END AS office_basis,
                -- office names, then the award's description, then the PIID's office code (the weakest signal)
                coalesce(cs.component_id, CASE WHEN o.prio < 3 THEN o.component_id END, d.component_id,
                         o.component_id)                                     AS component_id,

@@ -21,7 +21,7 @@ SELECT
     -- the model (registry/model/, joined in 850_model_tables.sql; described in 910_model_views.sql)
     md.vendor_name, md.parent_vendor_id, md.parent_vendor_name, md.family_vendor_id, md.family_vendor_name,
     md.vendor_on_watchlist, md.agency_subtier_code, md.agency_subtier_abbreviation, md.agency_component,
-    md.component_basis, md.component_rule,
+    md.component_basis, md.component_rule, md.agency_office_code, md.agency_office, md.agency_office_basis,
     md.extent_competed_plain, md.other_than_full_and_open_plain, md.fair_opportunity_limited_sources_plain,
     md.solicitation_procedures_plain, md.sole_source, md.sole_source_basis, md.competition_status,
     md.single_offer, md.sole_source_modifications, md.first_sole_source_modification,

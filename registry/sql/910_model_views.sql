@@ -521,6 +521,9 @@ COMMENT ON COLUMN awards.agency_subtier_abbreviation IS 'Awarding subtier abbrev
 COMMENT ON COLUMN awards.agency_component IS 'Component (HSI, ERO, OFO, Border Patrol, FBI, DEA, ...) when the records allow; see component_rule.';
 COMMENT ON COLUMN awards.component_basis IS 'What decided the component: subtier, office, description, or ambiguous (several named).';
 COMMENT ON COLUMN awards.component_rule IS 'The rule and the words that decided the component.';
+COMMENT ON COLUMN awards.agency_office_code IS 'Contracting office that signed the award: its code (the record''s awarding office code, else the six characters that open a DHS PIID).';
+COMMENT ON COLUMN awards.agency_office IS 'Contracting office name: the record''s awarding office, else the name data/contracting_offices.yaml gives the PIID''s office code; blank when neither is known.';
+COMMENT ON COLUMN awards.agency_office_basis IS 'Where agency_office came from: award record, or PIID office code.';
 COMMENT ON COLUMN awards.extent_competed_plain IS 'Extent competed in plain words ("not reported" when unknown).';
 COMMENT ON COLUMN awards.other_than_full_and_open_plain IS 'Reason not competed in plain words with the FAR reference.';
 COMMENT ON COLUMN awards.fair_opportunity_limited_sources_plain IS 'Fair-opportunity exception in plain words.';
