@@ -245,9 +245,13 @@ def build(ctx) -> None:
                || ' (source: ' || c.citation || ')'
         FROM _comp c WHERE c.component_id IN (SELECT component_id FROM used)
         UNION ALL
-        SELECT DISTINCT 'office', 'office:' || subtier_code || ':' || coalesce(office_code, office_name), office_name,
-               NULL, office_code, 'sub:' || subtier_code, 'award record awarding office'
+        SELECT 'office', 'office:' || subtier_code || ':' || coalesce(office_code, office_name), any_value(office_name),
+               NULL, any_value(office_code), 'sub:' || subtier_code,
+               string_agg(DISTINCT CASE office_basis WHEN 'PIID office code'
+                                   THEN 'office code that opens the PIID (data/contracting_offices.yaml)'
+                                   ELSE 'award record awarding office' END, '; ')
         FROM used WHERE office_name IS NOT NULL OR office_code IS NOT NULL
+        GROUP BY subtier_code, coalesce(office_code, office_name)
         ORDER BY 1, 2
         """
     )
