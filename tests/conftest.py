@@ -182,4 +182,13 @@ def pytest_xdist_make_scheduler(config, log):
             module = super()._split_scope(nodeid)
             return SERIAL_GROUPS.get(module, module)
 
+        def _assign_work_unit(self, node) -> None:
+            """Hand out the serial groups first: each is the run's longest unit of work (a browser and a Streamlit
+            server per module, one module after another), and started last it would be the run's tail while the
+            other workers sit idle. The rest go in xdist's order (most tests first)."""
+            group = next((scope for scope in self.workqueue if scope in SERIAL_GROUPS.values()), None)
+            if group is not None:
+                self.workqueue.move_to_end(group, last=False)
+            super()._assign_work_unit(node)
+
     return ModuleGroupScheduling(config, log)
