@@ -97,7 +97,7 @@ def test_a_full_disk_stops_the_crawl_at_once_with_one_line_and_a_rerun_completes
     staging = tiny_disk / "staging.duckdb"
     with FakeUsaspending(awards) as api:
         t0 = time.monotonic()
-        r = crawl(api.base, staging, STAGING_BATCH_SIZE="20", USASPENDING_PAGE_SIZE="50")
+        r = crawl(api.base, staging, e2e=True, STAGING_BATCH_SIZE="20", USASPENDING_PAGE_SIZE="50")
         seconds = time.monotonic() - t0
         details = sum(v for k, v in api.hits.items() if "/awards/" in k)
         print(f"\n[reliability] full disk: rc {r.returncode} after {seconds:.1f}s, {details} of 200 details fetched")
