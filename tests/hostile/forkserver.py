@@ -15,6 +15,7 @@ the child is forked and {"code"} when it has ended. One command at a time; the s
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import select
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -33,20 +35,26 @@ def _child(req: dict) -> None:
     """In the forked child: become `registry ARGS` and exit with its code; never returns."""
     code = 1
     try:
+        gc.enable()
         os.environ.clear()
         os.environ.update(req["env"])
         os.chdir(ROOT)
-        sys.argv = ["registry", *req["args"]]
+        sys.argv = [req.get("prog", "registry"), *req["args"]]
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         for fd, name in ((1, req["out"]), (2, req["err"])):
             f = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(f, fd)
             os.close(f)
-        from registry.cli import app
-
         try:
-            app(args=req["args"], prog_name="registry")
+            if req.get("prog") == "scrapy":  # `scrapy ARGS`, Scrapy's own command line in this project
+                from scrapy.cmdline import execute
+
+                execute(sys.argv)
+            else:
+                from registry.cli import app
+
+                app(args=req["args"], prog_name="registry")
             code = 0
         except SystemExit as e:  # what the interpreter does with it
             if e.code is None or isinstance(e.code, int):
@@ -54,8 +62,11 @@ def _child(req: dict) -> None:
             else:
                 print(e.code, file=sys.stderr)
         atexit._run_exitfuncs()  # logging.shutdown and the rest of a normal interpreter exit
-    except BaseException:  # noqa: BLE001 - printed as the interpreter would, exit 1
-        traceback.print_exc()
+    except BaseException:  # noqa: BLE001 - reported as the interpreter would (Typer's hook, if it set one), exit 1
+        try:
+            sys.excepthook(*sys.exc_info())
+        except Exception:  # noqa: BLE001
+            traceback.print_exc()
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -66,7 +77,11 @@ def _child(req: dict) -> None:
 
 
 def serve() -> None:
+    # The warm heap is shared with every child: frozen, a child's collections never walk it (nor copy its pages).
+    gc.disable()
     import tests.hostile.warm  # noqa: F401 - the point: imported once, before any fork
+
+    gc.freeze()
 
     out = sys.stdout
     for line in sys.stdin:
@@ -120,25 +135,32 @@ class _Server:
 _server: _Server | None = None
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """`registry ARGS` in a forked child; the same CompletedProcess (exit code, stdout, stderr) as run_cli."""
+def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120, prog: str = "registry"
+        ) -> subprocess.CompletedProcess:
+    """`registry ARGS` (or `scrapy ARGS`) in a forked child; the same CompletedProcess (exit code, stdout,
+    stderr) as run_cli."""
     global _server
     if _server is None or _server.proc.poll() is not None:
         _server = _Server()
         atexit.register(_server.close)
+    t0 = time.monotonic()
     with _server.lock, tempfile.TemporaryDirectory(prefix="registry-fork-") as d:
         out, err = os.path.join(d, "stdout"), os.path.join(d, "stderr")
-        req = {"args": list(args), "env": dict(os.environ, **(env or {})), "out": out, "err": err}
+        req = {"prog": prog, "args": list(args), "env": dict(os.environ, **(env or {})), "out": out, "err": err}
         _server.write(req)
         pid = _server.read(None)["pid"]  # the server's own start (imports) is not the command's time
         answer = _server.read(timeout)
         if not answer:
             os.kill(pid, 9)
             _server.read(None)
-            raise subprocess.TimeoutExpired(["registry", *args], timeout)
+            raise subprocess.TimeoutExpired([prog, *args], timeout)
         stdout, stderr = (Path(x).read_text(errors="replace") if os.path.exists(x) else "" for x in (out, err))
-    done = subprocess.CompletedProcess(["registry", *args], answer["code"], stdout, stderr)
+    done = subprocess.CompletedProcess([prog, *args], answer["code"], stdout, stderr)
     done.cpu_seconds = answer["cpu"]  # the child's user + system CPU, for the suite's cost accounting
+    if os.environ.get("HOSTILE_FORK_LOG"):  # a file to append each command's test, wall and CPU seconds to
+        with open(os.environ["HOSTILE_FORK_LOG"], "a") as f:
+            f.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?')} wall {time.monotonic() - t0:.2f} "
+                    f"cpu {done.cpu_seconds:.2f}\n")
     return done
 
 
