@@ -79,7 +79,7 @@ def test_the_sam_key_never_follows_a_redirect_to_another_host(tmp_path):
             forkserver.run(  # `scrapy crawl sam` in this project, forked from a warm interpreter
                 "crawl", "sam", "-a", "since=2025-01-01", "-a", "until=2025-01-31", "-s", f"SAM_API_URL={api}",
                 "-s", f"REDIRECT_ALLOWED_HOSTS={allowed}", "-s", f"STAGING_PATH={tmp_path / f's{allowed}.duckdb'}",
-                "-s", "RETRY_TIMES=0", prog="scrapy", timeout=60, env={"SAM_API_KEY": key})
+                "-s", "RETRY_TIMES=0", "-s", "AUTOTHROTTLE_ENABLED=False", prog="scrapy", timeout=60, env={"SAM_API_KEY": key})
             requests = list(server.requests)
         home = [q for h, _, q in requests if h == "127.0.0.1"]
         other = [q for h, _, q in requests if h == "localhost"]

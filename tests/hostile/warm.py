@@ -14,7 +14,7 @@ MODULES = [
     "scrapy.crawler", "scrapy.core.engine", "scrapy.core.scheduler", "scrapy.core.downloader",
     "scrapy.core.downloader.handlers.http11", "scrapy.pqueues", "scrapy.squeues", "scrapy.dupefilters",
     "scrapy.logformatter", "scrapy.statscollectors", "scrapy.resolver", "scrapy.extensions.telnet",
-    "scrapy.cmdline", "registry.cli", "registry.crawl", "registry.core.parse", "spiders.settings", "spiders.pipelines",
+    "scrapy.cmdline", "registry.cli", "registry.crawl", "registry.core.store", "registry.core.parse", "spiders.settings", "spiders.pipelines",
     "spiders.guards", "spiders.extensions", "spiders.middlewares",
 ]
 
