@@ -2,7 +2,7 @@
 
 Why a subclass: the fake answers in the API's real shapes; a hostile server is the same API that, for chosen
 awards or pages, redirects back to itself or to another host, stalls after the headers, sends a gzip bomb,
-pages forever, or serves records without keys. Every loop is bounded (a stall sleeps at most `stall_seconds`,
+pages forever, or serves records without keys. Every loop is bounded (a stall sleeps at most `stall_seconds` and ends when the server does,
 a bomb is written from one compressed buffer) and the server binds 127.0.0.1 only.
 
 "Another host" is `localhost` on the same port: a different host name to the client, the same server here.
@@ -11,9 +11,10 @@ a bomb is written from one compressed buffer) and the server binds 127.0.0.1 onl
 from __future__ import annotations
 
 import gzip
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -50,7 +51,16 @@ class HostileUsaspending(FakeUsaspending):
         super().__init__(awards, **kw)
         self.hostile = hostile or Hostile()
         self.foreign_hits: list[str] = []  # full request lines that reached the "other host"
-        self.bomb = gzip.compress(b"{" + b" " * (self.hostile.bomb_mb * 2**20) + b"}", compresslevel=9)
+        self.closing = threading.Event()  # set on exit: a stall still sleeping ends, and the server joins at once
+
+    @cached_property
+    def bomb(self) -> bytes:
+        """The gzip bomb's body, compressed once, and only by a server that sends it (~1 s of CPU for 64 MB)."""
+        return gzip.compress(b"{" + b" " * (self.hostile.bomb_mb * 2**20) + b"}", compresslevel=9)
+
+    def __exit__(self, *exc: Any) -> None:
+        self.closing.set()
+        super().__exit__(*exc)
 
     @property
     def foreign_base(self) -> str:
@@ -99,7 +109,7 @@ class HostileUsaspending(FakeUsaspending):
             h.end_headers()
             h.wfile.write(body[: len(body) // 2])
             h.wfile.flush()
-            time.sleep(self.hostile.stall_seconds)
+            self.closing.wait(self.hostile.stall_seconds)
         except OSError:
             pass
         h.close_connection = True
@@ -159,7 +169,6 @@ class RedirectElsewhere:
     test sees whether anything (a key) followed the redirect to the other host."""
 
     def __init__(self) -> None:
-        import threading
         from http.server import ThreadingHTTPServer
         from urllib.parse import parse_qsl, urlsplit
 

@@ -81,10 +81,11 @@ def test_sql_that_runs_forever_is_stopped_at_its_timeout(tmp_path):
     db = _empty_registry(tmp_path)
     t0 = time.monotonic()
     r = invoke_cli("sql", "SELECT sum(a * b) FROM range(100000000) t(a), range(100000) u(b)", "--db", str(db),
-                   "--timeout", "2")
+                   "--timeout", "0.5")
     seconds = time.monotonic() - t0
     print(f"\n[reliability] registry sql cross join: stopped after {seconds:.1f}s")
-    assert r.returncode == 2 and "query stopped after 2s" in r.stderr and seconds < 20, r.stderr
+    # the cross join needs hours; stopped, the command answers within the bound (a generous one for a busy host)
+    assert r.returncode == 2 and "query stopped after 0.5s" in r.stderr and seconds < 20, r.stderr
 
 
 def test_sql_returning_300_million_rows_returns_the_cap_and_says_truncated(tmp_path):
@@ -97,7 +98,8 @@ def test_sql_returning_300_million_rows_returns_the_cap_and_says_truncated(tmp_p
 
 def test_sql_needing_more_memory_than_its_limit_is_refused_in_one_line(tmp_path):
     db = _empty_registry(tmp_path)
-    r = invoke_cli("sql", "SELECT count(DISTINCT a::VARCHAR || 'x') FROM range(30000000) t(a)", "--db", str(db),
+    # a list of ten million strings, built in memory (an aggregate DuckDB cannot spill): far past 64MB
+    r = invoke_cli("sql", "SELECT list(a::VARCHAR) FROM range(10000000) t(a)", "--db", str(db),
                    "--memory", "64MB")
     assert r.returncode == 2, r.stdout + r.stderr
     assert "query needs more than 64MB of memory" in r.stderr and "Traceback" not in r.stderr

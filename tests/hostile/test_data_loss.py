@@ -90,24 +90,24 @@ def tiny_disk(tmp_path):
 
 def test_a_full_disk_stops_the_crawl_at_once_with_one_line_and_a_rerun_completes(tiny_disk):
     def pad(awards):
-        for a in awards:  # ~24 KB of text per award: 200 awards need ~5 MB, the disk has 3
-            a.detail["description"] += " " + "SURVEILLANCE ANALYTICS " * 1000
+        for a in awards:  # ~24 KB of text per award: the 3 MB disk is full after ~60 of the 120 (the store's
+            a.detail["description"] += " " + "SURVEILLANCE ANALYTICS " * 1000  # log and file both hold rows)
 
-    awards = awards_with(200, seed=34, mods=1, change=pad)
+    awards = awards_with(120, seed=34, mods=1, change=pad)
     staging = tiny_disk / "staging.duckdb"
     with FakeUsaspending(awards) as api:
         t0 = time.monotonic()
-        r = crawl(api.base, staging, STAGING_BATCH_SIZE="20", USASPENDING_PAGE_SIZE="50")
+        r = crawl(api.base, staging, e2e=True, STAGING_BATCH_SIZE="20", USASPENDING_PAGE_SIZE="50")
         seconds = time.monotonic() - t0
         details = sum(v for k, v in api.hits.items() if "/awards/" in k)
-        print(f"\n[reliability] full disk: rc {r.returncode} after {seconds:.1f}s, {details} of 200 details fetched")
+        print(f"\n[reliability] full disk: rc {r.returncode} after {seconds:.1f}s, {details} of 120 details fetched")
         assert r.returncode == 1, r.stdout + r.stderr
         errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and "staging store full" in errors[0] and "No space left" in errors[0], r.stderr
         assert "Traceback" not in r.stderr and "cannot rollback" not in r.stderr
-        assert details < 200, "stopped at once, not after fetching everything"
+        assert details < 120, "stopped at once, not after fetching everything"
         kept = query(staging, "SELECT count(*) FROM stg_awards")[0][0]
-        assert 0 < kept < 200  # what was committed before the disk filled is kept
+        assert 0 < kept < 120  # what was committed before the disk filled is kept
         subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_disk)], check=True)  # space freed
         again = crawl(api.base, staging, STAGING_BATCH_SIZE="20", USASPENDING_PAGE_SIZE="50")
     assert again.returncode == 0, again.stderr

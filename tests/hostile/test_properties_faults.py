@@ -21,7 +21,8 @@ EXIT = {"ok": 0, "partial": 3, "failed": 1}
 FAULTS = ["html", "truncated", "redirect_self", "surrogate", "keyless", "bad_date", "none"]
 
 
-# no shrinking: each example is a whole crawl (~8 s); a failure prints its plan, which is small already
+# no shrinking: each example is a whole crawl (a forked process, ~0.5 s of CPU); a failure prints its plan, which
+# is small already
 @settings(max_examples=4, deadline=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=st.lists(st.sampled_from(FAULTS), min_size=N, max_size=N), errors=st.integers(0, 3),
