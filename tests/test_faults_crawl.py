@@ -13,14 +13,13 @@ faults that never clear become rejects with a reason and a partial run, every re
 from __future__ import annotations
 
 import subprocess
-from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import REGISTRY_BIN, ROOT, invoke_cli, run_cli
+from tests.conftest import invoke_cli, run_cli
 from tests.fake_usaspending import FakeUsaspending, Faults, make_awards
 
 N_AWARDS = 60
@@ -32,20 +31,10 @@ FAST = {  # small waits so the suite stays fast; the logic is the same at the pr
 }
 
 
-def crawl_args(api: FakeUsaspending, staging: Path, **extra: str) -> list[str]:
-    settings = [a for k, v in {**FAST, **extra}.items() for a in ("--setting", f"{k}={v}")]
-    return ["crawl", "usaspending", "--api-url", api.base, "--agency", "7012", "--since", "2021-01-01",
-            "--until", "2025-12-31", "--staging", str(staging), *settings]
-
-
 def crawl(api: FakeUsaspending, staging: Path, **extra: str) -> subprocess.CompletedProcess:
-    return run_cli(*crawl_args(api, staging, **extra), timeout=180)
-
-
-def start_crawl(api: FakeUsaspending, staging: Path, **extra: str) -> subprocess.Popen:
-    """The same command started, not waited on: crawls of separate servers and stores run side by side."""
-    return subprocess.Popen([REGISTRY_BIN, *crawl_args(api, staging, **extra)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    settings = [a for k, v in {**FAST, **extra}.items() for a in ("--setting", f"{k}={v}")]
+    return run_cli("crawl", "usaspending", "--api-url", api.base, "--agency", "7012", "--since", "2021-01-01",
+                   "--until", "2025-12-31", "--staging", str(staging), *settings, timeout=180)
 
 
 def build(staging: Path, db: Path) -> None:
@@ -53,14 +42,15 @@ def build(staging: Path, db: Path) -> None:
     assert b.returncode == 0, b.stderr
 
 
-def registry_rows(db: Path) -> dict:
+def registry_rows(db: Path, awards: str = "awards", transactions: str = "transactions") -> dict:
+    """Awards and transactions of a registry (or, with the stg_ tables, of a staging store), with the sum."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         return {
-            "awards": con.execute("SELECT award_key, total_obligation FROM awards ORDER BY 1").fetchall(),
+            "awards": con.execute(f"SELECT award_key, total_obligation FROM {awards} ORDER BY 1").fetchall(),
             "transactions": con.execute("SELECT award_key, transaction_key, action_date, federal_action_obligation "
-                                        "FROM transactions ORDER BY 1, 2").fetchall(),
-            "sum": con.execute("SELECT sum(federal_action_obligation) FROM transactions").fetchone()[0],
+                                        f"FROM {transactions} ORDER BY 1, 2").fetchall(),
+            "sum": con.execute(f"SELECT sum(federal_action_obligation) FROM {transactions}").fetchone()[0],
         }
     finally:
         con.close()
@@ -89,7 +79,7 @@ def expected_sum(awards, skip: set[str] = frozenset()) -> Decimal:
 
 
 @pytest.fixture(scope="module")
-def faulty_then_clean(tmp_path_factory, broken_paging):
+def faulty_then_clean(tmp_path_factory):
     """One crawl through every transport fault (two details never answer), then the same command again."""
     awards = make_awards(N_AWARDS, mods=3, seed=9)
     slow, cut = awards[7].gid, awards[11].gid
@@ -103,8 +93,8 @@ def faulty_then_clean(tmp_path_factory, broken_paging):
         out["fired"] = dict(faults.fired)
         out["hits"] = dict(api.hits)
         out["rejects"] = rejects_of(staging)
-        build(staging, d / "first.duckdb")
-        out["first_rows"] = registry_rows(d / "first.duckdb")
+        # what the partial run stored (the staging store; tests/test_crawl_local.py builds a partial run's registry)
+        out["first_rows"] = registry_rows(staging, "stg_awards", "stg_transactions")
         # the faults clear (the API recovered); the user re-runs the same command
         api.faults = Faults(duplicate_search_rows=True, duplicate_transactions=True)
         api.hits.clear()
@@ -169,45 +159,23 @@ def test_rerun_after_faults_completes_the_scope(faulty_then_clean):
     assert set(faulty_then_clean["first_rows"]["transactions"]) <= set(rows["transactions"])
 
 
-PAGING = [
-    ("repeat_page", "search page 2: repeats page 1; paging stopped"),
-    ("empty_page_with_next", "search page 2: empty with hasNext=true; paging stopped"),
-    ("end_early_page", "search listing ended early: "),
-]
-
-
-@pytest.fixture(scope="module")
-def broken_paging(tmp_path_factory):
-    """One crawl per broken-paging fault, each against its own server and staging store, started at once and
-    running beside the module's other crawls (faulty_then_clean asks for this first); read by finished()."""
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("repeat_page", "search page 2: repeats page 1; paging stopped"),
+        ("empty_page_with_next", "search page 2: empty with hasNext=true; paging stopped"),
+        ("end_early_page", "search listing ended early: "),
+    ],
+)
+def test_broken_paging_stops_and_says_partial(tmp_path, fault, reason):
     awards = make_awards(30, mods=1, seed=19)
-    out = {}
-    with ExitStack() as stack:
-        for fault, _ in PAGING:
-            api = stack.enter_context(FakeUsaspending(awards, Faults(**{fault: 2 if fault == "end_early_page" else True})))
-            staging = tmp_path_factory.mktemp(fault) / "staging.duckdb"
-            proc = start_crawl(api, staging, USASPENDING_PAGE_SIZE="3")
-            stack.callback(lambda p=proc: p.poll() is None and (p.kill(), p.wait()))  # a failed test leaves none
-            out[fault] = {"api": api, "staging": staging, "proc": proc}
-        yield out
-
-
-def finished(run: dict) -> dict:
-    """The broken-paging crawl once it ended: its CompletedProcess and the search requests its server saw."""
-    if "crawl" not in run:
-        proc = run["proc"]
-        stdout, stderr = proc.communicate(timeout=180)
-        run["crawl"] = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-        run["searches"] = run["api"].hits["POST /api/v2/search/spending_by_award/"]
-    return run
-
-
-@pytest.mark.parametrize(("fault", "reason"), PAGING)
-def test_broken_paging_stops_and_says_partial(broken_paging, fault, reason):
-    run = finished(broken_paging[fault])
-    r, staging = run["crawl"], run["staging"]
+    value = 2 if fault == "end_early_page" else True
+    staging = tmp_path / "staging.duckdb"
+    with FakeUsaspending(awards, Faults(**{fault: value})) as api:
+        r = crawl(api, staging, USASPENDING_PAGE_SIZE="3")
+        searches = api.hits["POST /api/v2/search/spending_by_award/"]
     assert r.returncode == 3, r.stdout + r.stderr  # partial, never "ok" with awards missing
-    assert run["searches"] <= 2 * 6 + 30 // 3  # stopped, did not loop: 2 type groups x 6 fiscal years, 10 full pages
+    assert searches <= 2 * 6 + 30 // 3  # stopped, did not loop: 2 type groups x 6 fiscal years, 10 full pages
     (status, fetched, loaded, rejected, pages_lost, _), = runs_of(staging)
     assert status == "partial" and pages_lost >= 1 and fetched == loaded + rejected
     reasons = [reason for kind, reason, _, payload in rejects_of(staging) if kind == "page" and payload]
