@@ -106,15 +106,27 @@ def spider_class(name: str, settings):
     return cls
 
 
-def run_spider(
+@dataclass
+class PreparedCrawl:
+    """A crawl checked and ready for Scrapy: its spider class, settings, arguments and staging store."""
+
+    cls: Any
+    settings: Any
+    kwargs: dict[str, Any]
+    staging: Path
+
+
+def prepare(
     spider: str,
     staging: Path | None = None,
     settings: dict[str, Any] | None = None,
     spider_kwargs: dict[str, Any] | None = None,
     since_last: bool = False,
     preflight_timeout: float = PREFLIGHT_TIMEOUT,
-) -> CrawlResult:
-    """Crawl one source into staging. Raises CrawlError (one line) when it cannot start."""
+) -> PreparedCrawl:
+    """Everything run_spider does before Scrapy's engine starts: settings, the loader's class, the scope check,
+    --since-last, the preflight. Raises CrawlError (one line). Separate so several crawls can share one reactor
+    (Scrapy runs several crawlers in one process; the reactor runs once per process) set up exactly as here."""
     staging = Path(staging or paths.staging_path())
     overrides = {"STAGING_PATH": str(staging), **(settings or {})}
     s = project_settings(overrides)
@@ -129,13 +141,11 @@ def run_spider(
     base = cls.preflight_url(s, kwargs.get("api_url"))  # RegistrySpider: the argument, the setting or the default
     if base:
         preflight(base, preflight_timeout)
+    return PreparedCrawl(cls, s, kwargs, staging)
 
-    from scrapy.crawler import CrawlerProcess
 
-    process = CrawlerProcess(s)
-    crawler = process.create_crawler(cls)
-    process.crawl(crawler, **kwargs)
-    process.start()
+def finish(crawler, staging: Path) -> CrawlResult:
+    """The finished crawler's run as crawl_runs stored it; a run that never recorded its end is `failed`."""
     run_id = crawler.spider.run_id if crawler.spider else None
     result = _result(staging, run_id)
     stats = crawler.stats
@@ -144,6 +154,26 @@ def run_spider(
         result.error = result.error or f"the run did not finish (status {result.status!r})"
         result.status = "failed"
     return result
+
+
+def run_spider(
+    spider: str,
+    staging: Path | None = None,
+    settings: dict[str, Any] | None = None,
+    spider_kwargs: dict[str, Any] | None = None,
+    since_last: bool = False,
+    preflight_timeout: float = PREFLIGHT_TIMEOUT,
+) -> CrawlResult:
+    """Crawl one source into staging. Raises CrawlError (one line) when it cannot start."""
+    job = prepare(spider, staging, settings, spider_kwargs, since_last, preflight_timeout)
+
+    from scrapy.crawler import CrawlerProcess
+
+    process = CrawlerProcess(job.settings)
+    crawler = process.create_crawler(job.cls)
+    process.crawl(crawler, **job.kwargs)
+    process.start()
+    return finish(crawler, job.staging)
 
 
 def _since_last(staging: Path, source: str, scope: dict) -> str | None:

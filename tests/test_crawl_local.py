@@ -15,13 +15,14 @@ import shutil
 import socket
 import subprocess
 import time
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, invoke_cli, run_cli
+from tests.conftest import REGISTRY_BIN, ROOT, invoke_cli, run_cli
 from tests.fake_usaspending import FakeUsaspending, Faults, make_awards
 
 N_AWARDS = 120
@@ -51,8 +52,40 @@ def registry_numbers(db: Path) -> dict:
         con.close()
 
 
+SINCE_LAST_ARGS = ["crawl", "usaspending", "--agency", "7012", "--since", "2021-01-01", "--until", "2025-12-31"]
+
+
 @pytest.fixture(scope="module")
-def two_crawls(tmp_path_factory):
+def first_crawls(tmp_path_factory):
+    """Crawls that other tests finish, started at once beside two_crawls (which asks for this first), each on its
+    own server and store: `scrapy crawl` from the root, and the full run before a `--since-last` one."""
+    d = tmp_path_factory.mktemp("first_crawls")
+    with ExitStack() as stack:
+        scrapy_api = stack.enter_context(FakeUsaspending(make_awards(5, mods=2)))
+        scrapy_staging = d / "scrapy.duckdb"
+        scrapy_proc = subprocess.Popen(
+            [str(Path(os.sys.executable).with_name("scrapy")), "crawl", "usaspending", "-a", "agencies=7012",
+             "-a", "since=2021-01-01", "-a", "until=2025-12-31", "-s", f"USASPENDING_API_URL={scrapy_api.base}",
+             "-s", f"STAGING_PATH={scrapy_staging}", "-s", "LOG_LEVEL=WARNING"], cwd=ROOT, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        since_awards = make_awards(60, mods=2)
+        since_api = stack.enter_context(FakeUsaspending(since_awards))
+        since_staging = d / "since.duckdb"
+        since_proc = subprocess.Popen([REGISTRY_BIN, *SINCE_LAST_ARGS, "--staging", str(since_staging), "--api-url",
+                                       since_api.base], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True)
+        for proc in (scrapy_proc, since_proc):
+            stack.callback(lambda p=proc: p.poll() is None and (p.kill(), p.wait()))  # a failed test leaves none
+        yield {"scrapy": (scrapy_proc, scrapy_staging), "since": (since_proc, since_staging, since_api, since_awards)}
+
+
+def finished(proc: subprocess.Popen) -> subprocess.CompletedProcess:
+    stdout, stderr = proc.communicate(timeout=240)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+@pytest.fixture(scope="module")
+def two_crawls(tmp_path_factory, first_crawls):
     awards = make_awards(N_AWARDS, mods=3)
     d = tmp_path_factory.mktemp("crawl")
     staging, db = d / "staging.duckdb", d / "registry.duckdb"
@@ -153,15 +186,10 @@ def test_offline_make_crawl_fails_fast_and_leaves_the_registry(tmp_path, sample_
     con.close()
 
 
-def test_scrapy_crawl_works_from_the_root(tmp_path):
+def test_scrapy_crawl_works_from_the_root(first_crawls):
     """`scrapy crawl usaspending` (Scrapy's own command) runs the same spider and pipeline."""
-    awards = make_awards(5, mods=2)
-    staging = tmp_path / "staging.duckdb"
-    with FakeUsaspending(awards) as api:
-        r = subprocess.run([str(Path(os.sys.executable).with_name("scrapy")), "crawl", "usaspending",
-                            "-a", "agencies=7012", "-a", "since=2021-01-01", "-a", "until=2025-12-31",
-                            "-s", f"USASPENDING_API_URL={api.base}", "-s", f"STAGING_PATH={staging}",
-                            "-s", "LOG_LEVEL=WARNING"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc, staging = first_crawls["scrapy"]
+    r = finished(proc)
     assert r.returncode == 0, r.stderr
     con = duckdb.connect(str(staging), read_only=True)
     assert con.execute("SELECT count(*) FROM stg_awards").fetchone()[0] == 5
@@ -171,27 +199,23 @@ def test_scrapy_crawl_works_from_the_root(tmp_path):
     assert scope["agencies"] == ["U.S. Immigration and Customs Enforcement"]
 
 
-def test_since_last_fetches_only_what_changed(tmp_path):
+def test_since_last_fetches_only_what_changed(first_crawls):
     """A daily refresh: after a clean full run, `--since-last` asks only for awards modified since then."""
     from datetime import date
 
-    awards = make_awards(60, mods=2)
-    staging = tmp_path / "staging.duckdb"
-    args = ["crawl", "usaspending", "--agency", "7012", "--since", "2021-01-01", "--until", "2025-12-31",
-            "--staging", str(staging)]
-    with FakeUsaspending(awards) as api:
-        full = run_cli(*args, "--api-url", api.base)
-        assert full.returncode == 0, full.stderr
-        full_requests = sum(api.hits.values())
-        api.hits.clear()
-        changed = awards[10]
-        changed.detail["period_of_performance"]["last_modified_date"] = str(date.today())
-        changed.transactions.append({**changed.transactions[-1], "id": changed.transactions[-1]["id"] + "9",
-                                     "modification_number": "P00099", "action_date": str(date.today()),
-                                     "federal_action_obligation": Decimal("1234.56")})
-        inc = run_cli(*args, "--api-url", api.base, "--since-last")
-        assert inc.returncode == 0, inc.stderr
-        inc_requests = sum(api.hits.values())
+    proc, staging, api, awards = first_crawls["since"]
+    full = finished(proc)
+    assert full.returncode == 0, full.stderr
+    full_requests = sum(api.hits.values())
+    api.hits.clear()
+    changed = awards[10]
+    changed.detail["period_of_performance"]["last_modified_date"] = str(date.today())
+    changed.transactions.append({**changed.transactions[-1], "id": changed.transactions[-1]["id"] + "9",
+                                 "modification_number": "P00099", "action_date": str(date.today()),
+                                 "federal_action_obligation": Decimal("1234.56")})
+    inc = run_cli(*SINCE_LAST_ARGS, "--staging", str(staging), "--api-url", api.base, "--since-last")
+    assert inc.returncode == 0, inc.stderr
+    inc_requests = sum(api.hits.values())
     details = [k for k in api.hits if k.startswith("GET /api/v2/awards/")]
     assert details == [f"GET /api/v2/awards/{changed.gid}/"]
     assert inc_requests <= 0.05 * full_requests

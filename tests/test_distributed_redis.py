@@ -75,13 +75,17 @@ def worker(api, staging: Path, redis_url: str, job: str, name: str) -> subproces
 def crawls(redis_url, tmp_path_factory):
     awards = make_awards(N_AWARDS, mods=3)
     d = tmp_path_factory.mktemp("distributed")
-    with FakeUsaspending(awards, faults_for(awards)) as api:
-        single = run_cli(*crawl_args(api, d / "single.duckdb"), timeout=240)
-        api.faults.rate_limit_first, api.faults.server_errors = 2, 1
+    # the single worker's crawl runs beside the two workers', on its own server with the same awards and faults
+    with FakeUsaspending(awards, faults_for(awards)) as api, FakeUsaspending(awards, faults_for(awards)) as alone:
+        one = subprocess.Popen([REGISTRY_BIN, *crawl_args(alone, d / "single.duckdb")], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
         procs = [worker(api, d / f"w{i}.duckdb", redis_url, "ice-test", f"w{i}") for i in (1, 2)]
         outs = [p.communicate(timeout=300) for p in procs]
+        out, err = one.communicate(timeout=240)
+        single = subprocess.CompletedProcess(one.args, one.returncode, out, err)
         again = run_cli(*crawl_args(api, d / "again.duckdb"), "--redis-url", redis_url, "--job", "ice-test",
                         "--worker", "w3", timeout=240)
+    assert single.returncode in (0, 3), single.stderr  # 3 = partial: the truncated award detail is a lost page
     merged = d / "merged.duckdb"
     m = invoke_cli("merge", str(merged), str(d / "w1.duckdb"), str(d / "w2.duckdb"))
     assert m.returncode == 0, m.stderr
@@ -131,7 +135,9 @@ def test_merged_workers_build_the_same_registry_as_one_worker(crawls):
         cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'one' "
                                           "AND table_name = ? ORDER BY column_index", [v]).fetchall()
                 if c not in RUN_COLUMNS]
-        sel = ", ".join(f'"{c}"' for c in cols)
+        # the single crawl had its own server: its URLs name another port, compared without it
+        sel = ", ".join(f"""regexp_replace(CAST("{c}" AS VARCHAR), '127\\.0\\.0\\.1:[0-9]+', '127.0.0.1', 'g')"""
+                        for c in cols)
         for x, y in (("one", "two"), ("two", "one")):
             n = con.execute(f'SELECT count(*) FROM (SELECT {sel} FROM {x}."{v}" EXCEPT ALL '
                             f'SELECT {sel} FROM {y}."{v}")').fetchone()[0]

@@ -3,12 +3,13 @@
 Why: a crawl of a large scope runs for hours and can die at any instant (OOM killer, a closed laptop, a
 CI timeout). The staging store is DuckDB with its write-ahead log and the pipeline writes in transactions,
 so a kill may lose the batch in flight but never corrupt what was committed; the re-run upserts by natural
-key. The test kills at a random moment and checks rows and sums against a run never killed.
+key. The test kills at a random moment and checks rows and sums against what a run never killed loads: every award
+and transaction the server holds, to the cent.
 
 Two kill points (seeds): seed 2 kills after 17 of ~90 responses, early in the details, around the first batch of
 five rows; seed 3 after 40, with several batches committed and more in flight. A third seed (27 responses, between
 the two) was dropped: it killed the same process in the same phase, so it proved nothing the others do not, at
-the cost of two more crawl processes and a build.
+the cost of two more crawl processes and a build. The two seeds run side by side, each against its own server.
 """
 
 from __future__ import annotations
@@ -18,16 +19,20 @@ import random
 import signal
 import subprocess
 import time
+from contextlib import ExitStack
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import REGISTRY_BIN, run_cli
+from tests.conftest import REGISTRY_BIN
 from tests.fake_usaspending import FakeUsaspending, Faults, make_awards
 from tests.test_faults_crawl import build, registry_rows
 
 N_AWARDS = 25
+SEEDS = (2, 3)
 SETTINGS = {"USASPENDING_PAGE_SIZE": "5", "USASPENDING_TRANSACTIONS_PAGE_SIZE": "2", "STAGING_BATCH_SIZE": "5",
             "AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS": "4", "PROGRESS_INTERVAL": "0"}
 
@@ -52,49 +57,77 @@ def committed_rows(staging: Path) -> int:
         con.close()
 
 
+def expected_rows(awards) -> dict:
+    """What an uninterrupted run loads into the registry: every award and transaction the server holds, in the
+    shape of tests/test_faults_crawl.py registry_rows (amounts to the cent, as the registry stores them)."""
+    cents = Decimal("0.01")
+    txs = sorted((a.gid, t["id"], date.fromisoformat(t["action_date"]),
+                  Decimal(t["federal_action_obligation"]).quantize(cents)) for a in awards for t in a.transactions)
+    return {"awards": sorted((a.gid, Decimal(a.detail["total_obligation"]).quantize(cents)) for a in awards),
+            "transactions": txs, "sum": sum(t[3] for t in txs)}
+
+
 @pytest.fixture(scope="module")
 def awards():
     return make_awards(N_AWARDS, mods=3, seed=23)
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(awards, tmp_path_factory):
-    d = tmp_path_factory.mktemp("uninterrupted")
-    with FakeUsaspending(awards, Faults(latency=0.01)) as api:
-        r = run_cli(*args(api, d / "staging.duckdb"), timeout=120)
-    assert r.returncode == 0, r.stderr
-    build(d / "staging.duckdb", d / "registry.duckdb")
-    return registry_rows(d / "registry.duckdb")
-
-
-@pytest.mark.parametrize("seed", [2, 3])
-def test_sigkill_mid_crawl_then_rerun_equals_an_uninterrupted_run(awards, uninterrupted, tmp_path, seed):
-    rng = random.Random(seed)
-    staging = tmp_path / "staging.duckdb"
-    with FakeUsaspending(awards, Faults(latency=0.01)) as api:
-        proc = subprocess.Popen([REGISTRY_BIN, *args(api, staging)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        # kill at a random point of the crawl's progress (between its 10th and 80th of ~90 responses),
-        # measured in responses rather than seconds so a loaded machine does not move the point
-        target = rng.randint(10, 80)
-        deadline = time.monotonic() + 60
-        while sum(api.hits.values()) < target and time.monotonic() < deadline and proc.poll() is None:
+def killed_then_rerun(awards, tmp_path_factory):
+    """For each seed, a crawl killed at the seed's point, then the same command again; the seeds side by side (each
+    its own server and staging store: the kill point is counted in its own server's responses)."""
+    with ExitStack() as stack:
+        runs = {}
+        for seed in SEEDS:
+            rng = random.Random(seed)
+            api = stack.enter_context(FakeUsaspending(awards, Faults(latency=0.01)))
+            staging = tmp_path_factory.mktemp(f"seed{seed}") / "staging.duckdb"
+            proc = subprocess.Popen([REGISTRY_BIN, *args(api, staging)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            # kill at a random point of the crawl's progress (between its 10th and 80th of ~90 responses),
+            # measured in responses rather than seconds so a loaded machine does not move the point
+            runs[seed] = {"api": api, "staging": staging, "proc": proc, "target": rng.randint(10, 80),
+                          "pause": rng.uniform(0.0, 0.2)}
+        deadline, pending = time.monotonic() + 60, dict(runs)
+        while pending:
+            now = time.monotonic()
+            for seed, run in list(pending.items()):
+                api, proc = run["api"], run["proc"]
+                if proc.poll() is None and now < deadline:
+                    if sum(api.hits.values()) < run["target"]:
+                        continue
+                    run.setdefault("kill_at", now + run["pause"])
+                    if now < run["kill_at"]:
+                        continue
+                run["killed"] = proc.poll() is None
+                if run["killed"]:
+                    os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+                run["served_before_kill"] = sum(api.hits.values())
+                run["committed"] = committed_rows(run["staging"])
+                del pending[seed]
             time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.2))
-        killed = proc.poll() is None
-        if killed:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-        served_before_kill = sum(api.hits.values())
-        committed = committed_rows(staging)
-        rerun = run_cli(*args(api, staging), timeout=120)
-    print(f"\n[reliability] seed {seed}: killed after {served_before_kill} responses, {committed} rows committed")
-    assert killed, "the crawl finished before the kill: the test did not test anything"
-    assert served_before_kill >= 10
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        reruns = {seed: subprocess.Popen([REGISTRY_BIN, *args(run["api"], run["staging"])], stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True) for seed, run in runs.items()}
+        for seed, proc in reruns.items():
+            out, err = proc.communicate(timeout=120)
+            runs[seed]["rerun"] = (proc.returncode, out + err)
+    return runs
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sigkill_mid_crawl_then_rerun_equals_an_uninterrupted_run(awards, killed_then_rerun, tmp_path, seed):
+    run = killed_then_rerun[seed]
+    staging = run["staging"]
+    print(f"\n[reliability] seed {seed}: killed after {run['served_before_kill']} responses, "
+          f"{run['committed']} rows committed")
+    assert run["killed"], "the crawl finished before the kill: the test did not test anything"
+    assert run["served_before_kill"] >= 10
+    returncode, output = run["rerun"]
+    assert returncode == 0, output
     con = duckdb.connect(str(staging), read_only=True)
     statuses = [s for (s,) in con.execute("SELECT status FROM crawl_runs ORDER BY started_at").fetchall()]
     con.close()
     assert statuses == ["aborted", "ok"]  # the killed run is marked, never left 'running'
     build(staging, tmp_path / "registry.duckdb")
-    assert registry_rows(tmp_path / "registry.duckdb") == uninterrupted  # same rows, same sums
+    assert registry_rows(tmp_path / "registry.duckdb") == expected_rows(awards)  # same rows, same sums

@@ -2,8 +2,8 @@
 
 What a contributor checks: after the command, the new spider is listed by Scrapy's loader, its staging table
 is migrated, its build step is placed by the build order, `registry crawl NAME` exists, and the test it wrote
-passes, as does tests/test_every_spider.py for it (a real crawl of its replayed page). Run in a temporary copy
-so the repository itself is never changed.
+passes, as does tests/test_every_spider.py for it (real crawls of its replayed page, clean and over faults). Run
+in a temporary copy so the repository itself is never changed.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_new_source_scaffold_writes_a_source_whose_tests_pass(tmp_path):
     assert linted.returncode == 0, linted.stdout[-3000:] + linted.stderr[-1000:]
 
     tests = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/gsa_elibrary",
-                "tests/test_every_spider.py::test_spider_crawls_its_recorded_responses_and_reconciles[gsa_elibrary]",
+                "tests/test_every_spider.py::test_spider_crawls_its_recorded_responses_clean_and_over_a_faulty_network[gsa_elibrary]",
                 "tests/test_every_spider.py::test_the_loader_lists_every_source_folder", timeout=600)
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
     assert "4 passed" in tests.stdout

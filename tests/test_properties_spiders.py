@@ -58,17 +58,28 @@ def paths(obj: Any, prefix: tuple = ()) -> list[tuple]:
     return out
 
 
+_PATHS: dict[int, list[tuple]] = {}  # id(recorded document) -> its paths: the documents live as long as the module
+
+
 @st.composite
 def mutated(draw, doc: Any) -> bytes:
-    """The document with 1-6 values replaced or deleted, or (sometimes) its JSON cut short."""
-    doc = copy.deepcopy(doc)
-    all_paths = paths(doc)
+    """The document with 1-6 values replaced or deleted, or (sometimes) its JSON cut short.
+
+    Only the containers on a mutated path are copied (the recorded documents are never changed): a deep copy of
+    the 450 KB Federal Register page per example cost more than the spider's parse of it."""
+    all_paths = _PATHS.get(id(doc)) or _PATHS.setdefault(id(doc), paths(doc))
+    doc = copy.copy(doc)
+    copied = {id(doc)}
     for _ in range(draw(st.integers(min_value=1, max_value=6))):
         path = draw(st.sampled_from(all_paths))
         parent = doc
         try:
             for p in path[:-1]:
-                parent = parent[p]
+                child = parent[p]
+                if isinstance(child, (dict, list)) and id(child) not in copied:
+                    child = parent[p] = copy.copy(child)
+                    copied.add(id(child))
+                parent = child
             if isinstance(parent, dict) and draw(st.booleans()) and draw(st.booleans()):
                 parent.pop(path[-1], None)
             else:

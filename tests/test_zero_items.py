@@ -8,31 +8,56 @@ crawl_runs.error (and `registry crawl` exits 1), or 'empty' when the source's ow
 from __future__ import annotations
 
 import json
+import subprocess
+from contextlib import ExitStack
 
 import duckdb
+import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import REGISTRY_BIN, ROOT
 from tests.source_fixtures import FixtureServer
 
+PAGES = {  # what the search answers, for each case below
+    "no count": {"description": "a page that lost its count", "results": []},
+    "count 0": {"count": 0, "total_pages": 0, "results": []},
+    "count 3": {"count": 3, "total_pages": 1, "results": []},
+}
 
-def _crawl_federal_register(tmp_path, page: dict):
+
+def _route(page: dict):
     def route(path: str, query: dict, headers: dict) -> tuple[int, str, bytes]:
         return 200, "application/json", json.dumps(page).encode()
 
-    staging = tmp_path / "staging.duckdb"
-    with FixtureServer(route) as server:
-        proc = run_cli("crawl", "federal-register", "--agency", "justice-department", "--api-url",
-                       server.base + "/api/v1", "--staging", str(staging), timeout=120)
-    con = duckdb.connect(str(staging), read_only=True)
-    try:
-        run = con.execute("SELECT source, status, items_fetched, error FROM crawl_runs").fetchall()
-    finally:
-        con.close()
-    return proc, run
+    return route
 
 
-def test_zero_items_without_the_source_saying_so_is_a_failed_crawl(tmp_path):
-    proc, run = _crawl_federal_register(tmp_path, {"description": "a page that lost its count", "results": []})
+@pytest.fixture(scope="module")
+def crawls(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, list]]:
+    """`registry crawl federal-register` once per case, the three side by side (each its own server and store)."""
+    out, running = {}, {}
+    with ExitStack() as stack:
+        for case, page in PAGES.items():
+            server = stack.enter_context(FixtureServer(_route(page)))
+            staging = tmp_path_factory.mktemp("zero") / "staging.duckdb"
+            args = [REGISTRY_BIN, "crawl", "federal-register", "--agency", "justice-department", "--api-url",
+                    server.base + "/api/v1", "--staging", str(staging)]
+            running[case] = (subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                              cwd=ROOT), staging)
+        for case, (proc, staging) in running.items():
+            stdout, stderr = proc.communicate(timeout=120)
+            out[case] = (subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), staging)
+    for case, (proc, staging) in out.items():
+        con = duckdb.connect(str(staging), read_only=True)
+        try:
+            run = con.execute("SELECT source, status, items_fetched, error FROM crawl_runs").fetchall()
+        finally:
+            con.close()
+        out[case] = (proc, run)
+    return out
+
+
+def test_zero_items_without_the_source_saying_so_is_a_failed_crawl(crawls):
+    proc, run = crawls["no count"]
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stdout.startswith("failed:")
     [(source, status, fetched, error)] = run
@@ -40,16 +65,16 @@ def test_zero_items_without_the_source_saying_so_is_a_failed_crawl(tmp_path):
     assert error.startswith("no items") and "was not given" in error
 
 
-def test_zero_items_is_an_empty_scope_when_the_source_counts_zero(tmp_path):
-    proc, run = _crawl_federal_register(tmp_path, {"count": 0, "total_pages": 0, "results": []})
+def test_zero_items_is_an_empty_scope_when_the_source_counts_zero(crawls):
+    proc, run = crawls["count 0"]
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("empty:")
     assert run == [("federal_register", "empty", 0, None)]
 
 
-def test_zero_items_when_the_source_counted_some_is_a_failed_crawl(tmp_path):
+def test_zero_items_when_the_source_counted_some_is_a_failed_crawl(crawls):
     """The search said 3 documents, none came: not an empty scope."""
-    proc, run = _crawl_federal_register(tmp_path, {"count": 3, "total_pages": 1, "results": []})
+    proc, run = crawls["count 3"]
     assert proc.returncode == 1
     [(_, status, _, error)] = run
     assert status == "failed" and "said 3" in error

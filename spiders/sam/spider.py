@@ -242,7 +242,7 @@ class SamOpportunitiesSpider(RegistrySpider):
     def description_failed(self, failure):
         """A missing description ("Description not found", 404) does not lose the notice. One that failed after
         every retry (a server error, a timeout) does not either, but its text is lost: it is also a lost page,
-        counted and kept as a reject, so the run says `partial` instead of `ok` (tests/test_every_spider_faults.py)."""
+        counted and kept as a reject, so the run says `partial` instead of `ok` (tests/test_every_spider.py)."""
         item = failure.request.cb_kwargs["item"]
         self.count("description_failed")
         response = getattr(failure.value, "response", None)
