@@ -16,9 +16,9 @@ fetches only the year that did not finish.
 
 Cost: every `crawl all` here but the killed one (a kill needs its own process) runs through Typer's CliRunner in
 this process (tests/test_bulk_crawl.py runs the command as a user does); each job is still its own spider
-process, as always. The failed, stalled and killed runs
-start from one shared store that a complete FY2019 crawl left (copied per test), and a stalled job is given up
-after BULK_JOB_DEADLINE=1 s: the same polling and the same end, on a shorter clock.
+process (about 2.7 s of CPU), as always. So the killed, failed and stalled runs go one after another on one copy
+of the store a complete FY2019 crawl left, each re-run the next one's start (5 spider runs, not 9), and a stalled
+job is given up after BULK_JOB_DEADLINE=1 s: the same polling and the same end, on a shorter clock.
 """
 
 from __future__ import annotations
@@ -204,17 +204,13 @@ def port() -> int:
 
 @pytest.fixture(scope="module")
 def fy2019(port, tmp_path_factory) -> dict[str, Any]:
-    """The previous, complete crawl of FY2019 and the registry built from it: where the failed, stalled and killed
-    runs start (each on its own copy of the store)."""
+    """The previous, complete crawl of FY2019: where the killed, failed and stalled runs start (on a copy)."""
     d = tmp_path_factory.mktemp("fy2019")
     staging = with_primes(d / "staging.duckdb")
     with FakeSubawardApi(port=port) as api:
         r = invoke_cli(*crawl_args(api, staging, ["--fiscal-year", "2019"]))
     assert r.returncode == 0, r.stdout + r.stderr
-    db = d / "registry.duckdb"
-    b = build(staging, db)
-    assert b.returncode == 0, b.stdout + b.stderr
-    return {"staging": staging, "db": db, "rows": subaward_rows(staging)}
+    return {"staging": staging, "rows": subaward_rows(staging)}
 
 
 @pytest.fixture(scope="module")
@@ -297,55 +293,69 @@ def test_a_second_run_requests_no_job_again(fetched):
     assert fetched["bodies_again"] == []
 
 
-@pytest.mark.timeout(900)  # two crawls: past the 300 s default on a busy shared machine
-@pytest.mark.parametrize(("outcome", "reason"), [
-    ("failed", "job All_Subawards_{today}_H07M00S00002024.zip failed: Download failed: the query timed out on our "
-               "side"),
-    ("stalled", "job All_Subawards_{today}_H07M00S00002024.zip still running after "),
-])
-def test_a_failed_or_stalled_job_ends_the_run_clearly_and_leaves_the_registry_as_it_was(fetched, fy2019, tmp_path,
-                                                                                        outcome, reason, port):
+def download_rejects(staging: Path) -> list[str]:
+    return [r for (r,) in query(staging, "SELECT reason FROM rejects WHERE kind = 'download' ORDER BY ALL")]
+
+
+@pytest.mark.timeout(900)  # four crawls, one killed: past the 300 s default on a busy shared machine
+def test_a_killed_a_failed_and_a_stalled_job_each_end_clearly_and_a_rerun_fetches_only_that_year(
+        fetched, fy2019, tmp_path, port):
+    """Three ways a sub-award job is cut short, one after another on one store (each re-run is also the next
+    one's start): a run killed (SIGKILL) while it waits for a job resumes without redoing the finished years; a
+    failed job and a job that never finishes each end the run with a clear line and leave the staging store's
+    sub-awards and the built registry as they were; the re-run after them fetches only the year that did not
+    finish, and ends with the sub-awards of an uninterrupted crawl."""
     staging = copy_store(fy2019["staging"], tmp_path / "staging.duckdb")  # FY2019 fetched by an earlier run
-    db = fy2019["db"]  # the registry built from it, where the crawl is told the registry is (REGISTRY_PATH)
+    db = tmp_path / "registry.duckdb"  # a built registry, where the crawl is told the registry is (REGISTRY_PATH)
+    db.write_bytes(fetched["db"].read_bytes())
     before_db = db.read_bytes()
-    with FakeSubawardApi(port=port, outcome={2024: outcome}) as api:
-        bad = crawl(api, staging, "--setting", "BULK_JOB_DEADLINE=1", env={"REGISTRY_PATH": str(db)})
-        polls = {j["fy"]: j["polls"] for j in api.jobs.values()}
-    assert bad.returncode == 3, bad.stdout + bad.stderr
-    why = reason.format(today=date.today())
-    assert f"[sub-awards 2/2] FY2024: NOT loaded ({why}" in bad.stdout
-    if outcome == "stalled":  # polled past its first states until the deadline, then given up
-        assert "deadline BULK_JOB_DEADLINE=1 s" in bad.stdout and 3 < polls[2024] < 60
-    assert bad.stderr.strip().splitlines()[-1].startswith(
-        f"error: 0 file(s) and 1 sub-award job(s) not loaded, first sub-awards FY2024: {why}")
-    # FY2019 was fetched earlier; FY2023 loaded (no rows); FY2024 failed: nothing of it reached staging
-    assert {fy: st for fy, (st, *_) in subaward_ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
-                                                                             2024: "failed"}
-    assert subaward_rows(staging) == fy2019["rows"]
-    assert db.read_bytes() == before_db  # the crawl never touches the built registry
-    with FakeSubawardApi(port=port) as api:  # the re-run requests only the year that did not finish
-        again = crawl(api, staging)
-        years = [b["filters"]["date_range"]["end_date"] for b in api.bodies]
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert years == ["2024-09-30"]
-    assert subaward_rows(staging) == subaward_rows(fetched["staging"])
+    name = f"All_Subawards_{date.today()}_H07M00S00002024.zip"
 
-
-@pytest.mark.timeout(900)  # a killed crawl and its resumption: past the 300 s default on a busy shared machine
-def test_a_run_killed_while_waiting_for_a_job_resumes_without_redoing_the_finished_years(fetched, fy2019, tmp_path,
-                                                                                        port):
-    staging = copy_store(fy2019["staging"], tmp_path / "staging.duckdb")  # FY2019 fetched by an earlier run
     with FakeSubawardApi(port=port, outcome={2024: "stalled"}) as api:  # FY2024's job never finishes: killed there
-        # killed while the spider polls a job that stays `running` (its third poll answered)
+        # `registry crawl all` as a user runs it, killed while its spider polls a job that stays `running` (its
+        # third poll answered)
         seen = kill_crawl_when([REGISTRY_BIN, *crawl_args(api, staging)], "[sub-awards 2/2] FY2024: requesting",
                                lambda: any(j["fy"] == 2024 and j["polls"] >= 3 for j in list(api.jobs.values())))
     wait_for_lock_release(staging)
     assert {fy: st for fy, (st, *_) in subaward_ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
                                                                              2024: "loading"}, "".join(seen)
-    with FakeSubawardApi(port=port) as api:
-        resumed = crawl(api, staging)
+
+    # resumed: only the killed year is asked for again, and USAspending fails that job
+    with FakeSubawardApi(port=port, outcome={2024: "failed"}) as api:
+        failed = crawl(api, staging, env={"REGISTRY_PATH": str(db)})
         years = [b["filters"]["date_range"]["end_date"] for b in api.bodies]
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert "sub-awards: 1 download job(s) to request, 2 fetched earlier and skipped" in resumed.stdout
+    assert failed.returncode == 3, failed.stdout + failed.stderr
+    assert "sub-awards: 1 download job(s) to request, 2 fetched earlier and skipped" in failed.stdout
+    assert years == ["2024-09-30"]
+    why = f"job {name} failed: Download failed: the query timed out on our side"
+    assert f"[sub-awards 1/1] FY2024: NOT loaded ({why}" in failed.stdout
+    assert failed.stderr.strip().splitlines()[-1].startswith(
+        f"error: 0 file(s) and 1 sub-award job(s) not loaded, first sub-awards FY2024: {why}")
+    assert why in download_rejects(staging)  # the run's reject says why, as the spider recorded it
+    # FY2019 and FY2023 were fetched earlier; FY2024 failed: nothing of it reached staging
+    assert {fy: st for fy, (st, *_) in subaward_ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
+                                                                             2024: "failed"}
+    assert subaward_rows(staging) == fy2019["rows"]
+    assert db.read_bytes() == before_db  # the crawl never touches the built registry
+
+    # again, and the job stays `running`: polled past its first states until the deadline, then given up
+    with FakeSubawardApi(port=port, outcome={2024: "stalled"}) as api:
+        stalled = crawl(api, staging, "--setting", "BULK_JOB_DEADLINE=1", env={"REGISTRY_PATH": str(db)})
+        polls = {j["fy"]: j["polls"] for j in api.jobs.values()}
+    assert stalled.returncode == 3, stalled.stdout + stalled.stderr
+    why = f"job {name} still running after "
+    assert f"[sub-awards 1/1] FY2024: NOT loaded ({why}" in stalled.stdout
+    assert "deadline BULK_JOB_DEADLINE=1 s" in stalled.stdout and 3 < polls[2024] < 60
+    assert stalled.stderr.strip().splitlines()[-1].startswith(
+        f"error: 0 file(s) and 1 sub-award job(s) not loaded, first sub-awards FY2024: {why}")
+    assert subaward_ledger(staging)[2024][0] == "failed"
+    assert subaward_rows(staging) == fy2019["rows"]
+    assert db.read_bytes() == before_db
+
+    with FakeSubawardApi(port=port) as api:  # the re-run requests only the year that did not finish
+        again = crawl(api, staging)
+        years = [b["filters"]["date_range"]["end_date"] for b in api.bodies]
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "sub-awards: 1 download job(s) to request, 2 fetched earlier and skipped" in again.stdout
     assert years == ["2024-09-30"]
     assert subaward_rows(staging) == subaward_rows(fetched["staging"])
