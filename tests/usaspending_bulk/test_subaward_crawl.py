@@ -16,8 +16,9 @@ fetches only the year that did not finish.
 
 Cost: every `crawl all` here but the killed one (a kill needs its own process) runs through Typer's CliRunner in
 this process (tests/test_bulk_crawl.py runs the command as a user does); each job is still its own spider
-process (about 2.7 s of CPU), as always. So the killed, failed and stalled runs go one after another on one copy
-of the store a complete FY2019 crawl left, each re-run the next one's start (5 spider runs, not 9), and a stalled
+process (about 2.7 s of CPU), as always. So the healthy crawl is one of FY2019, then one of the three years (its
+FY2019 skipped), and the killed, failed and stalled runs go one after another on a copy of the store that FY2019
+crawl left, each re-run the next one's start (9 spider runs in the module, not 13), and a stalled
 job is given up after BULK_JOB_DEADLINE=1 s: the same polling and the same end, on a shorter clock.
 """
 
@@ -203,22 +204,14 @@ def port() -> int:
 
 
 @pytest.fixture(scope="module")
-def fy2019(port, tmp_path_factory) -> dict[str, Any]:
-    """The previous, complete crawl of FY2019: where the killed, failed and stalled runs start (on a copy)."""
-    d = tmp_path_factory.mktemp("fy2019")
-    staging = with_primes(d / "staging.duckdb")
-    with FakeSubawardApi(port=port) as api:
-        r = invoke_cli(*crawl_args(api, staging, ["--fiscal-year", "2019"]))
-    assert r.returncode == 0, r.stdout + r.stderr
-    return {"staging": staging, "rows": subaward_rows(staging)}
-
-
-@pytest.fixture(scope="module")
-def fetched(tmp_path_factory) -> dict[str, Any]:
-    """One healthy crawl of three fiscal years, a second run, and the registry built from them."""
+def fetched(port, tmp_path_factory) -> dict[str, Any]:
+    """A healthy crawl of FY2019, then of three fiscal years (FY2019 skipped as fetched), a third run, and the
+    registry built from them."""
     d = tmp_path_factory.mktemp("subaward_crawl")
     staging = with_primes(d / "staging.duckdb")
-    with FakeSubawardApi() as api:
+    with FakeSubawardApi(port=port) as api:
+        earlier = invoke_cli(*crawl_args(api, staging, ["--fiscal-year", "2019"]))
+        fy2019 = copy_store(staging, d / "fy2019" / "staging.duckdb")
         first = crawl(api, staging)
         bodies, jobs = list(api.bodies), {n: dict(j) for n, j in api.jobs.items()}
         refused = list(api.refused)
@@ -226,8 +219,9 @@ def fetched(tmp_path_factory) -> dict[str, Any]:
         bodies_again = api.bodies[len(bodies):]
     db = d / "registry.duckdb"
     built = build(staging, db)
-    return {"dir": d, "staging": staging, "db": db, "first": first, "again": again, "bodies": bodies,
-            "jobs": jobs, "refused": refused, "bodies_again": bodies_again, "built": built}
+    return {"dir": d, "staging": staging, "db": db, "earlier": earlier, "first": first, "again": again,
+            "bodies": bodies, "jobs": jobs, "refused": refused, "bodies_again": bodies_again, "built": built,
+            "fy2019": fy2019, "fy2019_rows": subaward_rows(fy2019)}
 
 
 def test_the_plan_names_one_sub_award_job_per_fiscal_year(tmp_path):
@@ -243,8 +237,8 @@ def test_the_plan_names_one_sub_award_job_per_fiscal_year(tmp_path):
 
 
 def test_crawl_all_requests_each_job_as_documented_waits_and_loads_the_real_sub_awards(fetched):
-    r = fetched["first"]
-    assert r.returncode == 0, r.stdout + r.stderr
+    earlier, r = fetched["earlier"], fetched["first"]
+    assert earlier.returncode == 0 and r.returncode == 0, earlier.stdout + earlier.stderr + r.stdout + r.stderr
     assert fetched["refused"] == []  # every body kept the contract
     bodies = fetched["bodies"]
     assert [b["filters"]["date_range"] for b in bodies] == [
@@ -257,12 +251,13 @@ def test_crawl_all_requests_each_job_as_documented_waits_and_loads_the_real_sub_
     assert len(agencies) == 35 and {"type": "awarding", "tier": "subtier",
                                     "name": "Office of the Inspector General"} in agencies
     assert all(j["polls"] == 4 for j in fetched["jobs"].values())  # ready, running, running, finished
+    assert "[sub-awards 1/1] FY2019: loaded 2 sub-award rows" in earlier.stdout
     out = r.stdout
-    assert out.index("sub-awards: 3 download job(s)") < out.index("[sub-awards 1/3] FY2019: requesting")
-    assert "[sub-awards 1/3] FY2019: loaded 2 sub-award rows" in out
-    assert "[sub-awards 2/3] FY2023: loaded 0 sub-award rows" in out
-    assert "[sub-awards 3/3] FY2024: loaded 1 sub-award rows" in out
-    assert "sub-awards: 3 job(s) loaded (3 rows" in out
+    assert out.index("sub-awards: 2 download job(s) to request, 1 fetched earlier and skipped") < out.index(
+        "[sub-awards 1/2] FY2023: requesting")
+    assert "[sub-awards 1/2] FY2023: loaded 0 sub-award rows" in out
+    assert "[sub-awards 2/2] FY2024: loaded 1 sub-award rows" in out
+    assert "sub-awards: 2 job(s) loaded (1 rows" in out
     _, rows = real_subawards()
     assert subaward_rows(fetched["staging"]) == sorted(
         (x["prime_award_unique_key"], x["subaward_fsrs_report_id"], x["subaward_number"],
@@ -299,13 +294,13 @@ def download_rejects(staging: Path) -> list[str]:
 
 @pytest.mark.timeout(900)  # four crawls, one killed: past the 300 s default on a busy shared machine
 def test_a_killed_a_failed_and_a_stalled_job_each_end_clearly_and_a_rerun_fetches_only_that_year(
-        fetched, fy2019, tmp_path, port):
+        fetched, tmp_path, port):
     """Three ways a sub-award job is cut short, one after another on one store (each re-run is also the next
     one's start): a run killed (SIGKILL) while it waits for a job resumes without redoing the finished years; a
     failed job and a job that never finishes each end the run with a clear line and leave the staging store's
     sub-awards and the built registry as they were; the re-run after them fetches only the year that did not
     finish, and ends with the sub-awards of an uninterrupted crawl."""
-    staging = copy_store(fy2019["staging"], tmp_path / "staging.duckdb")  # FY2019 fetched by an earlier run
+    staging = copy_store(fetched["fy2019"], tmp_path / "staging.duckdb")  # FY2019 fetched by an earlier run
     db = tmp_path / "registry.duckdb"  # a built registry, where the crawl is told the registry is (REGISTRY_PATH)
     db.write_bytes(fetched["db"].read_bytes())
     before_db = db.read_bytes()
@@ -335,7 +330,7 @@ def test_a_killed_a_failed_and_a_stalled_job_each_end_clearly_and_a_rerun_fetche
     # FY2019 and FY2023 were fetched earlier; FY2024 failed: nothing of it reached staging
     assert {fy: st for fy, (st, *_) in subaward_ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
                                                                              2024: "failed"}
-    assert subaward_rows(staging) == fy2019["rows"]
+    assert subaward_rows(staging) == fetched["fy2019_rows"]
     assert db.read_bytes() == before_db  # the crawl never touches the built registry
 
     # again, and the job stays `running`: polled past its first states until the deadline, then given up
@@ -349,7 +344,7 @@ def test_a_killed_a_failed_and_a_stalled_job_each_end_clearly_and_a_rerun_fetche
     assert stalled.stderr.strip().splitlines()[-1].startswith(
         f"error: 0 file(s) and 1 sub-award job(s) not loaded, first sub-awards FY2024: {why}")
     assert subaward_ledger(staging)[2024][0] == "failed"
-    assert subaward_rows(staging) == fy2019["rows"]
+    assert subaward_rows(staging) == fetched["fy2019_rows"]
     assert db.read_bytes() == before_db
 
     with FakeSubawardApi(port=port) as api:  # the re-run requests only the year that did not finish
