@@ -337,7 +337,9 @@ def test_a_killed_a_failed_and_a_stalled_job_each_end_clearly_and_a_rerun_fetche
     with FakeSubawardApi(port=port, outcome={2024: "stalled"}) as api:
         stalled = crawl(api, staging, "--setting", "BULK_JOB_DEADLINE=1", env={"REGISTRY_PATH": str(db)})
         polls = {j["fy"]: j["polls"] for j in api.jobs.values()}
+        years = [b["filters"]["date_range"]["end_date"] for b in api.bodies]
     assert stalled.returncode == 3, stalled.stdout + stalled.stderr
+    assert years == ["2024-09-30"]  # a failed year is asked for again, the fetched ones are not
     why = f"job {name} still running after "
     assert f"[sub-awards 1/1] FY2024: NOT loaded ({why}" in stalled.stdout
     assert "deadline BULK_JOB_DEADLINE=1 s" in stalled.stdout and 3 < polls[2024] < 60
