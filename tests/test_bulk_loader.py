@@ -13,7 +13,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from registry import build
 from registry.core import store
 from registry.loaders import bulk_csv, search_csv
 from spiders.usaspending.spider import transaction_number as api_transaction_number
@@ -30,23 +29,53 @@ def sql(db: Path, query: str) -> list[dict]:
     return json.loads(r.stdout)
 
 
-def test_ice_award_summary_download_loads_completely_and_once(tmp_path):
-    staging, db = tmp_path / "staging.duckdb", tmp_path / "registry.duckdb"
-    r = run_cli("load", "usaspending-csv", str(ICE_MN), "--staging", str(staging))
-    assert r.returncode == 0, r.stderr
-    assert '"fetched": 1369, "loaded": 1369, "rejected": 0' in r.stdout
+PER_MOD_KEY = "CONT_AWD_TESTBULK0001_7012_-NONE-_-NONE-"
+
+
+def per_modification_rows() -> list[dict[str, str]]:
+    """One award's two actions with their own competition codes (test rows with a made-up award key, not a public
+    record)."""
+    base = {"contract_award_unique_key": PER_MOD_KEY, "award_id_piid": "TESTBULK0001", "transaction_number": "0",
+            "federal_action_obligation": "100.00"}
+    return [dict(base, modification_number="0", action_date="2022-09-20", extent_competed_code="A",
+                 extent_competed="FULL AND OPEN COMPETITION", number_of_offers_received="3",
+                 solicitation_procedures_code="NP"),
+            dict(base, modification_number="P00009", action_date="4/11/25", extent_competed_code="C",
+                 extent_competed="NOT COMPETED", other_than_full_and_open_competition_code="URG",
+                 solicitation_procedures_code="SSS", number_of_offers_received="1",
+                 fair_opportunity_limited_sources_code="URG")]
+
+
+@pytest.fixture(scope="module")
+def ice(tmp_path_factory) -> dict:
+    """The ICE award-summary download loaded as a user runs `registry load` (its own process), then once more by
+    the loader, plus the per-modification test rows (their own award key), and one registry built from it all:
+    one build serves both tests that read a built registry."""
+    d = tmp_path_factory.mktemp("ice")
+    staging, db = d / "staging.duckdb", d / "registry.duckdb"
+    first = run_cli("load", "usaspending-csv", str(ICE_MN), "--staging", str(staging))
+    assert first.returncode == 0, first.stderr
     con = store.connect(staging)  # twice: still one copy of each award
-    assert bulk_csv.load(con, ICE_MN)["loaded"] == 1369
+    again = bulk_csv.load(con, ICE_MN)
+    bulk_csv.load(con, bf.write_csv(d / "per_modification.csv", per_modification_rows()))
     con.close()
     r = invoke_cli("build", "--staging", str(staging), "--out", str(db))
     assert r.returncode == 0, r.stderr
+    return {"staging": staging, "db": db, "first": first, "again": again}
 
+
+def test_ice_award_summary_download_loads_completely_and_once(ice):
+    db = ice["db"]
+    assert '"fetched": 1369, "loaded": 1369, "rejected": 0' in ice["first"].stdout
+    assert ice["again"]["loaded"] == 1369
     reg = duckdb.connect(str(db), read_only=True)
-    assert reg.execute("SELECT count(*), count(DISTINCT award_key) FROM awards").fetchone() == (1369, 1369)
+    assert reg.execute("SELECT count(*), count(DISTINCT award_key) FROM awards WHERE award_key <> ?",
+                       [PER_MOD_KEY]).fetchone() == (1369, 1369)
     assert reg.execute("SELECT count(*) FROM awards WHERE recipient_name = 'WEST PUBLISHING CORPORATION'"
                        ).fetchone() == (76,)
     assert reg.execute("SELECT status, items_fetched, items_loaded, items_rejected FROM crawl_runs "
-                       "WHERE source = 'usaspending_csv'").fetchall() == [("ok", 1369, 1369, 0)] * 2
+                       "WHERE source = 'usaspending_csv' ORDER BY started_at").fetchall() == [
+        ("ok", 1369, 1369, 0), ("ok", 1369, 1369, 0), ("ok", 2, 2, 0)]  # ICE twice, then the test rows
     reg.close()
     west = sql(db, "SELECT award_key, recipient_name, recipient_parent_name, description, total_obligation, "
                    "base_and_all_options, extent_competed, extent_competed_plain, other_than_full_and_open, "
@@ -74,12 +103,11 @@ def test_ice_award_summary_download_loads_completely_and_once(tmp_path):
 
 
 
-def test_every_award_summary_field_parses(tmp_path):
+def test_every_award_summary_field_parses(ice):
     """No row of the real file loses a money or date value: each non-empty cell parses."""
-    con = store.connect(tmp_path / "s.duckdb")
-    bulk_csv.load(con, ICE_MN)
-    got = con.execute("SELECT count(total_obligation), count(date_signed), count(start_date), "
-                      "count(last_modified_date), sum(total_obligation) FROM stg_awards").fetchone()
+    got = bf.query(ice["staging"], "SELECT count(total_obligation), count(date_signed), count(start_date), "
+                                   "count(last_modified_date), sum(total_obligation) FROM stg_awards "
+                                   "WHERE award_key <> ?", [PER_MOD_KEY])[0]
     with open(ICE_MN, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert got[:4] == (sum(1 for r in rows if r["total_obligated_amount"]),
@@ -153,35 +181,22 @@ def test_api_route_and_bulk_route_share_the_transaction_key(tmp_path):
     assert rows == [(0, Decimal("29898236.00"), "API-ONLY-FIELD", "PALANTIR TECHNOLOGIES INC.", "usaspending_csv")]
 
 
-def test_per_modification_competition_fields_are_kept(tmp_path):
-    """Each action keeps its own competition codes (test rows with a made-up award key, not a public record)."""
-    key = "CONT_AWD_TESTBULK0001_7012_-NONE-_-NONE-"
-    base = {"contract_award_unique_key": key, "award_id_piid": "TESTBULK0001", "transaction_number": "0",
-            "federal_action_obligation": "100.00"}
-    rows = [dict(base, modification_number="0", action_date="2022-09-20", extent_competed_code="A",
-                 extent_competed="FULL AND OPEN COMPETITION", number_of_offers_received="3",
-                 solicitation_procedures_code="NP"),
-            dict(base, modification_number="P00009", action_date="4/11/25", extent_competed_code="C",
-                 extent_competed="NOT COMPETED", other_than_full_and_open_competition_code="URG",
-                 solicitation_procedures_code="SSS", number_of_offers_received="1",
-                 fair_opportunity_limited_sources_code="URG")]
-    con = store.connect(tmp_path / "s.duckdb")
-    bulk_csv.load(con, bf.write_csv(tmp_path / "t.csv", rows))
-    got = con.execute("SELECT modification_number, extent_competed, other_than_full_and_open, "
-                      "fair_opportunity_limited_sources, solicitation_procedures, number_of_offers "
-                      "FROM stg_transactions ORDER BY action_date").fetchall()
+def test_per_modification_competition_fields_are_kept(ice):
+    """Each action keeps its own competition codes (the test rows of per_modification_rows)."""
+    got = bf.query(ice["staging"], "SELECT modification_number, extent_competed, other_than_full_and_open, "
+                                   "fair_opportunity_limited_sources, solicitation_procedures, number_of_offers "
+                                   "FROM stg_transactions WHERE award_key = ? ORDER BY action_date", [PER_MOD_KEY])
     assert got == [("0", "A", None, None, "NP", 3), ("P00009", "C", "URG", "URG", "SSS", 1)]
     # the award row takes the latest action's terms, with the base date as its signing date
-    assert con.execute("SELECT extent_competed, date_signed::VARCHAR FROM stg_awards").fetchone() == ("C", "2022-09-20")
-    con.close()
+    assert bf.query(ice["staging"], "SELECT extent_competed, date_signed::VARCHAR FROM stg_awards WHERE award_key = ?",
+                    [PER_MOD_KEY]) == [("C", "2022-09-20")]
     # and the registry's model sees the sole-source modification of a competed award
-    db = build.build(tmp_path / "s.duckdb", tmp_path / "registry.duckdb").out
-    reg = duckdb.connect(str(db), read_only=True)
+    reg = duckdb.connect(str(ice["db"]), read_only=True)
     assert reg.execute("SELECT modification_number, extent_competed_plain, sole_source FROM transactions "
-                       "ORDER BY action_date").fetchall() == [
+                       "WHERE award_key = ? ORDER BY action_date", [PER_MOD_KEY]).fetchall() == [
         ("0", "Competed: full and open competition", False), ("P00009", "Not competed", True)]
-    assert reg.execute("SELECT sole_source_modifications, first_sole_source_modification FROM awards"
-                       ).fetchall() == [(1, "P00009")]
+    assert reg.execute("SELECT sole_source_modifications, first_sole_source_modification FROM awards "
+                       "WHERE award_key = ?", [PER_MOD_KEY]).fetchall() == [(1, "P00009")]
     reg.close()
 
 

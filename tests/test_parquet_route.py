@@ -14,7 +14,13 @@ from decimal import Decimal
 import pytest
 
 from registry import export
-from registry.core.readonly import ReadOnlyViolation, connect_parquet, run_readonly, run_readonly_parquet
+from registry.core.readonly import (
+    ReadOnlyViolation,
+    check_statement,
+    connect_parquet,
+    connect_readonly,
+    run_readonly_parquet,
+)
 from tests.conftest import invoke_cli
 
 ICM = "70CTD022FR0000170"
@@ -47,33 +53,52 @@ def _canon(rows: list[tuple]) -> list[str]:
     return sorted(json.dumps(r, default=str) for r in rows)
 
 
+@pytest.fixture(scope="module")
+def parquet_con(parquet_dir):
+    """One connection to the Parquet export (connect_parquet reads every exported view's schema: about 0.3 s of
+    CPU each time), shared by the tests that only compare answers. The route a `registry sql` statement takes
+    (run_readonly_parquet: a connection of its own, checked, then closed) is tested on its own below. The file
+    side opens its own connection per test (cheap), since DuckDB refuses a second configuration of an open file."""
+    con = connect_parquet(parquet_dir)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def file_con(sample_registry):
+    con = connect_readonly(sample_registry)
+    yield con
+    con.close()
+
+
+def answer(con, query: str) -> tuple[list[str], list[tuple]]:
+    cur = con.cursor()
+    try:
+        cur.execute(query)
+        return [d[0] for d in cur.description or []], cur.fetchall()
+    finally:
+        cur.close()
+
+
 @pytest.mark.parametrize("query", QUERIES)
-def test_same_answers_on_file_and_parquet(sample_registry, parquet_dir, query):
-    cols_db, rows_db = run_readonly(sample_registry, query)
-    cols_pq, rows_pq = run_readonly_parquet(parquet_dir, query)
+def test_same_answers_on_file_and_parquet(file_con, parquet_con, query):
+    cols_db, rows_db = answer(file_con, query)
+    cols_pq, rows_pq = answer(parquet_con, query)
     assert cols_pq == cols_db
     assert rows_db, "a query with no rows proves nothing"
     assert _canon(rows_pq) == _canon(rows_db)
 
 
-def test_every_exported_view_has_the_same_rows_and_columns(sample_registry, parquet_dir):
-    import duckdb
-
-    con = duckdb.connect(str(sample_registry), read_only=True)
-    views = export.public_views(con)
-    con.close()
-    pq = connect_parquet(parquet_dir)
-    try:
-        have = {r[0] for r in pq.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-        for v in views:
-            _, rows_db = run_readonly(sample_registry, f"SELECT * FROM {v}")
-            if not rows_db:  # an empty view writes no partition files: nothing to read back
-                continue
-            assert v in have, f"view {v} missing from the Parquet route"
-            cur = pq.execute(f"SELECT * FROM {v}")
-            assert _canon(cur.fetchall()) == _canon(rows_db), v
-    finally:
-        pq.close()
+def test_every_exported_view_has_the_same_rows_and_columns(file_con, parquet_con):
+    on_file, pq = file_con, parquet_con
+    views = export.public_views(on_file)
+    have = {r[0] for r in answer(pq, "SELECT view_name FROM duckdb_views() WHERE NOT internal")[1]}
+    for v in views:
+        _, rows_db = answer(on_file, f"SELECT * FROM {v}")
+        if not rows_db:  # an empty view writes no partition files: nothing to read back
+            continue
+        assert v in have, f"view {v} missing from the Parquet route"
+        assert _canon(answer(pq, f"SELECT * FROM {v}")[1]) == _canon(rows_db), v
 
 
 def test_the_icm_modifications_are_exact_on_parquet(parquet_dir):
@@ -83,18 +108,18 @@ def test_the_icm_modifications_are_exact_on_parquet(parquet_dir):
     assert rows == [("P00009", Decimal("29898236.00")), ("P00012", Decimal("29898236.00"))]
 
 
-def test_partitions_are_pruned_by_fiscal_year_and_agency(parquet_dir):
+def test_partitions_are_pruned_by_fiscal_year_and_agency(parquet_dir, parquet_con):
     assert any(p.name.startswith("fiscal_year=") for p in (parquet_dir / "transactions").iterdir())
-    _, plan = run_readonly_parquet(parquet_dir, "EXPLAIN SELECT count(*) FROM transactions "
-                                   "WHERE action_date >= DATE '2025-01-01'")
+    _, plan = answer(parquet_con, "EXPLAIN SELECT count(*) FROM transactions WHERE action_date >= DATE '2025-01-01'")
     assert "READ_PARQUET" in str(plan).upper() or "PARQUET_SCAN" in str(plan).upper()
 
 
-def test_parquet_route_is_read_only(parquet_dir):
-    for statement in ("CREATE TABLE x AS SELECT 1", "COPY (SELECT 1) TO '/tmp/registry-leak.csv'",
-                      "SET enable_external_access = true"):
-        with pytest.raises(ReadOnlyViolation):
-            run_readonly_parquet(parquet_dir, statement)
+def test_parquet_route_is_read_only(parquet_dir, parquet_con):
+    with pytest.raises(ReadOnlyViolation):  # the whole route: a connection of its own, the statement checked
+        run_readonly_parquet(parquet_dir, "CREATE TABLE x AS SELECT 1")
+    for statement in ("COPY (SELECT 1) TO '/tmp/registry-leak.csv'", "SET enable_external_access = true"):
+        with pytest.raises(ReadOnlyViolation):  # the same check, on the same kind of connection
+            check_statement(parquet_con, statement)
     with pytest.raises(Exception, match="disabled by configuration"):
         run_readonly_parquet(parquet_dir, "SELECT * FROM read_csv('/etc/passwd')")
 
@@ -147,11 +172,9 @@ def _dashboard_answers(con, monkeypatch) -> dict[str, list[str]]:
     return out
 
 
-def test_every_dashboard_query_answers_the_same_on_parquet(sample_registry, parquet_dir, monkeypatch):
-    from registry.core.readonly import connect_readonly
-
-    on_file = _dashboard_answers(connect_readonly(sample_registry), monkeypatch)
-    on_parquet = _dashboard_answers(connect_parquet(parquet_dir), monkeypatch)
+def test_every_dashboard_query_answers_the_same_on_parquet(file_con, parquet_con, monkeypatch):
+    on_file = _dashboard_answers(file_con, monkeypatch)
+    on_parquet = _dashboard_answers(parquet_con, monkeypatch)
     assert len(on_file) > 20
     # table_names also lists the internal t_* tables, which are not exported: the exported names are a subset
     names = {label: {json.loads(r)[0][1] for r in answers.pop("table_names")}

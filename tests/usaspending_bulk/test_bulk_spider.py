@@ -3,7 +3,9 @@
 The server (127.0.0.1, port 0) answers the documented endpoints: the job request, status polls that go
 ready -> (one 500) -> running -> finished, and a zip that arrives truncated the first time. What a user
 checks: the crawl ends with the same rows as loading the same file by hand, bad rows sit in `rejects`,
-and the run's counts reconcile.
+and the run's counts reconcile. A job USAspending fails is a failed run with its reason in `rejects`: that is
+checked where `crawl all` runs the same spider on a sub-award job (tests/usaspending_bulk/test_subaward_crawl.py),
+rather than in one more spider process here.
 """
 
 from __future__ import annotations
@@ -176,21 +178,6 @@ def test_crawl_plays_the_job_and_ends_with_the_same_rows_as_a_direct_load(tmp_pa
     assert run == [("usaspending_bulk", "ok", 2145, 2142, 3, 0)]
     assert urls == [(f"{api.base}/files/{name}",)]  # rejects say which download they came from
     assert (staging.parent / "downloads" / "usaspending_bulk" / name).read_bytes() == data  # kept, whole
-
-
-def test_a_failed_job_is_a_failed_run_with_its_reason(tmp_path, bulk_zip):
-    _, data = bulk_zip
-    staging = tmp_path / "crawl.duckdb"
-    with FakeBulkApi(data, total_rows=None) as api:
-        api.statuses = ["running", "failed"]
-        r = run_cli("crawl", "usaspending-bulk", "--api-url", api.base, "--agency", "7012", "--since",
-                    "2025-01-01", "--until", "2025-03-31", "--staging", str(staging), *FAST, timeout=120)
-    assert r.returncode == 3, r.stdout + r.stderr  # partial: the job's failure is recorded, re-run to retry
-    con = duckdb.connect(str(staging), read_only=True)
-    reasons = con.execute("SELECT kind, reason FROM rejects").fetchall()
-    con.close()
-    assert reasons == [("download", "job All_PrimeTransactions_2026-11-23_H10M00S00000000.zip failed: "
-                                    "no message")]
 
 
 def test_archive_delta_file_applies_deletions_and_corrections(tmp_path, bulk_zip):
