@@ -92,12 +92,12 @@ def project_settings(overrides: dict[str, Any] | None = None):
 
 
 def spider_class(name: str, settings):
-    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.misc import load_object
 
     from spiders.base import RegistrySpider
 
     try:
-        cls = SpiderLoader.from_settings(settings).load(name)
+        cls = load_object(settings["SPIDER_LOADER_CLASS"]).from_settings(settings).load(name)
     except KeyError as e:
         raise CrawlError(f"no spider named {name!r}") from e
     if not issubclass(cls, RegistrySpider):

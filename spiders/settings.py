@@ -13,6 +13,8 @@ from registry.core import sources
 BOT_NAME = "surveillance_registry"
 # One folder per source (spiders/<name>/spider.py), found on disk: a new folder is a new spider.
 SPIDER_MODULES = sources.spider_modules()
+# ... and imported one at a time: a crawl imports its own source's spider, not all of them (spiders/loader.py).
+SPIDER_LOADER_CLASS = "spiders.loader.SourceSpiderLoader"
 
 USER_AGENT = (
     "surveillance-tech-registry/0.1 (open-source registry of public contract records; "
