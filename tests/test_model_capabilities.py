@@ -258,7 +258,7 @@ def training(knowledge):
 def test_text_model_file_is_the_final_fit_on_the_train_split(training, knowledge):
     """`registry model train`'s final fit (text_model.fit: vocabularies, idf, one liblinear fit per capability) on
     the committed train labels gives exactly the shipped text model file: labels, documents or fitting changed
-    without retraining fail here. Why not the whole `train`: its five out-of-fold refits (80 of its 93 liblinear
+    without retraining fail here. Why not the whole `train`: its five out-of-fold refits (65 of its 80 liblinear
     fits) only feed the combiner, whose label figures are checked below without a fit."""
     from registry.model import text_model
 
