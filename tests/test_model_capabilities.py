@@ -289,6 +289,33 @@ def test_combiner_file_says_what_it_was_trained_on(training):
     assert 0 < shipped.t_possible < shipped.t_tag < 1 and shipped.weights["text"] > 0
 
 
+def test_training_runs_end_to_end_on_one_labelled_part(tmp_path, knowledge):
+    """`registry model train`'s whole path (out-of-fold text scores, combiner fit, thresholds, train figures, both
+    files written) on the smallest labelled part (other_fed: 107 train awards, so its 80 fits take a second): the
+    files load, and the combiner says what it was trained on, that part's labels and no held-out award."""
+    import shutil
+
+    from registry.model import train
+
+    part = tmp_path / "labels"
+    part.mkdir()
+    for name in ("awards_other_fed.csv", "labels_other_fed.csv"):
+        shutil.copy(LABELS / name, part / name)
+    trained_on = train.train(paths.DATA_DIR, part, out_dir=tmp_path / "model", log=lambda m: None)
+    model = TextModel.load(tmp_path / "model" / classify.TEXT_MODEL_FILE)
+    combiner = Combiner.load(tmp_path / "model" / classify.COMBINER_FILE)
+    assert model.capabilities == knowledge.capability_ids and model.coef.shape[0] == len(model.capabilities)
+    corpus = labels.load(part, set(knowledge.capability_ids))
+    frame = corpus[corpus["split"] == "train"]
+    assert combiner.trained_on == trained_on
+    assert {k: trained_on[k] for k in train.label_figures(corpus, frame)} == train.label_figures(corpus, frame)
+    assert trained_on["label_parts"] == ["other_fed"] and trained_on["train_awards"] == len(frame) > 100
+    assert trained_on["heldout_awards_not_read"] == int((corpus["split"] == "heldout").sum()) > 0
+    assert 0 < combiner.t_possible == round(combiner.t_tag / 2, 3) < combiner.t_tag < 1
+    assert combiner.weights["ai_inventory"] == combiner.weights["product"]
+    assert all(w >= 0 for w in combiner.weights.values()) and trained_on["train_precision_oof"] > 0
+
+
 def test_confirming_a_possible_pair_tags_it_with_the_annotation_as_evidence(sample_registry, annotated_registry):
     """The review loop: an `add` annotation on a possible pair makes it tagged at the next build (method
     annotation, score 1.0, counted when its role is purpose), and it leaves the review queue."""
