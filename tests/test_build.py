@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from registry import build as build_mod
+from registry.core import store
 from tests.conftest import REGISTRY_BIN, copy_registry, invoke_cli
 
 
@@ -69,6 +70,7 @@ def test_sigkill_mid_build_leaves_previous_registry(staging_and_registry):
     staging, out = staging_and_registry
     before = _counts(out)
     before_bytes = out.read_bytes()
+    staging_bytes = staging.read_bytes()
     killed = 0
     for seed in (1, 2, 3):
         rng = random.Random(seed)
@@ -88,15 +90,20 @@ def test_sigkill_mid_build_leaves_previous_registry(staging_and_registry):
             assert out.read_bytes() == before_bytes, f"the registry changed under a killed build (seed {seed})"
         assert _counts(out)[:2] == before[:2]
     assert killed, "no build was killed mid-way"
+    assert staging.read_bytes() == staging_bytes, "a killed build changed the staging store it read"
     # The next build succeeds and cleans up what the killed ones left; a reader of the old file keeps it whole.
+    # It builds a store with no records (a quick build) so the new registry differs from the old in every count:
+    # the reader still reading the old counts shows it kept the old file, not that the two happen to agree.
+    empty = out.parent / "empty-staging.duckdb"
+    store.connect(empty).close()
     reader = duckdb.connect(str(out), read_only=True)
     try:
         n = reader.execute("SELECT count(*) FROM transactions").fetchone()[0]
-        build_mod.build(staging, out)
-        assert reader.execute("SELECT count(*) FROM transactions").fetchone()[0] == n
+        build_mod.build(empty, out)
+        assert reader.execute("SELECT count(*) FROM transactions").fetchone()[0] == n == before[1] > 0
     finally:
         reader.close()
-    assert _counts(out)[:2] == before[:2]
+    assert _counts(out)[:2] == (0, 0)
     assert not list(out.parent.glob("registry.duckdb.tmp-*"))
 
 

@@ -61,10 +61,17 @@ def _same(x: Path, y: Path) -> None:
     con.close()
 
 
-def test_any_order_gives_the_same_store_and_merging_twice_changes_nothing(workers, tmp_path):
+@pytest.fixture(scope="module")
+def merged(workers, tmp_path_factory) -> tuple[Path, Path]:
+    """The two stores merged in both orders (a then b, b then a); tests only read them."""
     a, b, _ = workers
-    ab = merge.merge(tmp_path / "ab.duckdb", [a, b]).out
-    ba = merge.merge(tmp_path / "ba.duckdb", [b, a]).out
+    d = tmp_path_factory.mktemp("merged")
+    return merge.merge(d / "ab.duckdb", [a, b]).out, merge.merge(d / "ba.duckdb", [b, a]).out
+
+
+def test_any_order_gives_the_same_store_and_merging_twice_changes_nothing(workers, merged, tmp_path):
+    a, b, _ = workers
+    ab, ba = merged
     _same(ab, ba)
     again = tmp_path / "again.duckdb"
     again.write_bytes(ab.read_bytes())
@@ -91,10 +98,11 @@ def test_no_reject_is_lost_and_every_run_is_kept(workers, tmp_path):
     con.close()
 
 
-def test_newest_non_null_value_wins(workers, tmp_path):
-    """Rows both workers stored take the later worker's recipient name; rows only the earlier one saw keep theirs."""
+def test_newest_non_null_value_wins(workers, merged):
+    """Rows both workers stored take the later worker's recipient name; rows only the earlier one saw keep theirs
+    (whichever order the stores are given in: b then a here)."""
     a, b, overlap = workers
-    out = merge.merge(tmp_path / "m.duckdb", [b, a]).out
+    out = merged[1]
     con = duckdb.connect(str(out), read_only=True)
     con.execute("ATTACH ? AS a (READ_ONLY)", [str(a)])
     con.execute("ATTACH ? AS b (READ_ONLY)", [str(b)])

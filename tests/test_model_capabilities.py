@@ -239,18 +239,81 @@ def test_evaluation_runs_the_builds_classifier(sample_registry, knowledge):
     assert agree >= 0.97, sorted((got ^ built) - annotated)[:10]
 
 
-def test_text_model_file_reproduces_training(tmp_path):
-    """`registry model train` on the committed labels writes exactly the shipped model (fixed seed and folds)."""
+@pytest.fixture(scope="module")
+def training(knowledge):
+    """The labelled corpus and the train split's awards, labels and documents exactly as `registry model train`
+    reads them (registry/model/train.py: training_set, documents)."""
     from registry.model import train
 
-    train.train(paths.DATA_DIR, LABELS, out_dir=tmp_path, log=lambda m: None)
-    shipped, fresh = TextModel.load(MODEL / classify.TEXT_MODEL_FILE), TextModel.load(tmp_path / classify.TEXT_MODEL_FILE)
-    assert shipped.capabilities == fresh.capabilities
+    corpus = labels.load(LABELS, set(knowledge.capability_ids))
+    frame, y, known = train.training_set(knowledge, corpus, None)
+    c = duckdb.connect()
+    try:
+        texts = train.documents(c, knowledge, frame)
+    finally:
+        c.close()
+    return corpus, frame, y, known, texts
+
+
+def test_text_model_file_is_the_final_fit_on_the_train_split(training, knowledge):
+    """`registry model train`'s final fit (text_model.fit: vocabularies, idf, one liblinear fit per capability) on
+    the committed train labels gives exactly the shipped text model file: labels, documents or fitting changed
+    without retraining fail here. Why not the whole `train`: its five out-of-fold refits (65 of its 80 liblinear
+    fits) only feed the combiner, whose label figures are checked below without a fit."""
+    from registry.model import text_model
+
+    _, _, y, known, texts = training
+    fresh = text_model.fit(texts, y, known, knowledge.capability_ids)
+    shipped = TextModel.load(MODEL / classify.TEXT_MODEL_FILE)
+    assert shipped.capabilities == fresh.capabilities == knowledge.capability_ids
     assert shipped.word_vocab == fresh.word_vocab and shipped.char_vocab == fresh.char_vocab
+    assert np.array_equal(shipped.word_idf, fresh.word_idf) and np.array_equal(shipped.char_idf, fresh.char_idf)
     assert np.array_equal(shipped.coef, fresh.coef) and np.allclose(shipped.intercept, fresh.intercept)
-    assert Combiner.load(MODEL / classify.COMBINER_FILE) == Combiner.load(tmp_path / classify.COMBINER_FILE)
-    probs = fresh.predict(["CELLEBRITE UFED LICENSE RENEWAL RECIPIENT CELLEBRITE INC"])
-    assert probs[0, fresh.capabilities.index("device_forensics")] > 0.5
+    probs = shipped.predict(["CELLEBRITE UFED LICENSE RENEWAL RECIPIENT CELLEBRITE INC"])
+    assert probs[0, shipped.capabilities.index("device_forensics")] > 0.5
+
+
+def test_combiner_file_says_what_it_was_trained_on(training):
+    """The shipped combiner's label figures (awards and positives per part and split, no held-out award read) are
+    those of the committed labels, and its out-of-fold train table counts those same positives."""
+    from registry.model import train
+
+    corpus, frame, *_ = training
+    shipped = Combiner.load(MODEL / classify.COMBINER_FILE)
+    figures = train.label_figures(corpus, frame)
+    assert {k: shipped.trained_on[k] for k in figures} == figures
+    assert figures["train_awards"] == len(frame) and figures["annotation_awards"] == 0
+    assert figures["heldout_awards_not_read"] == int((corpus["split"] == "heldout").sum()) > 0
+    overall = shipped.trained_on["train_table_oof"].splitlines()[2].split("|")
+    assert overall[1].strip() == "**any capability**" and int(overall[2]) == figures["train_positive_awards"]
+    assert 0 < shipped.t_possible < shipped.t_tag < 1 and shipped.weights["text"] > 0
+
+
+def test_training_runs_end_to_end_on_one_labelled_part(tmp_path, knowledge):
+    """`registry model train`'s whole path (out-of-fold text scores, combiner fit, thresholds, train figures, both
+    files written) on the smallest labelled part (other_fed: 107 train awards, so its 80 fits take a second): the
+    files load, and the combiner says what it was trained on, that part's labels and no held-out award."""
+    import shutil
+
+    from registry.model import train
+
+    part = tmp_path / "labels"
+    part.mkdir()
+    for name in ("awards_other_fed.csv", "labels_other_fed.csv"):
+        shutil.copy(LABELS / name, part / name)
+    trained_on = train.train(paths.DATA_DIR, part, out_dir=tmp_path / "model", log=lambda m: None)
+    model = TextModel.load(tmp_path / "model" / classify.TEXT_MODEL_FILE)
+    combiner = Combiner.load(tmp_path / "model" / classify.COMBINER_FILE)
+    assert model.capabilities == knowledge.capability_ids and model.coef.shape[0] == len(model.capabilities)
+    corpus = labels.load(part, set(knowledge.capability_ids))
+    frame = corpus[corpus["split"] == "train"]
+    assert combiner.trained_on == trained_on
+    assert {k: trained_on[k] for k in train.label_figures(corpus, frame)} == train.label_figures(corpus, frame)
+    assert trained_on["label_parts"] == ["other_fed"] and trained_on["train_awards"] == len(frame) > 100
+    assert trained_on["heldout_awards_not_read"] == int((corpus["split"] == "heldout").sum()) > 0
+    assert 0 < combiner.t_possible == round(combiner.t_tag / 2, 3) < combiner.t_tag < 1
+    assert combiner.weights["ai_inventory"] == combiner.weights["product"]
+    assert all(w >= 0 for w in combiner.weights.values()) and trained_on["train_precision_oof"] > 0
 
 
 def test_confirming_a_possible_pair_tags_it_with_the_annotation_as_evidence(sample_registry, annotated_registry):

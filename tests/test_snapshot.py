@@ -78,7 +78,7 @@ def server(published, tmp_path):
     root = tmp_path / "served"
     shutil.copytree(published, root)
     srv = SnapshotServer(root)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)  # a quick shutdown
     t.start()
     yield srv
     srv.shutdown()

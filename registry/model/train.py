@@ -75,6 +75,29 @@ def training_set(k: classify.Knowledge, corpus: pd.DataFrame, db: Path | None):
     return frame, y, known
 
 
+def documents(con, k: classify.Knowledge, frame: pd.DataFrame) -> list[str]:
+    """The text model's documents of the training awards, in `frame`'s order (leaves the evidence tables in `con`).
+
+    Why its own function: the test that the shipped text model is the final fit reads the same documents."""
+    classify.prepare_from_frame(con, frame)
+    classify.evidence(con, k)
+    docs = classify.documents(con)
+    assert docs["award_key"].tolist() == frame["award_key"].tolist()
+    return docs["doc"].tolist()
+
+
+def label_figures(corpus: pd.DataFrame, frame: pd.DataFrame) -> dict:
+    """What the combiner says it was trained on, from the labels alone (no fit): awards and positives per split."""
+    labelled = corpus[corpus["split"] == "train"]
+    return {
+        "train_awards": len(labelled), "annotation_awards": int(len(frame) - len(labelled)),
+        "train_positive_awards": int(sum(bool(g) for g in labelled["gold_purpose"])),
+        "heldout_awards_not_read": int((corpus["split"] == "heldout").sum()),
+        "label_parts": sorted(corpus["part"].unique().tolist()),
+        "label_counts": {f"{p}/{sp}": int(n) for (p, sp), n in corpus.groupby(["part", "split"]).size().items()},
+    }
+
+
 def choose_thresholds(scored: pd.DataFrame, gold_any: dict[str, bool]) -> tuple[float, float]:
     """t_tag: highest train recall with award-level precision >= TARGET_PRECISION; t_possible = t_tag / 2."""
     best = None
@@ -103,11 +126,7 @@ def train(data_dir: Path, labels_dir: Path, out_dir: Path | None = None, db: Pat
         f"{int((~known.all(axis=1)).sum())} from annotations only), {int(y.sum()):,} positive pairs")
     con = duckdb.connect()
     try:
-        classify.prepare_from_frame(con, frame)
-        classify.evidence(con, k)
-        docs = classify.documents(con)
-        assert docs["award_key"].tolist() == frame["award_key"].tolist()
-        texts = docs["doc"].tolist()
+        texts = documents(con, k, frame)
         groups = frame["recipient_name"].fillna("").str.upper().str.strip().tolist()
         p_oof = text_model.out_of_fold(texts, y, known, caps, groups if GROUPED_FOLDS else None)
         model = text_model.fit(texts, y, known, caps)
@@ -139,13 +158,9 @@ def train(data_dir: Path, labels_dir: Path, out_dir: Path | None = None, db: Pat
     finally:
         con.close()
     combiner.trained_on = {
-        "train_awards": len(labelled), "annotation_awards": int(len(frame) - len(labelled)),
-        "train_positive_awards": int(sum(gold_any.values())),
-        "heldout_awards_not_read": int((corpus["split"] == "heldout").sum()),
-        "label_parts": sorted(corpus["part"].unique().tolist()),
+        **label_figures(corpus, frame),
         "train_precision_oof": overall.precision.value, "train_recall_oof": overall.recall.value,
         "train_table_oof": evaluate.markdown_table(overall, per),
-        "label_counts": {f"{p}/{sp}": int(n) for (p, sp), n in corpus.groupby(["part", "split"]).size().items()},
     }
     out = out_dir or data_dir / classify.MODEL_DIR
     model.save(out / classify.TEXT_MODEL_FILE)
