@@ -27,9 +27,9 @@ from pathlib import Path
 
 import duckdb
 import tantivy
-import yaml
 
 from registry.core import paths
+from registry.core.yamlfile import safe_load
 
 FIELDS = ("ids", "systems", "vendors", "text")
 BOOSTS = {"ids": 4.0, "systems": 3.0, "vendors": 2.0, "text": 1.0}
@@ -143,7 +143,7 @@ def load_synonyms(path: Path | None = None) -> dict[str, list[str]]:
     p = path or (paths.DATA_DIR / "search_synonyms.yaml")
     if not p.exists():
         return {}
-    entries = yaml.safe_load(p.read_text()).get("synonyms", [])
+    entries = safe_load(p.read_text()).get("synonyms", [])
     out: dict[str, list[str]] = {}
     for e in entries:
         terms = [str(t) for t in e["terms"]]

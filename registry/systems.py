@@ -14,9 +14,9 @@ import json
 import re
 
 import pandas as pd
-import yaml
 
 from registry.core.steps import describe, table_exists
+from registry.core.yamlfile import safe_load
 
 # What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
 READS = (
@@ -34,7 +34,7 @@ def load_systems(data_dir) -> list[dict]:
     if not path.exists():
         return []
     with open(path, encoding="utf-8") as f:
-        systems = yaml.safe_load(f).get("systems") or []
+        systems = safe_load(f).get("systems") or []
     for s in systems:
         if not s.get("citations"):
             raise ValueError(f"data/systems.yaml: system {s.get('id')!r} has no citation")

@@ -17,9 +17,9 @@ data/code_tables/agency_codes.csv (see data/code_tables/README.md).
 from __future__ import annotations
 
 import pandas as pd
-import yaml
 
 from registry.core.sqltext import literal
+from registry.core.yamlfile import safe_load
 from registry.model.curated import CuratedDataError, check_url
 
 # What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
@@ -30,7 +30,7 @@ WRITES = ("t_agencies", "t_award_agency")
 def _components(data_dir) -> pd.DataFrame:
     path = data_dir / "agency_components.yaml"
     with open(path, encoding="utf-8") as f:
-        comps = (yaml.safe_load(f) or {}).get("components") or []
+        comps = (safe_load(f) or {}).get("components") or []
     rows = []
     for c in comps:
         if not c.get("id") or not c.get("name") or not c.get("subtier_code"):
@@ -51,7 +51,7 @@ def _offices(data_dir) -> pd.DataFrame:
     rows = []
     if path.exists():
         with open(path, encoding="utf-8") as f:
-            for o in (yaml.safe_load(f) or {}).get("offices") or []:
+            for o in (safe_load(f) or {}).get("offices") or []:
                 if not o.get("code") or not o.get("name") or not o.get("subtier_code"):
                     raise CuratedDataError(f"{path}: office {o.get('code')!r}: needs code, name, subtier_code")
                 check_url(path, f"office {o['code']!r}", o.get("citation"))
