@@ -1,8 +1,11 @@
 """The dashboard in a real browser: Playwright driving Debian's Chromium against `streamlit run` on 127.0.0.1.
 
-One Streamlit server and one browser for the whole module, and each page opened once: one visit checks
+One Streamlit server, one browser and one tab for the whole module, and each page visited once: one visit checks
 everything about a page (what it must show, what no page may show, and the page's own interactions), with a
-failure message naming the check. Waits are on Streamlit's own script state (dashboard_support.wait_until_idle),
+failure message naming the check. The tab opens /overview as a link opens it (a new Streamlit session: the route
+check); every other page is reached inside the app (dashboard_support.navigate_in_app, what a reader's click does),
+because a new session costs the browser and the server several seconds a page. Only what is about opening a link
+anew (the URL a page writes reopens the same view) opens a second tab. Waits are on Streamlit's own script state (dashboard_support.wait_until_idle),
 never a fixed sleep. Every request that is not for 127.0.0.1 is blocked and recorded, so the tests also prove
 the pages (the state map included) work offline.
 Screenshots go to tests/artifacts/ (git-ignored); with UPDATE_DOC_IMAGES=1 they are also copied to docs/img/.
@@ -27,6 +30,7 @@ from tests.dashboard_support import (
     SCRIPT_TEXT,
     enter_until_in_url,
     free_port,
+    navigate_in_app,
     running_dashboard,
     wait_until_idle,
 )
@@ -104,27 +108,39 @@ def context(browser):
     ctx.close()
 
 
-@pytest.fixture()
-def page(context):
-    """A fresh tab; `page.blocked` and `page.dialogs` list what this test's tabs tried."""
-    context.blocked.clear()
-    context.dialogs.clear()
+@pytest.fixture(scope="module")
+def tab(context):
+    """The module's one tab (one Streamlit session, reused page after page)."""
     pg = context.new_page()
     pg.blocked, pg.dialogs = context.blocked, context.dialogs
-    yield pg
+    return pg
+
+
+@pytest.fixture()
+def page(context, tab):
+    """The module's tab; `page.blocked` and `page.dialogs` list what this test's tabs tried. A tab the test opened
+    beside it (a shared link) is closed after the test."""
+    context.blocked.clear()
+    context.dialogs.clear()
+    yield tab
     for p in context.pages:
-        p.close()
+        if p is not tab:
+            p.close()
 
 
-def open_view(page, base: str, path: str, *, wait_for: str = CHART, name: str | None = None):
-    """Open a URL, wait until the page's content (a chart by default) is drawn and its script has finished (so
-    every element it shows is there), time it, screenshot it."""
+def open_view(page, base: str, path: str, *, wait_for: str = CHART, name: str | None = None, fresh: bool = False):
+    """Show `path`: in the tab's running app, or by opening the URL (a new session) when `fresh` or when the tab has
+    no app yet. Wait until the page's content (a chart by default) is drawn and its script has finished (so every
+    element it shows is there), time it, screenshot it."""
     started = time.perf_counter()
-    page.goto(base + path)
+    if fresh or not page.url.startswith(base):
+        page.goto(base + path)
+    else:
+        navigate_in_app(page, path)
     page.wait_for_selector(wait_for, timeout=30_000)
     page.wait_for_selector('[data-testid="stAlert"]', timeout=30_000)  # the sample banner
-    TIMINGS[path] = round(time.perf_counter() - started, 3)
     wait_until_idle(page)
+    TIMINGS[path if fresh else f"in the app: {path}"] = round(time.perf_counter() - started, 3)
     if name:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -249,11 +265,11 @@ def check_search(page, base: str) -> None:
 
 PAGE_CHECKS = {"map": check_map, "compare": check_compare, "vendor": check_vendor, "search": check_search}
 
-# Every page, its URL, what shows it is drawn, and a text it must show.
+# Every page, its URL, what shows it is drawn, and a text it must show, in the order the tab visits them.
 PAGES = [
     ("overview", "/overview", CHART, "Top vendors"),  # the /overview route, not only "/", opens the overview
-    ("map", "/map", CHART, "surveillance-tagged awards from"),
     ("vendor", "/vendor?vendor=v:palantir", GRID, "Palantir Technologies"),
+    ("map", "/map", CHART, "surveillance-tagged awards from"),  # its check ends on another vendor's profile
     ("compare", "/compare", CHART, "Compare vendors"),
     ("agency", "/agency?agency=sub:7012", CHART, "U.S. Immigration and Customs Enforcement"),
     ("award", "/award?award=70CTD022FR0000170", CHART, "Award 70CTD022FR0000170"),
@@ -264,10 +280,11 @@ PAGES = [
 
 @pytest.mark.parametrize(("name", "path", "wait_for", "text"), PAGES, ids=[p[0] for p in PAGES])
 def test_page(server, page, name, path, wait_for, text):
-    """Each page opened once on a 1440x900 screen: it draws its content and shows its text and the sample banner;
-    it shows no "00:00:00", no "Page not found", no Deploy button and no exception; nothing leaves 127.0.0.1.
-    Then the page's own checks (PAGE_CHECKS) on the same visit. Screenshot: docs/img with UPDATE_DOC_IMAGES=1."""
-    open_view(page, server, path, wait_for=wait_for)
+    """Each page visited once on a 1440x900 screen (the overview by opening /overview, the rest inside the app): it
+    draws its content and shows its text and the sample banner; it shows no "00:00:00", no "Page not found", no
+    Deploy button and no exception; nothing leaves 127.0.0.1. Then the page's own checks (PAGE_CHECKS) on the same
+    visit. Screenshot: docs/img with UPDATE_DOC_IMAGES=1."""
+    open_view(page, server, path, wait_for=wait_for, fresh=name == "overview")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / f"page_{name}_1440x900.png"
     page.screenshot(path=str(shot))

@@ -19,7 +19,7 @@ from dashboard import format as fmt
 from registry.core.readonly import connect_readonly
 from tests.conftest import ROOT
 from tests.dashboard_support import free_port, running_dashboard
-from tests.test_browser import GRID, browser, context, open_view, page  # noqa: F401
+from tests.test_browser import GRID, browser, context, open_view, page, tab  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
