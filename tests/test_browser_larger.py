@@ -1,6 +1,8 @@
 """Acceptance on a larger real registry: the bundled sample plus the real ICE Minnesota award download
-(about 2,300 awards), in Chromium. Every total a page shows equals the SQL total over the same filters, and the
-search export holds every match, not the rows one page shows.
+(about 2,300 awards) and the real AI use-case inventories (conftest.py's model_registry, built once per run for the
+model tests too), in Chromium. Every total a page shows equals the SQL total over the same filters, and the
+search export holds every match, not the rows one page shows. One tab: the first page opens its URL, the others are
+reached inside the app (as in tests/test_browser.py).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ import csv
 import io
 import os
 import re
-import shutil
 import sys
 from decimal import Decimal
 
@@ -17,43 +18,25 @@ import pytest
 
 from dashboard import format as fmt
 from registry.core.readonly import connect_readonly
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_registry
 from tests.dashboard_support import free_port, running_dashboard
 from tests.test_browser import GRID, browser, context, open_view, page, tab  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
-def build_larger(d, shared_data, sample_registry):
-    """The sample's staging store (as the session built it, not parsed again) plus the ICE Minnesota download,
-    through the real loader and build (what tests/model_support.build_registry does from the sample's files)."""
-    from registry import build
-    from registry.core import store
-    from tests.model_support import MN_FILE, load_award_summary
-
-    staging = d / "staging.duckdb"
-    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
-    con = store.connect(staging)
-    try:
-        load_award_summary(con, shared_data / MN_FILE)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    return build.build(staging, d / "registry.duckdb", is_sample=True)
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, shared_data, sample_registry):
-    """`streamlit run` on 127.0.0.1 over the larger registry (stopped by its own process id), built while the
-    server starts up."""
+def served(tmp_path_factory, model_registry):
+    """`streamlit run` on 127.0.0.1 over a copy of the run's larger registry (stopped by its own process id), copied
+    while the server starts up."""
     d = tmp_path_factory.mktemp("larger_registry")
-    registry = d / "registry.duckdb"
+    registry = d / model_registry.name
     port = free_port()
     log_path = tmp_path_factory.mktemp("larger_log") / "streamlit.log"
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port)]
     with running_dashboard(cmd, dict(os.environ, REGISTRY_PATH=str(registry)), log_path, port,
-                           prepare=lambda: build_larger(d, shared_data, sample_registry)) as base:
+                           prepare=lambda: copy_registry(model_registry, d)) as base:
         yield {"base": base, "registry": registry}
 
 
