@@ -1,6 +1,6 @@
 """The dashboard in a real browser: Playwright driving Debian's Chromium against `streamlit run` on 127.0.0.1.
 
-One Streamlit server, one browser and one tab for the whole module, and each page visited once: one visit checks
+The run's one Streamlit server and one Chromium (tests/browser_fixtures.py), one tab for the whole module, and each page visited once: one visit checks
 everything about a page (what it must show, what no page may show, and the page's own interactions), with a
 failure message naming the check. The tab opens /overview as a link opens it (a new Streamlit session: the route
 check); every other page is reached inside the app (dashboard_support.navigate_in_app, what a reader's click does),
@@ -16,14 +16,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ROOT, copy_registry
+from tests import browser_fixtures
+from tests.conftest import ROOT
 from tests.dashboard_support import (
     HOSTILE_PIID,
     MORPHOTRUST_PIID,
@@ -31,13 +30,11 @@ from tests.dashboard_support import (
     enter_until_in_url,
     free_port,
     navigate_in_app,
-    running_dashboard,
     wait_until_idle,
 )
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOC_IMAGES = ROOT / "docs" / "img"
 CHART = '[data-testid="stPlotlyChart"]'
@@ -48,35 +45,22 @@ TIMINGS: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
-def server(dashboard_registry, tmp_path_factory):
-    """`streamlit run dashboard/app.py` on 127.0.0.1 over the sample plus hostile/geo test records: a copy of the
-    run's one dashboard_registry build (conftest), so this server owns its file."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: run `make browser` (apt-get install chromium)")
-    out_dir = tmp_path_factory.mktemp("browser_registry")
-    port = free_port()
-    env = dict(os.environ, REGISTRY_PATH=str(out_dir / dashboard_registry.name))
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+def server(request, dashboard_registry, tmp_path_factory):
+    """The run's dashboard server (`streamlit run dashboard/app.py` on 127.0.0.1) reading a copy of the sample plus
+    hostile/geo test records (the run's one dashboard_registry build, conftest)."""
+    dashboard = browser_fixtures.dashboard(request, tmp_path_factory)
+    dashboard.serve(dashboard_registry)
     try:
-        with running_dashboard(cmd, env, tmp_path_factory.mktemp("streamlit_log") / "streamlit.log", port,
-                               prepare=lambda: copy_registry(dashboard_registry, out_dir)) as base:
-            yield base
+        yield dashboard.base
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "page_timings.json").write_text(json.dumps(TIMINGS, indent=1))
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
+def browser(request):
+    """The run's one Chromium (tests/browser_fixtures.py)."""
+    return browser_fixtures.chromium(request)
 
 
 @pytest.fixture(scope="module")

@@ -9,35 +9,24 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import sys
 from decimal import Decimal
 
 import pytest
 
 from dashboard import format as fmt
 from registry.core.readonly import connect_readonly
-from tests.conftest import ROOT, copy_registry
-from tests.dashboard_support import free_port, running_dashboard
+from tests import browser_fixtures
 from tests.test_browser import GRID, browser, context, open_view, page, tab  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, model_registry):
-    """`streamlit run` on 127.0.0.1 over a copy of the run's larger registry (stopped by its own process id), copied
-    while the server starts up."""
-    d = tmp_path_factory.mktemp("larger_registry")
-    registry = d / model_registry.name
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("larger_log") / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port)]
-    with running_dashboard(cmd, dict(os.environ, REGISTRY_PATH=str(registry)), log_path, port,
-                           prepare=lambda: copy_registry(model_registry, d)) as base:
-        yield {"base": base, "registry": registry}
+def served(request, tmp_path_factory, model_registry):
+    """The run's dashboard server (tests/browser_fixtures.py) reading a copy of the run's larger registry."""
+    dashboard = browser_fixtures.dashboard(request, tmp_path_factory)
+    return {"base": dashboard.base, "registry": dashboard.serve(model_registry)}
 
 
 @pytest.fixture(scope="module")
