@@ -5,7 +5,7 @@ own `streamlit run` and its own Chromium: a server's first page costs several se
 server imports the dashboard, pandas and plotly on its first run), and a browser launch costs about one more. Here
 the first module to ask starts both, and they stop when the run ends (config cleanup).
 
-Each module puts the registry it tests where the server reads, the way `registry build` lands one (its full-text
+Each module has the server read the registry it tests (a copy), the way `registry build` lands one (its full-text
 index folder beside it, then the file by one atomic rename; dashboard/db.py reopens on the file's identity), and
 opens its own browser context, so no module sees another's tabs or sessions.
 
@@ -71,9 +71,18 @@ def _once(request, key: str, start):
     return cache[key]
 
 
-def dashboard(request, tmp_path_factory) -> Dashboard:
-    """The run's dashboard server (started on first use, stopped by its own process id when the run ends)."""
+def serving(request, tmp_path_factory, fixture: str) -> Dashboard:
+    """The run's dashboard server (started on first use, stopped by its own process id when the run ends), reading a
+    copy of the registry the session fixture named `fixture` gives (e.g. "dashboard_registry").
+
+    On first use the server starts up while that fixture builds its registry (or waits for another xdist worker's
+    build): Streamlit opens the registry only when a page first runs, so neither waits for the other."""
     from registry.core import paths
+
+    got: dict[str, Path] = {}
+
+    def prepare() -> None:
+        got["registry"] = request.getfixturevalue(fixture)
 
     def start(config) -> Dashboard:
         folder = tmp_path_factory.mktemp("served_registry")
@@ -85,12 +94,17 @@ def dashboard(request, tmp_path_factory) -> Dashboard:
         cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless",
                "true", "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats",
                "false"]
-        running = running_dashboard(cmd, env, tmp_path_factory.mktemp("streamlit_log") / "streamlit.log", port)
+        running = running_dashboard(cmd, env, tmp_path_factory.mktemp("streamlit_log") / "streamlit.log", port,
+                                    prepare=prepare)
         base = running.__enter__()
         config.add_cleanup(lambda: running.__exit__(None, None, None))
         return Dashboard(base=base, port=port, folder=folder, data=data)
 
-    return _once(request, "dashboard", start)
+    dashboard = _once(request, "dashboard", start)
+    if "registry" not in got:
+        prepare()
+    dashboard.serve(got["registry"])
+    return dashboard
 
 
 def chromium(request):

@@ -45,11 +45,10 @@ TIMINGS: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
-def server(request, dashboard_registry, tmp_path_factory):
+def server(request, tmp_path_factory):
     """The run's dashboard server (`streamlit run dashboard/app.py` on 127.0.0.1) reading a copy of the sample plus
     hostile/geo test records (the run's one dashboard_registry build, conftest)."""
-    dashboard = browser_fixtures.dashboard(request, tmp_path_factory)
-    dashboard.serve(dashboard_registry)
+    dashboard = browser_fixtures.serving(request, tmp_path_factory, "dashboard_registry")
     try:
         yield dashboard.base
     finally:
@@ -119,11 +118,12 @@ def open_view(page, base: str, path: str, *, wait_for: str = CHART, name: str | 
     started = time.perf_counter()
     if fresh or not page.url.startswith(base):
         page.goto(base + path)
+        page.wait_for_selector(wait_for, timeout=30_000)
+        wait_until_idle(page)
     else:
-        navigate_in_app(page, path)
+        navigate_in_app(page, path)  # returns when the page's script has run and finished
     page.wait_for_selector(wait_for, timeout=30_000)
     page.wait_for_selector('[data-testid="stAlert"]', timeout=30_000)  # the sample banner
-    wait_until_idle(page)
     TIMINGS[path if fresh else f"in the app: {path}"] = round(time.perf_counter() - started, 3)
     if name:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -23,10 +23,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def served(request, tmp_path_factory, model_registry):
+def served(request, tmp_path_factory):
     """The run's dashboard server (tests/browser_fixtures.py) reading a copy of the run's larger registry."""
-    dashboard = browser_fixtures.dashboard(request, tmp_path_factory)
-    return {"base": dashboard.base, "registry": dashboard.serve(model_registry)}
+    dashboard = browser_fixtures.serving(request, tmp_path_factory, "model_registry")
+    return {"base": dashboard.base, "registry": dashboard.registry}
 
 
 @pytest.fixture(scope="module")

@@ -37,12 +37,11 @@ METRIC = '[data-testid="stMetricValue"]'
 
 
 @pytest.fixture()
-def review_server(request, sample_registry, tmp_path_factory):
+def review_server(request, tmp_path_factory):
     """The run's dashboard server in review mode (tests/browser_fixtures.py) reading a copy of the sample registry
     (rebuilt by the test); its review page writes a copy of data/ (never the repository's file)."""
-    dashboard = browser_fixtures.dashboard(request, tmp_path_factory)
-    live = dashboard.serve(sample_registry)
-    return {"base": dashboard.base, "port": dashboard.port, "data": dashboard.data, "live": live}
+    dashboard = browser_fixtures.serving(request, tmp_path_factory, "sample_registry")
+    return {"base": dashboard.base, "port": dashboard.port, "data": dashboard.data, "live": dashboard.registry}
 
 
 def health(port: int) -> int:
