@@ -22,6 +22,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -32,6 +33,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 REVIEWER = "Test Reviewer"
+VIEWPORT = {"width": 1440, "height": 900}  # the screen issue 17 asks every page to read well on
 
 
 @dataclass
@@ -122,3 +124,48 @@ def chromium(request):
         return browser
 
     return _once(request, "chromium", start)
+
+
+def context(request):
+    """The run's one browser context (its HTTP cache keeps Streamlit's JavaScript between pages and modules).
+
+    Every request that leaves 127.0.0.1 is blocked and recorded in `context.blocked`; every dialog is recorded in
+    `context.dialogs` and dismissed (a test clears both before it looks). Why a dead proxy and a request listener,
+    not `route()`: Playwright turns the HTTP cache off for a routed context, and every page then downloaded and
+    compiled Streamlit's JavaScript again (most of a page load). Chromium sends everything but 127.0.0.1 to a port
+    nobody listens on, so it fails; the listener records it."""
+
+    def start(config):
+        ctx = chromium(request).new_context(viewport=VIEWPORT, proxy={
+            "server": f"http://127.0.0.1:{free_port()}", "bypass": "127.0.0.1"})
+        config.add_cleanup(ctx.close)
+        ctx.blocked, ctx.dialogs = [], []
+
+        def record(req):
+            if urlsplit(req.url).hostname not in ("127.0.0.1", None) and not req.url.startswith(("data:", "blob:")):
+                ctx.blocked.append(req.url)
+
+        ctx.on("request", record)
+        probe = ctx.new_page()  # the guard itself: a request to the internet fails and is recorded
+        outcome = probe.evaluate("() => fetch('http://example.com/offline-probe', {mode: 'no-cors'})"
+                                 ".then(() => 'loaded', () => 'failed')")
+        assert (outcome, ctx.blocked) == ("failed", ["http://example.com/offline-probe"]), (outcome, ctx.blocked)
+        probe.close()
+        ctx.blocked.clear()
+        ctx.on("page", lambda p: p.on("dialog", lambda d: (ctx.dialogs.append(d.message), d.dismiss())))
+        return ctx
+
+    return _once(request, "context", start)
+
+
+def tab(request):
+    """The run's one tab: one Streamlit session that the browser modules move through page after page (a test that
+    needs a new session, e.g. to reopen a shared link, opens a second tab and closes it)."""
+
+    def start(config):
+        ctx = context(request)
+        pg = ctx.new_page()
+        pg.blocked, pg.dialogs = ctx.blocked, ctx.dialogs
+        return pg
+
+    return _once(request, "tab", start)

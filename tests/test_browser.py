@@ -1,6 +1,6 @@
 """The dashboard in a real browser: Playwright driving Debian's Chromium against `streamlit run` on 127.0.0.1.
 
-The run's one Streamlit server and one Chromium (tests/browser_fixtures.py), one tab for the whole module, and each page visited once: one visit checks
+The run's one Streamlit server, one Chromium and one tab (tests/browser_fixtures.py), for the whole module, and each page visited once: one visit checks
 everything about a page (what it must show, what no page may show, and the page's own interactions), with a
 failure message naming the check. The tab opens /overview as a link opens it (a new Streamlit session: the route
 check); every other page is reached inside the app (dashboard_support.navigate_in_app, what a reader's click does),
@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import time
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,7 +27,6 @@ from tests.dashboard_support import (
     MORPHOTRUST_PIID,
     SCRIPT_TEXT,
     enter_until_in_url,
-    free_port,
     navigate_in_app,
     wait_until_idle,
 )
@@ -40,7 +38,7 @@ DOC_IMAGES = ROOT / "docs" / "img"
 CHART = '[data-testid="stPlotlyChart"]'
 GRID = '[data-testid="stDataFrame"]'
 EXPANDER = '[data-testid="stExpander"]'
-VIEWPORT = {"width": 1440, "height": 900}  # the screen issue 17 asks every page to read well on
+VIEWPORT = browser_fixtures.VIEWPORT
 TIMINGS: dict[str, float] = {}
 
 
@@ -57,46 +55,16 @@ def server(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(request):
-    """The run's one Chromium (tests/browser_fixtures.py)."""
-    return browser_fixtures.chromium(request)
+def context(request):
+    """The run's one browser context (tests/browser_fixtures.py): requests leaving 127.0.0.1 blocked and recorded,
+    dialogs recorded and dismissed."""
+    return browser_fixtures.context(request)
 
 
 @pytest.fixture(scope="module")
-def context(browser):
-    """One browser context for the module (its HTTP cache keeps Streamlit's JavaScript between pages).
-
-    Every request that leaves 127.0.0.1 is blocked and recorded; every dialog is recorded and dismissed.
-    Why a dead proxy and a request listener, not `route()`: Playwright turns the HTTP cache off for a routed
-    context, and every page then downloaded and compiled Streamlit's JavaScript again (most of a page load).
-    Chromium sends everything but 127.0.0.1 to a port nobody listens on, so it fails; the listener records it.
-    """
-    ctx = browser.new_context(viewport=VIEWPORT, proxy={"server": f"http://127.0.0.1:{free_port()}",
-                                                        "bypass": "127.0.0.1"})
-    ctx.blocked, ctx.dialogs = [], []
-
-    def record(request):
-        if urlsplit(request.url).hostname not in ("127.0.0.1", None) and not request.url.startswith(("data:", "blob:")):
-            ctx.blocked.append(request.url)
-
-    ctx.on("request", record)
-    probe = ctx.new_page()  # the guard itself: a request to the internet fails and is recorded
-    outcome = probe.evaluate("() => fetch('http://example.com/offline-probe', {mode: 'no-cors'})"
-                             ".then(() => 'loaded', () => 'failed')")
-    assert (outcome, ctx.blocked) == ("failed", ["http://example.com/offline-probe"]), (outcome, ctx.blocked)
-    probe.close()
-    ctx.blocked.clear()
-    ctx.on("page", lambda p: p.on("dialog", lambda d: (ctx.dialogs.append(d.message), d.dismiss())))
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture(scope="module")
-def tab(context):
-    """The module's one tab (one Streamlit session, reused page after page)."""
-    pg = context.new_page()
-    pg.blocked, pg.dialogs = context.blocked, context.dialogs
-    return pg
+def tab(request):
+    """The run's one tab (one Streamlit session, reused page after page and module after module)."""
+    return browser_fixtures.tab(request)
 
 
 @pytest.fixture()

@@ -25,6 +25,7 @@ from tests.conftest import ROOT
 from tests.dashboard_support import (
     REMOVED,
     fill_until_kept,
+    navigate_in_app,
     staging_with_fewer_awards,
     wait_until_idle,
 )
@@ -71,65 +72,64 @@ def test_confirming_a_possible_award_tags_it_after_a_rebuild_under_the_open_sess
     staging_b = staging_with_fewer_awards(sample_registry, tmp_path / "staging-b.duckdb", keep=(award_key,))
     RELIABILITY.mkdir(parents=True, exist_ok=True)
 
-    context = browser_fixtures.chromium(request).new_context(viewport={"width": 1440, "height": 900})
-    try:
-        page = context.new_page()
+    page = browser_fixtures.tab(request)  # the run's one tab: a new session if it has none yet
+    if page.url.startswith(base):
+        navigate_in_app(page, "/review")
+    else:
         page.goto(f"{base}/review")
-        page.wait_for_selector("text=possible tags", timeout=30_000)
-        # the page lists the queue in the view's order: the first card is the first pair
-        page.wait_for_selector(f"text={piid}", timeout=30_000)
-        fill_until_kept(page, "Reason (what in the record shows it)", "Browser test: the record names it")
-        page.get_by_role("button", name="Confirm").first.click()
-        try:
-            # the page answers with the confirmation or with an error saying why not; either ends the wait
-            page.wait_for_function(
-                "() => document.body.innerText.includes('it takes effect at the next')"
-                " || document.querySelector('[data-testid=\"stAlertContentError\"]')",
-                timeout=90_000)
-        finally:
-            page.screenshot(path=str(ARTIFACTS / "review_after_click.png"), full_page=True)
-        errors = page.locator('[data-testid="stAlertContentError"]')
-        assert errors.count() == 0, f"the review page refused the decision: {errors.first.inner_text()}"
-        page.screenshot(path=str(ARTIFACTS / "review_confirmed.png"), full_page=True)
-
-        # the same session (no reload) opens the Overview from the sidebar: registry A's award count
-        wait_until_idle(page)
-        page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
-        page.wait_for_selector(METRIC, timeout=30_000)
-        wait_until_idle(page)  # the page's script is done: the radio clicked below is the one it keeps
-        assert page.locator(METRIC).first.inner_text() == f"{awards:,}", "the Overview before the rebuild"
-        page.screenshot(path=str(RELIABILITY / "dashboard-before-rebuild.png"))
-
-        # rebuild underneath the open session (registry B, with the new annotation); the server answers its
-        # health check all along
-        outcome: dict = {}
-
-        def rebuild() -> None:
-            try:
-                build_mod.build(staging_b, live, is_sample=True, data_dir=data)
-            except BaseException as e:  # noqa: BLE001 - reported by the test below
-                outcome["error"] = e
-
-        builder = threading.Thread(target=rebuild, daemon=True)
-        builder.start()
-        checks = []
-        while builder.is_alive():
-            checks.append(health(port))
-            time.sleep(0.1)
-        builder.join()
-        assert "error" not in outcome, f"the rebuild failed: {outcome.get('error')!r}"
-        assert checks and set(checks) == {200}, f"the health check failed during the rebuild: {set(checks)}"
-
-        # the same session (no reload): a widget interaction reruns the page on the new registry
-        page.get_by_text("All awards", exact=True).first.click()
-        page.wait_for_url("**scope=all**", timeout=30_000)  # the rerun ran: the page wrote its state
-        wait_until_idle(page)  # ...and finished drawing it
-        page.screenshot(path=str(RELIABILITY / "dashboard-after-rebuild.png"))
-        assert page.locator('[data-testid="stException"]').count() == 0
-        shown = page.locator(METRIC).first.inner_text()
-        assert shown == f"{awards - REMOVED:,}", f"after the rebuild the session still shows {shown} awards"
+    page.wait_for_selector("text=possible tags", timeout=30_000)
+    # the page lists the queue in the view's order: the first card is the first pair
+    page.wait_for_selector(f"text={piid}", timeout=30_000)
+    fill_until_kept(page, "Reason (what in the record shows it)", "Browser test: the record names it")
+    page.get_by_role("button", name="Confirm").first.click()
+    try:
+        # the page answers with the confirmation or with an error saying why not; either ends the wait
+        page.wait_for_function(
+            "() => document.body.innerText.includes('it takes effect at the next')"
+            " || document.querySelector('[data-testid=\"stAlertContentError\"]')",
+            timeout=90_000)
     finally:
-        context.close()
+        page.screenshot(path=str(ARTIFACTS / "review_after_click.png"), full_page=True)
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    assert errors.count() == 0, f"the review page refused the decision: {errors.first.inner_text()}"
+    page.screenshot(path=str(ARTIFACTS / "review_confirmed.png"), full_page=True)
+
+    # the same session (no reload) opens the Overview from the sidebar: registry A's award count
+    wait_until_idle(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
+    page.wait_for_selector(METRIC, timeout=30_000)
+    wait_until_idle(page)  # the page's script is done: the radio clicked below is the one it keeps
+    assert page.locator(METRIC).first.inner_text() == f"{awards:,}", "the Overview before the rebuild"
+    page.screenshot(path=str(RELIABILITY / "dashboard-before-rebuild.png"))
+
+    # rebuild underneath the open session (registry B, with the new annotation); the server answers its
+    # health check all along
+    outcome: dict = {}
+
+    def rebuild() -> None:
+        try:
+            build_mod.build(staging_b, live, is_sample=True, data_dir=data)
+        except BaseException as e:  # noqa: BLE001 - reported by the test below
+            outcome["error"] = e
+
+    builder = threading.Thread(target=rebuild, daemon=True)
+    builder.start()
+    checks = []
+    while builder.is_alive():
+        checks.append(health(port))
+        time.sleep(0.1)
+    builder.join()
+    assert "error" not in outcome, f"the rebuild failed: {outcome.get('error')!r}"
+    assert checks and set(checks) == {200}, f"the health check failed during the rebuild: {set(checks)}"
+
+    # the same session (no reload): a widget interaction reruns the page on the new registry
+    page.get_by_text("All awards", exact=True).first.click()
+    page.wait_for_url("**scope=all**", timeout=30_000)  # the rerun ran: the page wrote its state
+    wait_until_idle(page)  # ...and finished drawing it
+    page.screenshot(path=str(RELIABILITY / "dashboard-after-rebuild.png"))
+    assert page.locator('[data-testid="stException"]').count() == 0
+    shown = page.locator(METRIC).first.inner_text()
+    assert shown == f"{awards - REMOVED:,}", f"after the rebuild the session still shows {shown} awards"
 
     after = (data / "annotations.yaml").read_text()
     assert after.startswith(before)

@@ -120,9 +120,13 @@ def test_concurrent_sessions_keep_reading_while_the_registry_is_swapped(builds, 
     for t in sessions:
         t.start()
     try:
-        for i in range(30):
+        # 30 swaps, and on until the sessions have queried across at least 30 of them (a loaded machine runs
+        # fewer queries a second; bounded at 600 swaps)
+        i = 0
+        while i < 30 or (done["n"] < 30 and i < 600):
             swap_in(builds["b"] if i % 2 == 0 else builds["a"], live)
             time.sleep(0.05)
+            i += 1
     finally:
         stop.set()
         for t in sessions:
