@@ -80,14 +80,14 @@ def test_reruns_across_rebuilds_never_fail_and_show_the_new_registry(builds, mon
     t.start()
     seen = set()
     try:
-        for _ in range(8):
+        for _ in range(5):  # each rerun reads across several swaps (one lands every ~20 ms, a rerun takes longer)
             at.run()
             assert not at.exception, at.exception
             seen.add(awards_metric(at))
     finally:
         stop.set()
         t.join(10)
-    assert swaps["n"] >= 8
+    assert swaps["n"] >= 5
     assert seen <= {"970", B_AWARDS}  # one build's numbers or the other's, never a mix
 
 
@@ -131,6 +131,6 @@ def test_concurrent_sessions_keep_reading_while_the_registry_is_swapped(builds, 
         stop.set()
         for t in sessions:
             t.join(30)
-    assert done["n"] >= 30
+    assert done["n"] >= 30, f"{done['n']} queries across {i} swaps"
     assert not errors, f"{len(errors)} of {len(errors) + done['n']} queries failed during rebuilds: {errors[0]}"
-    assert len(answers) == 2  # each query saw one whole build: A's or B's
+    assert len(answers) == 2, answers  # each query saw one whole build: A's or B's
