@@ -174,6 +174,33 @@ def wait_until_idle(page, timeout_ms: int = 60_000, settle_ms: int = 500) -> Non
             return
 
 
+# Count the app's script-state changes from now on, then move the tab to `path` as the browser's Back and Forward do
+# (history entry + popstate): Streamlit's frontend finds the page by the URL's path and reruns it with the URL's query
+# parameters in the same session, as a click on a link inside the app does.
+NAVIGATE_JS = """path => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__testRuns = 0;
+  if (window.__testRunWatch) window.__testRunWatch.disconnect();
+  window.__testRunWatch = new MutationObserver(changes => { window.__testRuns += changes.length; });
+  window.__testRunWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  history.pushState(null, '', path);
+  dispatchEvent(new PopStateEvent('popstate'));
+}"""
+
+
+def navigate_in_app(page, path: str, timeout_ms: int = 30_000) -> None:
+    """Open `path` (e.g. "/vendor?vendor=v:palantir") inside the tab's running app, without a new session, and wait
+    until that page's script has run and finished.
+
+    Why: a new tab or a reload is a new Streamlit session (the frontend loads and compiles its JavaScript again and the
+    server starts a session): several seconds a page, where the page's own run takes under one. A check that is
+    about what a page shows, not about opening a link in a fresh session, reaches the page this way. Call it on an
+    idle page: the wait is for the first script-state change after the navigation, then for idle."""
+    page.evaluate(NAVIGATE_JS, path)
+    page.wait_for_function("() => window.__testRuns > 0", timeout=timeout_ms)
+    wait_until_idle(page, timeout_ms)
+
+
 def fill_until_kept(page, label: str, text: str, attempts: int = 5) -> None:
     """Type into a form's text input, commit it (Tab), and check the page kept it after the app went idle.
 

@@ -1,8 +1,11 @@
 """The dashboard in a real browser: Playwright driving Debian's Chromium against `streamlit run` on 127.0.0.1.
 
-One Streamlit server and one browser for the whole module, and each page opened once: one visit checks
+The run's one Streamlit server, one Chromium and one tab (tests/browser_fixtures.py), for the whole module, and each page visited once: one visit checks
 everything about a page (what it must show, what no page may show, and the page's own interactions), with a
-failure message naming the check. Waits are on Streamlit's own script state (dashboard_support.wait_until_idle),
+failure message naming the check. The tab opens /overview as a link opens it (a new Streamlit session: the route
+check); every other page is reached inside the app (dashboard_support.navigate_in_app, what a reader's click does),
+because a new session costs the browser and the server several seconds a page. Only what is about opening a link
+anew (the URL a page writes reopens the same view) opens a second tab. Waits are on Streamlit's own script state (dashboard_support.wait_until_idle),
 never a fixed sleep. Every request that is not for 127.0.0.1 is blocked and recorded, so the tests also prove
 the pages (the state map included) work offline.
 Screenshots go to tests/artifacts/ (git-ignored); with UPDATE_DOC_IMAGES=1 they are also copied to docs/img/.
@@ -13,118 +16,83 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ROOT, copy_registry
+from tests import browser_fixtures
+from tests.conftest import ROOT
 from tests.dashboard_support import (
     HOSTILE_PIID,
     MORPHOTRUST_PIID,
     SCRIPT_TEXT,
     enter_until_in_url,
-    free_port,
-    running_dashboard,
+    navigate_in_app,
     wait_until_idle,
 )
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOC_IMAGES = ROOT / "docs" / "img"
 CHART = '[data-testid="stPlotlyChart"]'
 GRID = '[data-testid="stDataFrame"]'
 EXPANDER = '[data-testid="stExpander"]'
-VIEWPORT = {"width": 1440, "height": 900}  # the screen issue 17 asks every page to read well on
+VIEWPORT = browser_fixtures.VIEWPORT
 TIMINGS: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
-def server(dashboard_registry, tmp_path_factory):
-    """`streamlit run dashboard/app.py` on 127.0.0.1 over the sample plus hostile/geo test records: a copy of the
-    run's one dashboard_registry build (conftest), so this server owns its file."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: run `make browser` (apt-get install chromium)")
-    out_dir = tmp_path_factory.mktemp("browser_registry")
-    port = free_port()
-    env = dict(os.environ, REGISTRY_PATH=str(out_dir / dashboard_registry.name))
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+def server(request, tmp_path_factory):
+    """The run's dashboard server (`streamlit run dashboard/app.py` on 127.0.0.1) reading a copy of the sample plus
+    hostile/geo test records (the run's one dashboard_registry build, conftest)."""
+    dashboard = browser_fixtures.serving(request, tmp_path_factory, "dashboard_registry")
     try:
-        with running_dashboard(cmd, env, tmp_path_factory.mktemp("streamlit_log") / "streamlit.log", port,
-                               prepare=lambda: copy_registry(dashboard_registry, out_dir)) as base:
-            yield base
+        yield dashboard.base
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "page_timings.json").write_text(json.dumps(TIMINGS, indent=1))
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
+def context(request):
+    """The run's one browser context (tests/browser_fixtures.py): requests leaving 127.0.0.1 blocked and recorded,
+    dialogs recorded and dismissed."""
+    return browser_fixtures.context(request)
 
 
 @pytest.fixture(scope="module")
-def context(browser):
-    """One browser context for the module (its HTTP cache keeps Streamlit's JavaScript between pages).
-
-    Every request that leaves 127.0.0.1 is blocked and recorded; every dialog is recorded and dismissed.
-    Why a dead proxy and a request listener, not `route()`: Playwright turns the HTTP cache off for a routed
-    context, and every page then downloaded and compiled Streamlit's JavaScript again (most of a page load).
-    Chromium sends everything but 127.0.0.1 to a port nobody listens on, so it fails; the listener records it.
-    """
-    ctx = browser.new_context(viewport=VIEWPORT, proxy={"server": f"http://127.0.0.1:{free_port()}",
-                                                        "bypass": "127.0.0.1"})
-    ctx.blocked, ctx.dialogs = [], []
-
-    def record(request):
-        if urlsplit(request.url).hostname not in ("127.0.0.1", None) and not request.url.startswith(("data:", "blob:")):
-            ctx.blocked.append(request.url)
-
-    ctx.on("request", record)
-    probe = ctx.new_page()  # the guard itself: a request to the internet fails and is recorded
-    outcome = probe.evaluate("() => fetch('http://example.com/offline-probe', {mode: 'no-cors'})"
-                             ".then(() => 'loaded', () => 'failed')")
-    assert (outcome, ctx.blocked) == ("failed", ["http://example.com/offline-probe"]), (outcome, ctx.blocked)
-    probe.close()
-    ctx.blocked.clear()
-    ctx.on("page", lambda p: p.on("dialog", lambda d: (ctx.dialogs.append(d.message), d.dismiss())))
-    yield ctx
-    ctx.close()
+def tab(request):
+    """The run's one tab (one Streamlit session, reused page after page and module after module)."""
+    return browser_fixtures.tab(request)
 
 
 @pytest.fixture()
-def page(context):
-    """A fresh tab; `page.blocked` and `page.dialogs` list what this test's tabs tried."""
+def page(context, tab):
+    """The module's tab; `page.blocked` and `page.dialogs` list what this test's tabs tried. A tab the test opened
+    beside it (a shared link) is closed after the test."""
     context.blocked.clear()
     context.dialogs.clear()
-    pg = context.new_page()
-    pg.blocked, pg.dialogs = context.blocked, context.dialogs
-    yield pg
+    yield tab
     for p in context.pages:
-        p.close()
+        if p is not tab:
+            p.close()
 
 
-def open_view(page, base: str, path: str, *, wait_for: str = CHART, name: str | None = None):
-    """Open a URL, wait until the page's content (a chart by default) is drawn and its script has finished (so
-    every element it shows is there), time it, screenshot it."""
+def open_view(page, base: str, path: str, *, wait_for: str = CHART, name: str | None = None, fresh: bool = False):
+    """Show `path`: in the tab's running app, or by opening the URL (a new session) when `fresh` or when the tab has
+    no app yet. Wait until the page's content (a chart by default) is drawn and its script has finished (so every
+    element it shows is there), time it, screenshot it."""
     started = time.perf_counter()
-    page.goto(base + path)
+    if fresh or not page.url.startswith(base):
+        page.goto(base + path)
+        page.wait_for_selector(wait_for, timeout=30_000)
+        wait_until_idle(page)
+    else:
+        navigate_in_app(page, path)  # returns when the page's script has run and finished
     page.wait_for_selector(wait_for, timeout=30_000)
     page.wait_for_selector('[data-testid="stAlert"]', timeout=30_000)  # the sample banner
-    TIMINGS[path] = round(time.perf_counter() - started, 3)
-    wait_until_idle(page)
+    TIMINGS[path if fresh else f"in the app: {path}"] = round(time.perf_counter() - started, 3)
     if name:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -249,11 +217,11 @@ def check_search(page, base: str) -> None:
 
 PAGE_CHECKS = {"map": check_map, "compare": check_compare, "vendor": check_vendor, "search": check_search}
 
-# Every page, its URL, what shows it is drawn, and a text it must show.
+# Every page, its URL, what shows it is drawn, and a text it must show, in the order the tab visits them.
 PAGES = [
     ("overview", "/overview", CHART, "Top vendors"),  # the /overview route, not only "/", opens the overview
-    ("map", "/map", CHART, "surveillance-tagged awards from"),
     ("vendor", "/vendor?vendor=v:palantir", GRID, "Palantir Technologies"),
+    ("map", "/map", CHART, "surveillance-tagged awards from"),  # its check ends on another vendor's profile
     ("compare", "/compare", CHART, "Compare vendors"),
     ("agency", "/agency?agency=sub:7012", CHART, "U.S. Immigration and Customs Enforcement"),
     ("award", "/award?award=70CTD022FR0000170", CHART, "Award 70CTD022FR0000170"),
@@ -264,10 +232,11 @@ PAGES = [
 
 @pytest.mark.parametrize(("name", "path", "wait_for", "text"), PAGES, ids=[p[0] for p in PAGES])
 def test_page(server, page, name, path, wait_for, text):
-    """Each page opened once on a 1440x900 screen: it draws its content and shows its text and the sample banner;
-    it shows no "00:00:00", no "Page not found", no Deploy button and no exception; nothing leaves 127.0.0.1.
-    Then the page's own checks (PAGE_CHECKS) on the same visit. Screenshot: docs/img with UPDATE_DOC_IMAGES=1."""
-    open_view(page, server, path, wait_for=wait_for)
+    """Each page visited once on a 1440x900 screen (the overview by opening /overview, the rest inside the app): it
+    draws its content and shows its text and the sample banner; it shows no "00:00:00", no "Page not found", no
+    Deploy button and no exception; nothing leaves 127.0.0.1. Then the page's own checks (PAGE_CHECKS) on the same
+    visit. Screenshot: docs/img with UPDATE_DOC_IMAGES=1."""
+    open_view(page, server, path, wait_for=wait_for, fresh=name == "overview")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / f"page_{name}_1440x900.png"
     page.screenshot(path=str(shot))

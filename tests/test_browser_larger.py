@@ -1,60 +1,32 @@
 """Acceptance on a larger real registry: the bundled sample plus the real ICE Minnesota award download
-(about 2,300 awards), in Chromium. Every total a page shows equals the SQL total over the same filters, and the
-search export holds every match, not the rows one page shows.
+(about 2,300 awards) and the real AI use-case inventories (conftest.py's model_registry, built once per run for the
+model tests too), in Chromium. Every total a page shows equals the SQL total over the same filters, and the
+search export holds every match, not the rows one page shows. The run's one tab (tests/browser_fixtures.py): the pages are
+reached inside the app (as in tests/test_browser.py) after the server's registry is swapped for this one.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
-import sys
 from decimal import Decimal
 
 import pytest
 
 from dashboard import format as fmt
 from registry.core.readonly import connect_readonly
-from tests.conftest import ROOT
-from tests.dashboard_support import free_port, running_dashboard
-from tests.test_browser import GRID, browser, context, open_view, page  # noqa: F401
+from tests import browser_fixtures
+from tests.test_browser import GRID, context, open_view, page, tab  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
-def build_larger(d, shared_data, sample_registry):
-    """The sample's staging store (as the session built it, not parsed again) plus the ICE Minnesota download,
-    through the real loader and build (what tests/model_support.build_registry does from the sample's files)."""
-    from registry import build
-    from registry.core import store
-    from tests.model_support import MN_FILE, load_award_summary
-
-    staging = d / "staging.duckdb"
-    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
-    con = store.connect(staging)
-    try:
-        load_award_summary(con, shared_data / MN_FILE)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    return build.build(staging, d / "registry.duckdb", is_sample=True)
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, shared_data, sample_registry):
-    """`streamlit run` on 127.0.0.1 over the larger registry (stopped by its own process id), built while the
-    server starts up."""
-    d = tmp_path_factory.mktemp("larger_registry")
-    registry = d / "registry.duckdb"
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("larger_log") / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port)]
-    with running_dashboard(cmd, dict(os.environ, REGISTRY_PATH=str(registry)), log_path, port,
-                           prepare=lambda: build_larger(d, shared_data, sample_registry)) as base:
-        yield {"base": base, "registry": registry}
+def served(request, tmp_path_factory):
+    """The run's dashboard server (tests/browser_fixtures.py) reading a copy of the run's larger registry."""
+    dashboard = browser_fixtures.serving(request, tmp_path_factory, "model_registry")
+    return {"base": dashboard.base, "registry": dashboard.registry}
 
 
 @pytest.fixture(scope="module")
@@ -78,19 +50,8 @@ def sql(registry, statement: str, params=()) -> tuple:
 TAGGED = "SELECT DISTINCT award_key FROM counted_capabilities"
 
 
-def test_search_total_and_export_cover_every_match(server, page, larger):  # noqa: F811
-    n, total = sql(larger, "SELECT count(*), sum(obligated_amount) FROM awards")
-    assert n > 2000
-    open_view(page, server, "/search", wait_for=GRID)
-    line = page.get_by_text("awards match", exact=False).first.inner_text()
-    assert f"{n:,} awards match" in line and fmt.money(total) in line, line
-    with page.expect_download(timeout=60_000) as dl:
-        page.get_by_role("button", name=re.compile(r"^CSV \(")).first.click()
-    rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
-    assert len(rows) == n, "the export holds every match"
-    assert sum(Decimal(r["obligated_amount"] or "0") for r in rows).quantize(Decimal("0.01")) == total
-
-
+# The Overview and Map first: the tab may still be on the previous module's Search, whose box keeps its text
+# when the tab moves to Search again (the same page in the same session).
 def test_overview_and_map_agree_with_sql(server, page, larger):  # noqa: F811
     n, total = sql(larger, f"SELECT count(*), sum(obligated_amount) FROM awards WHERE award_key IN ({TAGGED})")
     everything = sql(larger, "SELECT sum(obligated_amount) FROM awards")[0]
@@ -116,3 +77,16 @@ def test_overview_and_map_agree_with_sql(server, page, larger):  # noqa: F811
     assert f"{undated:,} surveillance-tagged awards ({fmt.money(undated_total)})" in note, note
     assert f"and {fmt.money(gap)} of reported award totals" in note, note
     assert not page.blocked
+
+
+def test_search_total_and_export_cover_every_match(server, page, larger):  # noqa: F811
+    n, total = sql(larger, "SELECT count(*), sum(obligated_amount) FROM awards")
+    assert n > 2000
+    open_view(page, server, "/search", wait_for=GRID)
+    line = page.get_by_text("awards match", exact=False).first.inner_text()
+    assert f"{n:,} awards match" in line and fmt.money(total) in line, line
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name=re.compile(r"^CSV \(")).first.click()
+    rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
+    assert len(rows) == n, "the export holds every match"
+    assert sum(Decimal(r["obligated_amount"] or "0") for r in rows).quantize(Decimal("0.01")) == total

@@ -1,62 +1,48 @@
-"""The review loop and a rebuild under an open session, in a real browser: `registry dashboard --review` in Chromium.
+"""The review loop and a rebuild under an open session, in a real browser: the dashboard in review mode in Chromium.
 
 A reviewer confirms a possible award and the annotation lands in the annotations file. Then the registry the
 dashboard serves is rebuilt underneath the open session (issue 9: the build replaces registry.duckdb with an atomic
 rename, and dashboard/db.py keys its read-only connection on the file's identity): the server answers its health
 check all along, the same session without a reload shows the rebuilt registry's numbers on its next rerun, and the
-rebuilt registry tags the confirmed award. One server, one browser and one build serve both stories (reruns across
-many rebuilds and concurrent sessions are checked headless in tests/test_faults_dashboard.py).
+rebuilt registry tags the confirmed award. The run's one server (in review mode, as `registry dashboard --review`
+starts it) and one browser (tests/browser_fixtures.py), and one build, serve both stories (reruns across many
+rebuilds and concurrent sessions are checked headless in tests/test_faults_dashboard.py; the CLI's --review flag in
+tests/test_dashboard_cli.py).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 
-from registry.core import paths
-from tests.conftest import REGISTRY_BIN, ROOT
+from tests import browser_fixtures
+from tests.conftest import ROOT
 from tests.dashboard_support import (
     REMOVED,
     fill_until_kept,
-    free_port,
-    running_dashboard,
+    navigate_in_app,
     staging_with_fewer_awards,
     wait_until_idle,
 )
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 RELIABILITY = ARTIFACTS / "reliability"  # docs/reliability.md points here
 METRIC = '[data-testid="stMetricValue"]'
 
 
 @pytest.fixture()
-def review_server(sample_registry, tmp_path):
-    """The CLI's own `registry dashboard --review` over a copy of the sample registry (rebuilt by the test), writing
-    a copy of data/ (never the repository's file)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: run `make browser` (apt-get install chromium)")
-    data = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, data, ignore=shutil.ignore_patterns("sample"))
-    live = tmp_path / "live" / "registry.duckdb"
-    live.parent.mkdir()
-    shutil.copy(sample_registry, live)
-    port = free_port()
-    cmd = [REGISTRY_BIN, "dashboard", "--review", "--annotations", str(data / "annotations.yaml"),
-           "--db", str(live), "--port", str(port)]
-    with running_dashboard(cmd, dict(os.environ, REGISTRY_REVIEWER="Test Reviewer"), tmp_path / "dashboard.log",
-                           port) as base:
-        yield {"base": base, "port": port, "data": data, "live": live}
+def review_server(request, tmp_path_factory):
+    """The run's dashboard server in review mode (tests/browser_fixtures.py) reading a copy of the sample registry
+    (rebuilt by the test); its review page writes a copy of data/ (never the repository's file)."""
+    dashboard = browser_fixtures.serving(request, tmp_path_factory, "sample_registry")
+    return {"base": dashboard.base, "port": dashboard.port, "data": dashboard.data, "live": dashboard.registry}
 
 
 def health(port: int) -> int:
@@ -67,10 +53,8 @@ def health(port: int) -> int:
         return 0
 
 
-def test_confirming_a_possible_award_tags_it_after_a_rebuild_under_the_open_session(review_server, sample_registry,
-                                                                                    tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_confirming_a_possible_award_tags_it_after_a_rebuild_under_the_open_session(request, review_server,
+                                                                                    sample_registry, tmp_path):
     from registry import build as build_mod
 
     base, data, live, port = (review_server[k] for k in ("base", "data", "live", "port"))
@@ -88,74 +72,70 @@ def test_confirming_a_possible_award_tags_it_after_a_rebuild_under_the_open_sess
     staging_b = staging_with_fewer_awards(sample_registry, tmp_path / "staging-b.duckdb", keep=(award_key,))
     RELIABILITY.mkdir(parents=True, exist_ok=True)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+    page = browser_fixtures.tab(request)  # the run's one tab: a new session if it has none yet
+    if page.url.startswith(base):
+        navigate_in_app(page, "/review")
+    else:
+        page.goto(f"{base}/review")
+    page.wait_for_selector("text=possible tags", timeout=30_000)
+    # the page lists the queue in the view's order: the first card is the first pair
+    page.wait_for_selector(f"text={piid}", timeout=30_000)
+    fill_until_kept(page, "Reason (what in the record shows it)", "Browser test: the record names it")
+    page.get_by_role("button", name="Confirm").first.click()
+    try:
+        # the page answers with the confirmation or with an error saying why not; either ends the wait
+        page.wait_for_function(
+            "() => document.body.innerText.includes('it takes effect at the next')"
+            " || document.querySelector('[data-testid=\"stAlertContentError\"]')",
+            timeout=90_000)
+    finally:
+        page.screenshot(path=str(ARTIFACTS / "review_after_click.png"), full_page=True)
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    assert errors.count() == 0, f"the review page refused the decision: {errors.first.inner_text()}"
+    page.screenshot(path=str(ARTIFACTS / "review_confirmed.png"), full_page=True)
+
+    # the same session (no reload) opens the Overview from the sidebar: registry A's award count
+    wait_until_idle(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
+    page.wait_for_selector(METRIC, timeout=30_000)
+    wait_until_idle(page)  # the page's script is done: the radio clicked below is the one it keeps
+    assert page.locator(METRIC).first.inner_text() == f"{awards:,}", "the Overview before the rebuild"
+    page.screenshot(path=str(RELIABILITY / "dashboard-before-rebuild.png"))
+
+    # rebuild underneath the open session (registry B, with the new annotation); the server answers its
+    # health check all along
+    outcome: dict = {}
+
+    def rebuild() -> None:
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.goto(f"{base}/review")
-            page.wait_for_selector("text=possible tags", timeout=30_000)
-            # the page lists the queue in the view's order: the first card is the first pair
-            page.wait_for_selector(f"text={piid}", timeout=30_000)
-            fill_until_kept(page, "Reason (what in the record shows it)", "Browser test: the record names it")
-            page.get_by_role("button", name="Confirm").first.click()
-            try:
-                # the page answers with the confirmation or with an error saying why not; either ends the wait
-                page.wait_for_function(
-                    "() => document.body.innerText.includes('it takes effect at the next')"
-                    " || document.querySelector('[data-testid=\"stAlertContentError\"]')",
-                    timeout=90_000)
-            finally:
-                page.screenshot(path=str(ARTIFACTS / "review_after_click.png"), full_page=True)
-            errors = page.locator('[data-testid="stAlertContentError"]')
-            assert errors.count() == 0, f"the review page refused the decision: {errors.first.inner_text()}"
-            page.screenshot(path=str(ARTIFACTS / "review_confirmed.png"), full_page=True)
+            build_mod.build(staging_b, live, is_sample=True, data_dir=data)
+        except BaseException as e:  # noqa: BLE001 - reported by the test below
+            outcome["error"] = e
 
-            # the same session (no reload) opens the Overview from the sidebar: registry A's award count
-            wait_until_idle(page)
-            page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
-            page.wait_for_selector(METRIC, timeout=30_000)
-            wait_until_idle(page)  # the page's script is done: the radio clicked below is the one it keeps
-            assert page.locator(METRIC).first.inner_text() == f"{awards:,}", "the Overview before the rebuild"
-            page.screenshot(path=str(RELIABILITY / "dashboard-before-rebuild.png"))
+    builder = threading.Thread(target=rebuild, daemon=True)
+    builder.start()
+    checks = []
+    while builder.is_alive():
+        checks.append(health(port))
+        time.sleep(0.1)
+    builder.join()
+    assert "error" not in outcome, f"the rebuild failed: {outcome.get('error')!r}"
+    assert checks and set(checks) == {200}, f"the health check failed during the rebuild: {set(checks)}"
 
-            # rebuild underneath the open session (registry B, with the new annotation); the server answers its
-            # health check all along
-            outcome: dict = {}
-
-            def rebuild() -> None:
-                try:
-                    build_mod.build(staging_b, live, is_sample=True, data_dir=data)
-                except BaseException as e:  # noqa: BLE001 - reported by the test below
-                    outcome["error"] = e
-
-            builder = threading.Thread(target=rebuild, daemon=True)
-            builder.start()
-            checks = []
-            while builder.is_alive():
-                checks.append(health(port))
-                time.sleep(0.1)
-            builder.join()
-            assert "error" not in outcome, f"the rebuild failed: {outcome.get('error')!r}"
-            assert checks and set(checks) == {200}, f"the health check failed during the rebuild: {set(checks)}"
-
-            # the same session (no reload): a widget interaction reruns the page on the new registry
-            page.get_by_text("All awards", exact=True).first.click()
-            page.wait_for_url("**scope=all**", timeout=30_000)  # the rerun ran: the page wrote its state
-            wait_until_idle(page)  # ...and finished drawing it
-            page.screenshot(path=str(RELIABILITY / "dashboard-after-rebuild.png"))
-            assert page.locator('[data-testid="stException"]').count() == 0
-            shown = page.locator(METRIC).first.inner_text()
-            assert shown == f"{awards - REMOVED:,}", f"after the rebuild the session still shows {shown} awards"
-        finally:
-            browser.close()
+    # the same session (no reload): a widget interaction reruns the page on the new registry
+    page.get_by_text("All awards", exact=True).first.click()
+    page.wait_for_url("**scope=all**", timeout=30_000)  # the rerun ran: the page wrote its state
+    wait_until_idle(page)  # ...and finished drawing it
+    page.screenshot(path=str(RELIABILITY / "dashboard-after-rebuild.png"))
+    assert page.locator('[data-testid="stException"]').count() == 0
+    shown = page.locator(METRIC).first.inner_text()
+    assert shown == f"{awards - REMOVED:,}", f"after the rebuild the session still shows {shown} awards"
 
     after = (data / "annotations.yaml").read_text()
     assert after.startswith(before)
     entry = yaml.safe_load(after)["annotations"][-1]
     assert (entry["award_key"], entry["capability"], entry["action"], entry["reviewer"]) == (
-        award_key, capability, "add", "Test Reviewer")
+        award_key, capability, "add", browser_fixtures.REVIEWER)
     con = duckdb.connect(str(live), read_only=True)
     rows = con.execute("SELECT tier, method, matched_text FROM award_capabilities WHERE award_key = ? "
                        "AND capability_id = ?", [award_key, capability]).fetchall()

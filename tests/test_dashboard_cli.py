@@ -44,3 +44,32 @@ def test_registry_dashboard_without_registry_is_one_clear_error(tmp_path):
     assert proc.returncode != 0
     assert "does not exist" in proc.stderr + proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_review_flag_starts_streamlit_in_review_mode_on_the_given_file(sample_registry, tmp_path, monkeypatch):
+    """`registry dashboard --review --annotations FILE` becomes Streamlit told review mode and that file (the
+    environment dashboard/views/review.py reads; tests/test_browser_review.py drives a server started with it).
+    In this process, with the exec recorded instead of done."""
+    import os
+
+    from tests.conftest import invoke_cli
+
+    became: dict = {}
+    monkeypatch.setattr(os, "execve", lambda path, argv, env: became.update(path=path, argv=argv, env=env))
+    target = tmp_path / "annotations.yaml"
+    target.write_text("annotations: []\n")
+    port = str(free_port())
+    r = invoke_cli("dashboard", "--review", "--annotations", str(target), "--db", str(sample_registry),
+                   "--port", port)
+    assert r.returncode == 0, r.stderr
+    said = "".join(r.stdout.split())  # the console wraps a long path, even inside it
+    assert "".join(f"review mode: decisions are written to {target.resolve()}".split()) in said, r.stdout
+    env, argv = became["env"], became["argv"]
+    assert (env["REGISTRY_REVIEW"], env["REGISTRY_ANNOTATIONS"], env["REGISTRY_PATH"]) == (
+        "1", str(target.resolve()), str(sample_registry.resolve()))
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[argv.index("--server.port") + 1] == port
+
+    became.clear()
+    monkeypatch.delenv("REGISTRY_REVIEW", raising=False)
+    r = invoke_cli("dashboard", "--db", str(sample_registry), "--port", port)
+    assert r.returncode == 0 and "REGISTRY_REVIEW" not in became["env"], "without --review the page is read-only"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -31,6 +33,20 @@ def open_page(page: str, **params) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
     assert ran_page(at) == page, f"asked for the {page} page, {ran_page(at)} ran"
     return at
+
+
+_SHOWN: dict[tuple, AppTest] = {}
+
+
+def shown_page(page: str, **params) -> AppTest:
+    """open_page for a check that only reads what the page shows: the same page with the same parameters on the same
+    registry runs once per test process, and every test that reads it gets that run. A test that clicks, types or
+    reruns calls open_page for its own run (a shared one would carry its changes into the next test)."""
+    key = (os.environ.get("REGISTRY_PATH"), page,
+           tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())))
+    if key not in _SHOWN:
+        _SHOWN[key] = open_page(page, **params)
+    return _SHOWN[key]
 
 
 def ran_page(at: AppTest) -> str:
@@ -65,7 +81,7 @@ def all_text(at: AppTest) -> str:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_with_sample_banner(registry, page):
-    at = open_page(page)
+    at = shown_page(page)
     banners = [w.value.replace("\\", "") for w in at.warning]  # markdown escapes removed
     assert any("Sample data" in b for b in banners), banners
     assert all(len(b) < 200 for b in banners), "the banner is one line"
@@ -88,7 +104,7 @@ def test_sample_banner_says_what_a_live_crawl_needs_from_the_scope(registry):
     first = int(scope["since"][:4]) + (1 if int(scope["since"][5:7]) >= 10 else 0)
     last = today.year + (1 if today.month >= 10 else 0)
     files = len(departments) * (last - first + 1)
-    at = open_page("overview")
+    at = shown_page("overview")
     details = "\n".join(str(m.value) for e in at.expander if e.label.startswith("Sample details")
                         for m in e.markdown).replace("\\", "")
     assert "internet access to api.usaspending.gov and files.usaspending.gov" in details
@@ -100,7 +116,7 @@ def test_sample_banner_says_what_a_live_crawl_needs_from_the_scope(registry):
 
 
 def test_overview_totals_match_the_registry(registry):
-    at = open_page("overview")
+    at = shown_page("overview")
     metrics = {m.label: m.value for m in at.metric}
     awards = count(registry, "SELECT count(*) FROM awards")
     txs = count(registry, "SELECT count(*) FROM transactions")
@@ -109,7 +125,7 @@ def test_overview_totals_match_the_registry(registry):
 
 
 def test_award_page_lists_immigrationos_modifications(registry):
-    at = open_page("award", award=PALANTIR_ORDER)
+    at = shown_page("award", award=PALANTIR_ORDER)
     assert f"Award {PALANTIR_ORDER}" in [t.value for t in at.title]
     mods = next(df for df in frames(at) if "modification_number" in df.columns and "amount" in df.columns)
     rows = {r.modification_number: r for r in mods.itertuples()}
@@ -123,7 +139,7 @@ def test_award_page_lists_immigrationos_modifications(registry):
 
 
 def test_award_page_unknown_piid_says_what_to_do(registry):
-    at = open_page("award", award="NOPE123")
+    at = shown_page("award", award="NOPE123")
     assert any("No award" in i.value for i in at.info)
 
 
@@ -214,12 +230,12 @@ def test_map_filters_round_trip_and_change_flows(registry):
 
 
 def test_map_says_when_no_state_is_reported(registry):
-    at = open_page("map")
+    at = shown_page("map")
     assert "reports a place-of-performance state" in all_text(at)
 
 
 def test_methods_page_shows_counts_and_taxonomy(registry):
-    at = open_page("methods")
+    at = shown_page("methods")
     runs = frames(at)[0]
     assert (runs.items_fetched == runs.items_loaded + runs.items_rejected).all()
     assert "Counts reconcile" in all_text(at)
@@ -231,7 +247,7 @@ def test_award_page_shows_linked_system_or_says_none(registry):
     linked = count(registry, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'systems'") and \
         count(registry, "SELECT count(*) FROM links WHERE from_kind = 'system' AND to_id LIKE ?",
               ["CONT_AWD_70CTD022FR0000170%"])
-    at = open_page("award", award=PALANTIR_ORDER)
+    at = shown_page("award", award=PALANTIR_ORDER)
     systems = [df for df in frames(at) if "system_id" in df.columns]
     if linked:
         assert systems and "immigrationos" in set(systems[0].system_id)
@@ -243,7 +259,7 @@ def test_award_page_shows_linked_system_or_says_none(registry):
 def test_vendor_page_lists_ai_use_cases_when_loaded(registry):
     has = count(registry, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ai_use_cases'")
     n = count(registry, "SELECT count(*) FROM ai_use_cases WHERE vendor_name ILIKE '%palantir%'") if has else 0
-    at = open_page("vendor", vendor="v:palantir", tab="Linked records")  # only the open tab runs
+    at = shown_page("vendor", vendor="v:palantir", tab="Linked records")  # only the open tab runs
     ai = [df for df in frames(at) if "use_case_name" in df.columns]
     if n:
         assert ai and len(ai[0]) >= n

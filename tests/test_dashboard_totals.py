@@ -16,7 +16,7 @@ import pytest
 
 from dashboard import format as fmt
 from registry.core.readonly import connect_readonly
-from tests.test_dashboard_pages import frames, open_page
+from tests.test_dashboard_pages import frames, open_page, shown_page
 
 # The awards a total counts as "surveillance-tagged": at least one capability tag (each award once).
 TAGGED = "SELECT DISTINCT award_key FROM counted_capabilities"
@@ -48,7 +48,7 @@ def shown_money(text: str, after: str) -> str:
 
 def test_search_total_covers_every_match_not_one_page(registry):
     n, total = sql(registry, "SELECT count(*), sum(obligated_amount) FROM awards")
-    at = open_page("search")
+    at = shown_page("search")
     text = markdown(at)
     assert f"**{n:,} awards** match" in text
     assert shown_money(text, "awards** match") == fmt.money(total)
@@ -62,7 +62,7 @@ def test_search_total_with_facets_equals_sql(registry):
     n, total = sql(registry, """
         SELECT count(*), sum(obligated_amount) FROM awards
         WHERE agency_subtier_abbreviation = 'ICE' AND year(first_action_date) = 2025""")
-    at = open_page("search", agency="ICE", year="2025")
+    at = shown_page("search", agency="ICE", year="2025")
     text = markdown(at)
     assert f"**{n:,} awards** match" in text
     assert shown_money(text, "awards** match") == fmt.money(total)
@@ -89,7 +89,7 @@ def test_pages_agree_on_the_surveillance_total(registry):
                           "HAVING count(DISTINCT capability_id) > 1)")[0]
     assert multi > 0
 
-    overview = open_page("overview")
+    overview = shown_page("overview")
     metric = next(m for m in overview.metric if m.label == "Surveillance-tagged")
     assert metric.value == fmt.money(total)
     assert any(f"Surveillance-tagged: {n:,} awards" in c.value for c in overview.caption)
@@ -97,12 +97,12 @@ def test_pages_agree_on_the_surveillance_total(registry):
     assert Decimal(str(agencies.obligated.sum())).quantize(Decimal("0.01")) == total
     assert agencies.awards.sum() == n
 
-    tagged_map = open_page("map")
+    tagged_map = shown_page("map")
     assert shown_money(markdown(tagged_map), "") == fmt.money(total)
     assert f"**{n:,}** surveillance-tagged awards" in markdown(tagged_map)
 
     names = sql(registry, "SELECT list(name ORDER BY sort_order) FROM capabilities")[0]
-    search = open_page("search", capability=names)
+    search = shown_page("search", capability=names)
     text = markdown(search)
     assert f"**{n:,} awards** match" in text
     assert shown_money(text, "awards** match") == fmt.money(total)
@@ -112,20 +112,20 @@ def test_vendor_and_agency_pages_agree_with_sql(registry):
     v_n, v_total = sql(registry, f"""
         SELECT count(*), sum(obligated_amount) FROM awards
         WHERE (family_vendor_id = 'v:palantir' OR vendor_id = 'v:palantir') AND award_key IN ({TAGGED})""")
-    vendor = open_page("vendor", vendor="v:palantir")
+    vendor = shown_page("vendor", vendor="v:palantir")
     metric = next(m for m in vendor.metric if m.label == "Surveillance-tagged")
     assert metric.value == fmt.money(v_total) and metric.delta == f"{v_n:,} awards"
 
     # the same vendor's tagged total on Search: vendor facet + every capability
     names = sql(registry, "SELECT list(name ORDER BY sort_order) FROM capabilities")[0]
     fam = sql(registry, "SELECT vendor_name FROM vendor_summary WHERE vendor_id = 'v:palantir'")[0]
-    search = open_page("search", vendor=fam, capability=names)
+    search = shown_page("search", vendor=fam, capability=names)
     assert f"**{v_n:,} awards** match" in markdown(search)
     assert shown_money(markdown(search), "awards** match") == fmt.money(v_total)
 
 
 def test_capability_chart_says_it_counts_an_award_under_each(registry):
-    at = open_page("overview")
+    at = shown_page("overview")
     subheaders = [s.value for s in at.subheader]
     assert any(s.startswith("Capability mix") and "counts under each" in s for s in subheaders), subheaders
     multi_awards = sql(registry, "SELECT count(*) FROM (SELECT award_key FROM counted_capabilities GROUP BY award_key "
@@ -155,7 +155,7 @@ def test_top_agencies_shows_subtiers_and_unidentified_components(registry):
 
 def test_missing_competition_says_which_source_lacks_it_and_how_to_fill_it(registry):
     source = sql(registry, "SELECT source FROM awards WHERE piid = '70CDCR18P00000017'")[0]
-    at = open_page("award", award="70CDCR18P00000017")
+    at = shown_page("award", award="70CDCR18P00000017")
     infos = "\n".join(i.value for i in at.info).replace("\\", "")
     if source == "usaspending_search_csv":
         assert "search export" in infos and "registry crawl fpds --piid 70CDCR18P00000017" in infos
@@ -222,7 +222,7 @@ def test_every_total_on_every_page_says_how_it_was_computed(registry, page, para
     """Each metric and each sentence with a total is named by a "How this was computed" popover on the same page,
     which shows the SQL it ran with its parameters and points to the rows behind it. A line quoting one award
     (it names the award's PIID) is a record, not a total."""
-    at = open_page(page, **params)
+    at = shown_page(page, **params)
     piids = set(sql(registry, "SELECT list(DISTINCT piid) FROM awards")[0])
     pops = _popovers(at)
     explained: list[str] = []
@@ -249,10 +249,10 @@ def test_every_total_on_every_page_says_how_it_was_computed(registry, page, para
 def test_the_popover_shows_the_statement_the_page_ran(registry):
     """The SQL in the Search popover is the statement and parameters search_summary ran for these facets, and the
     headline popover on the Overview is the headline SQL."""
-    overview = open_page("overview")
+    overview = shown_page("overview")
     code = "\n".join(c.value for c in overview.code)
     assert "counted_capabilities" in code and "sum(obligated_amount)" in code, "the SQL behind the headline"
-    search = open_page("search", agency="ICE", year="2025")
+    search = shown_page("search", agency="ICE", year="2025")
     pop = next(p for p in _popovers(search))
     assert "count(*) AS n" in pop.code[0].value and "list_contains" in pop.code[0].value
     params = "\n".join(c.value for c in pop.caption).replace("\\", "")
@@ -260,10 +260,10 @@ def test_the_popover_shows_the_statement_the_page_ran(registry):
 
 
 def test_awards_can_be_cited_and_agencies_link_to_their_usaspending_page(registry):
-    overview = open_page("overview")
+    overview = shown_page("overview")
     agencies = next(df for df in frames(overview) if "component" in df.columns and "subtier" in df.columns)
     assert set(agencies.source_url) == {"https://www.usaspending.gov/agency/department-of-homeland-security"}
-    award = open_page("award", award="70CTD022FR0000170")
+    award = shown_page("award", award="70CTD022FR0000170")
     cite = "\n".join(c.value for c in award.code)
     url = sql(registry, "SELECT usaspending_url FROM awards WHERE piid = '70CTD022FR0000170'")[0]
     built = sql(registry, "SELECT value FROM registry_meta WHERE key = 'built_at'")[0][:10]
@@ -272,7 +272,7 @@ def test_awards_can_be_cited_and_agencies_link_to_their_usaspending_page(registr
 
 def test_charts_export_exactly_the_rows_they_draw(registry):
     """Every chart on the Overview has a CSV and a Parquet download of its rows."""
-    at = open_page("overview")
+    at = shown_page("overview")
     charts = len(at.get("plotly_chart"))
     downloads = [b for b in at.get("download_button") if "Chart data" in b.proto.label]
     assert len(downloads) == 2 * charts, (charts, [b.proto.label for b in downloads])

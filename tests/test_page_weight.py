@@ -22,8 +22,8 @@ def registry(sample_registry, monkeypatch):
 
 
 def _map(**params) -> AppTest:
+    """The Map as a shared link opens it: one run of that page (not of the default page first)."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
     for key, value in params.items():
         at.query_params[key] = value
     at.switch_page("views/map.py")
@@ -55,7 +55,6 @@ def test_a_rerun_reuses_the_figures_it_built(registry, monkeypatch):
     figures.compare_years.clear()  # figures another test drew from the same sample stay cached otherwise
     figures.compare_capabilities.clear()
     at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
     built = []
     real_bar = px.bar
     monkeypatch.setattr(px, "bar", lambda *a, **k: built.append(1) or real_bar(*a, **k))
@@ -72,7 +71,6 @@ def test_vendor_page_runs_only_the_open_tab(registry):
     """The Awards tab by default (its table, no chart); a shared link to another tab opens that tab's rows."""
     def vendor(**params) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
-        at.run()
         for key, value in {"vendor": "v:palantir", **params}.items():
             at.query_params[key] = value
         at.switch_page("views/vendor.py")
