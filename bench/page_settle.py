@@ -15,7 +15,11 @@ Run: `python -m bench.page_settle` (part of `make bench`). Why these pieces:
 - New tab, warm: the same page opened again in a new tab of the same browser context, after a first visit:
   Streamlit's JavaScript comes from the browser cache and the page's queries from st.cache_data, but every open
   starts a new Streamlit session (websocket, script run, every element sent, JavaScript parsed again). Cold (the
-  first visit) is reported beside it.
+  first visit) is reported beside it. Where a new tab's time goes, from Chromium's own clock (median of the warm
+  opens): the HTML parsed with its scripts (DOMContentLoaded), the websocket open, the page's title drawn.
+- Nothing off 127.0.0.1 is reached: Chromium's host resolver fails every other name. Not Playwright's request
+  routing, which turns the browser's HTTP cache off: every "warm" tab then fetched all of Streamlit's JavaScript
+  again (7 MB on a charted page), which no reader's browser does (Streamlit serves it `immutable`).
 - In the app: what a reader moving between pages does. One tab per registry stays open; each page is reached by
   clicking its link in the sidebar (st.navigation), and "search: text" by typing the words into the search box and
   pressing Enter. Settle runs from the click (or the Enter) to the page's last DOM change before it stays quiet,
@@ -57,11 +61,29 @@ PAGES = [
 ]
 
 # Installed before the page's scripts: the time (ms since navigation start) of the last DOM change.
+# Also the moments a new tab's time is split at: the websocket open and the first page title on screen.
 _OBSERVER = """
 window.__lastChange = performance.now();
-new MutationObserver(() => { window.__lastChange = performance.now(); })
-    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+window.__marks = {};
+new MutationObserver(() => {
+    window.__lastChange = performance.now();
+    if (!window.__marks.title && document.querySelector('[data-testid="stMain"] h1')) {
+        window.__marks.title = window.__lastChange;
+    }
+}).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+const _WebSocket = window.WebSocket;
+window.WebSocket = class extends _WebSocket {
+    constructor(...args) {
+        super(...args);
+        this.addEventListener('open', () => { window.__marks.ws = window.__marks.ws || performance.now(); });
+    }
+};
 """
+_PHASES = """() => ({dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+                      ws: window.__marks.ws, title: window.__marks.title})"""
+# Chromium flags: no request interception (it disables the HTTP cache), every host but 127.0.0.1 unresolvable.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 _SETTLED = """quiet => {
     const busy = document.querySelector('[data-testid="stStatusWidget"]')
         || document.querySelector('[data-stale="true"]')
@@ -167,12 +189,17 @@ _ARRIVED = """([path, before]) => {
 }"""
 
 
-def _settle(context, url: str) -> float:
-    """Seconds from navigation start to the page's last DOM change before it stays quiet (see module doc)."""
+def _settle(context, url: str, phases: dict[str, list[float]] | None = None) -> float:
+    """Seconds from navigation start to the page's last DOM change before it stays quiet (see module doc); the
+    new tab's phases (seconds) appended to `phases` when given."""
     page = context.new_page()
     try:
         page.goto(url)
         page.wait_for_function(_SETTLED, arg=QUIET_MS, timeout=120_000, polling=100)
+        if phases is not None:
+            for key, ms in page.evaluate(_PHASES).items():
+                if ms is not None:
+                    phases.setdefault(key, []).append(ms / 1000)
         return round(page.evaluate("window.__lastChange") / 1000, 3)
     finally:
         page.close()
@@ -242,27 +269,29 @@ def measure(registries: dict[str, Path], reps: int = 3, log=print) -> dict[str, 
             servers[label] = (_serve(registry, port, WORK / f"page-settle-{port}.log"), f"http://127.0.0.1:{port}")
         out: dict[str, dict[str, dict[str, float]]] = {label: {} for label in registries}
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1440, "height": 900})
-            context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.0.0.1:")
-                          else r.abort())
             context.add_init_script(_OBSERVER)
             for _proc, base in servers.values():
                 _settle(context, base + "/methods")  # Streamlit's JavaScript into the browser cache
             for name, path in PAGES:
                 cold = {label: _settle(context, base + path) for label, (_p, base) in servers.items()}
                 warm: dict[str, list[float]] = {label: [] for label in servers}
+                phases: dict[str, dict[str, list[float]]] = {label: {} for label in servers}
                 for _ in range(reps):
                     for label, (_p, base) in servers.items():
-                        warm[label].append(_settle(context, base + path))
+                        warm[label].append(_settle(context, base + path, phases[label]))
                 for label, w in warm.items():
                     out[label][name] = {"cold_s": cold[label], "warm_s": round(statistics.median(w), 3),
-                                        "warm_min_s": min(w), "warm_max_s": max(w)}
+                                        "warm_min_s": min(w), "warm_max_s": max(w),
+                                        **{f"warm_{k}_s": round(statistics.median(v), 3)
+                                           for k, v in phases[label].items()}}
                 log(f"page settle {name:<13} " + "  ".join(
                     f"{label}: cold {cold[label]:5.2f} s warm {out[label][name]['warm_s']:5.2f} s "
-                    f"({min(warm[label]):.2f}-{max(warm[label]):.2f})" for label in servers))
+                    f"({min(warm[label]):.2f}-{max(warm[label]):.2f}; scripts "
+                    f"{out[label][name].get('warm_dcl_s', float('nan')):.2f}, websocket "
+                    f"{out[label][name].get('warm_ws_s', float('nan')):.2f}, title "
+                    f"{out[label][name].get('warm_title_s', float('nan')):.2f})" for label in servers))
             in_app = measure_in_app(context, servers, reps=reps, log=log)
             for label, by in in_app.items():
                 for name, v in by.items():
