@@ -16,7 +16,9 @@ Run: `python -m bench.page_settle` (part of `make bench`). Why these pieces:
   Streamlit's JavaScript comes from the browser cache and the page's queries from st.cache_data, but every open
   starts a new Streamlit session (websocket, script run, every element sent, JavaScript parsed again). Cold (the
   first visit) is reported beside it. Where a new tab's time goes, from Chromium's own clock (median of the warm
-  opens): the HTML parsed with its scripts (DOMContentLoaded), the websocket open, the page's title drawn.
+  opens): the HTML parsed with its scripts (DOMContentLoaded), the websocket open, the page's title drawn. And the
+  work, which a busy machine stretches far less than the seconds: the CPU seconds of Chromium's processes and of
+  the Streamlit server over the open (/proc).
 - Nothing off 127.0.0.1 is reached: Chromium's host resolver fails every other name. Not Playwright's request
   routing, which turns the browser's HTTP cache off: every "warm" tab then fetched all of Streamlit's JavaScript
   again (7 MB on a charted page), which no reader's browser does (Streamlit serves it `immutable`).
@@ -189,14 +191,51 @@ _ARRIVED = """([path, before]) => {
 }"""
 
 
-def _settle(context, url: str, phases: dict[str, list[float]] | None = None) -> float:
-    """Seconds from navigation start to the page's last DOM change before it stays quiet (see module doc); the
-    new tab's phases (seconds) appended to `phases` when given."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc); 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _browser_cpu_seconds(exclude: set[int]) -> float:
+    """CPU seconds used so far by this process's descendants other than `exclude` (the Streamlit servers): the
+    Playwright driver and Chromium's processes (browser, renderers, GPU, network), which only the tabs keep busy."""
+    parent: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    me, total = os.getpid(), 0.0
+    for pid in parent:
+        ancestor, seen = parent.get(pid), 0
+        while ancestor not in (None, 0, 1, me) and seen < 64:
+            ancestor, seen = parent.get(ancestor), seen + 1
+        if ancestor == me and pid not in exclude:
+            total += _cpu_seconds(pid)
+    return total
+
+
+def _settle(context, url: str, phases: dict[str, list[float]] | None = None, server_pid: int | None = None,
+            servers: set[int] = frozenset()) -> float:
+    """Seconds from navigation start to the page's last DOM change before it stays quiet (see module doc).
+
+    With `phases`, also the work the open cost, which a busy machine does not inflate as it does the seconds: the
+    CPU seconds of the browser's processes and of the page's Streamlit server from the open to the settle (its
+    session start, script run and messages); and the new tab's phases (see _PHASES). All appended to `phases`, in
+    seconds. (Chromium's own task durations are wall time: on a busy machine they stretch like the seconds.)"""
     page = context.new_page()
     try:
+        if phases is not None:
+            server_cpu, browser_cpu = _cpu_seconds(server_pid), _browser_cpu_seconds(set(servers))
         page.goto(url)
         page.wait_for_function(_SETTLED, arg=QUIET_MS, timeout=120_000, polling=100)
         if phases is not None:
+            phases.setdefault("server_cpu", []).append(_cpu_seconds(server_pid) - server_cpu)
+            phases.setdefault("browser_cpu", []).append(_browser_cpu_seconds(set(servers)) - browser_cpu)
             for key, ms in page.evaluate(_PHASES).items():
                 if ms is not None:
                     phases.setdefault(key, []).append(ms / 1000)
@@ -280,7 +319,8 @@ def measure(registries: dict[str, Path], reps: int = 3, log=print) -> dict[str, 
                 phases: dict[str, dict[str, list[float]]] = {label: {} for label in servers}
                 for _ in range(reps):
                     for label, (_p, base) in servers.items():
-                        warm[label].append(_settle(context, base + path, phases[label]))
+                        warm[label].append(_settle(context, base + path, phases[label], _p.pid,
+                                                   {proc.pid for proc, _b in servers.values()}))
                 for label, w in warm.items():
                     out[label][name] = {"cold_s": cold[label], "warm_s": round(statistics.median(w), 3),
                                         "warm_min_s": min(w), "warm_max_s": max(w),
@@ -291,7 +331,9 @@ def measure(registries: dict[str, Path], reps: int = 3, log=print) -> dict[str, 
                     f"({min(warm[label]):.2f}-{max(warm[label]):.2f}; scripts "
                     f"{out[label][name].get('warm_dcl_s', float('nan')):.2f}, websocket "
                     f"{out[label][name].get('warm_ws_s', float('nan')):.2f}, title "
-                    f"{out[label][name].get('warm_title_s', float('nan')):.2f})" for label in servers))
+                    f"{out[label][name].get('warm_title_s', float('nan')):.2f}; CPU: browser "
+                    f"{out[label][name].get('warm_browser_cpu_s', float('nan')):.2f}, server "
+                    f"{out[label][name].get('warm_server_cpu_s', float('nan')):.2f})" for label in servers))
             in_app = measure_in_app(context, servers, reps=reps, log=log)
             for label, by in in_app.items():
                 for name, v in by.items():
