@@ -200,23 +200,29 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _browser_cpu_seconds(exclude: set[int]) -> float:
-    """CPU seconds used so far by this process's descendants other than `exclude` (the Streamlit servers): the
-    Playwright driver and Chromium's processes (browser, renderers, GPU, network), which only the tabs keep busy."""
+def _browser_cpu(exclude: set[int]) -> dict[int, float]:
+    """CPU seconds used so far by each of this process's descendants other than `exclude` (the Streamlit servers):
+    the Playwright driver and Chromium's processes (browser, renderers, GPU, network), which only the tabs keep
+    busy. Per process, so that a renderer exiting (a closed tab) takes nothing away from the next open's delta."""
     parent: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             parent[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-    me, total = os.getpid(), 0.0
+    me, out = os.getpid(), {}
     for pid in parent:
         ancestor, seen = parent.get(pid), 0
         while ancestor not in (None, 0, 1, me) and seen < 64:
             ancestor, seen = parent.get(ancestor), seen + 1
         if ancestor == me and pid not in exclude:
-            total += _cpu_seconds(pid)
-    return total
+            out[pid] = _cpu_seconds(pid)
+    return out
+
+
+def _cpu_since(before: dict[int, float], exclude: set[int]) -> float:
+    """CPU seconds the browser's processes used since `before` (a new process counts from zero)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in _browser_cpu(exclude).items())
 
 
 def _settle(context, url: str, phases: dict[str, list[float]] | None = None, server_pid: int | None = None,
@@ -230,12 +236,12 @@ def _settle(context, url: str, phases: dict[str, list[float]] | None = None, ser
     page = context.new_page()
     try:
         if phases is not None:
-            server_cpu, browser_cpu = _cpu_seconds(server_pid), _browser_cpu_seconds(set(servers))
+            server_cpu, browser_cpu = _cpu_seconds(server_pid), _browser_cpu(set(servers))
         page.goto(url)
         page.wait_for_function(_SETTLED, arg=QUIET_MS, timeout=120_000, polling=100)
         if phases is not None:
             phases.setdefault("server_cpu", []).append(_cpu_seconds(server_pid) - server_cpu)
-            phases.setdefault("browser_cpu", []).append(_browser_cpu_seconds(set(servers)) - browser_cpu)
+            phases.setdefault("browser_cpu", []).append(_cpu_since(browser_cpu, set(servers)))
             for key, ms in page.evaluate(_PHASES).items():
                 if ms is not None:
                     phases.setdefault(key, []).append(ms / 1000)
