@@ -15,7 +15,13 @@ Run: `python -m bench.page_settle` (part of `make bench`). Why these pieces:
 - New tab, warm: the same page opened again in a new tab of the same browser context, after a first visit:
   Streamlit's JavaScript comes from the browser cache and the page's queries from st.cache_data, but every open
   starts a new Streamlit session (websocket, script run, every element sent, JavaScript parsed again). Cold (the
-  first visit) is reported beside it.
+  first visit) is reported beside it. Where a new tab's time goes, from Chromium's own clock (median of the warm
+  opens): the HTML parsed with its scripts (DOMContentLoaded), the websocket open, the page's title drawn. And the
+  work, which a busy machine stretches far less than the seconds: the CPU seconds of Chromium's processes and of
+  the Streamlit server over the open (/proc).
+- Nothing off 127.0.0.1 is reached: Chromium's host resolver fails every other name. Not Playwright's request
+  routing, which turns the browser's HTTP cache off: every "warm" tab then fetched all of Streamlit's JavaScript
+  again (7 MB on a charted page), which no reader's browser does (Streamlit serves it `immutable`).
 - In the app: what a reader moving between pages does. One tab per registry stays open; each page is reached by
   clicking its link in the sidebar (st.navigation), and "search: text" by typing the words into the search box and
   pressing Enter. Settle runs from the click (or the Enter) to the page's last DOM change before it stays quiet,
@@ -57,11 +63,29 @@ PAGES = [
 ]
 
 # Installed before the page's scripts: the time (ms since navigation start) of the last DOM change.
+# Also the moments a new tab's time is split at: the websocket open and the first page title on screen.
 _OBSERVER = """
 window.__lastChange = performance.now();
-new MutationObserver(() => { window.__lastChange = performance.now(); })
-    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+window.__marks = {};
+new MutationObserver(() => {
+    window.__lastChange = performance.now();
+    if (!window.__marks.title && document.querySelector('[data-testid="stMain"] h1')) {
+        window.__marks.title = window.__lastChange;
+    }
+}).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+const _WebSocket = window.WebSocket;
+window.WebSocket = class extends _WebSocket {
+    constructor(...args) {
+        super(...args);
+        this.addEventListener('open', () => { window.__marks.ws = window.__marks.ws || performance.now(); });
+    }
+};
 """
+_PHASES = """() => ({dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+                      ws: window.__marks.ws, title: window.__marks.title})"""
+# Chromium flags: no request interception (it disables the HTTP cache), every host but 127.0.0.1 unresolvable.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 _SETTLED = """quiet => {
     const busy = document.querySelector('[data-testid="stStatusWidget"]')
         || document.querySelector('[data-stale="true"]')
@@ -167,12 +191,60 @@ _ARRIVED = """([path, before]) => {
 }"""
 
 
-def _settle(context, url: str) -> float:
-    """Seconds from navigation start to the page's last DOM change before it stays quiet (see module doc)."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc); 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _browser_cpu(exclude: set[int]) -> dict[int, float]:
+    """CPU seconds used so far by each of this process's descendants other than `exclude` (the Streamlit servers):
+    the Playwright driver and Chromium's processes (browser, renderers, GPU, network), which only the tabs keep
+    busy. Per process, so that a renderer exiting (a closed tab) takes nothing away from the next open's delta."""
+    parent: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    me, out = os.getpid(), {}
+    for pid in parent:
+        ancestor, seen = parent.get(pid), 0
+        while ancestor not in (None, 0, 1, me) and seen < 64:
+            ancestor, seen = parent.get(ancestor), seen + 1
+        if ancestor == me and pid not in exclude:
+            out[pid] = _cpu_seconds(pid)
+    return out
+
+
+def _cpu_since(before: dict[int, float], exclude: set[int]) -> float:
+    """CPU seconds the browser's processes used since `before` (a new process counts from zero)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in _browser_cpu(exclude).items())
+
+
+def _settle(context, url: str, phases: dict[str, list[float]] | None = None, server_pid: int | None = None,
+            servers: set[int] = frozenset()) -> float:
+    """Seconds from navigation start to the page's last DOM change before it stays quiet (see module doc).
+
+    With `phases`, also the work the open cost, which a busy machine does not inflate as it does the seconds: the
+    CPU seconds of the browser's processes and of the page's Streamlit server from the open to the settle (its
+    session start, script run and messages); and the new tab's phases (see _PHASES). All appended to `phases`, in
+    seconds. (Chromium's own task durations are wall time: on a busy machine they stretch like the seconds.)"""
     page = context.new_page()
     try:
+        if phases is not None:
+            server_cpu, browser_cpu = _cpu_seconds(server_pid), _browser_cpu(set(servers))
         page.goto(url)
         page.wait_for_function(_SETTLED, arg=QUIET_MS, timeout=120_000, polling=100)
+        if phases is not None:
+            phases.setdefault("server_cpu", []).append(_cpu_seconds(server_pid) - server_cpu)
+            phases.setdefault("browser_cpu", []).append(_cpu_since(browser_cpu, set(servers)))
+            for key, ms in page.evaluate(_PHASES).items():
+                if ms is not None:
+                    phases.setdefault(key, []).append(ms / 1000)
         return round(page.evaluate("window.__lastChange") / 1000, 3)
     finally:
         page.close()
@@ -242,27 +314,32 @@ def measure(registries: dict[str, Path], reps: int = 3, log=print) -> dict[str, 
             servers[label] = (_serve(registry, port, WORK / f"page-settle-{port}.log"), f"http://127.0.0.1:{port}")
         out: dict[str, dict[str, dict[str, float]]] = {label: {} for label in registries}
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1440, "height": 900})
-            context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.0.0.1:")
-                          else r.abort())
             context.add_init_script(_OBSERVER)
             for _proc, base in servers.values():
                 _settle(context, base + "/methods")  # Streamlit's JavaScript into the browser cache
             for name, path in PAGES:
                 cold = {label: _settle(context, base + path) for label, (_p, base) in servers.items()}
                 warm: dict[str, list[float]] = {label: [] for label in servers}
+                phases: dict[str, dict[str, list[float]]] = {label: {} for label in servers}
                 for _ in range(reps):
                     for label, (_p, base) in servers.items():
-                        warm[label].append(_settle(context, base + path))
+                        warm[label].append(_settle(context, base + path, phases[label], _p.pid,
+                                                   {proc.pid for proc, _b in servers.values()}))
                 for label, w in warm.items():
                     out[label][name] = {"cold_s": cold[label], "warm_s": round(statistics.median(w), 3),
-                                        "warm_min_s": min(w), "warm_max_s": max(w)}
+                                        "warm_min_s": min(w), "warm_max_s": max(w),
+                                        **{f"warm_{k}_s": round(statistics.median(v), 3)
+                                           for k, v in phases[label].items()}}
                 log(f"page settle {name:<13} " + "  ".join(
                     f"{label}: cold {cold[label]:5.2f} s warm {out[label][name]['warm_s']:5.2f} s "
-                    f"({min(warm[label]):.2f}-{max(warm[label]):.2f})" for label in servers))
+                    f"({min(warm[label]):.2f}-{max(warm[label]):.2f}; scripts "
+                    f"{out[label][name].get('warm_dcl_s', float('nan')):.2f}, websocket "
+                    f"{out[label][name].get('warm_ws_s', float('nan')):.2f}, title "
+                    f"{out[label][name].get('warm_title_s', float('nan')):.2f}; CPU: browser "
+                    f"{out[label][name].get('warm_browser_cpu_s', float('nan')):.2f}, server "
+                    f"{out[label][name].get('warm_server_cpu_s', float('nan')):.2f})" for label in servers))
             in_app = measure_in_app(context, servers, reps=reps, log=log)
             for label, by in in_app.items():
                 for name, v in by.items():

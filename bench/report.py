@@ -138,18 +138,28 @@ def page_settle_lines(ps: dict | None) -> list[str]:
     lines = [f"## Dashboard pages: settle time in headless Chromium, 1440x900 (s; load average "
              f"{ps.get('load_start', '?')} / {ps.get('load_end', '?')})", "",
              f"| page | in the app, {awards} awards | sample | ratio | new tab warm, {awards} awards | sample | "
-             "ratio | new tab cold |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "ratio | new tab cold | new tab: scripts / websocket / title | new tab CPU: browser / server |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def pair(v: dict, *fields: str) -> str:
+        return " / ".join(f"{v[f]:.2f}" for f in fields) if all(f in v for f in fields) else ""
+
     for name, v in ps["pages"].items():
         base = (ps.get("sample_pages") or {}).get(name, {})
         lines.append(f"| {name} | {span(v, 'in_app_s')} | {base.get('in_app_s', float('nan')):.2f} | "
                      f"{ratio(v, base, 'in_app_s')} | {span(v, 'warm_s')} | {base.get('warm_s', float('nan')):.2f} | "
-                     f"{ratio(v, base, 'warm_s')} | {v['cold_s']:.2f} |")
+                     f"{ratio(v, base, 'warm_s')} | {v['cold_s']:.2f} | "
+                     f"{pair(v, 'warm_dcl_s', 'warm_ws_s', 'warm_title_s')} | "
+                     f"{pair(v, 'warm_browser_cpu_s', 'warm_server_cpu_s')} |")
     lines += ["", "Settle: to the page's last DOM change before it stays unchanged for 0.7 s with Streamlit idle and "
               "every chart drawn. In the app: from clicking the page's sidebar link in an open tab (\"search: "
               "text\": typing the words and pressing Enter), median (min-max) of 3 passes. New tab warm: from "
               "navigation start, the page opened again in a new tab (a new Streamlit session; JavaScript cached, "
               "queries in st.cache_data), median of 3; cold: its first visit. The sample columns are the same pages "
-              "on the 970-award sample the registry was replicated from, measured interleaved in the same run.", ""]
+              "on the 970-award sample the registry was replicated from, measured interleaved in the same run. "
+              "New tab phases (median, s from navigation start): scripts parsed (DOMContentLoaded), websocket "
+              "open, title drawn. New tab CPU (median, s): Chromium's processes and the page's Streamlit server "
+              "over the open.", ""]
     return lines
 
 

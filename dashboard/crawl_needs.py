@@ -8,10 +8,12 @@ measured (time per file, load rate, staging per row), and says that the plan giv
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
 from registry.bulk_crawl import BENCH_LOAD_RATE, PER_FILE_SECONDS, default_fiscal_years, scope_departments
+from registry.core.paths import DATA_DIR
 from spiders.usaspending.spider import default_scope
 
 # Staging written per transaction row, measured by bench/bulk_crawl.py (docs/crawling.md, "Measured on this
@@ -45,7 +47,20 @@ class CrawlNeeds:
 
 
 def live_crawl_needs(today: date | None = None) -> CrawlNeeds:
-    """The figures for the default scope, as of `today`."""
+    """The figures for the default scope, as of `today`.
+
+    Why kept: every page of a sample registry draws the banner, and reading the scope with PyYAML took 0.2-0.4 s
+    of each page's run on the shared machine. The figures change only with the scope file and the date, so they
+    are computed once per (file identity, day) for the whole server; an edited scope is read on the next page.
+    """
+    scope_file = DATA_DIR / "crawl_scope.yaml"
+    stat = scope_file.stat()
+    return _needs(str(scope_file), stat.st_mtime_ns, stat.st_size, today or date.today())
+
+
+@functools.lru_cache(maxsize=8)
+def _needs(_scope_file: str, _mtime_ns: int, _size: int, today: date) -> CrawlNeeds:
+    """live_crawl_needs for one version of the scope file (the key) and one day."""
     scope = default_scope()
     departments = scope_departments(scope)
     years = default_fiscal_years(scope, today)

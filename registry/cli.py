@@ -274,7 +274,9 @@ def dashboard(
     cmd = [sys.executable, "-m", "streamlit", "run", str(paths.ROOT / "dashboard" / "app.py"),
            "--server.headless", "true", "--server.address", address, "--server.port", str(port),
            "--browser.gatherUsageStats", "false",
-           "--client.showErrorDetails", "none"]  # a visitor never sees a traceback or a server path
+           "--client.showErrorDetails", "none",  # a visitor never sees a traceback or a server path
+           # as in .streamlit/config.toml, which Streamlit reads only from the directory it is started in
+           "--runner.postScriptGC", "false"]
     # Headless: no browser is opened, so say where it serves rather than promise to open one.
     out.print(f"serving at http://{address}:{port} (open it in a browser; Ctrl-C to stop)", highlight=False)
     sys.stdout.flush()
