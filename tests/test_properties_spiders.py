@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scrapy.http import Request, TextResponse
 
@@ -213,7 +213,21 @@ FR_PAGE = json.loads((SHARED_DATA / "federal_register_api" / "documents_search_2
 FR = offline(FederalRegisterSpider(api_url="http://127.0.0.1:9/api/v1"))
 
 
+def _fr_page_with(**changes: Any) -> bytes:
+    return json.dumps({**FR_PAGE, **changes}).encode()
+
+
 @PROPS
 @given(mutated(FR_PAGE))
+# found by this test: a next_page_url that is not a string crashed the spider instead of losing the next page
+@example(_fr_page_with(next_page_url=True))
+@example(_fr_page_with(next_page_url="http://[::1"))
 def test_federal_register_page(body):
-    check(FR.parse(response(body, FR.search_url("justice-department"))))
+    seen = check(FR.parse(response(body, FR.search_url("justice-department"))))
+    try:
+        page = json.loads(body)
+    except ValueError:
+        return
+    nxt = page.get("next_page_url") if isinstance(page, dict) else None
+    if nxt and not isinstance(nxt, str):
+        assert seen["requests"] == 0 and seen["rejects"] >= 1  # the next page is lost, with its reason
