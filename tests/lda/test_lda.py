@@ -165,3 +165,19 @@ def test_lobbying_quarter_is_on_the_vendors_award_and_system_timelines(registry_
         "SELECT title, amount FROM system_timeline WHERE system_id = 'immigrationos' "
         "AND record_kind = 'lobbying_quarter'").fetchall()
     assert system_rows == [("Lobbying 2025 third_quarter for PALANTIR TECHNOLOGIES INC.", Decimal("1000000.00"))]
+
+
+def test_a_next_link_that_is_not_a_url_loses_the_next_page_with_its_reason():
+    """A page whose `next` is not a string (true, a number) cannot be followed: its filings are kept, the pages after
+    it are counted as lost (the run ends partial), and the reject says why; the spider never crashes on it."""
+    import json
+
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    page = json.loads(PAGE1.read_text(encoding="utf-8"))
+    spider = _spider(vendors="x")
+    spider.crawler.stats = MemoryStatsCollector(spider.crawler)  # a real collector: a wrong key must not pass
+    items, rejects, requests = split(spider.parse(response(json.dumps({**page, "next": True}), API), "q"))
+    assert len(items) == len(page["results"]) and not requests
+    assert [r["reason"] for r in rejects] == ["page: next link unusable (a bool, not a URL)"]
+    assert spider.crawler.stats.get_value("lda/pages_lost") == 1
