@@ -114,6 +114,14 @@ class JobCoordinator:
         return ext
 
     def spider_opened(self, spider) -> None:
+        # A worker waiting for the job to be seeded, or for work others queue, is woken only by the engine's
+        # heartbeat, every 5 s (Scrapy's _SLOT_HEARTBEAT_INTERVAL, read when the engine starts its requests, after
+        # this signal). A seeder that finished a small job within those 5 s left the other workers nothing: they
+        # ended with zero items, which is a failed run, and the job could not be built. Polled every
+        # REGISTRY_IDLE_POLL seconds instead (one Redis check per poll while idle).
+        engine = self.crawler.engine
+        if hasattr(type(engine), "_SLOT_HEARTBEAT_INTERVAL"):
+            engine._SLOT_HEARTBEAT_INTERVAL = self.crawler.settings.getfloat("REGISTRY_IDLE_POLL", 0.5)
         self.server.sadd(self.key("workers"), self.worker)
         if self.server.set(self.key("seeder"), self.worker, nx=True):
             self.is_seeder = True
