@@ -49,6 +49,24 @@ def set_params(**values) -> None:
             st.query_params[key] = new
 
 
+def follow_url(key: str, url_value: object) -> None:
+    """Call before a keyed widget whose value lives in the URL: when the URL changed under the open session (Back or
+    Forward, or a link to the same page with another query), the URL wins.
+
+    Why: Streamlit keeps a keyed widget's value across reruns of one session, so after Back from ?vendor=b to
+    ?vendor=a the widget still said b, and `set_params` then wrote b back into the URL: the page showed another
+    vendor than its link. The widget's state is dropped (not overwritten: a value set through Session State beside
+    a default is refused with a warning), so the widget starts again from the URL. Pair with `remember_url`."""
+    last = f"_url_last_{key}"
+    if key in st.session_state and last in st.session_state and url_value != st.session_state[last]:
+        del st.session_state[key]
+
+
+def remember_url(key: str, value: object) -> None:
+    """After the widget: the value this run wrote into the URL, which `follow_url` compares the next URL with."""
+    st.session_state[f"_url_last_{key}"] = value
+
+
 def int_param(name: str, default: int, low: int, high: int) -> int:
     """An integer query parameter clamped to [low, high]; the default when absent or malformed."""
     try:
