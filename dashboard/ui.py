@@ -36,35 +36,38 @@ def param_list(name: str) -> list[str]:
     return [v for v in st.query_params.get_all(name) if v]
 
 
+WRITTEN = "_url_written"  # session state: each query parameter as this session last wrote it (a list of strings)
+
+
 def set_params(**values) -> None:
-    """Write the page's state into the URL so a copied link reopens the same view (empty values removed)."""
+    """Write the page's state into the URL so a copied link reopens the same view (empty values removed), and
+    remember what was written, so `follow_url` can tell a URL the session wrote from one Back/Forward brought."""
+    written = st.session_state.setdefault(WRITTEN, {})
     for key, value in values.items():
         if value is None or value == "" or value == [] or value is False:
             if key in st.query_params:
                 del st.query_params[key]
+            written[key] = []
             continue
         new = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
         current = st.query_params.get_all(key) if isinstance(new, list) else st.query_params.get(key)
         if current != new:
             st.query_params[key] = new
+        written[key] = new if isinstance(new, list) else [new]
 
 
-def follow_url(key: str, url_value: object) -> None:
-    """Call before a keyed widget whose value lives in the URL: when the URL changed under the open session (Back or
-    Forward, or a link to the same page with another query), the URL wins.
+def follow_url(key: str, param: str) -> None:
+    """Call before a keyed widget whose value `set_params` keeps in the URL parameter `param`: when the URL changed
+    under the open session (Back or Forward, or a link to the same page with another query), the URL wins.
 
     Why: Streamlit keeps a keyed widget's value across reruns of one session, so after Back from ?vendor=b to
     ?vendor=a the widget still said b, and `set_params` then wrote b back into the URL: the page showed another
-    vendor than its link. The widget's state is dropped (not overwritten: a value set through Session State beside
-    a default is refused with a warning), so the widget starts again from the URL. Pair with `remember_url`."""
-    last = f"_url_last_{key}"
-    if key in st.session_state and last in st.session_state and url_value != st.session_state[last]:
+    vendor than its link. When the URL no longer holds what this session last wrote there, the widget's state is
+    dropped (not overwritten: a value set through Session State beside a default is refused with a warning), so
+    the widget starts again from the URL."""
+    written = st.session_state.get(WRITTEN, {})
+    if key in st.session_state and param in written and st.query_params.get_all(param) != written[param]:
         del st.session_state[key]
-
-
-def remember_url(key: str, value: object) -> None:
-    """After the widget: the value this run wrote into the URL, which `follow_url` compares the next URL with."""
-    st.session_state[f"_url_last_{key}"] = value
 
 
 def int_param(name: str, default: int, low: int, high: int) -> int:

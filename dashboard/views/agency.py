@@ -16,11 +16,10 @@ labels = {r.agency_id: (r.name if r.level == "subtier" else f"{r.subtier_abbrevi
           for r in choices.itertuples()}
 ids = list(choices.agency_id)
 wanted = ui.param("agency")
-ui.follow_url("agency-pick", wanted if wanted in ids else ids[0])
+ui.follow_url("agency-pick", "agency")
 agency_id = st.selectbox("Agency", ids, index=ids.index(wanted) if wanted in ids else 0, format_func=labels.get,
                          key="agency-pick")
 ui.set_params(agency=agency_id)
-ui.remember_url("agency-pick", agency_id)
 row = choices[choices.agency_id == agency_id].iloc[0]
 st.title(row["name"])
 

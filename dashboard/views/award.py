@@ -11,10 +11,9 @@ from dashboard.views.common import award_links
 
 DEFAULT = "70CTD022FR0000170"
 
-ui.follow_url("award-id", ui.param("award", DEFAULT))
+ui.follow_url("award-id", "award")
 ident = st.text_input("Award (PIID or USAspending award id)", value=ui.param("award", DEFAULT), key="award-id")
 ident = (ident or "").strip()
-ui.remember_url("award-id", ident)
 found = q.find_awards(ident) if ident else q.find_awards(DEFAULT)
 if found.empty:
     ui.set_params(award=ident)

@@ -18,13 +18,12 @@ wanted = [v for v in ui.param_list("v") if v in names][:4] or preset or list(cho
 opts = q.filter_options().iloc[0]
 
 c = st.columns([3, 2])
-ui.follow_url("compare-vendors", [v for v in ui.param_list("v") if v in names][:4])  # the URL's own list
+ui.follow_url("compare-vendors", "v")
 picked = c[0].multiselect("Vendors (2–4)", list(choices.vendor_id), default=wanted, max_selections=4,
                           format_func=names.get, key="compare-vendors")
 agencies = c[1].multiselect("At agencies (all when empty)", list(opts.agencies),
                             default=[a for a in ui.param_list("agency") if a in opts.agencies], key="compare-agency")
 ui.set_params(v=picked, agency=agencies)
-ui.remember_url("compare-vendors", list(picked))
 
 if len(picked) < 2:
     ui.empty("Choose at least two vendors to compare.")

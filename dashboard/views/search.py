@@ -11,7 +11,7 @@ from dashboard import ui
 FACETS = ("agency", "capability", "vendor", "year", "competition")
 
 st.title("Search")
-ui.follow_url("search-q", ui.param("q", ""))
+ui.follow_url("search-q", "q")
 text = st.text_input("Search awards: words, \"exact phrases\", vendors and their brands, systems, PIIDs",
                      value=ui.param("q", ""), key="search-q",
                      placeholder="e.g. ImmigrationOS, \"license plate reader\", social-media, Lexis, 70CTD022FR0000170",
@@ -35,7 +35,6 @@ with st.sidebar:
         chosen[f] = st.multiselect(f.capitalize(), options, default=chosen[f], key=f"search-facet-{f}",
                                    format_func=lambda v, c=count_of: f"{v} ({c.get(v, 0)})")
 ui.set_params(q=text, **chosen)
-ui.remember_url("search-q", text)
 filters = {**chosen, "capability": [cap_by_name[c] for c in chosen["capability"] if c in cap_by_name]}
 
 summary = q.search_summary(text, filters).iloc[0]

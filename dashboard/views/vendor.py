@@ -17,11 +17,10 @@ names = dict(zip(choices.vendor_id, choices.vendor_name, strict=False))
 watch = set(choices[choices.on_watchlist].vendor_id)
 wanted = ui.param("vendor")
 default = wanted if wanted in names else ("v:palantir" if "v:palantir" in names else choices.vendor_id.iloc[0])
-ui.follow_url("vendor-pick", default)
+ui.follow_url("vendor-pick", "vendor")
 vendor_id = st.selectbox("Vendor", list(choices.vendor_id), index=list(choices.vendor_id).index(default),
                          format_func=lambda v: names[v] + ("  ★ watchlist" if v in watch else ""), key="vendor-pick")
 ui.set_params(vendor=vendor_id)
-ui.remember_url("vendor-pick", vendor_id)
 
 v = q.vendor(vendor_id).iloc[0]
 st.title(names[vendor_id])
