@@ -115,6 +115,19 @@ class RegistrySpider(scrapy.Spider):
         self.logger.warning("lost %s %s: %s", what, request.url, reason)
         yield self.reject(request.url, "page", reason, payload, lost=True)
 
+    def next_page(self, response, link: Any, rebase, label: str, field: str | None = None) -> str | RejectItem:
+        """The URL of the page a listing links to next (`rebase`d onto the configured API), or, when the link is not
+        one (not a string, or a URL that does not parse), a lost page with its reason: the pages after this one
+        cannot be reached, so the run ends partial instead of the parse raising. `label` names the link in the
+        reason, `field` (default: the label) is the key it is kept under in the reject's payload."""
+        try:
+            if not isinstance(link, str):
+                raise ValueError(f"a {type(link).__name__}, not a URL")
+            return rebase(link)
+        except ValueError as e:
+            return self.reject(response.url, "page", f"page: {label} unusable ({e})"[:300],
+                               json.dumps({field or label: link}, default=str), lost=True)
+
     # -- stats and completeness ---------------------------------------------------------------------
     def count(self, what: str, n: int = 1) -> None:
         """Add n to this run's `<name>/<what>` statistic."""

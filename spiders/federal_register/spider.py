@@ -115,18 +115,10 @@ class FederalRegisterSpider(RegistrySpider):
                 continue
             yield item
         nxt = data.get("next_page_url")
-        if not nxt:
-            return
-        try:
-            if not isinstance(nxt, str):
-                raise ValueError(f"a {type(nxt).__name__}, not a URL")
-            url = self._rebase(nxt)
-        except ValueError as e:
-            # the pages after this one cannot be reached: counted as lost (the run ends partial), kept as a reject
-            yield self.reject(response.url, "page", f"page: next_page_url unusable ({e})"[:300],
-                              json.dumps({"next_page_url": nxt}, default=str), lost=True)
-            return
-        yield Request(url, callback=self.parse, errback=self.page_failed)
+        if nxt:
+            target = self.next_page(response, nxt, self._rebase, "next_page_url")
+            yield target if isinstance(target, RejectItem) else Request(target, callback=self.parse,
+                                                                        errback=self.page_failed)
 
     def _rebase(self, url: str) -> str:
         """next_page_url points at www.federalregister.gov; keep the configured host (a mirror, a test server)."""

@@ -29,6 +29,7 @@ from scrapy.http import Request, Response
 from registry.core import paths
 from spiders.args import as_list
 from spiders.base import RegistrySpider
+from spiders.items import RejectItem
 from spiders.keys import install_log_redaction
 from spiders.lda.items import LdaFilingItem
 
@@ -146,15 +147,8 @@ class LdaFilingsSpider(RegistrySpider):
             yield self._item(filing, response.url, fetched_at, matched_query)
         next_url = data.get("next")
         if next_url and data["results"] and (self.max_pages is None or page < self.max_pages):
-            try:
-                if not isinstance(next_url, str):
-                    raise ValueError(f"a {type(next_url).__name__}, not a URL")
-                url = self._rebase(next_url)
-            except ValueError as e:  # the pages after this one cannot be reached: lost, with the reason
-                yield self.reject(response.url, "page", f"page: next link unusable ({e})"[:300],
-                                  json.dumps({"next": next_url}, default=str), lost=True)
-                return
-            yield self._request(url, matched_query, page + 1)
+            target = self.next_page(response, next_url, self._rebase, "next link", "next")
+            yield target if isinstance(target, RejectItem) else self._request(target, matched_query, page + 1)
 
     # -- fields ---------------------------------------------------------------------------------------
 
