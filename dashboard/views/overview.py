@@ -10,25 +10,34 @@ from dashboard import format as fmt
 from dashboard import queries as q
 
 
+def _named(frame: pd.DataFrame, column: str, unknown: str) -> tuple[int, int, float]:
+    """Awards whose `column` is known, all awards, and the known ones' share of the dollars (each award once)."""
+    known = frame[frame[column] != unknown]
+    total = frame.obligated.sum()
+    return known.awards.sum(), frame.awards.sum(), known.obligated.sum() / total if total else 0
+
+
 def _offices(surveillance_only: bool, rows_link: str) -> None:
     """Top agencies by contracting office: the office that signed each award (the record's awarding office, else
     the office code that opens the PIID), each award once, with the awards no record names as their own bar."""
     offices = q.top_offices(surveillance_only)
+    if offices.empty:
+        ui.empty("No agency has obligations here yet.")
+        return
     bars = offices.assign(agency=offices.subtier + " · " + offices.office)
     bars = bars.sort_values("obligated", ascending=False).head(15)
     st.plotly_chart(figures.top_agencies(bars), key="overview-offices")
     ui.chart_data(bars, "top_offices_chart", key="overview-offices-chart")
-    known = offices[offices.office != "office not identified"]
-    share = known.obligated.sum() / offices.obligated.sum() if offices.obligated.sum() else 0
+    named, total, share = _named(offices, "office", "office not identified")
     st.caption(f"Each award once, under the contracting office that signed it. The office is named for "
-               f"{known.awards.sum():,} of {offices.awards.sum():,} awards ({fmt.pct(share)} of the dollars): "
+               f"{named:,} of {total:,} awards ({fmt.pct(share)} of the dollars): "
                "the award record's awarding office, else the office code that opens a DHS PIID (70B03C...) "
                "and its name from data/contracting_offices.yaml; the rest show as \"office not identified\".")
     ui.how_computed("Each award once under its awarding subtier and contracting office (`awards.agency_office`, "
                     "else \"office not identified\"); **named** = awards whose office is known, and `named_by` "
                     "says from what. The first parameter is true when only surveillance-tagged awards are counted.",
                     queries=[(q.top_offices, (surveillance_only,))], figures=["The office is named for"],
-                    key="overview-offices-how", rows_link=rows_link if surveillance_only else ui.page_url("search"))
+                    key="overview-offices-how", rows_link=rows_link)
     shown = offices.assign(source_url=offices.department.map(fmt.usaspending_agency_url))
     ui.table(shown, key="overview-offices-table", money=["obligated"], hide=["office_code"])
     ui.exports(shown, "top_offices", key="overview-offices-export")
@@ -79,15 +88,16 @@ with left:
         ui.exports(vendors, "top_vendors", key="overview-vendors-export")
 with right:
     st.subheader("Top agencies")
-    agencies = q.top_agencies(surveillance_only)
     levels = {"Subtier agencies": None, "Components": "components", "Contracting offices": "offices"}
     chosen = next((k for k, v in levels.items() if v and v == ui.param("agencies")), "Subtier agencies")
     by = st.segmented_control("Show", list(levels), key="overview-agency-level", default=chosen) or chosen
     ui.set_params(agencies=levels[by])
-    if agencies.empty:
+    rows_link = tagged_link if surveillance_only else ui.page_url("search")
+    agencies = None if by == "Contracting offices" else q.top_agencies(surveillance_only)
+    if agencies is None:
+        _offices(surveillance_only, rows_link)
+    elif agencies.empty:
         ui.empty("No agency has obligations here yet.")
-    elif by == "Contracting offices":
-        _offices(surveillance_only, tagged_link)
     else:
         if by == "Components":
             bars = agencies.assign(agency=agencies.subtier + " · " + agencies.component)
@@ -98,10 +108,9 @@ with right:
         bars = bars.sort_values("obligated", ascending=False).head(15)
         st.plotly_chart(figures.top_agencies(bars), key="overview-agencies")
         ui.chart_data(bars, "top_agencies_chart", key="overview-agencies-chart")
-        known = agencies[agencies.component != "component not identified"]
-        share = known.obligated.sum() / agencies.obligated.sum() if agencies.obligated.sum() else 0
+        named, total, share = _named(agencies, "component", "component not identified")
         st.caption(f"Each award once, under its awarding subtier. Components are attributed for "
-                   f"{known.awards.sum():,} of {agencies.awards.sum():,} awards ({fmt.pct(share)} of the dollars) "
+                   f"{named:,} of {total:,} awards ({fmt.pct(share)} of the dollars) "
                    "from the awarding and funding office names, the office code that opens the PIID, and the "
                    "award's description (see Methods & sources); the rest show as \"component not identified\". "
                    "Many contracting offices buy for several components, so the office that signed is shown "
@@ -111,7 +120,7 @@ with right:
                         "whose component is known. The first parameter is true when only surveillance-tagged "
                         "awards are counted.", queries=[(q.top_agencies, (surveillance_only,))],
                         figures=["Components are attributed for"], key="overview-agencies-how",
-                        rows_link=tagged_link if surveillance_only else ui.page_url("search"))
+                        rows_link=rows_link)
         shown = agencies.assign(source_url=agencies.department.map(fmt.usaspending_agency_url))
         ui.table(shown, key="overview-agencies-table", money=["obligated"], hide=["subtier_code"])
         ui.exports(shown, "top_agencies", key="overview-agencies-export")
