@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.conftest import ROOT, SHARED_DATA
+from tests.conftest import ROOT, SHARED_DATA, query
 
 SAMPLE_CSV = ROOT / "data" / "sample" / "cbp_ice_contract_transactions_slice_FY2021_FY2026.csv"
 COLUMNS_CSV = SHARED_DATA / "usaspending_reference" / "download_columns_contracts_prime_transactions.csv"
@@ -125,14 +125,6 @@ def transactions_zip(path: Path, rows: list[dict[str, str]], split: int = 2) -> 
 
 
 # -- the crawl's own record, read as a user would (read-only, so a live crawl's lock is never taken) ---------------
-def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def archive_ledger(path: Path) -> list[tuple]:
     """(file_name, kind, status, bytes, sha256, row_count) of each archive file, in the order they were started."""
     return query(path, "SELECT file_name, kind, status, bytes, sha256, row_count FROM stg_archive_files "

@@ -32,6 +32,18 @@ def _build_sample(d: Path) -> Path:
     return out
 
 
+def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of one statement over a store or registry opened read-only, as a user reads a crawl's record (a live
+    crawl's write lock is never taken)."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 def copy_registry(registry: Path, dest: Path) -> Path:
     """A copy of a built registry in `dest` under the same name: the file and the full-text index folder it names
     (by name, so both keep theirs), so a test owns a registry (to rebuild, kill or break) without building one."""

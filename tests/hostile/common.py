@@ -10,9 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import duckdb
-
-from tests.conftest import run_cli
+from tests.conftest import query, run_cli
 from tests.hostile import forkserver
 
 FAST = {  # small waits and pages so each fault test takes seconds; the logic is the same at production values
@@ -31,14 +29,6 @@ def crawl(base: str, staging: Path, timeout: float = 120, e2e: bool = False, **e
     return (run_cli if e2e else forkserver.run)("crawl", "usaspending", "--api-url", base, "--agency", "7012", "--since", "2021-01-01",
                    "--until", "2025-12-31", "--award-type", "contracts", "--staging", str(staging), *settings,
                    timeout=timeout)
-
-
-def query(staging: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(staging), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def runs_of(staging: Path) -> list[tuple]:
