@@ -1,4 +1,4 @@
-"""Imported once by the crawl forkserver (tests/hostile/forked.py): what `registry crawl` imports before its first
+"""Imported once by the warm process server (tests/warm_process.py): what `registry crawl` imports before its first
 request, so that each forked crawl starts warm. It installs no Twisted reactor (each crawl installs its own)."""
 
 from __future__ import annotations
