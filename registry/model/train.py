@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from registry.model import classify, evaluate, labels, roles, scoring, text_model
+from registry.model.curated import CuratedDataError
 
 TARGET_PRECISION = 0.93  # chosen on train, above the 0.90 bar, so held-out noise keeps it >= 0.90
 GROUPED_FOLDS = False  # see out_of_fold: True scores every recipient as unseen
@@ -141,6 +142,12 @@ def train(data_dir: Path, labels_dir: Path, out_dir: Path | None = None, db: Pat
         x = x[candidate & np.array([(a, c) in pos for a, c in zip(x["award_key"], x["capability_id"], strict=True)])
               ].reset_index(drop=True)
         target = np.array([pos[(a, c)] for a, c in zip(x["award_key"], x["capability_id"], strict=True)])
+        if len(set(target.tolist())) < 2:  # a logistic fit needs both; scikit-learn's own message misleads
+            raise CuratedDataError(
+                f"the train split gives {len(target):,} candidate (award, capability) pairs, "
+                f"{'all positive' if len(target) and target.all() else 'none positive'}: the combiner needs "
+                f"positive and negative pairs to weigh the evidence; train on more labelled parts "
+                f"(the labels in {labels_dir} are parts {', '.join(sorted(corpus['part'].unique()))})")
         intercept, weights = scoring.fit(x, target)
         combiner = scoring.Combiner(intercept, weights, 0.5, 0.25)
         x["score"] = combiner.score(x)
