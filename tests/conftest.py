@@ -175,7 +175,12 @@ SERIAL_GROUPS = {
     "tests/test_browser.py": "browser",
     "tests/test_browser_larger.py": "browser",
     "tests/test_browser_review.py": "browser",
+    # the modules that fit the model share a worker: importing scikit-learn (and SciPy's stats) costs 2-4 s of CPU
+    # per process, paid once instead of on each worker
+    "tests/test_model_capabilities.py": "model fits",
+    "tests/test_model_train_errors.py": "model fits",
 }
+FIRST_GROUPS = {"browser"}  # the run's longest unit of work: handed out first
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -195,10 +200,10 @@ def pytest_xdist_make_scheduler(config, log):
             return SERIAL_GROUPS.get(module, module)
 
         def _assign_work_unit(self, node) -> None:
-            """Hand out the serial groups first: each is the run's longest unit of work (a browser and a Streamlit
+            """Hand out the FIRST_GROUPS first: each is the run's longest unit of work (a browser and a Streamlit
             server per module, one module after another), and started last it would be the run's tail while the
             other workers sit idle. The rest go in xdist's order (most tests first)."""
-            group = next((scope for scope in self.workqueue if scope in SERIAL_GROUPS.values()), None)
+            group = next((scope for scope in self.workqueue if scope in FIRST_GROUPS), None)
             if group is not None:
                 self.workqueue.move_to_end(group, last=False)
             super()._assign_work_unit(node)
