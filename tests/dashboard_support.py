@@ -7,6 +7,7 @@ records go through the real staging store and build, like any crawled record.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import socket
 import subprocess
@@ -88,6 +89,24 @@ def build_dashboard_registry(sample_registry: Path, out_dir: Path) -> Path:
 
 # Awards the rebuilt registry of the rebuild tests lacks, so the swap is visible in the headline numbers.
 REMOVED = 70
+
+APP = ROOT / "dashboard" / "app.py"
+
+
+def app_test(timeout: float = 60):
+    """A new AppTest of the dashboard (dashboard/app.py): a new session, as a new browser tab opens one.
+
+    Why not AppTest.from_file alone: each new AppTest's first run scans the metadata of every installed
+    distribution (about 470 here) for Streamlit components, 0.2 to 1 s a time on this machine, more than many
+    page runs cost. The installed packages do not change during a test run, so the scan's answer is kept for the
+    process (the dashboard declares no components, and a new one would be found on the next run of pytest)."""
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.testing.v1 import AppTest
+
+    scan = manifest_scanner.scan_component_manifests
+    if not hasattr(scan, "cache_info"):  # once per process
+        manifest_scanner.scan_component_manifests = functools.cache(scan)
+    return AppTest.from_file(str(APP), default_timeout=timeout)
 
 
 def staging_with_fewer_awards(sample_registry: Path, dest: Path, removed: int = REMOVED, keep: tuple[str, ...] = ()
