@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import ROOT
-from tests.dashboard_support import free_port, running_dashboard
+from tests.dashboard_support import RUN_WATCH_JS, free_port, running_dashboard
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
@@ -139,6 +139,7 @@ def context(request):
         ctx = chromium(request).new_context(viewport=VIEWPORT, proxy={
             "server": f"http://127.0.0.1:{free_port()}", "bypass": "127.0.0.1"})
         config.add_cleanup(ctx.close)
+        ctx.add_init_script(RUN_WATCH_JS)  # every tab counts its script runs (dashboard_support.wait_until_idle)
         ctx.blocked, ctx.dialogs = [], []
 
         def record(req):

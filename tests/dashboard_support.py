@@ -172,36 +172,63 @@ def running_dashboard(cmd: list[str], env: dict, log_path: Path, port: int,
         log.close()
 
 
-IDLE_JS = ("() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
-           " return !!app && app.dataset.testScriptState === 'notRunning'"
-           " && !document.querySelector('[data-testid=\"stStatusWidget\"]'); }")
+# Installed in every tab of the browser context before the page's own scripts (browser_fixtures.context): counts the
+# runs of the page's script the tab has seen (each change of the app root's `data-test-script-state` to "running")
+# and notes when that state last changed, so a test can wait for the run its own action started to finish.
+RUN_WATCH_JS = """
+window.__runs = 0;
+window.__stateAt = performance.now();
+new MutationObserver(changes => {
+  for (const c of changes) {
+    window.__stateAt = performance.now();
+    if (c.target.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+"""
+
+# Idle: the app's script state is "notRunning", no "Running..." badge, a run later than `since` was seen, and the
+# state has not changed for `quiet` ms (a chain of runs, e.g. st.rerun or st.switch_page, passes through
+# "notRunning" for a moment between its runs).
+IDLE_JS = """([since, quiet]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"]')
+    && (window.__runs || 0) > since && performance.now() - (window.__stateAt || 0) >= quiet;
+}"""
+QUIET_MS = 200
 
 
-def wait_until_idle(page, timeout_ms: int = 60_000, settle_ms: int = 500) -> None:
-    """Wait until Streamlit has finished running the page's script and stays finished for settle_ms.
+def runs(page) -> int:
+    """How many runs of the page's script the tab has seen so far (RUN_WATCH_JS)."""
+    return page.evaluate("() => window.__runs || 0")
+
+
+def wait_until_idle(page, timeout_ms: int = 60_000, since: int | None = None) -> None:
+    """Wait until Streamlit has finished running the page's script: its own script state (`data-test-script-state`
+    on the app root) is `notRunning` and has stayed so for QUIET_MS. With `since` (a runs() count taken before an
+    action), until a run that started after it has finished.
 
     Why: a form filled or submitted while the script is still drawing the page (or while a rerun it asked for
     is starting) can lose what was typed: the rerun remounts the form. A person sees the "Running..." badge and
-    waits; a test waits for the app's own script state (`data-test-script-state` on the app root) to be
-    `notRunning`, twice, settle_ms apart.
+    waits. Why `since`: right after a click the page still shows the previous run's idle state until the server
+    answers; waiting for the count to move is waiting for the click's own run, not for a fixed quiet period.
     """
-    deadline = time.monotonic() + timeout_ms / 1000
-    while True:
-        page.wait_for_function(IDLE_JS, timeout=max(1, int((deadline - time.monotonic()) * 1000)))
-        page.wait_for_timeout(settle_ms)
-        if page.evaluate(IDLE_JS) or time.monotonic() > deadline:
-            return
+    page.wait_for_function(IDLE_JS, arg=[-1 if since is None else since, QUIET_MS], timeout=timeout_ms, polling=50)
 
 
-# Count the app's script-state changes from now on, then move the tab to `path` as the browser's Back and Forward do
-# (history entry + popstate): Streamlit's frontend finds the page by the URL's path and reruns it with the URL's query
-# parameters in the same session, as a click on a link inside the app does.
+@contextmanager
+def rerun_by(page, timeout_ms: int = 60_000) -> Iterator[None]:
+    """Wrap an action that makes the page's script run again (a click on a widget that reruns, Enter in a text
+    box): returns once that run has finished (wait_until_idle with `since`). Start it on an idle page."""
+    before = runs(page)
+    yield
+    wait_until_idle(page, timeout_ms, since=before)
+
+
+# Move the tab to `path` as the browser's Back and Forward do (history entry + popstate): Streamlit's frontend finds
+# the page by the URL's path and reruns it with the URL's query parameters in the same session, as a click on a link
+# inside the app does.
 NAVIGATE_JS = """path => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  window.__testRuns = 0;
-  if (window.__testRunWatch) window.__testRunWatch.disconnect();
-  window.__testRunWatch = new MutationObserver(changes => { window.__testRuns += changes.length; });
-  window.__testRunWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
   history.pushState(null, '', path);
   dispatchEvent(new PopStateEvent('popstate'));
 }"""
@@ -214,10 +241,9 @@ def navigate_in_app(page, path: str, timeout_ms: int = 30_000) -> None:
     Why: a new tab or a reload is a new Streamlit session (the frontend loads and compiles its JavaScript again and the
     server starts a session): several seconds a page, where the page's own run takes under one. A check that is
     about what a page shows, not about opening a link in a fresh session, reaches the page this way. Call it on an
-    idle page: the wait is for the first script-state change after the navigation, then for idle."""
-    page.evaluate(NAVIGATE_JS, path)
-    page.wait_for_function("() => window.__testRuns > 0", timeout=timeout_ms)
-    wait_until_idle(page, timeout_ms)
+    idle page: the wait is for the run the navigation starts."""
+    with rerun_by(page, timeout_ms):
+        page.evaluate(NAVIGATE_JS, path)
 
 
 def fill_until_kept(page, label: str, text: str, attempts: int = 5) -> None:
@@ -245,16 +271,18 @@ def enter_until_in_url(page, box, text: str, param: str, attempts: int = 3) -> N
     Enter; a person types it again, and so does the test, failing with a clear message if it never takes."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    in_url = "([p, t]) => new URLSearchParams(location.search).get(p) === t"
     for attempt in range(attempts):
         if attempt:
             wait_until_idle(page)
+        # the same text again starts no run (the box's value does not change): then there is no run to wait for
+        before = None if page.evaluate(in_url, [param, text]) else runs(page)
         box.fill(text)
         box.press("Enter")
         try:
-            page.wait_for_function("([p, t]) => new URLSearchParams(location.search).get(p) === t", arg=[param, text],
-                                   timeout=30_000)
+            page.wait_for_function(in_url, arg=[param, text], timeout=30_000)
         except PlaywrightTimeout:
             continue
-        wait_until_idle(page)
+        wait_until_idle(page, since=before)
         return
     raise AssertionError(f"typing {text!r} never reached the URL's {param!r}: it was wiped {attempts} times")

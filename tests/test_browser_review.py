@@ -26,6 +26,7 @@ from tests.dashboard_support import (
     REMOVED,
     fill_until_kept,
     navigate_in_app,
+    rerun_by,
     staging_with_fewer_awards,
     wait_until_idle,
 )
@@ -96,9 +97,9 @@ def test_confirming_a_possible_award_tags_it_after_a_rebuild_under_the_open_sess
 
     # the same session (no reload) opens the Overview from the sidebar: registry A's award count
     wait_until_idle(page)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
+    with rerun_by(page):  # the page's script is done: the radio clicked below is the one it keeps
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
     page.wait_for_selector(METRIC, timeout=30_000)
-    wait_until_idle(page)  # the page's script is done: the radio clicked below is the one it keeps
     assert page.locator(METRIC).first.inner_text() == f"{awards:,}", "the Overview before the rebuild"
     page.screenshot(path=str(RELIABILITY / "dashboard-before-rebuild.png"))
 
@@ -123,9 +124,9 @@ def test_confirming_a_possible_award_tags_it_after_a_rebuild_under_the_open_sess
     assert checks and set(checks) == {200}, f"the health check failed during the rebuild: {set(checks)}"
 
     # the same session (no reload): a widget interaction reruns the page on the new registry
-    page.get_by_text("All awards", exact=True).first.click()
-    page.wait_for_url("**scope=all**", timeout=30_000)  # the rerun ran: the page wrote its state
-    wait_until_idle(page)  # ...and finished drawing it
+    with rerun_by(page):  # the rerun ran and finished drawing
+        page.get_by_text("All awards", exact=True).first.click()
+    page.wait_for_url("**scope=all**", timeout=30_000)  # ...and the page wrote its state
     page.screenshot(path=str(RELIABILITY / "dashboard-after-rebuild.png"))
     assert page.locator('[data-testid="stException"]').count() == 0
     shown = page.locator(METRIC).first.inner_text()
