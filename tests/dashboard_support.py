@@ -172,41 +172,77 @@ def running_dashboard(cmd: list[str], env: dict, log_path: Path, port: int,
         log.close()
 
 
-# Installed in every tab of the browser context before the page's own scripts (browser_fixtures.context): counts the
-# runs of the page's script the tab has seen (each change of the app root's `data-test-script-state` to "running")
-# and notes when that state last changed, so a test can wait for the run its own action started to finish.
+# Installed in every tab of the browser context before the page's own scripts (browser_fixtures.context). It counts
+# the runs of the page's script that have finished, from Streamlit's own messages: each run ends with a ForwardMsg
+# whose `script_finished` (field 6) says how; "finished early for a rerun" (2) is the middle of a chain of runs
+# (st.rerun, st.switch_page) and is not counted. It also notes when the page's DOM last changed.
+# Why the websocket and not the app root's `data-test-script-state`: a short run's "running" and "notRunning" can
+# reach the page together, and React then draws only the second; the count of a DOM attribute missed that run.
 RUN_WATCH_JS = """
-window.__runs = 0;
-window.__stateAt = performance.now();
-new MutationObserver(changes => {
-  for (const c of changes) {
-    window.__stateAt = performance.now();
-    if (c.target.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
-  }
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+(() => {
+  window.__runs = 0;
+  window.__finishedAt = 0;
+  window.__changedAt = performance.now();
+  const varint = (b, i) => {
+    let v = 0, s = 0, x;
+    do { x = b[i++]; v += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
+    return [v, i];
+  };
+  const finishStatus = buf => {  // a ForwardMsg's script_finished status, or -1 (the top-level fields only)
+    const b = new Uint8Array(buf);
+    let i = 0, key, v;
+    while (i < b.length) {
+      [key, i] = varint(b, i);
+      const field = Math.floor(key / 8), type = key & 7;
+      if (type === 0) { [v, i] = varint(b, i); if (field === 6) return v; }
+      else if (type === 2) { [v, i] = varint(b, i); i += v; }
+      else if (type === 1) i += 8;
+      else if (type === 5) i += 4;
+      else return -1;
+    }
+    return -1;
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', e => {
+        if (!(e.data instanceof ArrayBuffer)) return;
+        const status = finishStatus(e.data);
+        if (status === 0 || status === 1 || status === 3) {
+          window.__runs += 1;
+          window.__finishedAt = performance.now();
+        }
+      });
+    }
+  };
+  new MutationObserver(() => { window.__changedAt = performance.now(); })
+    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+})();
 """
 
-# Idle: the app's script state is "notRunning", no "Running..." badge, a run later than `since` was seen, and the
-# state has not changed for `quiet` ms (a chain of runs, e.g. st.rerun or st.switch_page, passes through
-# "notRunning" for a moment between its runs).
+# Idle: a run later than `since` has finished, the app's script state is "notRunning" with no "Running..." badge,
+# and neither that message nor the page's DOM has changed for `quiet` ms (the page has drawn what the run sent).
 IDLE_JS = """([since, quiet]) => {
   const app = document.querySelector('[data-testid="stApp"]');
+  const now = performance.now();
   return !!app && app.dataset.testScriptState === 'notRunning'
     && !document.querySelector('[data-testid="stStatusWidget"]')
-    && (window.__runs || 0) > since && performance.now() - (window.__stateAt || 0) >= quiet;
+    && (window.__runs || 0) > since && now - (window.__finishedAt || 0) >= quiet
+    && now - (window.__changedAt || 0) >= quiet;
 }"""
 QUIET_MS = 200
 
 
 def runs(page) -> int:
-    """How many runs of the page's script the tab has seen so far (RUN_WATCH_JS)."""
+    """How many runs of the page's script have finished in the tab so far (RUN_WATCH_JS)."""
     return page.evaluate("() => window.__runs || 0")
 
 
 def wait_until_idle(page, timeout_ms: int = 60_000, since: int | None = None) -> None:
-    """Wait until Streamlit has finished running the page's script: its own script state (`data-test-script-state`
-    on the app root) is `notRunning` and has stayed so for QUIET_MS. With `since` (a runs() count taken before an
-    action), until a run that started after it has finished.
+    """Wait until Streamlit has finished running the page's script (its own script state, RUN_WATCH_JS and IDLE_JS)
+    and the page has drawn it (QUIET_MS without a change). With `since` (a runs() count taken before an action),
+    until a run that finished after it.
 
     Why: a form filled or submitted while the script is still drawing the page (or while a rerun it asked for
     is starting) can lose what was typed: the rerun remounts the form. A person sees the "Running..." badge and
