@@ -5,10 +5,10 @@ dashboard serves is rebuilt underneath the open session (issue 9: the build repl
 rename, and dashboard/db.py keys its read-only connection on the file's identity): the server answers its health
 check all along, the same session without a reload shows the rebuilt registry's numbers on its next rerun, and the
 rebuilt registry tags the confirmed award. The same build shows how the full-text index folder beside the registry
-is swapped: a new folder, the replaced file's kept for the readers that hold it, every older one removed. The run's one server (in review mode, as `registry dashboard --review`
-starts it) and one browser (tests/browser_fixtures.py), and one build, serve both stories (reruns across many
-rebuilds and concurrent sessions are checked headless in tests/test_faults_dashboard.py; the CLI's --review flag in
-tests/test_dashboard_cli.py).
+is swapped: a new folder, the replaced file's kept for the readers that hold it, every older one removed. The run's
+one server (in review mode, as `registry dashboard --review` starts it) and one browser (tests/browser_fixtures.py),
+and one build, serve these stories (reruns across many rebuilds and concurrent sessions are checked headless in
+tests/test_faults_dashboard.py; the CLI's --review flag in tests/test_dashboard_cli.py).
 """
 
 from __future__ import annotations
