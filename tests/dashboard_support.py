@@ -7,6 +7,7 @@ records go through the real staging store and build, like any crawled record.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import socket
 import subprocess
@@ -89,6 +90,24 @@ def build_dashboard_registry(sample_registry: Path, out_dir: Path) -> Path:
 # Awards the rebuilt registry of the rebuild tests lacks, so the swap is visible in the headline numbers.
 REMOVED = 70
 
+APP = ROOT / "dashboard" / "app.py"
+
+
+def app_test(timeout: float = 60):
+    """A new AppTest of the dashboard (dashboard/app.py): a new session, as a new browser tab opens one.
+
+    Why not AppTest.from_file alone: each new AppTest's first run scans the metadata of every installed
+    distribution (about 470 here) for Streamlit components, 0.2 to 1 s a time on this machine, more than many
+    page runs cost. The installed packages do not change during a test run, so the scan's answer is kept for the
+    process (the dashboard declares no components, and a new one would be found on the next run of pytest)."""
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.testing.v1 import AppTest
+
+    scan = manifest_scanner.scan_component_manifests
+    if not hasattr(scan, "cache_info"):  # once per process
+        manifest_scanner.scan_component_manifests = functools.cache(scan)
+    return AppTest.from_file(str(APP), default_timeout=timeout)
+
 
 def staging_with_fewer_awards(sample_registry: Path, dest: Path, removed: int = REMOVED, keep: tuple[str, ...] = ()
                               ) -> Path:
@@ -153,36 +172,99 @@ def running_dashboard(cmd: list[str], env: dict, log_path: Path, port: int,
         log.close()
 
 
-IDLE_JS = ("() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
-           " return !!app && app.dataset.testScriptState === 'notRunning'"
-           " && !document.querySelector('[data-testid=\"stStatusWidget\"]'); }")
+# Installed in every tab of the browser context before the page's own scripts (browser_fixtures.context). It counts
+# the runs of the page's script that have finished, from Streamlit's own messages: each run ends with a ForwardMsg
+# whose `script_finished` (field 6) says how; "finished early for a rerun" (2) is the middle of a chain of runs
+# (st.rerun, st.switch_page) and is not counted. It also notes when the page's DOM last changed.
+# Why the websocket and not the app root's `data-test-script-state`: a short run's "running" and "notRunning" can
+# reach the page together, and React then draws only the second; the count of a DOM attribute missed that run.
+RUN_WATCH_JS = """
+(() => {
+  window.__runs = 0;
+  window.__finishedAt = 0;
+  window.__changedAt = performance.now();
+  const varint = (b, i) => {
+    let v = 0, s = 0, x;
+    do { x = b[i++]; v += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
+    return [v, i];
+  };
+  const finishStatus = buf => {  // a ForwardMsg's script_finished status, or -1 (the top-level fields only)
+    const b = new Uint8Array(buf);
+    let i = 0, key, v;
+    while (i < b.length) {
+      [key, i] = varint(b, i);
+      const field = Math.floor(key / 8), type = key & 7;
+      if (type === 0) { [v, i] = varint(b, i); if (field === 6) return v; }
+      else if (type === 2) { [v, i] = varint(b, i); i += v; }
+      else if (type === 1) i += 8;
+      else if (type === 5) i += 4;
+      else return -1;
+    }
+    return -1;
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', e => {
+        if (!(e.data instanceof ArrayBuffer)) return;
+        const status = finishStatus(e.data);
+        if (status === 0 || status === 1 || status === 3) {
+          window.__runs += 1;
+          window.__finishedAt = performance.now();
+        }
+      });
+    }
+  };
+  new MutationObserver(() => { window.__changedAt = performance.now(); })
+    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+})();
+"""
+
+# Idle: a run later than `since` has finished, the app's script state is "notRunning" with no "Running..." badge,
+# and neither that message nor the page's DOM has changed for `quiet` ms (the page has drawn what the run sent).
+IDLE_JS = """([since, quiet]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const now = performance.now();
+  return !!app && app.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"]')
+    && (window.__runs || 0) > since && now - (window.__finishedAt || 0) >= quiet
+    && now - (window.__changedAt || 0) >= quiet;
+}"""
+QUIET_MS = 200
 
 
-def wait_until_idle(page, timeout_ms: int = 60_000, settle_ms: int = 500) -> None:
-    """Wait until Streamlit has finished running the page's script and stays finished for settle_ms.
+def runs(page) -> int:
+    """How many runs of the page's script have finished in the tab so far (RUN_WATCH_JS)."""
+    return page.evaluate("() => window.__runs || 0")
+
+
+def wait_until_idle(page, timeout_ms: int = 60_000, since: int | None = None) -> None:
+    """Wait until Streamlit has finished running the page's script (its own script state, RUN_WATCH_JS and IDLE_JS)
+    and the page has drawn it (QUIET_MS without a change). With `since` (a runs() count taken before an action),
+    until a run that finished after it.
 
     Why: a form filled or submitted while the script is still drawing the page (or while a rerun it asked for
     is starting) can lose what was typed: the rerun remounts the form. A person sees the "Running..." badge and
-    waits; a test waits for the app's own script state (`data-test-script-state` on the app root) to be
-    `notRunning`, twice, settle_ms apart.
+    waits. Why `since`: right after a click the page still shows the previous run's idle state until the server
+    answers; waiting for the count to move is waiting for the click's own run, not for a fixed quiet period.
     """
-    deadline = time.monotonic() + timeout_ms / 1000
-    while True:
-        page.wait_for_function(IDLE_JS, timeout=max(1, int((deadline - time.monotonic()) * 1000)))
-        page.wait_for_timeout(settle_ms)
-        if page.evaluate(IDLE_JS) or time.monotonic() > deadline:
-            return
+    page.wait_for_function(IDLE_JS, arg=[-1 if since is None else since, QUIET_MS], timeout=timeout_ms, polling=50)
 
 
-# Count the app's script-state changes from now on, then move the tab to `path` as the browser's Back and Forward do
-# (history entry + popstate): Streamlit's frontend finds the page by the URL's path and reruns it with the URL's query
-# parameters in the same session, as a click on a link inside the app does.
+@contextmanager
+def rerun_by(page, timeout_ms: int = 60_000) -> Iterator[None]:
+    """Wrap an action that makes the page's script run again (a click on a widget that reruns, Enter in a text
+    box): returns once that run has finished (wait_until_idle with `since`). Start it on an idle page."""
+    before = runs(page)
+    yield
+    wait_until_idle(page, timeout_ms, since=before)
+
+
+# Move the tab to `path` as the browser's Back and Forward do (history entry + popstate): Streamlit's frontend finds
+# the page by the URL's path and reruns it with the URL's query parameters in the same session, as a click on a link
+# inside the app does.
 NAVIGATE_JS = """path => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  window.__testRuns = 0;
-  if (window.__testRunWatch) window.__testRunWatch.disconnect();
-  window.__testRunWatch = new MutationObserver(changes => { window.__testRuns += changes.length; });
-  window.__testRunWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
   history.pushState(null, '', path);
   dispatchEvent(new PopStateEvent('popstate'));
 }"""
@@ -195,10 +277,9 @@ def navigate_in_app(page, path: str, timeout_ms: int = 30_000) -> None:
     Why: a new tab or a reload is a new Streamlit session (the frontend loads and compiles its JavaScript again and the
     server starts a session): several seconds a page, where the page's own run takes under one. A check that is
     about what a page shows, not about opening a link in a fresh session, reaches the page this way. Call it on an
-    idle page: the wait is for the first script-state change after the navigation, then for idle."""
-    page.evaluate(NAVIGATE_JS, path)
-    page.wait_for_function("() => window.__testRuns > 0", timeout=timeout_ms)
-    wait_until_idle(page, timeout_ms)
+    idle page: the wait is for the run the navigation starts."""
+    with rerun_by(page, timeout_ms):
+        page.evaluate(NAVIGATE_JS, path)
 
 
 def fill_until_kept(page, label: str, text: str, attempts: int = 5) -> None:
@@ -226,16 +307,18 @@ def enter_until_in_url(page, box, text: str, param: str, attempts: int = 3) -> N
     Enter; a person types it again, and so does the test, failing with a clear message if it never takes."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    in_url = "([p, t]) => new URLSearchParams(location.search).get(p) === t"
     for attempt in range(attempts):
         if attempt:
             wait_until_idle(page)
+        # the same text again starts no run (the box's value does not change): then there is no run to wait for
+        before = None if page.evaluate(in_url, [param, text]) else runs(page)
         box.fill(text)
         box.press("Enter")
         try:
-            page.wait_for_function("([p, t]) => new URLSearchParams(location.search).get(p) === t", arg=[param, text],
-                                   timeout=30_000)
+            page.wait_for_function(in_url, arg=[param, text], timeout=30_000)
         except PlaywrightTimeout:
             continue
-        wait_until_idle(page)
+        wait_until_idle(page, since=before)
         return
     raise AssertionError(f"typing {text!r} never reached the URL's {param!r}: it was wiped {attempts} times")

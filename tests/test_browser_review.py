@@ -4,14 +4,16 @@ A reviewer confirms a possible award and the annotation lands in the annotations
 dashboard serves is rebuilt underneath the open session (issue 9: the build replaces registry.duckdb with an atomic
 rename, and dashboard/db.py keys its read-only connection on the file's identity): the server answers its health
 check all along, the same session without a reload shows the rebuilt registry's numbers on its next rerun, and the
-rebuilt registry tags the confirmed award. The run's one server (in review mode, as `registry dashboard --review`
-starts it) and one browser (tests/browser_fixtures.py), and one build, serve both stories (reruns across many
-rebuilds and concurrent sessions are checked headless in tests/test_faults_dashboard.py; the CLI's --review flag in
-tests/test_dashboard_cli.py).
+rebuilt registry tags the confirmed award. The same build shows how the full-text index folder beside the registry
+is swapped: a new folder, the replaced file's kept for the readers that hold it, every older one removed. The run's
+one server (in review mode, as `registry dashboard --review` starts it) and one browser (tests/browser_fixtures.py),
+and one build, serve these stories (reruns across many rebuilds and concurrent sessions are checked headless in
+tests/test_faults_dashboard.py; the CLI's --review flag in tests/test_dashboard_cli.py).
 """
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 import urllib.request
@@ -20,12 +22,14 @@ import duckdb
 import pytest
 import yaml
 
+from registry import fulltext
 from tests import browser_fixtures
 from tests.conftest import ROOT
 from tests.dashboard_support import (
     REMOVED,
     fill_until_kept,
     navigate_in_app,
+    rerun_by,
     staging_with_fewer_awards,
     wait_until_idle,
 )
@@ -35,6 +39,7 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "tests" / "artifacts"
 RELIABILITY = ARTIFACTS / "reliability"  # docs/reliability.md points here
 METRIC = '[data-testid="stMetricValue"]'
+IMMIGRATIONOS_ORDER = "70CTD022FR0000170"  # the order that funds ImmigrationOS: the search below must find it
 
 
 @pytest.fixture()
@@ -62,14 +67,22 @@ def test_confirming_a_possible_award_tags_it_after_a_rebuild_under_the_open_sess
     first = con.execute("SELECT award_key, piid, capability_id FROM review_queue "
                         "ORDER BY priority DESC NULLS LAST, award_key, capability_id LIMIT 1").fetchone()
     awards = con.execute("SELECT count(*) FROM awards").fetchone()[0]
+    (immigrationos_key,) = con.execute("SELECT award_key FROM awards WHERE piid = ?", [IMMIGRATIONOS_ORDER]).fetchone()
     assert first, "the sample's review queue is empty"
     assert con.execute("SELECT count(*) FROM award_capabilities WHERE award_key = ? AND capability_id = ? "
                        "AND tier = 'tagged'", first[::2]).fetchone()[0] == 0, "the queue must list possible pairs"
     con.close()
     award_key, piid, capability = first
     before = (data / "annotations.yaml").read_text()
-    # registry B: the sample less REMOVED awards (never the one reviewed), so the rebuild shows in the award count
-    staging_b = staging_with_fewer_awards(sample_registry, tmp_path / "staging-b.duckdb", keep=(award_key,))
+    # registry B: the sample less REMOVED awards (never the one reviewed, nor the order that funds ImmigrationOS,
+    # searched for below), so the rebuild shows in the award count
+    staging_b = staging_with_fewer_awards(sample_registry, tmp_path / "staging-b.duckdb",
+                                          keep=(award_key, immigrationos_key))
+    # The full-text index folders beside the served file: the one it names, and one an older build left (a copy
+    # under an older build's name; the folders of registries served before this one may be there too).
+    index_before = fulltext.previous_index(live)
+    older = f"{live.name}.fts-20000101T000000-1"
+    shutil.copytree(live.parent / index_before, live.parent / older)
     RELIABILITY.mkdir(parents=True, exist_ok=True)
 
     page = browser_fixtures.tab(request)  # the run's one tab: a new session if it has none yet
@@ -96,9 +109,9 @@ def test_confirming_a_possible_award_tags_it_after_a_rebuild_under_the_open_sess
 
     # the same session (no reload) opens the Overview from the sidebar: registry A's award count
     wait_until_idle(page)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
+    with rerun_by(page):  # the page's script is done: the radio clicked below is the one it keeps
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
     page.wait_for_selector(METRIC, timeout=30_000)
-    wait_until_idle(page)  # the page's script is done: the radio clicked below is the one it keeps
     assert page.locator(METRIC).first.inner_text() == f"{awards:,}", "the Overview before the rebuild"
     page.screenshot(path=str(RELIABILITY / "dashboard-before-rebuild.png"))
 
@@ -121,11 +134,19 @@ def test_confirming_a_possible_award_tags_it_after_a_rebuild_under_the_open_sess
     builder.join()
     assert "error" not in outcome, f"the rebuild failed: {outcome.get('error')!r}"
     assert checks and set(checks) == {200}, f"the health check failed during the rebuild: {set(checks)}"
+    # A build into a path where a registry already is: the new file names its own new index folder, the folder the
+    # replaced file named is kept (this server's sessions may still hold it), and every older folder is removed.
+    index_after = fulltext.previous_index(live)
+    assert index_after not in (index_before, older)
+    folders = sorted(p.name for p in live.parent.glob(f"{live.name}.fts-*"))
+    assert folders == sorted([index_before, index_after]), "the newest and the one a running reader may hold"
+    hits, _ = fulltext.Searcher(live.parent / index_after).search(IMMIGRATIONOS_ORDER)
+    assert hits and IMMIGRATIONOS_ORDER in hits[0][0]
 
     # the same session (no reload): a widget interaction reruns the page on the new registry
-    page.get_by_text("All awards", exact=True).first.click()
-    page.wait_for_url("**scope=all**", timeout=30_000)  # the rerun ran: the page wrote its state
-    wait_until_idle(page)  # ...and finished drawing it
+    with rerun_by(page):  # the rerun ran and finished drawing
+        page.get_by_text("All awards", exact=True).first.click()
+    page.wait_for_url("**scope=all**", timeout=30_000)  # ...and the page wrote its state
     page.screenshot(path=str(RELIABILITY / "dashboard-after-rebuild.png"))
     assert page.locator('[data-testid="stException"]').count() == 0
     shown = page.locator(METRIC).first.inner_text()

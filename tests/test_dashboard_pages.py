@@ -8,9 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from registry.core.readonly import connect_readonly
-from tests.conftest import ROOT
+from tests.dashboard_support import app_test
 
-APP = str(ROOT / "dashboard" / "app.py")
 PAGES = ["overview", "map", "vendor", "compare", "agency", "award", "search", "methods"]
 PALANTIR_ORDER = "70CTD022FR0000170"
 WEST_LPR = "70CDCR18P00000017"
@@ -25,7 +24,7 @@ def registry(sample_registry, monkeypatch):
 def open_page(page: str, **params) -> AppTest:
     """Run the app on this page with these query parameters, as a shared URL opens it: one run, not a run of the
     default page first (each page's url_path is its file name, so the page is found before the first run)."""
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test()
     for key, value in params.items():
         at.query_params[key] = value
     at.switch_page(f"views/{page}.py")

@@ -1,15 +1,15 @@
 """Full-text search on the sample (plus test records): what a reporter types finds the right award.
 
 Each expectation is a fact about the records checked with SQL here (the award that names the system, the awards
-whose text holds the phrase), so a search that finds nothing, or ranks the wrong award first, fails.
+whose text holds the phrase), so a search that finds nothing, or ranks the wrong award first, fails. How a build
+swaps the index folder beside a registry a server is reading is checked with the real rebuild of
+tests/test_browser_review.py (one build serves both).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from registry import build, fulltext
-from tests.conftest import copy_registry
 from tests.dashboard_support import MORPHOTRUST_PIID
 from tests.test_dashboard_pages import frames, open_page
 from tests.test_dashboard_totals import markdown, sql
@@ -85,24 +85,3 @@ def test_nonsense_finds_nothing_and_says_so(registry):
     at, _ = results_for("zzqxj wvvkp")
     assert any("No award matches" in i.value for i in at.info)
     assert "Best match" not in markdown(at)
-
-
-def test_index_is_swapped_with_the_registry(sample_registry, tmp_path):
-    """A build into a path where a registry already is: the new file names its own new index folder, the folder the
-    replaced file named is kept (a running reader may still hold it), and every older folder is removed. The
-    registry there is a copy of the session's sample build with its index folder (the same as building it here),
-    plus the folder of a build before it (a copy under an older build's name), so one build shows all three rules."""
-    import shutil
-
-    out = copy_registry(sample_registry, tmp_path)
-    staging = sample_registry.parent / "sample-staging.duckdb"
-    first = fulltext.previous_index(out)
-    older = f"{out.name}.fts-20000101T000000-1"  # the name an older build gave its folder
-    shutil.copytree(tmp_path / first, tmp_path / older)
-    build.build(staging, out, is_sample=True)
-    second = fulltext.previous_index(out)
-    assert second not in (first, older)
-    folders = sorted(p.name for p in tmp_path.glob("registry.duckdb.fts-*"))
-    assert folders == sorted([first, second]), "the newest and the one a running reader may hold"
-    hits, _ = fulltext.Searcher(tmp_path / second).search(IMMIGRATIONOS_ORDER)
-    assert hits and IMMIGRATIONOS_ORDER in hits[0][0]

@@ -9,9 +9,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.dashboard_support import app_test
 
-APP = str(ROOT / "dashboard" / "app.py")
 SANKEY_TAB = "Sankey: agency → capability → vendor (same)"
 
 
@@ -23,7 +22,7 @@ def registry(sample_registry, monkeypatch):
 
 def _map(**params) -> AppTest:
     """The Map as a shared link opens it: one run of that page (not of the default page first)."""
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test()
     for key, value in params.items():
         at.query_params[key] = value
     at.switch_page("views/map.py")
@@ -54,7 +53,7 @@ def test_a_rerun_reuses_the_figures_it_built(registry, monkeypatch):
 
     figures.compare_years.clear()  # figures another test drew from the same sample stay cached otherwise
     figures.compare_capabilities.clear()
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test()
     built = []
     real_bar = px.bar
     monkeypatch.setattr(px, "bar", lambda *a, **k: built.append(1) or real_bar(*a, **k))
@@ -70,7 +69,7 @@ def test_a_rerun_reuses_the_figures_it_built(registry, monkeypatch):
 def test_vendor_page_runs_only_the_open_tab(registry):
     """The Awards tab by default (its table, no chart); a shared link to another tab opens that tab's rows."""
     def vendor(**params) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
+        at = app_test()
         for key, value in {"vendor": "v:palantir", **params}.items():
             at.query_params[key] = value
         at.switch_page("views/vendor.py")

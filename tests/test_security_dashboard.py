@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.dashboard_support import APP, app_test
 
 VIEWS = ROOT / "dashboard" / "views"
-APP = ROOT / "dashboard" / "app.py"
 INJECTIONS = [
     "'; DROP TABLE awards; --",
     "x') UNION SELECT setting_name, value FROM duckdb_settings() --",
@@ -52,9 +52,7 @@ def digest(path) -> str:
 
 
 def app_at(page: str, params: dict[str, str]):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    at = app_test()
     at.switch_page(f"views/{page}")
     for k, v in params.items():
         at.query_params[k] = v
