@@ -9,9 +9,7 @@ import shutil
 import duckdb
 import pytest
 
-from tests.conftest import ROOT
-
-APP = ROOT / "dashboard" / "app.py"
+from tests.dashboard_support import app_test
 
 
 def page_text(at) -> str:
@@ -20,9 +18,7 @@ def page_text(at) -> str:
 
 
 def app_at(page: str, params: dict | None = None):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    at = app_test(60)
     at.switch_page(f"views/{page}")
     for k, v in (params or {}).items():
         at.query_params[k] = v
