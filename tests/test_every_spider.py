@@ -18,7 +18,8 @@ the wrong stats key while MagicMock crawlers passed their tests). A spider witho
 fails here, so a new source gets the same checks without a line written for it.
 
 Cost: a spider's three crawls run in ONE process (Twisted's reactor runs once per process; Scrapy runs several
-crawlers in it), each its own Scrapy crawler with its own settings, proxy, replay and staging store, set up and
+crawlers in it), forked from the suite's warm server (tests/warm_process.py) so that it does not import Scrapy and
+the spiders again, each its own Scrapy crawler with its own settings, proxy, replay and staging store, set up and
 read back by registry.crawl's own prepare() and finish(), the two halves of run_spider that `registry crawl`
 runs. The clean crawl and the crawl over faults that clear run side by side; the crawl that loses pages runs
 after them, because which request it lets through is the clean crawl's first one (its proxy asks the clean
@@ -29,16 +30,13 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from registry.crawl import project_settings
-from tests.conftest import ROOT
+from tests import warm_process
 from tests.fault_proxy import FAULTS, FaultProxy, _path
 
 RETRY_TIMES = 2
@@ -101,8 +99,7 @@ def crawl_stages(name: str, stages: list[list[tuple[object, FaultProxy, Path]]])
     spec = [[(str(staging), {**replay.settings, **FAST, "FAULT_PROXY": proxy.url, "DOWNLOADER_MIDDLEWARES": middlewares},
               replay.kwargs) for replay, proxy, staging in stage] for stage in stages]
     env = {k: v for stage in stages for replay, _, _ in stage for k, v in replay.env.items()}
-    proc = subprocess.run([sys.executable, "-c", RUN_STAGES, name, json.dumps(spec)], capture_output=True,
-                          text=True, timeout=300, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    proc = warm_process.run("-c", RUN_STAGES, name, json.dumps(spec), prog="python", env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads(proc.stdout.strip().splitlines()[-1])
     for result in (r for stage in results for r in stage):
