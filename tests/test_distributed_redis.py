@@ -61,9 +61,16 @@ def faults_for(awards) -> Faults:
                   bad_date_transactions={awards[5].transactions[1]["id"]}, latency=0.02)
 
 
+# short waits for the same retries (a Retry-After is honoured up to RETRY_BACKOFF_MAX) and for an idle worker's
+# look at the shared queue; the pace (AutoThrottle, the server's latency) stays, so that both workers get work
+SHORT_WAITS = {"RETRY_BACKOFF_BASE": "0.05", "RETRY_BACKOFF_MAX": "0.1", "REGISTRY_IDLE_POLL": "0.1",
+               "PROGRESS_INTERVAL": "0"}
+
+
 def crawl_args(api: FakeUsaspending, staging: Path) -> list[str]:
     return ["crawl", "usaspending", "--api-url", api.base, "--agency", AGENCY, "--since", "2021-01-01",
-            "--until", "2025-12-31", "--staging", str(staging)]
+            "--until", "2025-12-31", "--staging", str(staging),
+            *(a for k, v in SHORT_WAITS.items() for a in ("--setting", f"{k}={v}"))]
 
 
 def worker(api, staging: Path, redis_url: str, job: str, name: str) -> warm_process.WarmProcess:
