@@ -17,19 +17,20 @@ Why one test over the loader's list: a spider written beside the others drifts (
 the wrong stats key while MagicMock crawlers passed their tests). A spider without a tests/<source>/replay.py
 fails here, so a new source gets the same checks without a line written for it.
 
-Cost: a spider's three crawls run in ONE process (Twisted's reactor runs once per process; Scrapy runs several
+Cost: every spider's three crawls run in ONE process (Twisted's reactor runs once per process; Scrapy runs several
 crawlers in it), forked from the suite's warm server (tests/warm_process.py) so that it does not import Scrapy and
-the spiders again, each its own Scrapy crawler with its own settings, proxy, replay and staging store, set up and
-read back by registry.crawl's own prepare() and finish(), the two halves of run_spider that `registry crawl`
-runs. The clean crawl and the crawl over faults that clear run side by side; the crawl that loses pages runs
-after them, because which request it lets through is the clean crawl's first one (its proxy asks the clean
-proxy when the request comes).
+the spiders again; each crawl is its own Scrapy crawler with its own settings, proxy, replay and staging store, set
+up and read back by registry.crawl's own prepare() and finish(), the two halves of run_spider that `registry crawl`
+runs. Every spider's clean crawl and crawl over faults that clear run side by side (their waits, a timeout and the
+retries' backoff, overlap); the crawls that lose pages run after them, because which request each lets through is
+its clean crawl's first one (its proxy asks the clean proxy when the request comes).
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+from contextlib import ExitStack
 from pathlib import Path
 
 import duckdb
@@ -37,7 +38,7 @@ import pytest
 
 from registry.crawl import project_settings
 from tests import warm_process
-from tests.fault_proxy import FAULTS, FaultProxy, _path
+from tests.fault_proxy import FAULTS, FaultProxy, Key, _path
 
 RETRY_TIMES = 2
 FAST = {"RETRY_TIMES": RETRY_TIMES, "RETRY_BACKOFF_BASE": 0.05, "RETRY_BACKOFF_MAX": 0.1, "DOWNLOAD_TIMEOUT": 1,
@@ -47,16 +48,16 @@ FAST = {"RETRY_TIMES": RETRY_TIMES, "RETRY_BACKOFF_BASE": 0.05, "RETRY_BACKOFF_M
 # the file route; its page and file rejects carry the spider's name.
 ROW_LOADER_SOURCES = {"usaspending_bulk": {"usaspending_csv"}}
 
-# Stages of crawls of one spider in one reactor: the crawls of a stage side by side, each stage after the one
-# before; each crawl prepared and read back as registry.crawl.run_spider does.
+# Stages of crawls in one reactor: the crawls of a stage side by side, each stage after the one before; each crawl
+# (spider name, staging store, settings, spider arguments) prepared and read back as registry.crawl.run_spider does.
 RUN_STAGES = """
 import json, sys
 from scrapy.crawler import Crawler, CrawlerProcess
 from twisted.internet import defer
 from registry import crawl
-name, stages = sys.argv[1], json.loads(sys.argv[2])
-jobs = [[crawl.prepare(name, staging, overrides, kwargs, preflight_timeout=5) for staging, overrides, kwargs in stage]
-        for stage in stages]
+stages = json.loads(sys.argv[1])
+jobs = [[crawl.prepare(name, staging, overrides, kwargs, preflight_timeout=5)
+         for name, staging, overrides, kwargs in stage] for stage in stages]
 # the runner holds only the project's settings: it merges them into each crawler, whose own (cmdline) ones stay
 process = CrawlerProcess(crawl.project_settings({"LOG_LEVEL": "WARNING"}))
 crawlers = [[Crawler(job.cls, job.settings, init_reactor=not (i or k)) for k, job in enumerate(stage)]  # the first
@@ -92,14 +93,15 @@ def test_the_loader_lists_every_source_folder():
     assert len(spider_names()) >= 7
 
 
-def crawl_stages(name: str, stages: list[list[tuple[object, FaultProxy, Path]]]) -> list[list[dict]]:
-    """Crawl `name` once per (replay, proxy, staging), every request through its proxy, all in one process; each
+def crawl_stages(stages: list[list[tuple[str, object, FaultProxy, Path]]]) -> list[list[dict]]:
+    """Crawl each (spider, replay, proxy, staging), every request through its proxy, all in one process; each
     run's numbers as run_spider returns them, and its crawl_runs row and rejects as stored."""
     middlewares = {**project_settings().getdict("DOWNLOADER_MIDDLEWARES"), "tests.fault_proxy.ThroughFaultProxy": 540}
-    spec = [[(str(staging), {**replay.settings, **FAST, "FAULT_PROXY": proxy.url, "DOWNLOADER_MIDDLEWARES": middlewares},
-              replay.kwargs) for replay, proxy, staging in stage] for stage in stages]
-    env = {k: v for stage in stages for replay, _, _ in stage for k, v in replay.env.items()}
-    proc = warm_process.run("-c", RUN_STAGES, name, json.dumps(spec), prog="python", env=env, timeout=300)
+    spec = [[(name, str(staging), {**replay.settings, **FAST, "FAULT_PROXY": proxy.url,
+                                   "DOWNLOADER_MIDDLEWARES": middlewares}, replay.kwargs)
+             for name, replay, proxy, staging in stage] for stage in stages]
+    env = {k: v for stage in stages for _, replay, _, _ in stage for k, v in replay.env.items()}
+    proc = warm_process.run("-c", RUN_STAGES, json.dumps(spec), prog="python", env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads(proc.stdout.strip().splitlines()[-1])
     for result in (r for stage in results for r in stage):
@@ -118,25 +120,56 @@ def crawl_stages(name: str, stages: list[list[tuple[object, FaultProxy, Path]]])
     return results
 
 
+CRAWL_TEST = "test_spider_crawls_its_recorded_responses_clean_and_over_a_faulty_network"
+
+
+@pytest.fixture(scope="module")
+def crawled(request, tmp_path_factory, shared_data) -> dict[str, dict]:
+    """Every selected spider's three crawls (the spiders of this run's selected CRAWL_TEST items, so that running one
+    spider's test crawls only that spider), all in ONE process: stage 1, side by side, a clean network and faults that
+    clear, for every spider; stage 2, every spider's crawl that loses pages. Per spider: its three results and its
+    three proxies (what each saw and did)."""
+    names = sorted({item.callspec.params["name"] for item in request.session.items
+                    if getattr(item, "originalname", None) == CRAWL_TEST and item.module is request.module})
+    out: dict[str, dict] = {}
+    stage1, stage2 = [], []
+    with ExitStack() as stack:
+        for name in names:
+            try:
+                replay = importlib.import_module(f"tests.{name}.replay").replay
+            except ModuleNotFoundError:
+                continue  # its test fails on the same import, with the error
+            d = tmp_path_factory.mktemp(name)
+            clean_proxy = stack.enter_context(FaultProxy())
+
+            def first_clean_request(clean_proxy: FaultProxy = clean_proxy) -> Key | None:
+                """The clean crawl's first request, when it made more than one (a single-request source loses that
+                one)."""
+                requests = clean_proxy.keys()
+                return requests[0] if len(requests) > 1 else None
+
+            # Stage 2: every request after the first one the clean crawl made never succeeds: listing pages, detail
+            # pages, descriptions, files, each kind this source makes after its start. Requests of kind "count" (a
+            # source's own total, for progress and completeness) carry no records: they are not pages.
+            proxies = {"clean": clean_proxy, "faulty": stack.enter_context(FaultProxy(first_attempt=FAULTS)),
+                       "losing": stack.enter_context(FaultProxy(
+                           lose=lambda key, kind, first=first_clean_request: key != first() and kind != "count"))}
+            stage1 += [(name, stack.enter_context(replay(shared_data)), proxies[k], d / f"{k}.duckdb")
+                       for k in ("clean", "faulty")]
+            stage2.append((name, stack.enter_context(replay(shared_data)), proxies["losing"], d / "lost.duckdb"))
+            out[name] = {"proxies": proxies}
+        first, second = crawl_stages([stage1, stage2])
+    for (name, *_), result in zip(stage1 + stage2, first + second, strict=True):
+        key = {"clean.duckdb": "clean", "faulty.duckdb": "faulty", "lost.duckdb": "partial"}[Path(result["staging"]).name]
+        out[name][key] = result
+    return out
+
+
 @pytest.mark.parametrize("name", spider_names())
-def test_spider_crawls_its_recorded_responses_clean_and_over_a_faulty_network(name, tmp_path, shared_data):
-    replay = importlib.import_module(f"tests.{name}.replay").replay
-
-    def first_clean_request():
-        """The clean crawl's first request, when it made more than one (a single-request source loses that one)."""
-        requests = clean_proxy.keys()
-        return requests[0] if len(requests) > 1 else None
-
-    # Stage 1, side by side: a clean network, and faults that clear. Stage 2: every request after the first one
-    # the clean crawl made never succeeds: listing pages, detail pages, descriptions, files, each kind this source
-    # makes after its start. Requests of kind "count" (a source's own total, for progress and completeness) carry
-    # no records: they are not pages.
-    with replay(shared_data) as r1, FaultProxy() as clean_proxy, replay(shared_data) as r2, \
-            FaultProxy(first_attempt=FAULTS) as proxy, replay(shared_data) as r3, \
-            FaultProxy(lose=lambda key, kind: key != first_clean_request() and kind != "count") as losing:
-        (clean, faulty), (partial,) = crawl_stages(name, [
-            [(r1, clean_proxy, tmp_path / "clean.duckdb"), (r2, proxy, tmp_path / "transient.duckdb")],
-            [(r3, losing, tmp_path / "lost.duckdb")]])
+def test_spider_crawls_its_recorded_responses_clean_and_over_a_faulty_network(name, crawled):
+    importlib.import_module(f"tests.{name}.replay")  # a spider without a replay fails here
+    clean, faulty, partial = (crawled[name][k] for k in ("clean", "faulty", "partial"))
+    clean_proxy, proxy, losing = (crawled[name]["proxies"][k] for k in ("clean", "faulty", "losing"))
 
     # a clean network: ok, and the run reconciles in what it returns and what it stored
     assert clean["status"] == "ok", clean
