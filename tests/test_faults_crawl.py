@@ -86,8 +86,11 @@ def expected_sum(awards, skip: set[str] = frozenset()) -> Decimal:
                Decimal(0))
 
 
+BROKEN_PAGING = ("repeat_page", "empty_page_with_next", "end_early_page")
+
+
 @pytest.fixture(scope="module")
-def faulty_then_clean(tmp_path_factory):
+def faulty_then_clean(tmp_path_factory, paging_crawls):
     """One crawl through every transport fault (two details never answer), then the same command again."""
     awards = make_awards(N_AWARDS, mods=3, seed=9)
     slow, cut = awards[7].gid, awards[11].gid
@@ -167,16 +170,13 @@ def test_rerun_after_faults_completes_the_scope(faulty_then_clean):
     assert set(faulty_then_clean["first_rows"]["transactions"]) <= set(rows["transactions"])
 
 
-BROKEN_PAGING = ("repeat_page", "empty_page_with_next", "end_early_page")
-
-
 @pytest.fixture(scope="module")
-def broken_paging(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, int, Path]]:
-    """One crawl per way paging breaks, the three side by side (each its own server and store): its result, the
-    searches its server answered, and its staging store."""
+def paging_crawls(tmp_path_factory):
+    """One crawl per way paging breaks, the three started side by side (each its own server and store) and left
+    running beside faulty_then_clean's crawls (which mostly wait on timeouts); broken_paging collects them."""
     awards = make_awards(30, mods=1, seed=19)
-    out, running = {}, {}
     with ExitStack() as stack:
+        running = {}
         for fault in BROKEN_PAGING:
             value = 2 if fault == "end_early_page" else True
             api = stack.enter_context(FakeUsaspending(awards, Faults(**{fault: value})))
@@ -185,10 +185,17 @@ def broken_paging(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProce
                                       stderr=warm_process.PIPE, text=True)
             stack.callback(lambda p=proc: p.poll() is None and (p.kill(), p.wait()))  # a failed test leaves none
             running[fault] = (proc, api, staging)
-        for fault, (proc, api, staging) in running.items():
-            stdout, stderr = proc.communicate(timeout=180)
-            out[fault] = (subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr),
-                          api.hits["POST /api/v2/search/spending_by_award/"], staging)
+        yield running
+
+
+@pytest.fixture(scope="module")
+def broken_paging(paging_crawls) -> dict[str, tuple[subprocess.CompletedProcess, int, Path]]:
+    """Each paging crawl's result, the searches its server answered, and its staging store."""
+    out = {}
+    for fault, (proc, api, staging) in paging_crawls.items():
+        stdout, stderr = proc.communicate(timeout=180)
+        out[fault] = (subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr),
+                      api.hits["POST /api/v2/search/spending_by_award/"], staging)
     return out
 
 
