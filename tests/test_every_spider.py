@@ -17,19 +17,23 @@ Why one test over the loader's list: a spider written beside the others drifts (
 the wrong stats key while MagicMock crawlers passed their tests). A spider without a tests/<source>/replay.py
 fails here, so a new source gets the same checks without a line written for it.
 
-Cost: every spider's three crawls run in ONE process (Twisted's reactor runs once per process; Scrapy runs several
+Cost: a spider's three crawls run in ONE process (Twisted's reactor runs once per process; Scrapy runs several
 crawlers in it), forked from the suite's warm server (tests/warm_process.py) so that it does not import Scrapy and
 the spiders again; each crawl is its own Scrapy crawler with its own settings, proxy, replay and staging store, set
 up and read back by registry.crawl's own prepare() and finish(), the two halves of run_spider that `registry crawl`
-runs. Every spider's clean crawl and crawl over faults that clear run side by side (their waits, a timeout and the
-retries' backoff, overlap); the crawls that lose pages run after them, because which request each lets through is
-its clean crawl's first one (its proxy asks the clean proxy when the request comes).
+runs. The clean crawl and the crawl over faults that clear run side by side; the crawl that loses pages runs after
+them, because which request it lets through is the clean crawl's first one (its proxy asks the clean proxy when the
+request comes). Several spiders' processes run at once, so that their waits (a timeout, the retries' backoff)
+overlap; one process per spider, not one for all, so that one spider's work in the reactor (a CSV load, a store's
+migration) never delays another's answers past the timeout.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -41,8 +45,12 @@ from tests import warm_process
 from tests.fault_proxy import FAULTS, FaultProxy, Key, _path
 
 RETRY_TIMES = 2
-FAST = {"RETRY_TIMES": RETRY_TIMES, "RETRY_BACKOFF_BASE": 0.05, "RETRY_BACKOFF_MAX": 0.1, "DOWNLOAD_TIMEOUT": 1,
-        "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING"}
+# A timeout long enough that a real answer through a proxy and a replay (served by threads of this test process,
+# beside the other spiders' crawls) never comes after it, even on a loaded machine; the proxy's slow answer comes
+# a second after it.
+DOWNLOAD_TIMEOUT = 2
+FAST = {"RETRY_TIMES": RETRY_TIMES, "RETRY_BACKOFF_BASE": 0.05, "RETRY_BACKOFF_MAX": 0.1,
+        "DOWNLOAD_TIMEOUT": DOWNLOAD_TIMEOUT, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING"}
 
 # The bulk route's rows are read by the CSV loader (registry/loaders/bulk_csv.py), which names its row rejects by
 # the file route; its page and file rejects carry the spider's name.
@@ -93,17 +101,22 @@ def test_the_loader_lists_every_source_folder():
     assert len(spider_names()) >= 7
 
 
-def crawl_stages(stages: list[list[tuple[str, object, FaultProxy, Path]]]) -> list[list[dict]]:
-    """Crawl each (spider, replay, proxy, staging), every request through its proxy, all in one process; each
-    run's numbers as run_spider returns them, and its crawl_runs row and rejects as stored."""
+def start_stages(stages: list[list[tuple[str, object, FaultProxy, Path]]]) -> warm_process.WarmProcess:
+    """A process that crawls each (spider, replay, proxy, staging) of each stage, every request through its proxy."""
     middlewares = {**project_settings().getdict("DOWNLOADER_MIDDLEWARES"), "tests.fault_proxy.ThroughFaultProxy": 540}
     spec = [[(name, str(staging), {**replay.settings, **FAST, "FAULT_PROXY": proxy.url,
                                    "DOWNLOADER_MIDDLEWARES": middlewares}, replay.kwargs)
              for name, replay, proxy, staging in stage] for stage in stages]
     env = {k: v for stage in stages for _, replay, _, _ in stage for k, v in replay.env.items()}
-    proc = warm_process.run("-c", RUN_STAGES, json.dumps(spec), prog="python", env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    return warm_process.popen("-c", RUN_STAGES, json.dumps(spec), prog="python", env={**os.environ, **env},
+                              stdout=warm_process.PIPE, stderr=warm_process.PIPE, text=True)
+
+
+def stage_results(proc: warm_process.WarmProcess) -> list[list[dict]]:
+    """Each run's numbers as run_spider returns them, and its crawl_runs row and rejects as stored."""
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr[-3000:]
+    results = json.loads(stdout.strip().splitlines()[-1])
     for result in (r for stage in results for r in stage):
         con = duckdb.connect(result["staging"], read_only=True)
         try:
@@ -116,23 +129,24 @@ def crawl_stages(stages: list[list[tuple[str, object, FaultProxy, Path]]]) -> li
             result["reject_sources"] = {s for (s,) in con.execute("SELECT DISTINCT source FROM rejects").fetchall()}
         finally:
             con.close()
-        result["stderr"] = proc.stderr[-3000:]
+        result["stderr"] = stderr[-3000:]
     return results
 
 
+# Spiders crawled at once, each in its own process: enough for one's waits to overlap another's work, few enough
+# that the proxies and replays (threads of this process) answer each in time.
+PROCESSES_AT_ONCE = 3
 CRAWL_TEST = "test_spider_crawls_its_recorded_responses_clean_and_over_a_faulty_network"
 
 
 @pytest.fixture(scope="module")
 def crawled(request, tmp_path_factory, shared_data) -> dict[str, dict]:
     """Every selected spider's three crawls (the spiders of this run's selected CRAWL_TEST items, so that running one
-    spider's test crawls only that spider), all in ONE process: stage 1, side by side, a clean network and faults that
-    clear, for every spider; stage 2, every spider's crawl that loses pages. Per spider: its three results and its
-    three proxies (what each saw and did)."""
+    spider's test crawls only that spider): one process per spider, PROCESSES_AT_ONCE at a time. Per spider: its three
+    results and its three proxies (what each saw and did)."""
     names = sorted({item.callspec.params["name"] for item in request.session.items
                     if getattr(item, "originalname", None) == CRAWL_TEST and item.module is request.module})
     out: dict[str, dict] = {}
-    stage1, stage2 = [], []
     with ExitStack() as stack:
         for name in names:
             try:
@@ -148,26 +162,39 @@ def crawled(request, tmp_path_factory, shared_data) -> dict[str, dict]:
                 requests = clean_proxy.keys()
                 return requests[0] if len(requests) > 1 else None
 
-            # Stage 2: every request after the first one the clean crawl made never succeeds: listing pages, detail
-            # pages, descriptions, files, each kind this source makes after its start. Requests of kind "count" (a
-            # source's own total, for progress and completeness) carry no records: they are not pages.
-            proxies = {"clean": clean_proxy, "faulty": stack.enter_context(FaultProxy(first_attempt=FAULTS)),
+            # Stage 1, side by side: a clean network, and faults that clear. Stage 2: every request after the first
+            # one the clean crawl made never succeeds: listing pages, detail pages, descriptions, files, each kind
+            # this source makes after its start. Requests of kind "count" (a source's own total, for progress and
+            # completeness) carry no records: they are not pages.
+            faulty = FaultProxy(first_attempt=FAULTS, slow_seconds=DOWNLOAD_TIMEOUT + 1)
+            proxies = {"clean": clean_proxy, "faulty": stack.enter_context(faulty),
                        "losing": stack.enter_context(FaultProxy(
                            lose=lambda key, kind, first=first_clean_request: key != first() and kind != "count"))}
-            stage1 += [(name, stack.enter_context(replay(shared_data)), proxies[k], d / f"{k}.duckdb")
-                       for k in ("clean", "faulty")]
-            stage2.append((name, stack.enter_context(replay(shared_data)), proxies["losing"], d / "lost.duckdb"))
-            out[name] = {"proxies": proxies}
-        first, second = crawl_stages([stage1, stage2])
-    for (name, *_), result in zip(stage1 + stage2, first + second, strict=True):
-        key = {"clean.duckdb": "clean", "faulty.duckdb": "faulty", "lost.duckdb": "partial"}[Path(result["staging"]).name]
-        out[name][key] = result
+            stages = [[(name, stack.enter_context(replay(shared_data)), proxies[k], d / f"{k}.duckdb")
+                       for k in ("clean", "faulty")],
+                      [(name, stack.enter_context(replay(shared_data)), proxies["losing"], d / "lost.duckdb")]]
+            out[name] = {"proxies": proxies, "stages": stages}
+        started: list[warm_process.WarmProcess] = []
+        stack.callback(lambda: [p.kill() for p in started if p.poll() is None])  # a failed test leaves none
+
+        def crawl(name: str) -> None:
+            try:
+                started.append(proc := start_stages(out[name].pop("stages")))
+                (out[name]["clean"], out[name]["faulty"]), (out[name]["partial"],) = stage_results(proc)
+            except Exception as e:  # noqa: BLE001 - raised by that spider's test, the others still checked
+                out[name]["error"] = e
+
+        with ThreadPoolExecutor(PROCESSES_AT_ONCE) as pool:
+            for done in [pool.submit(crawl, name) for name in out]:
+                done.result()
     return out
 
 
 @pytest.mark.parametrize("name", spider_names())
 def test_spider_crawls_its_recorded_responses_clean_and_over_a_faulty_network(name, crawled):
     importlib.import_module(f"tests.{name}.replay")  # a spider without a replay fails here
+    if "error" in crawled[name]:
+        raise crawled[name]["error"]  # its process failed (the assertion says how)
     clean, faulty, partial = (crawled[name][k] for k in ("clean", "faulty", "partial"))
     clean_proxy, proxy, losing = (crawled[name]["proxies"][k] for k in ("clean", "faulty", "losing"))
 
