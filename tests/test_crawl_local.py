@@ -22,7 +22,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REGISTRY_BIN, ROOT, invoke_cli, run_cli
+from tests import warm_process
+from tests.conftest import ROOT, invoke_cli, run_cli
 from tests.fake_usaspending import FakeUsaspending, Faults, make_awards
 
 N_AWARDS = 120
@@ -33,10 +34,9 @@ def faults_for(awards) -> Faults:
                   html_awards={awards[9].gid}, bad_date_transactions={awards[5].transactions[1]["id"]})
 
 
-def crawl(api: FakeUsaspending, staging: Path) -> subprocess.CompletedProcess:
-    return run_cli("crawl", "usaspending", "--api-url", api.base, "--agency", "U.S. Immigration and Customs "
-                   "Enforcement", "--since", "2021-01-01", "--until", "2025-12-31", "--staging", str(staging),
-                   timeout=240)
+def crawl_args(api: FakeUsaspending, staging: Path) -> list[str]:
+    return ["crawl", "usaspending", "--api-url", api.base, "--agency", "U.S. Immigration and Customs Enforcement",
+            "--since", "2021-01-01", "--until", "2025-12-31", "--staging", str(staging)]
 
 
 def registry_numbers(db: Path) -> dict:
@@ -52,6 +52,9 @@ def registry_numbers(db: Path) -> dict:
         con.close()
 
 
+# short waits for the same retries (a Retry-After is honoured up to RETRY_BACKOFF_MAX)
+SHORT_WAITS = [a for k, v in {"AUTOTHROTTLE_ENABLED": "False", "RETRY_BACKOFF_BASE": "0.05", "RETRY_BACKOFF_MAX": "0.1",
+                             "PROGRESS_INTERVAL": "0"}.items() for a in ("--setting", f"{k}={v}")]
 SINCE_LAST_ARGS = ["crawl", "usaspending", "--agency", "7012", "--since", "2021-01-01", "--until", "2025-12-31"]
 
 
@@ -71,30 +74,33 @@ def first_crawls(tmp_path_factory):
         since_awards = make_awards(60, mods=2)
         since_api = stack.enter_context(FakeUsaspending(since_awards))
         since_staging = d / "since.duckdb"
-        since_proc = subprocess.Popen([REGISTRY_BIN, *SINCE_LAST_ARGS, "--staging", str(since_staging), "--api-url",
-                                       since_api.base], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True)
+        since_proc = warm_process.popen(*SINCE_LAST_ARGS, "--staging", str(since_staging), "--api-url",
+                                        since_api.base, stdout=warm_process.PIPE, stderr=warm_process.PIPE, text=True)
         for proc in (scrapy_proc, since_proc):
             stack.callback(lambda p=proc: p.poll() is None and (p.kill(), p.wait()))  # a failed test leaves none
         yield {"scrapy": (scrapy_proc, scrapy_staging), "since": (since_proc, since_staging, since_api, since_awards)}
 
 
-def finished(proc: subprocess.Popen) -> subprocess.CompletedProcess:
+def finished(proc: subprocess.Popen | warm_process.WarmProcess) -> subprocess.CompletedProcess:
     stdout, stderr = proc.communicate(timeout=240)
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
 @pytest.fixture(scope="module")
 def two_crawls(tmp_path_factory, first_crawls):
+    """The same crawl twice into one store, each built. The first is the `registry` console script started from
+    nothing, as a user runs it (the suite's one such `registry crawl usaspending`); the second is forked from the
+    suite's warm server (tests/warm_process.py). Both wait less between retries than the product does (--setting):
+    what they must show (every record loaded or rejected, the same numbers again) does not depend on how long."""
     awards = make_awards(N_AWARDS, mods=3)
     d = tmp_path_factory.mktemp("crawl")
     staging, db = d / "staging.duckdb", d / "registry.duckdb"
     results = []
     with FakeUsaspending(awards, faults_for(awards)) as api:
-        for _ in range(2):
+        for again in (False, True):
             api.faults.rate_limit_first, api.faults.server_errors = 2, 1  # the same faults each run
             t0 = time.perf_counter()
-            r = crawl(api, staging)
+            r = (warm_process.run if again else run_cli)(*crawl_args(api, staging), *SHORT_WAITS, timeout=240)
             seconds = time.perf_counter() - t0
             b = invoke_cli("build", "--staging", str(staging), "--out", str(db))
             assert b.returncode == 0, b.stderr
@@ -213,7 +219,7 @@ def test_since_last_fetches_only_what_changed(first_crawls):
     changed.transactions.append({**changed.transactions[-1], "id": changed.transactions[-1]["id"] + "9",
                                  "modification_number": "P00099", "action_date": str(date.today()),
                                  "federal_action_obligation": Decimal("1234.56")})
-    inc = run_cli(*SINCE_LAST_ARGS, "--staging", str(staging), "--api-url", api.base, "--since-last")
+    inc = warm_process.run(*SINCE_LAST_ARGS, "--staging", str(staging), "--api-url", api.base, "--since-last")
     assert inc.returncode == 0, inc.stderr
     inc_requests = sum(api.hits.values())
     details = [k for k in api.hits if k.startswith("GET /api/v2/awards/")]

@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REGISTRY_BIN, ROOT, invoke_cli, run_cli
+from tests import warm_process
+from tests.conftest import invoke_cli
 from tests.fake_usaspending import FakeUsaspending, Faults, make_awards
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -60,15 +61,22 @@ def faults_for(awards) -> Faults:
                   bad_date_transactions={awards[5].transactions[1]["id"]}, latency=0.02)
 
 
+# short waits for the same retries (a Retry-After is honoured up to RETRY_BACKOFF_MAX) and for an idle worker's
+# look at the shared queue; the pace (AutoThrottle, the server's latency) stays, so that both workers get work
+SHORT_WAITS = {"RETRY_BACKOFF_BASE": "0.05", "RETRY_BACKOFF_MAX": "0.1", "REGISTRY_IDLE_POLL": "0.1",
+               "PROGRESS_INTERVAL": "0"}
+
+
 def crawl_args(api: FakeUsaspending, staging: Path) -> list[str]:
     return ["crawl", "usaspending", "--api-url", api.base, "--agency", AGENCY, "--since", "2021-01-01",
-            "--until", "2025-12-31", "--staging", str(staging)]
+            "--until", "2025-12-31", "--staging", str(staging),
+            *(a for k, v in SHORT_WAITS.items() for a in ("--setting", f"{k}={v}"))]
 
 
-def worker(api, staging: Path, redis_url: str, job: str, name: str) -> subprocess.Popen:
-    return subprocess.Popen([REGISTRY_BIN, *crawl_args(api, staging), "--redis-url", redis_url, "--job", job,
-                             "--worker", name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT)
+def worker(api, staging: Path, redis_url: str, job: str, name: str) -> warm_process.WarmProcess:
+    """`registry crawl ... --redis-url --job --worker`, a process of its own (forked from the suite's warm server)."""
+    return warm_process.popen(*crawl_args(api, staging), "--redis-url", redis_url, "--job", job, "--worker", name,
+                              stdout=warm_process.PIPE, stderr=warm_process.PIPE, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -77,14 +85,14 @@ def crawls(redis_url, tmp_path_factory):
     d = tmp_path_factory.mktemp("distributed")
     # the single worker's crawl runs beside the two workers', on its own server with the same awards and faults
     with FakeUsaspending(awards, faults_for(awards)) as api, FakeUsaspending(awards, faults_for(awards)) as alone:
-        one = subprocess.Popen([REGISTRY_BIN, *crawl_args(alone, d / "single.duckdb")], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        one = warm_process.popen(*crawl_args(alone, d / "single.duckdb"), stdout=warm_process.PIPE,
+                                 stderr=warm_process.PIPE, text=True)
         procs = [worker(api, d / f"w{i}.duckdb", redis_url, "ice-test", f"w{i}") for i in (1, 2)]
         outs = [p.communicate(timeout=300) for p in procs]
         out, err = one.communicate(timeout=240)
         single = subprocess.CompletedProcess(one.args, one.returncode, out, err)
-        again = run_cli(*crawl_args(api, d / "again.duckdb"), "--redis-url", redis_url, "--job", "ice-test",
-                        "--worker", "w3", timeout=240)
+        again = warm_process.run(*crawl_args(api, d / "again.duckdb"), "--redis-url", redis_url, "--job", "ice-test",
+                                 "--worker", "w3", timeout=240)
     assert single.returncode in (0, 3), single.stderr  # 3 = partial: the truncated award detail is a lost page
     merged = d / "merged.duckdb"
     m = invoke_cli("merge", str(merged), str(d / "w1.duckdb"), str(d / "w2.duckdb"))

@@ -13,13 +13,15 @@ faults that never clear become rejects with a reason and a partial run, every re
 from __future__ import annotations
 
 import subprocess
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import invoke_cli, run_cli
+from tests import warm_process
+from tests.conftest import invoke_cli
 from tests.fake_usaspending import FakeUsaspending, Faults, make_awards
 
 N_AWARDS = 60
@@ -31,10 +33,16 @@ FAST = {  # small waits so the suite stays fast; the logic is the same at the pr
 }
 
 
-def crawl(api: FakeUsaspending, staging: Path, **extra: str) -> subprocess.CompletedProcess:
+def crawl_args(api: FakeUsaspending, staging: Path, **extra: str) -> list[str]:
     settings = [a for k, v in {**FAST, **extra}.items() for a in ("--setting", f"{k}={v}")]
-    return run_cli("crawl", "usaspending", "--api-url", api.base, "--agency", "7012", "--since", "2021-01-01",
-                   "--until", "2025-12-31", "--staging", str(staging), *settings, timeout=180)
+    return ["crawl", "usaspending", "--api-url", api.base, "--agency", "7012", "--since", "2021-01-01",
+            "--until", "2025-12-31", "--staging", str(staging), *settings]
+
+
+def crawl(api: FakeUsaspending, staging: Path, **extra: str) -> subprocess.CompletedProcess:
+    """`registry crawl usaspending` as a process of its own, forked from the suite's warm server (tests/warm_process.py:
+    the same entry point, exit code and output; tests/test_crawl_local.py runs the console script itself)."""
+    return warm_process.run(*crawl_args(api, staging, **extra), timeout=180)
 
 
 def build(staging: Path, db: Path) -> None:
@@ -78,8 +86,11 @@ def expected_sum(awards, skip: set[str] = frozenset()) -> Decimal:
                Decimal(0))
 
 
+BROKEN_PAGING = ("repeat_page", "empty_page_with_next", "end_early_page")
+
+
 @pytest.fixture(scope="module")
-def faulty_then_clean(tmp_path_factory):
+def faulty_then_clean(tmp_path_factory, paging_crawls):
     """One crawl through every transport fault (two details never answer), then the same command again."""
     awards = make_awards(N_AWARDS, mods=3, seed=9)
     slow, cut = awards[7].gid, awards[11].gid
@@ -159,6 +170,35 @@ def test_rerun_after_faults_completes_the_scope(faulty_then_clean):
     assert set(faulty_then_clean["first_rows"]["transactions"]) <= set(rows["transactions"])
 
 
+@pytest.fixture(scope="module")
+def paging_crawls(tmp_path_factory):
+    """One crawl per way paging breaks, the three started side by side (each its own server and store) and left
+    running beside faulty_then_clean's crawls (which mostly wait on timeouts); broken_paging collects them."""
+    awards = make_awards(30, mods=1, seed=19)
+    with ExitStack() as stack:
+        running = {}
+        for fault in BROKEN_PAGING:
+            value = 2 if fault == "end_early_page" else True
+            api = stack.enter_context(FakeUsaspending(awards, Faults(**{fault: value})))
+            staging = tmp_path_factory.mktemp(fault) / "staging.duckdb"
+            proc = warm_process.popen(*crawl_args(api, staging, USASPENDING_PAGE_SIZE="3"), stdout=warm_process.PIPE,
+                                      stderr=warm_process.PIPE, text=True)
+            stack.callback(lambda p=proc: p.poll() is None and (p.kill(), p.wait()))  # a failed test leaves none
+            running[fault] = (proc, api, staging)
+        yield running
+
+
+@pytest.fixture(scope="module")
+def broken_paging(paging_crawls) -> dict[str, tuple[subprocess.CompletedProcess, int, Path]]:
+    """Each paging crawl's result, the searches its server answered, and its staging store."""
+    out = {}
+    for fault, (proc, api, staging) in paging_crawls.items():
+        stdout, stderr = proc.communicate(timeout=180)
+        out[fault] = (subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr),
+                      api.hits["POST /api/v2/search/spending_by_award/"], staging)
+    return out
+
+
 @pytest.mark.parametrize(
     ("fault", "reason"),
     [
@@ -167,13 +207,8 @@ def test_rerun_after_faults_completes_the_scope(faulty_then_clean):
         ("end_early_page", "search listing ended early: "),
     ],
 )
-def test_broken_paging_stops_and_says_partial(tmp_path, fault, reason):
-    awards = make_awards(30, mods=1, seed=19)
-    value = 2 if fault == "end_early_page" else True
-    staging = tmp_path / "staging.duckdb"
-    with FakeUsaspending(awards, Faults(**{fault: value})) as api:
-        r = crawl(api, staging, USASPENDING_PAGE_SIZE="3")
-        searches = api.hits["POST /api/v2/search/spending_by_award/"]
+def test_broken_paging_stops_and_says_partial(broken_paging, fault, reason):
+    r, searches, staging = broken_paging[fault]
     assert r.returncode == 3, r.stdout + r.stderr  # partial, never "ok" with awards missing
     assert searches <= 2 * 6 + 30 // 3  # stopped, did not loop: 2 type groups x 6 fiscal years, 10 full pages
     (status, fetched, loaded, rejected, pages_lost, _), = runs_of(staging)

@@ -11,8 +11,6 @@ use dont_filter; every other request of a shared crawl goes through this filter.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +24,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 
 from spiders.distributed import redis_settings
 from spiders.redis_dupefilter import RedisRedirectAwareDupeFilter
-from tests.conftest import ROOT
+from tests import warm_process
 from tests.test_distributed_redis import redis_url  # noqa: F401 - the real redis-server fixture
 
 URL = "http://127.0.0.1:1/api/v2/awards/CONT_AWD_X/"
@@ -140,8 +138,8 @@ def crawl_pages(tmp_path: Path, redis_url: str, jobs: dict[str, str | None]) -> 
             site = stack.enter_context(Bouncer())
             code = (f"from tests.test_redis_dupefilter import probe; probe({site.base!r}, {redis_url!r}, {job!r}, "
                     f"{str(result)!r}, {dupefilter!r})")
-            proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True)
+            proc = warm_process.popen("-c", code, prog="python", stdout=warm_process.PIPE, stderr=warm_process.PIPE,
+                                      text=True)
             stack.callback(lambda p=proc: p.poll() is None and (p.kill(), p.wait()))  # a failed test leaves none
             running[job] = (proc, site, result)
         for job, (proc, site, result) in running.items():

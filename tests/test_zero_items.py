@@ -14,7 +14,7 @@ from contextlib import ExitStack
 import duckdb
 import pytest
 
-from tests.conftest import REGISTRY_BIN, ROOT
+from tests import warm_process
 from tests.source_fixtures import FixtureServer
 
 PAGES = {  # what the search answers, for each case below
@@ -39,10 +39,10 @@ def crawls(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, lis
         for case, page in PAGES.items():
             server = stack.enter_context(FixtureServer(_route(page)))
             staging = tmp_path_factory.mktemp("zero") / "staging.duckdb"
-            args = [REGISTRY_BIN, "crawl", "federal-register", "--agency", "justice-department", "--api-url",
+            args = ["crawl", "federal-register", "--agency", "justice-department", "--api-url",
                     server.base + "/api/v1", "--staging", str(staging)]
-            running[case] = (subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                              cwd=ROOT), staging)
+            running[case] = (warm_process.popen(*args, stdout=warm_process.PIPE, stderr=warm_process.PIPE,
+                                                text=True), staging)
         for case, (proc, staging) in running.items():
             stdout, stderr = proc.communicate(timeout=120)
             out[case] = (subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), staging)
