@@ -9,8 +9,10 @@ and a file broken on every try each end, once resumed, with the same staging sto
 without a network the crawl stops at once with one clear line.
 
 Cost: `crawl plan` and `crawl all` each run once as a user runs them (the `registry` command in its own process:
-the killed crawl is that `crawl all`); the other runs go through Typer's CliRunner in this process. Each archive
-file is still loaded by its own spider process (about 2.7 s of CPU each), as `crawl all` always does, so the
+the killed crawl is that `crawl all`, with real spider children); the other runs go through Typer's CliRunner in
+this process. Each archive file is still loaded by its own spider process, as `crawl all` always does (forked
+from the warm server in those in-process runs, bulk_fixtures.warm_spider_children: ~1.1 s of CPU each, not
+2.7 s), so the
 three cut-short crawls run one after another on one store (6 spider runs, not 12), and they are compared with the
 module's one uninterrupted crawl table by table in staging (the registry is built from staging alone: two builds
 would add nothing the tables do not show).
@@ -201,9 +203,10 @@ def served(archive_files: dict[str, Path]) -> dict[str, bytes]:
 
 
 def crawl_all(api: FakeArchive, staging: Path, *extra: str) -> subprocess.CompletedProcess:
-    """`registry crawl all` in this process (its spider children are real processes, as always)."""
-    return invoke_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", NO_SUB,
-                      *FAST, *extra)
+    """`registry crawl all` in this process (its spider children are real processes, forked warm)."""
+    with bf.warm_spider_children():
+        return invoke_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), "--no-refresh", NO_SUB,
+                          *FAST, *extra)
 
 
 def staging_numbers(path: Path) -> dict:
@@ -430,7 +433,8 @@ def test_make_crawl_path_refreshes_from_the_api_what_changed_after_the_files(uni
     staging = copy_store(uninterrupted["staging"], tmp_path / "staging.duckdb")
     with FakeUsaspending(awards) as fake_api, \
             FakeArchive(served(archive_files), upstream=fake_api.base, port=port) as api:
-        r = invoke_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), NO_SUB, *FAST)
+        with bf.warm_spider_children():
+            r = invoke_cli("crawl", "all", "--api-url", api.base, "--staging", str(staging), NO_SUB, *FAST)
         searches = [h for h in api.hits if h == "POST /api/v2/search/spending_by_award/"]
         files = [h for h in api.hits if h.startswith(("GET /award_data_archive/", "HEAD /award_data_archive/"))]
     assert r.returncode == 0, r.stdout + r.stderr
