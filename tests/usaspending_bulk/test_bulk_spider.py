@@ -6,6 +6,9 @@ checks: the crawl ends with the same rows as loading the same file by hand, bad 
 and the run's counts reconcile. A job USAspending fails is a failed run with its reason in `rejects`: that is
 checked where `crawl all` runs the same spider on a sub-award job (tests/usaspending_bulk/test_subaward_crawl.py),
 rather than in one more spider process here.
+
+Cost: the job crawl runs `registry crawl usaspending-bulk` as a user does (a process started from nothing); the
+delta crawl is the same command forked from the warm server (tests/warm_process.py), without ~2 s of imports.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from registry.core import store
 from registry.loaders import bulk_csv
 from spiders.usaspending_bulk.spider import verify_zip
 from tests import bulk_fixtures as bf
+from tests import warm_process
 from tests.conftest import run_cli
 
 FAST = bf.FAST  # short clocks: the same polls and refetches, 0.05 s apart
@@ -196,9 +200,10 @@ def test_archive_delta_file_applies_deletions_and_corrections(tmp_path, bulk_zip
     with zipfile.ZipFile(delta_zip, "w") as zf:
         zf.write(delta_csv, delta_csv.name)
     with FakeBulkApi(b"", None, delta_bytes=delta_zip.read_bytes()) as api:
-        r = run_cli("crawl", "usaspending-bulk", "--api-url", api.base, "--archive-agency-id", "86",
-                    "--fiscal-year", "2026", "--staging", str(staging), *FAST,
-                    "--setting", f"USASPENDING_ARCHIVE_URL={api.base}/archive/", timeout=120)
+        # forked from the warm server (tests/warm_process.py): the test above runs the command from nothing
+        r = warm_process.run("crawl", "usaspending-bulk", "--api-url", api.base, "--archive-agency-id", "86",
+                             "--fiscal-year", "2026", "--staging", str(staging), *FAST,
+                             "--setting", f"USASPENDING_ARCHIVE_URL={api.base}/archive/", timeout=120)
         bodies = list(api.bodies)
     assert r.returncode == 0, r.stdout + r.stderr
     assert bodies == [{"agency": "86", "fiscal_year": 2026, "type": "contracts"}]
