@@ -208,10 +208,13 @@ def kill_crawl_when(cmd: list[str], line_starts: str, then: Callable[[], bool], 
     together, as `kill -9` of the job does. Returns the lines seen. Waiting on what the crawl did (a line, a
     request the server saw), never on a fixed sleep, puts the kill at the same point on a slow or fast machine.
     warm: `cmd` is the `registry` command's arguments, run as a process forked from the warm server
-    (tests/warm_process.py: its own pid and session, the same entry point) rather than started from nothing."""
+    (tests/warm_process.py: its own pid and session, the same entry point) rather than started from nothing, and
+    its spider processes forked from it in turn (tests/usaspending_bulk/forked_spiders.py)."""
     if warm:
-        proc = warm_process.popen(*cmd, stdout=warm_process.PIPE, stderr=warm_process.DEVNULL, text=True,
-                                  start_new_session=True)
+        from tests.usaspending_bulk import forked_spiders
+
+        proc = warm_process.popen("-c", forked_spiders.CODE, *cmd, prog="python", stdout=warm_process.PIPE,
+                                  stderr=warm_process.DEVNULL, text=True, start_new_session=True)
     else:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                 start_new_session=True)

@@ -15,8 +15,9 @@ redoes only that year; a failed job and a job that never finishes each end the
 run with a clear line, leave the staging store's sub-awards and the built registry as they were, and a re-run
 fetches only the year that did not finish.
 
-Cost: every `crawl all` here but the killed one (a kill needs its own process, forked from the warm server of
-tests/warm_process.py) runs through Typer's CliRunner in this process (tests/test_bulk_crawl.py runs the command
+Cost: every `crawl all` here but the killed one (a kill needs its own process: forked from the warm server of
+tests/warm_process.py, its spider forked from it, tests/usaspending_bulk/forked_spiders.py) runs through
+Typer's CliRunner in this process (tests/test_bulk_crawl.py runs the command
 as a user does, from nothing); each job is still its own spider process, as always, forked warm
 (bulk_fixtures.warm_spider_children: about 1.1 s of CPU each instead of 2.7 s). So the healthy crawl is one of
 FY2019 and FY2023, then one of the three years (those two skipped), and the killed, failed and stalled runs go one
