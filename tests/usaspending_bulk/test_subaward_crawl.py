@@ -17,9 +17,9 @@ fetches only the year that did not finish.
 
 Cost: every `crawl all` here but the killed one (a kill needs its own process: forked from the warm server of
 tests/warm_process.py, its spider forked from it, tests/usaspending_bulk/forked_spiders.py) runs through
-Typer's CliRunner in this process (tests/test_bulk_crawl.py runs the command
-as a user does, from nothing); each job is still its own spider process, as always, forked warm
-(bulk_fixtures.warm_spider_children: about 1.1 s of CPU each instead of 2.7 s). So the healthy crawl is one of
+Typer's CliRunner in this process (tests/test_bulk_crawl.py runs the command as a user does, from nothing); each
+job is still its own spider process, as always, forked warm (bulk_fixtures.warm_spider_children: about 1.1 s of
+CPU each instead of 2.7 s). So the healthy crawl is one of
 FY2019 and FY2023, then one of the three years (those two skipped), and the killed, failed and stalled runs go one
 after another on a copy of the store that first crawl left (the killed run has one job to wait for, FY2024), each
 re-run the next one's start (7 spider runs in the module, not 13), and a stalled job is given up after
