@@ -19,11 +19,10 @@ Cost: every `crawl all` here but the killed one (a kill needs its own process: f
 tests/warm_process.py, its spider forked from it, tests/usaspending_bulk/forked_spiders.py) runs through
 Typer's CliRunner in this process (tests/test_bulk_crawl.py runs the command as a user does, from nothing); each
 job is still its own spider process, as always, forked warm (bulk_fixtures.warm_spider_children: about 1.1 s of
-CPU each instead of 2.7 s). So the healthy crawl is one of
-FY2019 and FY2023, then one of the three years (those two skipped), and the killed, failed and stalled runs go one
-after another on a copy of the store that first crawl left (the killed run has one job to wait for, FY2024), each
-re-run the next one's start (7 spider runs in the module, not 13), and a stalled job is given up after
-BULK_JOB_DEADLINE=1 s: the same polling and the same end, on a shorter clock.
+CPU each instead of 2.7 s). So the healthy crawl is one of FY2019, then one of the
+three years (its FY2019 skipped), and the killed, failed and stalled runs go one after another on a copy of the
+store that FY2019 crawl left, each re-run the next one's start (8 spider runs in the module, not 13), and a
+stalled job is given up after BULK_JOB_DEADLINE=1 s: the same polling and the same end, on a shorter clock.
 """
 
 from __future__ import annotations
@@ -206,14 +205,13 @@ def port() -> int:
 
 @pytest.fixture(scope="module")
 def fetched(port, tmp_path_factory) -> dict[str, Any]:
-    """A healthy crawl of FY2019 and FY2023, then of three fiscal years (those two skipped as fetched), and a
-    third run."""
+    """A healthy crawl of FY2019, then of three fiscal years (FY2019 skipped as fetched), and a third run."""
     d = tmp_path_factory.mktemp("subaward_crawl")
     staging = with_primes(d / "staging.duckdb")
     with FakeSubawardApi(port=port) as api:
         with warm_spider_children():
-            earlier = invoke_cli(*crawl_args(api, staging, YEARS[:4]))
-        before_2024 = copy_store(staging, d / "before_2024" / "staging.duckdb")
+            earlier = invoke_cli(*crawl_args(api, staging, ["--fiscal-year", "2019"]))
+        fy2019 = copy_store(staging, d / "fy2019" / "staging.duckdb")
         first = crawl(api, staging)
         bodies, jobs = list(api.bodies), {n: dict(j) for n, j in api.jobs.items()}
         refused = list(api.refused)
@@ -221,7 +219,7 @@ def fetched(port, tmp_path_factory) -> dict[str, Any]:
         bodies_again = api.bodies[len(bodies):]
     return {"dir": d, "staging": staging, "earlier": earlier, "first": first, "again": again,
             "bodies": bodies, "jobs": jobs, "refused": refused, "bodies_again": bodies_again,
-            "before_2024": before_2024, "before_2024_rows": subaward_rows(before_2024)}
+            "fy2019": fy2019, "fy2019_rows": subaward_rows(fy2019)}
 
 
 def test_the_plan_names_one_sub_award_job_per_fiscal_year(tmp_path):
@@ -251,17 +249,13 @@ def test_crawl_all_requests_each_job_as_documented_waits_and_loads_the_real_sub_
     assert len(agencies) == 35 and {"type": "awarding", "tier": "subtier",
                                     "name": "Office of the Inspector General"} in agencies
     assert all(j["polls"] == 4 for j in fetched["jobs"].values())  # ready, running, running, finished
-    out = earlier.stdout
-    assert out.index("sub-awards: 2 download job(s) to request, 0 fetched earlier and skipped") < out.index(
-        "[sub-awards 1/2] FY2019: requesting")
-    assert "[sub-awards 1/2] FY2019: loaded 2 sub-award rows" in out
-    assert "[sub-awards 2/2] FY2023: loaded 0 sub-award rows" in out
-    assert "sub-awards: 2 job(s) loaded (2 rows" in out
+    assert "[sub-awards 1/1] FY2019: loaded 2 sub-award rows" in earlier.stdout
     out = r.stdout
-    assert out.index("sub-awards: 1 download job(s) to request, 2 fetched earlier and skipped") < out.index(
-        "[sub-awards 1/1] FY2024: requesting")
-    assert "[sub-awards 1/1] FY2024: loaded 1 sub-award rows" in out
-    assert "sub-awards: 1 job(s) loaded (1 rows" in out
+    assert out.index("sub-awards: 2 download job(s) to request, 1 fetched earlier and skipped") < out.index(
+        "[sub-awards 1/2] FY2023: requesting")
+    assert "[sub-awards 1/2] FY2023: loaded 0 sub-award rows" in out
+    assert "[sub-awards 2/2] FY2024: loaded 1 sub-award rows" in out
+    assert "sub-awards: 2 job(s) loaded (1 rows" in out
     _, rows = real_subawards()
     assert subaward_rows(fetched["staging"]) == sorted(
         (x["prime_award_unique_key"], x["subaward_fsrs_report_id"], x["subaward_number"],
@@ -291,7 +285,7 @@ def test_a_killed_a_failed_and_a_stalled_job_each_end_clearly_and_a_rerun_fetche
     failed job and a job that never finishes each end the run with a clear line and leave the staging store's
     sub-awards and the built registry as they were; the re-run after them fetches only the year that did not
     finish, and ends with the sub-awards of an uninterrupted crawl."""
-    staging = copy_store(fetched["before_2024"], tmp_path / "staging.duckdb")  # FY2019, FY2023 fetched earlier
+    staging = copy_store(fetched["fy2019"], tmp_path / "staging.duckdb")  # FY2019 fetched by an earlier run
     # a built registry (a copy of the run's sample build), where the crawl is told the registry is (REGISTRY_PATH)
     db = tmp_path / "registry.duckdb"
     db.write_bytes(sample_registry.read_bytes())
@@ -301,11 +295,12 @@ def test_a_killed_a_failed_and_a_stalled_job_each_end_clearly_and_a_rerun_fetche
     with FakeSubawardApi(port=port, outcome={2024: "stalled"}) as api:  # FY2024's job never finishes: killed there
         # `registry crawl all` in a process of its own (forked warm; tests/test_bulk_crawl.py kills one started
         # from nothing), killed while its spider polls a job that stays `running` (its third poll answered)
-        seen = kill_crawl_when(crawl_args(api, staging), "[sub-awards 1/1] FY2024: requesting",
+        seen = kill_crawl_when(crawl_args(api, staging), "[sub-awards 2/2] FY2024: requesting",
                                lambda: any(j["fy"] == 2024 and j["polls"] >= 3 for j in list(api.jobs.values())),
                                warm=True)
     wait_for_lock_release(staging)
-    assert "sub-awards: 1 download job(s) to request, 2 fetched earlier and skipped" in "".join(seen)
+    assert "sub-awards: 2 download job(s) to request, 1 fetched earlier and skipped" in "".join(seen)
+    assert "[sub-awards 1/2] FY2023: loaded 0 sub-award rows" in "".join(seen)  # finished before the kill: kept
     assert {fy: st for fy, (st, *_) in subaward_ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
                                                                              2024: "loading"}, "".join(seen)
 
@@ -324,7 +319,7 @@ def test_a_killed_a_failed_and_a_stalled_job_each_end_clearly_and_a_rerun_fetche
     # FY2019 and FY2023 were fetched earlier; FY2024 failed: nothing of it reached staging
     assert {fy: st for fy, (st, *_) in subaward_ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
                                                                              2024: "failed"}
-    assert subaward_rows(staging) == fetched["before_2024_rows"]
+    assert subaward_rows(staging) == fetched["fy2019_rows"]
     assert db.read_bytes() == before_db  # the crawl never touches the built registry
 
     # again, and the job stays `running`: polled past its first states until the deadline, then given up
@@ -340,7 +335,7 @@ def test_a_killed_a_failed_and_a_stalled_job_each_end_clearly_and_a_rerun_fetche
     assert stalled.stderr.strip().splitlines()[-1].startswith(
         f"error: 0 file(s) and 1 sub-award job(s) not loaded, first sub-awards FY2024: {why}")
     assert subaward_ledger(staging)[2024][0] == "failed"
-    assert subaward_rows(staging) == fetched["before_2024_rows"]
+    assert subaward_rows(staging) == fetched["fy2019_rows"]
     assert db.read_bytes() == before_db
 
     with FakeSubawardApi(port=port) as api:  # the re-run requests only the year that did not finish
