@@ -17,11 +17,15 @@ import socket
 import subprocess
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pytest
 
+from tests import warm_process
 from tests.conftest import ROOT, SHARED_DATA, query
 
 SAMPLE_CSV = ROOT / "data" / "sample" / "cbp_ice_contract_transactions_slice_FY2021_FY2026.csv"
@@ -155,12 +159,65 @@ def copy_store(src: Path, dst: Path) -> Path:
     return dst
 
 
-def kill_crawl_when(cmd: list[str], line_starts: str, then: Callable[[], bool], seconds: float = 240) -> list[str]:
+# (command, CPU seconds) of each spider process a `crawl all` in this process forked warm: the module's cost, counted
+WARM_CHILDREN: list[tuple[list[str], float | None]] = []
+
+
+@contextmanager
+def warm_spider_children() -> Iterator[None]:
+    """While held, the processes `registry crawl all` (run in this process by invoke_cli) starts for each archive
+    file, sub-award job and the API refresh (`python -c "from registry.cli import main; main()" crawl ...`, see
+    registry.bulk_crawl._cli) are forked from the warm server (tests/warm_process.py) instead of a fresh interpreter:
+    the same command line, environment, exit code and output, each still a process of its own (a crawl's Twisted
+    reactor cannot run twice in one), without ~2 s of imports each. Every other subprocess.run is left alone. The
+    `registry crawl all` the kill test of tests/test_bulk_crawl.py runs from nothing keeps real children."""
+    from registry import bulk_crawl
+
+    prefix = bulk_crawl._cli()
+    real_run = subprocess.run
+
+    def run(cmd: Any, *args: Any, capture_output: bool = False, text: bool = False, timeout: float | None = None,
+            check: bool = False, env: dict[str, str] | None = None, **kwargs: Any) -> subprocess.CompletedProcess:
+        if args or kwargs or not isinstance(cmd, list) or cmd[:len(prefix)] != prefix:
+            return real_run(cmd, *args, capture_output=capture_output, text=text, timeout=timeout, check=check,
+                            env=env, **kwargs)
+        out = warm_process.PIPE if capture_output else 1  # not captured: the parent's own stdout and stderr
+        proc = warm_process.popen(*cmd[1:], prog="python", env=env, stdout=out,
+                                  stderr=warm_process.PIPE if capture_output else 2, text=text)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+        WARM_CHILDREN.append((cmd[len(prefix):], proc.cpu_seconds))
+        done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+        if check:
+            done.check_returncode()
+        return done
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(subprocess, "run", run)
+        yield
+
+
+def kill_crawl_when(cmd: list[str], line_starts: str, then: Callable[[], bool], seconds: float = 240,
+                    warm: bool = False) -> list[str]:
     """Run `cmd` (a `registry crawl all`) in its own session, read its progress lines until one starts with
     `line_starts`, wait until `then()` holds (polled every 0.05 s), and SIGKILL the command and its spider child
     together, as `kill -9` of the job does. Returns the lines seen. Waiting on what the crawl did (a line, a
-    request the server saw), never on a fixed sleep, puts the kill at the same point on a slow or fast machine."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    request the server saw), never on a fixed sleep, puts the kill at the same point on a slow or fast machine.
+    warm: `cmd` is the `registry` command's arguments, run as a process forked from the warm server
+    (tests/warm_process.py: its own pid and session, the same entry point) rather than started from nothing, and
+    its spider processes forked from it in turn (tests/usaspending_bulk/forked_spiders.py)."""
+    if warm:
+        from tests.usaspending_bulk import forked_spiders
+
+        proc = warm_process.popen("-c", forked_spiders.CODE, *cmd, prog="python", stdout=warm_process.PIPE,
+                                  stderr=warm_process.DEVNULL, text=True, start_new_session=True)
+    else:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                start_new_session=True)
     seen: list[str] = []
     deadline = time.monotonic() + seconds
     try:

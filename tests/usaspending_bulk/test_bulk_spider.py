@@ -6,6 +6,9 @@ checks: the crawl ends with the same rows as loading the same file by hand, bad 
 and the run's counts reconcile. A job USAspending fails is a failed run with its reason in `rejects`: that is
 checked where `crawl all` runs the same spider on a sub-award job (tests/usaspending_bulk/test_subaward_crawl.py),
 rather than in one more spider process here.
+
+Cost: the job crawl runs `registry crawl usaspending-bulk` as a user does (a process started from nothing); the
+delta crawl is the same command forked from the warm server (tests/warm_process.py), without ~2 s of imports.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from registry.core import store
 from registry.loaders import bulk_csv
 from spiders.usaspending_bulk.spider import verify_zip
 from tests import bulk_fixtures as bf
+from tests import warm_process
 from tests.conftest import run_cli
 
 FAST = bf.FAST  # short clocks: the same polls and refetches, 0.05 s apart
@@ -138,13 +142,20 @@ def bulk_zip(tmp_path_factory) -> tuple[Path, bytes]:
     return path, bf.transactions_zip(path, bf.bulk_rows() + bf.BAD_ROWS, split=2)
 
 
-def test_crawl_plays_the_job_and_ends_with_the_same_rows_as_a_direct_load(tmp_path, bulk_zip):
-    path, data = bulk_zip
-    direct = tmp_path / "direct.duckdb"
-    con = store.connect(direct)
-    bulk_csv.load(con, path)
-    con.close()
+@pytest.fixture(scope="module")
+def direct(bulk_zip, tmp_path_factory) -> Path:
+    """The same zip loaded by hand (the loader alone, no crawl): what the crawl must equal, and the delta's start."""
+    path = tmp_path_factory.mktemp("direct") / "direct.duckdb"
+    con = store.connect(path)
+    try:
+        bulk_csv.load(con, bulk_zip[0])
+    finally:
+        con.close()
+    return path
 
+
+def test_crawl_plays_the_job_and_ends_with_the_same_rows_as_a_direct_load(tmp_path, bulk_zip, direct):
+    _, data = bulk_zip
     staging = tmp_path / "crawl.duckdb"
     with FakeBulkApi(data, total_rows=2145) as api:
         r = run_cli("crawl", "usaspending-bulk", "--api-url", api.base, "--agency",
@@ -180,12 +191,8 @@ def test_crawl_plays_the_job_and_ends_with_the_same_rows_as_a_direct_load(tmp_pa
     assert (staging.parent / "downloads" / "usaspending_bulk" / name).read_bytes() == data  # kept, whole
 
 
-def test_archive_delta_file_applies_deletions_and_corrections(tmp_path, bulk_zip):
-    path, _ = bulk_zip
-    staging = tmp_path / "crawl.duckdb"
-    con = store.connect(staging)
-    bulk_csv.load(con, path)
-    con.close()
+def test_archive_delta_file_applies_deletions_and_corrections(tmp_path, direct):
+    staging = bf.copy_store(direct, tmp_path / "crawl.duckdb")  # the full file loaded, as the archive's delta needs
     icm = {r["modification_number"]: r for r in bf.bulk_rows() if r["contract_award_unique_key"] == bf.ICM_KEY}
     delta_csv = bf.write_csv(tmp_path / "FY(All)_070_Contracts_Delta_20261108_1.csv", [
         {"correction_delete_ind": "D", "contract_transaction_unique_key": icm["P00010"]["contract_transaction_unique_key"]},
@@ -196,9 +203,10 @@ def test_archive_delta_file_applies_deletions_and_corrections(tmp_path, bulk_zip
     with zipfile.ZipFile(delta_zip, "w") as zf:
         zf.write(delta_csv, delta_csv.name)
     with FakeBulkApi(b"", None, delta_bytes=delta_zip.read_bytes()) as api:
-        r = run_cli("crawl", "usaspending-bulk", "--api-url", api.base, "--archive-agency-id", "86",
-                    "--fiscal-year", "2026", "--staging", str(staging), *FAST,
-                    "--setting", f"USASPENDING_ARCHIVE_URL={api.base}/archive/", timeout=120)
+        # forked from the warm server (tests/warm_process.py): the test above runs the command from nothing
+        r = warm_process.run("crawl", "usaspending-bulk", "--api-url", api.base, "--archive-agency-id", "86",
+                             "--fiscal-year", "2026", "--staging", str(staging), *FAST,
+                             "--setting", f"USASPENDING_ARCHIVE_URL={api.base}/archive/", timeout=120)
         bodies = list(api.bodies)
     assert r.returncode == 0, r.stdout + r.stderr
     assert bodies == [{"agency": "86", "fiscal_year": 2026, "type": "contracts"}]

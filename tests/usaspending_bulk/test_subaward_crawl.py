@@ -15,12 +15,14 @@ redoes only that year; a failed job and a job that never finishes each end the
 run with a clear line, leave the staging store's sub-awards and the built registry as they were, and a re-run
 fetches only the year that did not finish.
 
-Cost: every `crawl all` here but the killed one (a kill needs its own process) runs through Typer's CliRunner in
-this process (tests/test_bulk_crawl.py runs the command as a user does); each job is still its own spider
-process (about 2.7 s of CPU), as always. So the healthy crawl is one of FY2019, then one of the three years (its
-FY2019 skipped), and the killed, failed and stalled runs go one after another on a copy of the store that FY2019
-crawl left, each re-run the next one's start (9 spider runs in the module, not 13), and a stalled
-job is given up after BULK_JOB_DEADLINE=1 s: the same polling and the same end, on a shorter clock.
+Cost: every `crawl all` here but the killed one (a kill needs its own process: forked from the warm server of
+tests/warm_process.py, its spider forked from it, tests/usaspending_bulk/forked_spiders.py) runs through
+Typer's CliRunner in this process (tests/test_bulk_crawl.py runs the command as a user does, from nothing); each
+job is still its own spider process, as always, forked warm (bulk_fixtures.warm_spider_children: about 1.1 s of
+CPU each instead of 2.7 s). So the healthy crawl is one of FY2019, then one of the
+three years (its FY2019 skipped), and the killed, failed and stalled runs go one after another on a copy of the
+store that FY2019 crawl left, each re-run the next one's start (8 spider runs in the module, not 13), and a
+stalled job is given up after BULK_JOB_DEADLINE=1 s: the same polling and the same end, on a shorter clock.
 """
 
 from __future__ import annotations
@@ -49,8 +51,9 @@ from tests.bulk_fixtures import (
     query,
     subaward_ledger,
     wait_for_lock_release,
+    warm_spider_children,
 )
-from tests.conftest import REGISTRY_BIN, SHARED_DATA, invoke_cli
+from tests.conftest import SHARED_DATA, invoke_cli
 from tests.test_bulk_crawl import FakeArchive
 from tests.test_subawards import PRIME_COLUMNS, write
 
@@ -184,8 +187,9 @@ def crawl_args(api: FakeSubawardApi, staging: Path, years: list[str] = YEARS) ->
 
 
 def crawl(api: FakeSubawardApi, staging: Path, *extra: str, env: dict | None = None) -> Any:
-    """`registry crawl all` in this process (its spider children are real processes, as always)."""
-    return invoke_cli(*crawl_args(api, staging), *extra, env=env)
+    """`registry crawl all` in this process (its spider children are real processes, forked warm)."""
+    with warm_spider_children():
+        return invoke_cli(*crawl_args(api, staging), *extra, env=env)
 
 
 def subaward_rows(staging: Path) -> list[tuple]:
@@ -205,7 +209,8 @@ def fetched(port, tmp_path_factory) -> dict[str, Any]:
     d = tmp_path_factory.mktemp("subaward_crawl")
     staging = with_primes(d / "staging.duckdb")
     with FakeSubawardApi(port=port) as api:
-        earlier = invoke_cli(*crawl_args(api, staging, ["--fiscal-year", "2019"]))
+        with warm_spider_children():
+            earlier = invoke_cli(*crawl_args(api, staging, ["--fiscal-year", "2019"]))
         fy2019 = copy_store(staging, d / "fy2019" / "staging.duckdb")
         first = crawl(api, staging)
         bodies, jobs = list(api.bodies), {n: dict(j) for n, j in api.jobs.items()}
@@ -288,11 +293,14 @@ def test_a_killed_a_failed_and_a_stalled_job_each_end_clearly_and_a_rerun_fetche
     name = f"All_Subawards_{date.today()}_H07M00S00002024.zip"
 
     with FakeSubawardApi(port=port, outcome={2024: "stalled"}) as api:  # FY2024's job never finishes: killed there
-        # `registry crawl all` as a user runs it, killed while its spider polls a job that stays `running` (its
-        # third poll answered)
-        seen = kill_crawl_when([REGISTRY_BIN, *crawl_args(api, staging)], "[sub-awards 2/2] FY2024: requesting",
-                               lambda: any(j["fy"] == 2024 and j["polls"] >= 3 for j in list(api.jobs.values())))
+        # `registry crawl all` in a process of its own (forked warm; tests/test_bulk_crawl.py kills one started
+        # from nothing), killed while its spider polls a job that stays `running` (its third poll answered)
+        seen = kill_crawl_when(crawl_args(api, staging), "[sub-awards 2/2] FY2024: requesting",
+                               lambda: any(j["fy"] == 2024 and j["polls"] >= 3 for j in list(api.jobs.values())),
+                               warm=True)
     wait_for_lock_release(staging)
+    assert "sub-awards: 2 download job(s) to request, 1 fetched earlier and skipped" in "".join(seen)
+    assert "[sub-awards 1/2] FY2023: loaded 0 sub-award rows" in "".join(seen)  # finished before the kill: kept
     assert {fy: st for fy, (st, *_) in subaward_ledger(staging).items()} == {2019: "loaded", 2023: "loaded",
                                                                              2024: "loading"}, "".join(seen)
 
