@@ -292,8 +292,14 @@ def documents(con) -> pd.DataFrame:
     ).df()
 
 
-def evidence(con, k: Knowledge) -> None:
-    """Create temp table _ev: one row per award, capability, rule/product/prior/vendor and field."""
+def evidence(con, k: Knowledge, also: str | None = None) -> None:
+    """Create temp table _ev: one row per award, capability, rule/product/prior/vendor and field.
+
+    `also` names a table of more (field, text) rows to match with the same rules in the same pass: their hits
+    are left in temp table _hits (field, text, rule_id, matched_text) for the caller, who drops it. Why: the
+    build matches the AI inventory's texts with these rules too, and compiling the patterns (DuckDB compiles
+    each constant pattern once per statement) was most of the cost of a second pass on a small registry.
+    """
     con.execute(f"CREATE OR REPLACE TEMP TABLE _ev ({EVIDENCE_COLUMNS})")
     rules = rules_frame(k)
     con.register("_rules_df", rules)
@@ -304,7 +310,8 @@ def evidence(con, k: Knowledge) -> None:
                 f"regexp_matches(text, {literal('|'.join(f'(?:{p})' for p in excl))}, 'i'))") if excl else ""
     con.execute(f"CREATE OR REPLACE TEMP TABLE _texts_read AS SELECT * FROM _texts WHERE field <> 'recipient' "  # noqa: S608
                 f"{excl_sql}")
-    match_texts(con, "_texts_read", rules, "_hits")
+    texts = "_texts_read" if also is None else f"(SELECT field, text FROM _texts_read UNION ALL SELECT field, text FROM {also})"  # noqa: E501, S608
+    match_texts(con, texts, rules, "_hits")
     con.execute(
         """
         INSERT INTO _ev
@@ -321,7 +328,7 @@ def evidence(con, k: Knowledge) -> None:
         """
     )
     _vendors(con, k)
-    for t in ("_hits", "_texts_read"):
+    for t in ("_texts_read",) if also else ("_hits", "_texts_read"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
