@@ -136,8 +136,10 @@ def _derived_links(con) -> None:
         INSERT INTO t_links_systems
         SELECT DISTINCT 'system', a.system_id, 'ai_use_case', u.inventory_year || ':' || u.use_case_id,
                'alias_in_use_case', 'use case name/system names ''' || a.alias || '''', 0.7
+        -- candidates first, as for awards below: the regex is compiled for every pair it is tried on
         FROM _sys_alias a JOIN t_ai_use_cases u
-          ON regexp_matches(coalesce(u.use_case_name, '') || ' ' || coalesce(u.system_name, ''),
+          ON contains(lower(coalesce(u.use_case_name, '') || ' ' || coalesce(u.system_name, '')), lower(a.alias))
+         AND regexp_matches(coalesce(u.use_case_name, '') || ' ' || coalesce(u.system_name, ''),
                             '\\b' || regexp_escape(a.alias) || '\\b', 'i')
         WHERE (a.system_id, u.inventory_year || ':' || u.use_case_id) NOT IN
               (SELECT (from_id, to_id) FROM t_links_systems WHERE to_kind = 'ai_use_case');
@@ -145,7 +147,8 @@ def _derived_links(con) -> None:
         SELECT DISTINCT 'system', a.system_id, 'privacy_notice', n.document_number, 'alias_in_notice',
                'notice title/abstract names ''' || a.alias || '''', 0.7
         FROM _sys_alias a JOIN t_privacy_notices n
-          ON regexp_matches(coalesce(n.title, '') || ' ' || coalesce(n.abstract, ''),
+          ON contains(lower(coalesce(n.title, '') || ' ' || coalesce(n.abstract, '')), lower(a.alias))
+         AND regexp_matches(coalesce(n.title, '') || ' ' || coalesce(n.abstract, ''),
                             '\\b' || regexp_escape(a.alias) || '\\b', 'i')
         WHERE (a.system_id, n.document_number) NOT IN
               (SELECT (from_id, to_id) FROM t_links_systems WHERE to_kind = 'privacy_notice');

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from registry import build
-from registry.core import store
+from registry.core import paths, store
 
 MN_FILE = "usaspending_download_ice_mn/Contracts_PrimeAwardSummaries_ICE_recipients_in_MN_2025-03-21.csv"
 
@@ -62,8 +62,9 @@ def load_award_summary(con, path: Path, *, competition_as_text: bool = False) ->
 
 
 def build_registry(tmp: Path, shared_data: Path, *, with_sample: bool = True,
-                   competition_as_text: bool = False, extra=None) -> Path:
-    """Staging = bundled sample (optional) + the real award-summary download; returns the registry path."""
+                   competition_as_text: bool = False, extra=None, only: set[str] | None = None) -> Path:
+    """Staging = bundled sample (optional) + the real award-summary download; returns the registry path
+    (with `only`, a registry of those tables alone: build_only)."""
     from registry import sample
 
     staging = tmp / "staging.duckdb"
@@ -78,7 +79,38 @@ def build_registry(tmp: Path, shared_data: Path, *, with_sample: bool = True,
     finally:
         con.close()
     out = tmp / "registry.duckdb"
+    if only:
+        return build_only(staging, out, only)
     build.build(staging, out, is_sample=True)
+    return out
+
+
+def build_only(staging: Path, out: Path, tables: set[str]) -> Path:
+    """A registry holding `tables` and what they are made from: only the build steps that write or update them
+    and, transitively, what those steps read, run in the build's own order by its own step runner.
+
+    Why: a test of one model step on other input (e.g. competition fields given as descriptions) needs that
+    step's tables, not the whole registry; the full build's other steps (capabilities, links, the stored views,
+    the full-text index) cost seconds and are checked on the full builds."""
+    import duckdb
+
+    from registry import build_order
+
+    chosen, needed = [], set(tables)
+    for step in reversed(build_order.ordered()):
+        if (step.writes | step.updates) & needed:
+            chosen.append(step.id)
+            needed |= {n for n in step.reads | step.updates if not n.startswith("stg.")}
+    con = duckdb.connect(str(out))
+    try:
+        con.execute("ATTACH ? AS stg (READ_ONLY)", [str(staging)])
+        con.execute("CREATE TABLE schema_version (step VARCHAR, kind VARCHAR, applied_at TIMESTAMPTZ)")
+        ctx = build.BuildContext(con=con, data_dir=paths.DATA_DIR, is_sample=True, log=lambda _m: None)
+        for step in reversed(chosen):
+            build._run_step(ctx, step)  # the build's own runner: one transaction per step, as in a build
+        con.execute("DETACH stg")
+    finally:
+        con.close()
     return out
 
 

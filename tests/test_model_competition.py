@@ -106,9 +106,11 @@ def test_sample_without_competition_fields_says_not_reported(sample_registry):
 def test_real_download_decodes_the_same_from_codes_and_from_descriptions(model_registry, tmp_path_factory,
                                                                           shared_data):
     """The ICE/MN download has each field as a code column and a description column: both must agree. The codes
-    build is the session's model_registry (sample + download); the descriptions build is the download alone (the
-    sample has no competition fields) with the competition fields loaded as descriptions, compared on the
-    download's awards."""
+    build is the session's model_registry (sample + download), read through the public `competition` view; the
+    descriptions build is the download alone (the sample has no competition fields) with the competition fields
+    loaded as descriptions, built only as far as the competition step's own table (t_award_competition, which the
+    view passes through column for column: tests/model_support.py build_only), compared on the download's
+    awards."""
     cols = ("award_key, extent_competed_code, other_than_full_and_open_code, "
             "fair_opportunity_limited_sources_code, solicitation_procedures_code, sole_source, sole_source_basis, "
             "competition_status")
@@ -116,20 +118,21 @@ def test_real_download_decodes_the_same_from_codes_and_from_descriptions(model_r
                        "header = true))")
     results = []
     for as_text in (False, True):
-        out = model_registry if not as_text else build_registry(tmp_path_factory.mktemp("comp"), shared_data,
-                                                                with_sample=False, competition_as_text=True)
+        out, competition = (model_registry, "competition") if not as_text else (
+            build_registry(tmp_path_factory.mktemp("comp"), shared_data, with_sample=False, competition_as_text=True,
+                           only={"t_award_competition"}), "t_award_competition")
         con = duckdb.connect(str(out), read_only=True)
         try:
-            results.append(con.execute(f"SELECT {cols} FROM competition WHERE {downloaded_keys} "  # noqa: S608
+            results.append(con.execute(f"SELECT {cols} FROM {competition} WHERE {downloaded_keys} "  # noqa: S608
                                        "ORDER BY award_key", [str(shared_data / MN_FILE)]).fetchall())
-            status = dict(con.execute(f"SELECT competition_status, count(*) FROM competition WHERE {downloaded_keys} "  # noqa: S608
-                                      "GROUP BY 1", [str(shared_data / MN_FILE)]).fetchall())
+            status = dict(con.execute(f"SELECT competition_status, count(*) FROM {competition} "  # noqa: S608
+                                      f"WHERE {downloaded_keys} GROUP BY 1", [str(shared_data / MN_FILE)]).fetchall())
             urgency = con.execute(
-                "SELECT count(*) FROM competition WHERE sole_source_basis = 'Not competed: urgency (FAR 6.302-2)'"
-            ).fetchone()[0]
+                f"SELECT count(*) FROM {competition} "  # noqa: S608
+                "WHERE sole_source_basis = 'Not competed: urgency (FAR 6.302-2)'").fetchone()[0]
             raw_unknown = con.execute(
-                "SELECT count(*) FROM competition WHERE competition_status = 'competed' AND extent_competed_code "
-                "IS NULL AND fair_opportunity_limited_sources_code IS NULL").fetchone()[0]
+                f"SELECT count(*) FROM {competition} WHERE competition_status = 'competed' "  # noqa: S608
+                "AND extent_competed_code IS NULL AND fair_opportunity_limited_sources_code IS NULL").fetchone()[0]
         finally:
             con.close()
         assert status.keys() == {"competed", "not competed", "not reported"}

@@ -41,8 +41,8 @@ build.build(staging, out, is_sample=True, meta={"sample_description": sample.des
 """
 
 
-def _build_at(commit: str, d: Path) -> Path:
-    """The sample registry as `commit` builds it, with that commit's own code (git archive)."""
+def _start_build(commit: str, d: Path) -> tuple[subprocess.Popen, Path]:
+    """Start building the sample registry as `commit` builds it, with that commit's own code (git archive)."""
     archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, timeout=60)
     if archive.returncode != 0:
         pytest.fail(f"cannot read commit {commit} from git history ({archive.stderr.decode().strip()}): this "
@@ -52,20 +52,37 @@ def _build_at(commit: str, d: Path) -> Path:
         tar.extractall(src, filter="data")
     out = d / "registry.duckdb"
     env = {k: v for k, v in os.environ.items() if k not in {"REGISTRY_PATH", "STAGING_PATH"}}
-    run = subprocess.run([sys.executable, "-c", BUILD, str(out)], cwd=src, capture_output=True, text=True,
-                         timeout=300, env={**env, "PYTHONPATH": str(src)})
-    assert run.returncode == 0, run.stderr[-3000:]
-    return out
+    with open(d / "stderr.txt", "w", encoding="utf-8") as err:  # a file, not a pipe: nothing waits on a reader
+        proc = subprocess.Popen([sys.executable, "-c", BUILD, str(out)], cwd=src, stdout=subprocess.DEVNULL,
+                                stderr=err, env={**env, "PYTHONPATH": str(src)})
+    return proc, out
 
 
 @pytest.fixture(scope="module")
-def pre_move_registry(tmp_path_factory) -> Path:
-    return _build_at(PRE_MOVE, tmp_path_factory.mktemp("pre_move"))
+def registries(tmp_path_factory) -> tuple[Path, Path]:
+    """(PRE_MOVE's registry, MOVE_DONE's registry), the two builds run side by side: each is its own process
+    and its own files, so neither waits for the other."""
+    started = [_start_build(c, tmp_path_factory.mktemp(n)) for c, n in ((PRE_MOVE, "pre_move"),
+                                                                       (MOVE_DONE, "move_done"))]
+    try:
+        for proc, out in started:
+            assert proc.wait(timeout=300) == 0, (out.parent / "stderr.txt").read_text(encoding="utf-8")[-3000:]
+    finally:
+        for proc, _ in started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return started[0][1], started[1][1]
 
 
 @pytest.fixture(scope="module")
-def moved_registry(tmp_path_factory) -> Path:
-    return _build_at(MOVE_DONE, tmp_path_factory.mktemp("move_done"))
+def pre_move_registry(registries) -> Path:
+    return registries[0]
+
+
+@pytest.fixture(scope="module")
+def moved_registry(registries) -> Path:
+    return registries[1]
 
 
 def _views(con, db: str) -> list[str]:

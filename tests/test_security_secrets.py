@@ -81,14 +81,25 @@ def crawled(tmp_path_factory, sample_registry):
         base.append(server.base)
         api = f"{server.base}/prod/opportunities/v2/search"
         env = {"SAM_API_KEY": KEY}
-        cli = run_cli("crawl", "sam", "--api-url", api, "--since", "2025-01-01", "--until", "2025-12-31",
-                      "--staging", str(d / "staging.duckdb"), env=env, timeout=120)
         log = d / "scrapy.log"
-        scrapy = subprocess.run(
-            [str(Path(os.sys.executable).with_name("scrapy")), "crawl", "sam", "-a", "since=2025-01-01",
-             "-a", "until=2025-12-31", "-s", f"SAM_API_URL={api}", "-s", f"STAGING_PATH={d / 'staging2.duckdb'}",
-             "-s", "LOG_LEVEL=DEBUG", "-s", f"LOG_FILE={log}", "-s", "RETRY_TIMES=1"],
-            cwd=ROOT, capture_output=True, text=True, timeout=120, env=dict(os.environ, **env))
+        # Scrapy's own crawl runs beside `registry crawl sam` (its own process, store and log; the server serves
+        # both at once); its stdout and stderr go to files outside `d`, read back below
+        outs = tmp_path_factory.mktemp("secrets_scrapy_output")
+        args = [str(Path(os.sys.executable).with_name("scrapy")), "crawl", "sam", "-a", "since=2025-01-01",
+                "-a", "until=2025-12-31", "-s", f"SAM_API_URL={api}", "-s", f"STAGING_PATH={d / 'staging2.duckdb'}",
+                "-s", "LOG_LEVEL=DEBUG", "-s", f"LOG_FILE={log}", "-s", "RETRY_TIMES=1"]
+        with open(outs / "stdout", "w") as out, open(outs / "stderr", "w") as err:
+            proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=err, text=True, env=dict(os.environ, **env))
+        try:
+            cli = run_cli("crawl", "sam", "--api-url", api, "--since", "2025-01-01", "--until", "2025-12-31",
+                          "--staging", str(d / "staging.duckdb"), env=env, timeout=120)
+            proc.wait(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        scrapy = subprocess.CompletedProcess(args, proc.returncode, (outs / "stdout").read_text(),
+                                             (outs / "stderr").read_text())
         requests = list(server.requests)
     build = invoke_cli("build", "--staging", str(d / "staging.duckdb"), "--out", str(d / "registry.duckdb"))
     return {"dir": d, "cli": cli, "scrapy": scrapy, "log": log, "requests": requests, "build": build}

@@ -36,12 +36,13 @@ STOPWORDS = {"AND", "FOR", "THE", "WITH", "FROM", "INTO", "THAT", "THIS", "USING
              "SYSTEM", "SYSTEMS", "SERVICES", "SERVICE", "DATA", "SUPPORT", "PROGRAM"}
 
 
-def _ai_inventory(con, rules: pd.DataFrame, watch: list[dict]) -> int:
-    """Tags from the AI use-case inventory (only when staging holds stg_ai_use_cases); returns rows added."""
+def _ai_texts(con) -> bool:
+    """Temp tables _uc (the AI use cases) and _uc_texts (their texts, upper case) when staging holds
+    stg_ai_use_cases; False when it does not. Made before the evidence pass, which matches these texts too."""
     present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'stg' "
                           "AND table_name = 'stg_ai_use_cases'").fetchone()[0]
     if not present:
-        return 0
+        return False
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _uc AS
@@ -52,10 +53,17 @@ def _ai_inventory(con, rules: pd.DataFrame, watch: list[dict]) -> int:
         """
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _uc_texts AS SELECT uc, 'description' AS field, text FROM _uc")
-    classify.match_texts(con, "_uc_texts", rules, "_uc_hits")
+    return True
+
+
+def _ai_inventory(con, watch: list[dict]) -> int:
+    """Tags from the AI use-case inventory (after _ai_texts made its tables); returns rows added.
+
+    The use cases' rule and product hits are in _hits (the evidence pass matched their texts with the award
+    texts); a prior (a PSC or NAICS code) never applies to a use case."""
     caps_of = con.execute(
-        "SELECT t.uc, list(DISTINCT r.capability_id) FROM _uc_hits h JOIN _uc_texts t USING (field, text) "
-        "JOIN _rules r USING (rule_id) GROUP BY t.uc"
+        "SELECT t.uc, list(DISTINCT r.capability_id) FROM _hits h JOIN _uc_texts t USING (field, text) "
+        "JOIN _rules r USING (rule_id) WHERE r.method IN ('rule', 'product') GROUP BY t.uc"
     ).fetchall()
     uc_caps = {uc: set(c) for uc, c in caps_of}
     ucs = con.execute("SELECT uc, use_case_id, use_case_name, vendor_name, bureau, source_url, "
@@ -111,7 +119,7 @@ def _ai_inventory(con, rules: pd.DataFrame, watch: list[dict]) -> int:
     if rows:
         con.executemany("INSERT INTO _ev VALUES (?, ?, ?, ?, 'ai_inventory', ?, ?, ?, ?, ?)",
                         [(a, c, r, m, mod, t, n, u, conf) for a, c, r, m, mod, t, n, u, conf in rows])
-    for t in ("_uc", "_uc_texts", "_uc_hits"):
+    for t in ("_uc", "_uc_texts"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return len(rows)
 
@@ -167,10 +175,10 @@ def build(ctx) -> None:
     con.unregister("_tax")
 
     classify.prepare_from_registry(con)
-    classify.evidence(con, k)
+    has_ai = _ai_texts(con)
+    classify.evidence(con, k, also="_uc_texts" if has_ai else None)
     text_p = classify.text_pass(con, model)
-    rules = classify.rules_frame(k)
-    n_ai = _ai_inventory(con, rules[rules["method"].isin(["rule", "product"])], k.watch)
+    n_ai = _ai_inventory(con, k.watch) if has_ai else 0
     added, removed = _annotations(con, k.annotations)
     decisions = classify.decide(con, k, combiner, text_p)
     decisions = decisions[np.array([(a, c) not in removed for a, c in
@@ -209,7 +217,7 @@ def build(ctx) -> None:
         GROUP BY t.award_key
         """
     )
-    for t in ("_ev", "_texts", "_rules", "_cls_awards", "_vendor_hits", "_reseller_awards"):
+    for t in ("_ev", "_hits", "_texts", "_rules", "_cls_awards", "_vendor_hits", "_reseller_awards"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     n = con.execute("SELECT count(*), count(DISTINCT award_key), count(DISTINCT award_key) FILTER "
                     "(tier = 'tagged' AND role = 'purpose') FROM t_award_capabilities").fetchone()

@@ -176,11 +176,17 @@ def match_texts(con, texts: str, rules: pd.DataFrame, out: str, *, matched_text:
     if not matched_text:
         con.execute("DROP TABLE IF EXISTS _dt")
         return
-    # the words that matched, for the evidence: one extraction per matching (text, rule) pair
-    con.register("_match_patterns", rules[["rule_id", "pattern"]].drop_duplicates("rule_id"))
-    con.execute(f"UPDATE {out} SET matched_text = regexp_extract({out}.text, p.pattern, 0, 'i') "  # noqa: S608
-                f"FROM _match_patterns p WHERE p.rule_id = {out}.rule_id")
-    con.unregister("_match_patterns")
+    # The words that matched, for the evidence: one extraction per matching (text, rule) pair, each rule's pattern
+    # written into the statement as a constant. Why not the pattern joined from a table: DuckDB compiles a pattern
+    # that comes from a column once per row, and a sample build has about a thousand pairs of its ~90 matched rules.
+    pattern_of = dict(rules[["rule_id", "pattern"]].drop_duplicates("rule_id").itertuples(index=False))
+    matched = [r for (r,) in con.execute(f"SELECT DISTINCT rule_id FROM {out} ORDER BY rule_id").fetchall()]  # noqa: S608
+    for i in range(0, len(matched), MATCH_CHUNK):
+        chunk = matched[i:i + MATCH_CHUNK]
+        whens = " ".join(f"WHEN {literal(r)} THEN regexp_extract(text, {literal(pattern_of[r])}, 0, 'i')"
+                         for r in chunk)
+        con.execute(f"UPDATE {out} SET matched_text = CASE rule_id {whens} END "  # noqa: S608
+                    f"WHERE rule_id IN ({', '.join(literal(r) for r in chunk)})")
     con.execute("DROP TABLE IF EXISTS _dt")
 
 
@@ -292,8 +298,14 @@ def documents(con) -> pd.DataFrame:
     ).df()
 
 
-def evidence(con, k: Knowledge) -> None:
-    """Create temp table _ev: one row per award, capability, rule/product/prior/vendor and field."""
+def evidence(con, k: Knowledge, also: str | None = None) -> None:
+    """Create temp table _ev: one row per award, capability, rule/product/prior/vendor and field.
+
+    `also` names a table of more (field, text) rows to match with the same rules in the same pass: their hits
+    are left in temp table _hits (field, text, rule_id, matched_text) for the caller, who drops it. Why: the
+    build matches the AI inventory's texts with these rules too, and compiling the patterns (DuckDB compiles
+    each constant pattern once per statement) was most of the cost of a second pass on a small registry.
+    """
     con.execute(f"CREATE OR REPLACE TEMP TABLE _ev ({EVIDENCE_COLUMNS})")
     rules = rules_frame(k)
     con.register("_rules_df", rules)
@@ -304,7 +316,8 @@ def evidence(con, k: Knowledge) -> None:
                 f"regexp_matches(text, {literal('|'.join(f'(?:{p})' for p in excl))}, 'i'))") if excl else ""
     con.execute(f"CREATE OR REPLACE TEMP TABLE _texts_read AS SELECT * FROM _texts WHERE field <> 'recipient' "  # noqa: S608
                 f"{excl_sql}")
-    match_texts(con, "_texts_read", rules, "_hits")
+    texts = "_texts_read" if also is None else f"(SELECT field, text FROM _texts_read UNION ALL SELECT field, text FROM {also})"  # noqa: E501, S608
+    match_texts(con, texts, rules, "_hits")
     con.execute(
         """
         INSERT INTO _ev
@@ -321,7 +334,7 @@ def evidence(con, k: Knowledge) -> None:
         """
     )
     _vendors(con, k)
-    for t in ("_hits", "_texts_read"):
+    for t in ("_texts_read",) if also else ("_hits", "_texts_read"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
