@@ -7,11 +7,10 @@ let each build pick either row, and the modification and the basis could come fr
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 
-from registry import build
+from registry.core import store
+from tests.model_support import build_only
 
 AWARD = "CONT_AWD_TIE0000001_7012_-NONE-_-NONE-"
 ROWS = [  # (modification, transaction number, other-than-full-and-open code)
@@ -20,10 +19,11 @@ ROWS = [  # (modification, transaction number, other-than-full-and-open code)
 ]
 
 
-def _build(sample_registry, tmp_path, rows) -> tuple[str, str]:
+def _build(tmp_path, rows) -> tuple[str, str]:
+    """The two rows alone in a new staging store, built as far as the competition step's own table
+    (t_award_competition, which the `competition` view passes through column for column)."""
     staging = tmp_path / "staging.duckdb"
-    shutil.copy(sample_registry.parent / "sample-staging.duckdb", staging)
-    con = duckdb.connect(str(staging))
+    con = store.connect(staging)
     try:
         for mod, number, code in rows:  # inserted in this order: the staging row order is what a tie fell back on
             con.execute(
@@ -34,21 +34,20 @@ def _build(sample_registry, tmp_path, rows) -> tuple[str, str]:
                 [AWARD, mod, number, code, mod])
     finally:
         con.close()
-    out = tmp_path / "registry.duckdb"
-    build.build(staging, out, is_sample=True)
+    out = build_only(staging, tmp_path / "registry.duckdb", {"t_award_competition"})
     con = duckdb.connect(str(out), read_only=True)
     try:
-        return con.execute("SELECT first_sole_source_modification, first_sole_source_basis FROM competition "
-                           "WHERE award_key = ?", [AWARD]).fetchone()
+        return con.execute("SELECT first_sole_source_modification, first_sole_source_basis "
+                           "FROM t_award_competition WHERE award_key = ?", [AWARD]).fetchone()
     finally:
         con.close()
 
 
-def test_a_tie_on_the_date_gives_the_same_first_modification_and_its_own_basis(sample_registry, tmp_path):
+def test_a_tie_on_the_date_gives_the_same_first_modification_and_its_own_basis(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    one = _build(sample_registry, tmp_path / "a", ROWS)
-    other = _build(sample_registry, tmp_path / "b", ROWS[::-1])
+    one = _build(tmp_path / "a", ROWS)
+    other = _build(tmp_path / "b", ROWS[::-1])
     assert one == other
     assert one[0] == "P00001"
     assert "only one source" in one[1].lower(), one[1]  # P00001's ONE, never P00002's urgency
