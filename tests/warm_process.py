@@ -222,7 +222,12 @@ class _Server:
         return ident
 
     def close(self) -> None:
+        if self.sock.fileno() == -1:  # closed already (atexit after an explicit close)
+            return
         try:
+            # shutdown, not only close: the reader thread is blocked in recv on this socket, which keeps it open
+            # (the server would never see its end and the exit would wait out the timeout below)
+            self.sock.shutdown(socket.SHUT_RDWR)
             self.sock.close()
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
