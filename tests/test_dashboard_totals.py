@@ -273,6 +273,7 @@ def test_awards_can_be_cited_and_agencies_link_to_their_usaspending_page(registr
 def test_charts_export_exactly_the_rows_they_draw(registry):
     """Every chart on the Overview has a CSV and a Parquet download of its rows."""
     at = shown_page("overview")
-    charts = len(at.get("plotly_chart"))
+    charts = len(at.get("plotly_chart")) + len(at.get("vega_lite_chart"))
+    assert charts == 4, charts  # top vendors, top agencies, capability mix, obligations over time
     downloads = [b for b in at.get("download_button") if "Chart data" in b.proto.label]
     assert len(downloads) == 2 * charts, (charts, [b.proto.label for b in downloads])

@@ -26,7 +26,7 @@ def _offices(surveillance_only: bool, rows_link: str) -> None:
         return
     bars = offices.assign(agency=offices.subtier + " · " + offices.office)
     bars = bars.sort_values("obligated", ascending=False).head(15)
-    st.plotly_chart(figures.top_agencies(bars), key="overview-offices")
+    figures.show(bars, figures.top_agencies(bars), key="overview-offices")
     ui.chart_data(bars, "top_offices_chart", key="overview-offices-chart")
     named, total, share = _named(offices, "office", "office not identified")
     st.caption(f"Each award once, under the contracting office that signed it. The office is named for "
@@ -82,7 +82,7 @@ with left:
     if vendors.empty:
         ui.empty("No vendor has obligations here yet: build the registry (`make registry`).")
     else:
-        st.plotly_chart(figures.top_vendors(vendors), key="overview-vendors")
+        figures.show(vendors, figures.top_vendors(vendors), key="overview-vendors")
         ui.chart_data(vendors, "top_vendors_chart", key="overview-vendors-chart")
         ui.table(vendors, key="overview-vendors-table", money=["obligated"], hide=["vendor_id"])
         ui.exports(vendors, "top_vendors", key="overview-vendors-export")
@@ -106,7 +106,7 @@ with right:
                                                                    awards=("awards", "sum"))
             bars = bars.rename(columns={"subtier": "agency"})
         bars = bars.sort_values("obligated", ascending=False).head(15)
-        st.plotly_chart(figures.top_agencies(bars), key="overview-agencies")
+        figures.show(bars, figures.top_agencies(bars), key="overview-agencies")
         ui.chart_data(bars, "top_agencies_chart", key="overview-agencies-chart")
         named, total, share = _named(agencies, "component", "component not identified")
         st.caption(f"Each award once, under its awarding subtier. Components are attributed for "
@@ -129,7 +129,7 @@ overlap = q.capability_overlap().iloc[0]
 st.subheader("Capability mix" + (": an award with several capabilities counts under each"
                                  if overlap.awards else ""))
 mix = q.capability_mix()
-st.plotly_chart(figures.capability_mix(mix, colours), key="overview-capabilities")
+figures.show(mix, figures.capability_mix(mix, colours), key="overview-capabilities")
 ui.chart_data(mix, "capability_mix", key="overview-capabilities-chart")
 st.caption(f"{int(overlap.awards):,} awards ({fmt.money(overlap.obligated)}) carry more than one capability and appear in "
            f"each of their bars, so the bars add up to {fmt.money(mix.obligated_amount.sum())} against "
