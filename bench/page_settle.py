@@ -90,7 +90,9 @@ _SETTLED = """quiet => {
     const busy = document.querySelector('[data-testid="stStatusWidget"]')
         || document.querySelector('[data-stale="true"]')
         || !document.querySelector('[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stAlert"]')
-        || [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].some(c => !c.querySelector('.main-svg'));
+        || document.querySelector('[data-testid="stSkeleton"]')
+        || [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].some(c => !c.querySelector('.main-svg'))
+        || [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].some(c => !c.querySelector('.marks'));
     return !busy && performance.now() - window.__lastChange >= quiet;
 }"""
 
@@ -154,12 +156,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(registry: Path, port: int, log_path: Path) -> subprocess.Popen:
+def _serve(registry: Path, port: int, log_path: Path, root: Path = ROOT) -> subprocess.Popen:
+    """A Streamlit server for `registry` running the dashboard under `root` (this tree, or a baseline revision's
+    copy: dashboard/app.py puts its own root first on sys.path, so that copy's modules are the ones imported)."""
     env = dict(os.environ, REGISTRY_PATH=str(registry))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(root / "dashboard" / "app.py"), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        env=env, cwd=ROOT, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+        env=env, cwd=root, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -274,7 +278,11 @@ def _settle_in_app(page, base: str, path: str | None) -> float:
 
 def measure_in_app(context, servers: dict[str, tuple], reps: int = 3, log=print) -> dict[str, dict[str, dict]]:
     """{registry label: {page: {in_app_s (median), in_app_min_s, in_app_max_s}}}: one open tab per registry, each
-    page reached from the one before it by its sidebar link, interleaved across registries."""
+    page reached from the one before it by its sidebar link, interleaved across registries, the registry that goes
+    first alternating over an even number of passes (reps rounded up). Each tab is brought to the front before its
+    step, as a reader's tab is: without it, the tab opened first (the 23k registry's) was the slower on every page,
+    by 0.2-0.5 s, with the SAME registry served to both tabs (an A/A run, 4 passes, load 5-10), which is most of what
+    the 23k-against-sample ratios in the app had shown; with it, neither tab is slower."""
     tabs = {}
     for label, (_p, base) in servers.items():
         tab = context.new_page()
@@ -283,10 +291,11 @@ def measure_in_app(context, servers: dict[str, tuple], reps: int = 3, log=print)
         tabs[label] = tab
     times: dict[str, dict[str, list[float]]] = {label: {name: [] for name, _ in IN_APP} for label in servers}
     try:
-        for rep in range(reps):
+        for rep in range(reps + reps % 2):  # an even count: each registry goes first equally often
             order = list(servers.items())[::-1 if rep % 2 else 1]  # who goes first alternates: no order bias
             for name, path in IN_APP:
                 for label, (_p, base) in order:
+                    tabs[label].bring_to_front()  # a reader's tab is the one in front (see the docstring)
                     times[label][name].append(_settle_in_app(tabs[label], base, path))
     finally:
         for tab in tabs.values():
@@ -300,18 +309,22 @@ def measure_in_app(context, servers: dict[str, tuple], reps: int = 3, log=print)
     return out
 
 
-def measure(registries: dict[str, Path], reps: int = 3, log=print) -> dict[str, dict[str, dict[str, float]]]:
+def measure(registries: dict[str, Path | tuple[Path, Path]], reps: int = 3,
+            log=print) -> dict[str, dict[str, dict[str, float]]]:
     """{registry label: {page: {cold_s, warm_s (median of reps), warm_min_s, warm_max_s, in_app_s, in_app_min_s,
     in_app_max_s}}} in headless Chromium at 1440x900. One server per registry; each page is measured on every
     registry in turn (interleaved), so a busy moment of the shared machine falls on all of them rather than on
-    one. The new-tab passes come first, then the in-app passes (measure_in_app)."""
+    one. The new-tab passes come first, then the in-app passes (measure_in_app). A value may be (registry, the
+    dashboard's root) to serve another revision's dashboard (BENCH_BASELINE, see run)."""
     from playwright.sync_api import sync_playwright
 
     servers = {}
     try:
         for label, registry in registries.items():
+            registry, root = registry if isinstance(registry, tuple) else (registry, ROOT)
             port = _free_port()
-            servers[label] = (_serve(registry, port, WORK / f"page-settle-{port}.log"), f"http://127.0.0.1:{port}")
+            servers[label] = (_serve(registry, port, WORK / f"page-settle-{port}.log", root),
+                              f"http://127.0.0.1:{port}")
         out: dict[str, dict[str, dict[str, float]]] = {label: {} for label in registries}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -355,9 +368,45 @@ def measure(registries: dict[str, Path], reps: int = 3, log=print) -> dict[str, 
     return out
 
 
+def baseline_root(rev: str, work: Path = WORK) -> tuple[str, Path]:
+    """A copy of revision `rev`'s files (git archive) under bench/work/, to serve its dashboard beside this tree's:
+    (the revision's short hash, the copy's root)."""
+    sha = subprocess.run(["git", "rev-parse", "--short=10", rev], cwd=ROOT, check=True, capture_output=True,
+                         text=True).stdout.strip()
+    root = work / f"rev-{sha}"
+    if not (root / "dashboard" / "app.py").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha, "dashboard", "registry", "data"], cwd=ROOT, check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    return sha, root
+
+
+def baseline_lines(result: dict) -> list[str]:
+    """The BENCH_BASELINE table: each page on the ~23k registry, this tree against the baseline revision."""
+    rev, now, then = result["baseline"], result["pages"], result["baseline_pages"]
+
+    def cell(v: dict, field: str) -> str:
+        return f"{v[field]:.2f}" if field in v else ""
+
+    lines = [f"## Page settle, this tree against {rev}, {result['registry']['awards']:,} awards (s; load average "
+             f"{result['load_start']} / {result['load_end']})", "",
+             f"| page | in the app: now | {rev} | new tab warm: now | {rev} | new tab browser CPU: now | {rev} |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, v in now.items():
+        b = then.get(name, {})
+        lines.append(f"| {name} | {cell(v, 'in_app_s')} | {cell(b, 'in_app_s')} | {cell(v, 'warm_s')} | "
+                     f"{cell(b, 'warm_s')} | {cell(v, 'warm_browser_cpu_s')} | {cell(b, 'warm_browser_cpu_s')} |")
+    return lines
+
+
 def run(work: Path = WORK, log=print, reps: int = 3) -> dict:
     """Build the ~23k-award registry and measure every page on it and, as the same-run ceiling, on the sample it
-    was replicated from; the dict bench/report.py renders."""
+    was replicated from; the dict bench/report.py renders.
+
+    BENCH_BASELINE=<git revision>: instead of the sample, the same ~23k registry served by that revision's
+    dashboard, interleaved with this tree's in the same run (a before/after on a shared, noisy machine); the
+    result then holds `baseline` and `baseline_pages`, rendered by baseline_lines."""
     from registry import build, sample
 
     registry, base = work / "reg-pages.duckdb", work / "reg-pages-sample.duckdb"
@@ -374,6 +423,12 @@ def run(work: Path = WORK, log=print, reps: int = 3) -> dict:
         build.build(work / "sample-staging.duckdb", base, is_sample=True,
                     meta={"sample_description": sample.describe()})
     load_start = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    if os.environ.get("BENCH_BASELINE"):
+        rev, root = baseline_root(os.environ["BENCH_BASELINE"], work)
+        pages = measure({"now": registry, rev: (registry, root)}, reps=reps, log=log)
+        return {"registry": counts, "pages": pages["now"], "baseline": rev, "baseline_pages": pages[rev],
+                "target_s": WARM_TARGET_S, "load_start": load_start,
+                "load_end": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     pages = measure({"23k": registry, "sample": base}, reps=reps, log=log)
     return {"registry": counts, "pages": pages["23k"], "sample_pages": pages["sample"], "target_s": WARM_TARGET_S,
             "load_start": load_start, "load_end": " ".join(f"{x:.1f}" for x in os.getloadavg())}
@@ -382,7 +437,11 @@ def run(work: Path = WORK, log=print, reps: int = 3) -> dict:
 if __name__ == "__main__":
     result = run()
     WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "page-settle.json").write_text(json.dumps(result, indent=1))
-    from bench.report import page_settle_lines
+    if "baseline" in result:
+        (WORK / "page-settle-baseline.json").write_text(json.dumps(result, indent=1))
+        print("\n".join(baseline_lines(result)))
+    else:
+        (WORK / "page-settle.json").write_text(json.dumps(result, indent=1))
+        from bench.report import page_settle_lines
 
-    print("\n".join(page_settle_lines(result)))
+        print("\n".join(page_settle_lines(result)))

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOC_IMAGES = ROOT / "docs" / "img"
-CHART = '[data-testid="stPlotlyChart"]'
+CHART = '[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]'  # plotly on the Map, Vega-Lite elsewhere
 GRID = '[data-testid="stDataFrame"]'
 EXPANDER = '[data-testid="stExpander"]'
 VIEWPORT = browser_fixtures.VIEWPORT

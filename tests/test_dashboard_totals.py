@@ -167,7 +167,7 @@ def test_missing_competition_says_which_source_lacks_it_and_how_to_fill_it(regis
 def test_whats_new_by_action_date_and_first_seen_equals_sql(registry):
     from datetime import date
 
-    at = open_page("overview")
+    at = open_page("overview", section="What's new")  # the section's tab, as a shared link opens it
     first, last = sql(registry, "SELECT min(action_date), max(action_date) FROM transactions")
     assert any(f"Actions dated {first} to {last}" in c.value for c in at.caption), "says which dates it covers"
     key = "overview-new-dates-action"
@@ -208,7 +208,7 @@ TOTAL_COUNT = re.compile(r"\b\d[\d,]*\s+(?:surveillance-tagged\s+)?(?:awards?|ac
 
 # Every page, and the states of it that show different totals.
 EVERY_PAGE = [
-    ("overview", {}), ("overview", {"scope": "all", "new_by": "seen"}), ("map", {}),
+    ("overview", {}), ("overview", {"scope": "all", "new_by": "seen", "section": "What's new"}), ("map", {}),
     ("map", {"agency": "ICE", "cap": "biometrics"}), ("vendor", {"vendor": "v:palantir"}),
     ("compare", {"v": ["v:palantir", "v:relx", "v:thomson-reuters"]}), ("agency", {}),
     ("agency", {"agency": "comp:ICE-HSI"}), ("award", {"award": "70CTD022FR0000170"}), ("search", {}),
@@ -273,6 +273,7 @@ def test_awards_can_be_cited_and_agencies_link_to_their_usaspending_page(registr
 def test_charts_export_exactly_the_rows_they_draw(registry):
     """Every chart on the Overview has a CSV and a Parquet download of its rows."""
     at = shown_page("overview")
-    charts = len(at.get("plotly_chart"))
+    charts = len(at.get("plotly_chart")) + len(at.get("vega_lite_chart"))
+    assert charts == 3, charts  # top vendors, top agencies, and the open section's (capability mix)
     downloads = [b for b in at.get("download_button") if "Chart data" in b.proto.label]
     assert len(downloads) == 2 * charts, (charts, [b.proto.label for b in downloads])

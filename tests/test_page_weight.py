@@ -47,17 +47,17 @@ def test_map_sends_only_the_open_tabs_chart(registry):
 
 
 def test_a_rerun_reuses_the_figures_it_built(registry, monkeypatch):
-    import plotly.express as px
+    """The Map's plotly network (the other pages draw Vega-Lite specs, which need no cache)."""
+    import plotly.graph_objects as go
 
     from dashboard import figures
 
-    figures.compare_years.clear()  # figures another test drew from the same sample stay cached otherwise
-    figures.compare_capabilities.clear()
+    figures.network.clear()  # a figure another test drew from the same sample stays cached otherwise
     at = app_test()
     built = []
-    real_bar = px.bar
-    monkeypatch.setattr(px, "bar", lambda *a, **k: built.append(1) or real_bar(*a, **k))
-    at.switch_page("views/compare.py")
+    real_figure = go.Figure
+    monkeypatch.setattr(go, "Figure", lambda *a, **k: built.append(1) or real_figure(*a, **k))
+    at.switch_page("views/map.py")
     at.run()
     first = len(built)
     at.run()
@@ -79,8 +79,8 @@ def test_vendor_page_runs_only_the_open_tab(registry):
 
     awards = vendor()
     assert [set(d.value.columns) >= {"piid", "obligated_amount"} for d in awards.dataframe] == [True]
-    assert not awards.get("plotly_chart")
+    assert not awards.get("plotly_chart") and not awards.get("vega_lite_chart")
     money = vendor(tab="Money over time")
-    assert len(money.get("plotly_chart")) == 1 and not money.dataframe
+    assert len(money.get("vega_lite_chart")) == 1 and not money.dataframe
     linked = vendor(tab="Linked records")
     assert any("AI use cases naming the vendor" in m.value for m in linked.markdown)

@@ -66,7 +66,7 @@ with right:
         ui.empty("No capability tags on this agency's awards.")
     else:
         colours = fmt.capability_colours(q.capabilities())
-        st.plotly_chart(figures.agency_capabilities(caps, colours), key="agency-capabilities")
+        figures.show(caps, figures.agency_capabilities(caps, colours), key="agency-capabilities")
         ui.chart_data(caps, f"capabilities_{agency_id}", key="agency-capabilities-chart")
 
 st.subheader("Subtiers, components and offices")

@@ -55,7 +55,7 @@ ui.how_computed("Per vendor family (parent and subsidiaries), at the agencies ch
 
 st.subheader("Obligations by fiscal year")
 by_year = q.compare_by_year(picked, agencies)
-st.plotly_chart(figures.compare_years(by_year), key="compare-years")
+figures.show(by_year, figures.compare_years(by_year), key="compare-years")
 ui.chart_data(by_year, "compare_by_year", key="compare-years-chart")
 
 st.subheader("Side by side")
@@ -71,7 +71,7 @@ with left:
         ui.empty("No capability tags on these vendors' awards.")
     else:
         colours = fmt.capability_colours(q.capabilities())
-        st.plotly_chart(figures.compare_capabilities(caps, colours), key="compare-capabilities")
+        figures.show(caps, figures.compare_capabilities(caps, colours), key="compare-capabilities")
         ui.chart_data(caps, "compare_capabilities", key="compare-capabilities-chart")
 with right:
     st.subheader("Largest awards")

@@ -26,7 +26,7 @@ def _offices(surveillance_only: bool, rows_link: str) -> None:
         return
     bars = offices.assign(agency=offices.subtier + " · " + offices.office)
     bars = bars.sort_values("obligated", ascending=False).head(15)
-    st.plotly_chart(figures.top_agencies(bars), key="overview-offices")
+    figures.show(bars, figures.top_agencies(bars), key="overview-offices")
     ui.chart_data(bars, "top_offices_chart", key="overview-offices-chart")
     named, total, share = _named(offices, "office", "office not identified")
     st.caption(f"Each award once, under the contracting office that signed it. The office is named for "
@@ -41,6 +41,22 @@ def _offices(surveillance_only: bool, rows_link: str) -> None:
     shown = offices.assign(source_url=offices.department.map(fmt.usaspending_agency_url))
     ui.table(shown, key="overview-offices-table", money=["obligated"], hide=["office_code"])
     ui.exports(shown, "top_offices", key="overview-offices-export")
+
+
+def _param_date(name: str, default, low, high):
+    """A date query parameter clamped to [low, high]; the default when absent or malformed."""
+    try:
+        return min(max(pd.Timestamp(ui.param(name)).date(), low), high) if ui.param(name) else default
+    except ValueError:
+        return default
+
+
+def _coverage():
+    """The dates the registry covers (actions and fetches), said in a caption; its row."""
+    cov = q.date_coverage().iloc[0]
+    st.caption(f"Actions dated {fmt.day(cov.first_action)} to {fmt.day(cov.last_action)}; records fetched "
+               f"{fmt.day(cov.first_fetched)} to {fmt.day(cov.last_fetched)}.")
+    return cov
 
 
 st.title("Surveillance Tech Registry")
@@ -82,7 +98,7 @@ with left:
     if vendors.empty:
         ui.empty("No vendor has obligations here yet: build the registry (`make registry`).")
     else:
-        st.plotly_chart(figures.top_vendors(vendors), key="overview-vendors")
+        figures.show(vendors, figures.top_vendors(vendors), key="overview-vendors")
         ui.chart_data(vendors, "top_vendors_chart", key="overview-vendors-chart")
         ui.table(vendors, key="overview-vendors-table", money=["obligated"], hide=["vendor_id"])
         ui.exports(vendors, "top_vendors", key="overview-vendors-export")
@@ -106,7 +122,7 @@ with right:
                                                                    awards=("awards", "sum"))
             bars = bars.rename(columns={"subtier": "agency"})
         bars = bars.sort_values("obligated", ascending=False).head(15)
-        st.plotly_chart(figures.top_agencies(bars), key="overview-agencies")
+        figures.show(bars, figures.top_agencies(bars), key="overview-agencies")
         ui.chart_data(bars, "top_agencies_chart", key="overview-agencies-chart")
         named, total, share = _named(agencies, "component", "component not identified")
         st.caption(f"Each award once, under its awarding subtier. Components are attributed for "
@@ -125,91 +141,93 @@ with right:
         ui.table(shown, key="overview-agencies-table", money=["obligated"], hide=["subtier_code"])
         ui.exports(shown, "top_agencies", key="overview-agencies-export")
 
-overlap = q.capability_overlap().iloc[0]
-st.subheader("Capability mix" + (": an award with several capabilities counts under each"
-                                 if overlap.awards else ""))
-mix = q.capability_mix()
-st.plotly_chart(figures.capability_mix(mix, colours), key="overview-capabilities")
-ui.chart_data(mix, "capability_mix", key="overview-capabilities-chart")
-st.caption(f"{int(overlap.awards):,} awards ({fmt.money(overlap.obligated)}) carry more than one capability and appear in "
-           f"each of their bars, so the bars add up to {fmt.money(mix.obligated_amount.sum())} against "
-           f"{fmt.money(t.surveillance_obligated)} obligated on surveillance-tagged awards. See Methods & sources "
-           "for how tags are made.")
-ui.how_computed("**Awards with more than one capability**: awards with two or more counted capability tags, each "
-                "once, and their obligations; **the bars add up to** the sum of the capability bars (an award "
-                "under each of its capabilities), against the de-duplicated surveillance-tagged total.",
-                queries=[(q.capability_overlap, ()), (q.capability_mix, ()), (q.totals, ())],
-                figures=["carry more than one capability"], rows_link=tagged_link, key="overview-mix-how")
 
-st.subheader("Obligations over time")
-monthly = q.obligations_by_month()
-ui.obligations_chart(monthly, key="overview-monthly")
-ui.chart_data(monthly, "obligations_by_month", key="overview-monthly-chart")
-
-left, right = st.columns(2)
-with left:
-    st.subheader("Data freshness")
-    fresh = q.freshness()
-    if fresh.empty:
-        ui.empty("No crawl recorded yet: run `make crawl` (live) or `make registry` (sample).")
-    else:
-        st.dataframe(fresh, hide_index=True, key="overview-freshness")
-with right:
-    st.subheader("Data freshness: what the registry covers")
-    cov = q.date_coverage().iloc[0]
-    st.caption(f"Actions dated {fmt.day(cov.first_action)} to {fmt.day(cov.last_action)}; records fetched "
-               f"{fmt.day(cov.first_fetched)} to {fmt.day(cov.last_fetched)}.")
-
-st.subheader("What's new")
-new_by = st.segmented_control("New by", ["Action date", "First seen by the registry"], key="overview-new-by",
-                              default="First seen by the registry" if ui.param("new_by") == "seen"
-                              else "Action date")
-by_seen = new_by == "First seen by the registry"
-low = pd.Timestamp(cov.first_fetched if by_seen else cov.first_action).date()
-high = pd.Timestamp(cov.last_fetched if by_seen else cov.last_action).date()
-start_default = max(low, high - pd.Timedelta(days=90).to_pytimedelta())
-
-
-def _param_date(name: str, default):
-    try:
-        return min(max(pd.Timestamp(ui.param(name)).date(), low), high) if ui.param(name) else default
-    except ValueError:
-        return default
-
-
-picked = st.date_input("Dates", (_param_date("new_from", start_default), _param_date("new_to", high)),
-                       min_value=low, max_value=high, key=f"overview-new-dates-{'seen' if by_seen else 'action'}",
-                       help="The registry covers only the dates above; nothing outside them can be new here.")
-date_from, date_to = (picked if isinstance(picked, tuple) and len(picked) == 2 else (start_default, high))
-ui.set_params(new_by="seen" if by_seen else None,
-              new_from=str(date_from) if date_from != start_default else None,
-              new_to=str(date_to) if date_to != high else None)
-if by_seen:
-    tot = q.first_seen_total(date_from, date_to).iloc[0]
-    new = q.first_seen_awards(date_from, date_to)
-    st.markdown(f"**{int(tot.awards):,} awards** first fetched by the registry from {date_from} to {date_to}, "
-                f"**{fmt.money(tot.obligated)}** obligated on them (listing the {len(new):,} newest).")
-else:
-    tot = q.recent_actions_total(date_from, date_to).iloc[0]
-    new = q.recent_actions(date_from, date_to)
-    st.markdown(f"**{int(tot.actions):,} actions** on {int(tot.awards):,} awards dated {date_from} to {date_to}, "
-                f"**{fmt.money(tot.obligated)}** obligated (listing the {len(new):,} newest).")
-if by_seen:
-    ui.how_computed("Awards whose earliest record the registry fetched (`min(transactions.fetched_at)`) falls in "
-                    "the dates chosen, each once, and their obligated amounts. The rows are the table below "
-                    "(CSV download).", queries=[(q.first_seen_total, (date_from, date_to))],
-                    figures=["first fetched by the registry"], key="overview-new-how")
-else:
-    ui.how_computed("Every action (modification or transaction) whose action date falls in the dates chosen, the "
-                    "distinct awards they belong to, and the sum of their obligations (`federal_action_obligation`). "
-                    "The rows are the table below (CSV download).",
-                    queries=[(q.recent_actions_total, (date_from, date_to))], figures=["awards dated"],
-                    key="overview-new-how")
-if new.empty:
-    ui.empty("Nothing in this date range: widen it.")
-else:
-    shown = new.assign(award_page=[ui.page_url("award", award=p) for p in new.piid])
-    shown = shown[["award_page", *[c for c in new.columns if c != "piid"]]]
-    ui.table(shown, key="overview-new", money=["obligation", "obligated_amount"], hide=["award_key"], height=360,
-             pages=["award_page"])
-    ui.exports(new, "whats_new", key="overview-new-export")
+# Below the fold, one section at a time: only the open tab's queries, charts and tables are built, sent and drawn
+# (`.open`), as on the Map and Vendor pages (bench/page_settle.py); the open section is in the URL (?section=), so
+# a shared link opens it. A link that names What's new dates (?new_from=..., from before the sections were tabs)
+# opens What's new.
+SECTIONS = ["Capability mix", "Obligations over time", "What's new", "Data freshness"]
+# The default is fixed for the session (its first view of the page decides): a default that changed between runs
+# would make a new widget, which would lose the tab the reader chose.
+default = st.session_state.setdefault("overview-section-default", SECTIONS[2] if any(
+    ui.param(p) for p in ("new_by", "new_from", "new_to")) else SECTIONS[0])
+sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun", default=default)
+if sections[0].open:
+    with sections[0]:
+        overlap = q.capability_overlap().iloc[0]
+        st.subheader("Capability mix" + (": an award with several capabilities counts under each"
+                                         if overlap.awards else ""))
+        mix = q.capability_mix()
+        figures.show(mix, figures.capability_mix(mix, colours), key="overview-capabilities")
+        ui.chart_data(mix, "capability_mix", key="overview-capabilities-chart")
+        st.caption(f"{int(overlap.awards):,} awards ({fmt.money(overlap.obligated)}) carry more than one capability and appear in "
+                   f"each of their bars, so the bars add up to {fmt.money(mix.obligated_amount.sum())} against "
+                   f"{fmt.money(t.surveillance_obligated)} obligated on surveillance-tagged awards. See Methods & sources "
+                   "for how tags are made.")
+        ui.how_computed("**Awards with more than one capability**: awards with two or more counted capability tags, each "
+                        "once, and their obligations; **the bars add up to** the sum of the capability bars (an award "
+                        "under each of its capabilities), against the de-duplicated surveillance-tagged total.",
+                        queries=[(q.capability_overlap, ()), (q.capability_mix, ()), (q.totals, ())],
+                        figures=["carry more than one capability"], rows_link=tagged_link, key="overview-mix-how")
+if sections[1].open:
+    with sections[1]:
+        st.subheader("Obligations over time")
+        monthly = q.obligations_by_month()
+        ui.obligations_chart(monthly, key="overview-monthly")
+        ui.chart_data(monthly, "obligations_by_month", key="overview-monthly-chart")
+if sections[2].open:
+    with sections[2]:
+        cov = _coverage()
+        st.subheader("What's new")
+        new_by = st.segmented_control("New by", ["Action date", "First seen by the registry"], key="overview-new-by",
+                                      default="First seen by the registry" if ui.param("new_by") == "seen"
+                                      else "Action date")
+        by_seen = new_by == "First seen by the registry"
+        low = pd.Timestamp(cov.first_fetched if by_seen else cov.first_action).date()
+        high = pd.Timestamp(cov.last_fetched if by_seen else cov.last_action).date()
+        start_default = max(low, high - pd.Timedelta(days=90).to_pytimedelta())
+        picked = st.date_input("Dates", (_param_date("new_from", start_default, low, high), _param_date("new_to", high, low, high)),
+                               min_value=low, max_value=high, key=f"overview-new-dates-{'seen' if by_seen else 'action'}",
+                               help="The registry covers only the dates above; nothing outside them can be new here.")
+        date_from, date_to = (picked if isinstance(picked, tuple) and len(picked) == 2 else (start_default, high))
+        ui.set_params(new_by="seen" if by_seen else None,
+                      new_from=str(date_from) if date_from != start_default else None,
+                      new_to=str(date_to) if date_to != high else None)
+        if by_seen:
+            tot = q.first_seen_total(date_from, date_to).iloc[0]
+            new = q.first_seen_awards(date_from, date_to)
+            st.markdown(f"**{int(tot.awards):,} awards** first fetched by the registry from {date_from} to {date_to}, "
+                        f"**{fmt.money(tot.obligated)}** obligated on them (listing the {len(new):,} newest).")
+        else:
+            tot = q.recent_actions_total(date_from, date_to).iloc[0]
+            new = q.recent_actions(date_from, date_to)
+            st.markdown(f"**{int(tot.actions):,} actions** on {int(tot.awards):,} awards dated {date_from} to {date_to}, "
+                        f"**{fmt.money(tot.obligated)}** obligated (listing the {len(new):,} newest).")
+        if by_seen:
+            ui.how_computed("Awards whose earliest record the registry fetched (`min(transactions.fetched_at)`) falls in "
+                            "the dates chosen, each once, and their obligated amounts. The rows are the table below "
+                            "(CSV download).", queries=[(q.first_seen_total, (date_from, date_to))],
+                            figures=["first fetched by the registry"], key="overview-new-how")
+        else:
+            ui.how_computed("Every action (modification or transaction) whose action date falls in the dates chosen, the "
+                            "distinct awards they belong to, and the sum of their obligations (`federal_action_obligation`). "
+                            "The rows are the table below (CSV download).",
+                            queries=[(q.recent_actions_total, (date_from, date_to))], figures=["awards dated"],
+                            key="overview-new-how")
+        if new.empty:
+            ui.empty("Nothing in this date range: widen it.")
+        else:
+            shown = new.assign(award_page=[ui.page_url("award", award=p) for p in new.piid])
+            shown = shown[["award_page", *[c for c in new.columns if c != "piid"]]]
+            ui.table(shown, key="overview-new", money=["obligation", "obligated_amount"], hide=["award_key"], height=360,
+                     pages=["award_page"])
+            ui.exports(new, "whats_new", key="overview-new-export")
+if sections[3].open:
+    with sections[3]:
+        st.subheader("Data freshness")
+        fresh = q.freshness()
+        if fresh.empty:
+            ui.empty("No crawl recorded yet: run `make crawl` (live) or `make registry` (sample).")
+        else:
+            st.dataframe(fresh, hide_index=True, key="overview-freshness")
+        _coverage()
