@@ -21,7 +21,6 @@ def test_exit_code_and_both_streams_equal_the_console_script(tmp_path):
     commands = [
         ("--help",),  # exit 0, stdout
         ("crawl", "usaspending", "--api-url", "http://127.0.0.1:9", "--staging", str(tmp_path / "s.duckdb")),
-        ("sql", "--db", str(tmp_path / "none.duckdb"), "select 1"),  # a clear error, exit code not 0
         ("crawl", "nosuchsource"),  # Typer's usage error, exit 2
     ]
     codes = []
