@@ -250,6 +250,18 @@ def pull(
               f"registry built {report.built_at}", highlight=False)
 
 
+def _streamlit_config_flags() -> list[str]:
+    """Every setting of the project's .streamlit/config.toml as a command-line flag.
+
+    Why: Streamlit reads that file only from the directory it is started in, and `registry dashboard` is run from
+    anywhere; started elsewhere, readers got the "Deploy" button and the developer menu (`client.toolbarMode`)."""
+    import tomllib
+
+    config = tomllib.loads((paths.ROOT / ".streamlit" / "config.toml").read_text())
+    return [arg for section, settings in config.items() for key, value in settings.items()
+            for arg in (f"--{section}.{key}", str(value).lower() if isinstance(value, bool) else str(value))]
+
+
 @app.command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port to serve on")] = 8501,
@@ -272,11 +284,9 @@ def dashboard(
         env.update(REGISTRY_REVIEW="1", REGISTRY_ANNOTATIONS=str(target))
         out.print(f"review mode: decisions are written to {target}", highlight=False)
     cmd = [sys.executable, "-m", "streamlit", "run", str(paths.ROOT / "dashboard" / "app.py"),
+           *_streamlit_config_flags(),
            "--server.headless", "true", "--server.address", address, "--server.port", str(port),
-           "--browser.gatherUsageStats", "false",
-           "--client.showErrorDetails", "none",  # a visitor never sees a traceback or a server path
-           # as in .streamlit/config.toml, which Streamlit reads only from the directory it is started in
-           "--runner.postScriptGC", "false"]
+           "--client.showErrorDetails", "none"]  # a visitor never sees a traceback or a server path
     # Headless: no browser is opened, so say where it serves rather than promise to open one.
     out.print(f"serving at http://{address}:{port} (open it in a browser; Ctrl-C to stop)", highlight=False)
     sys.stdout.flush()

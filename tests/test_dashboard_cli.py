@@ -6,18 +6,24 @@ import signal
 import socket
 import subprocess
 import time
+import tomllib
 import urllib.request
+from pathlib import Path
 
-from tests.conftest import REGISTRY_BIN
+from tests.conftest import REGISTRY_BIN, ROOT
 from tests.dashboard_support import free_port
 
 
 def test_registry_dashboard_serves_and_stops(sample_registry, tmp_path):
+    """Started from another directory (Streamlit reads .streamlit/config.toml only from the one it starts in), the
+    server still runs with every project setting: no "Deploy" button or developer menu for readers."""
     port = free_port()
     log = tmp_path / "dashboard.log"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
     with open(log, "w") as out:
         proc = subprocess.Popen([REGISTRY_BIN, "dashboard", "--port", str(port), "--db", str(sample_registry)],
-                                stdout=out, stderr=subprocess.STDOUT)
+                                stdout=out, stderr=subprocess.STDOUT, cwd=elsewhere)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -30,6 +36,13 @@ def test_registry_dashboard_serves_and_stops(sample_registry, tmp_path):
                 assert time.monotonic() < deadline, "dashboard did not start within 60 s"
                 time.sleep(0.2)
         assert f"serving at http://127.0.0.1:{port}" in log.read_text()
+        served = (Path("/proc") / str(proc.pid) / "cmdline").read_bytes().split(b"\0")  # the exec'd Streamlit
+        config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+        for section, settings in config.items():
+            for key, value in settings.items():
+                flag = served.index(f"--{section}.{key}".encode())
+                assert served[flag + 1] == (str(value).lower() if isinstance(value, bool) else str(value)).encode()
+        assert config["client"]["toolbarMode"] == "minimal"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
