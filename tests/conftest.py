@@ -174,18 +174,6 @@ def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProce
 
 
 
-def pytest_collection_finish(session) -> None:
-    """Freeze what importing and collecting made (modules, Streamlit, pandas, scikit-learn, the test functions):
-    Python's cyclic collector then never walks those objects again, which it otherwise did on every full
-    collection of each worker's long run (the dashboard AppTests and builds allocate a lot): about a sixth less CPU
-    on the in-process modules, measured back to back. Nothing frozen was garbage: only what was already reachable
-    after a full collection."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-
-
 # Modules whose tests drive a real Chromium against a Streamlit server: under pytest-xdist they run on one worker,
 # one after another (two browsers and two Streamlit servers at once on a 2-core machine would make their page waits
 # the thing under test). A new browser test module goes here.
