@@ -32,7 +32,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPE = subprocess.PIPE
@@ -58,33 +58,19 @@ def _recv(sock: socket.socket) -> tuple[dict | None, list[int]]:
 
 
 # -- the server (python -m tests.warm_process FD) ---------------------------------------------------------------
-def _child(req: dict, fds: list[int], sock: socket.socket) -> None:
-    """In the forked child: become the command and exit with its code; never returns."""
+def become(prog: str, args: list[str], argv0: str | None = None) -> NoReturn:
+    """Run `prog ARGS` in this (forked) process as a fresh interpreter would run it, and exit with its code.
+
+    The same for every fork the suite makes (this server's children, and tests/usaspending_bulk/forked_spiders.py's
+    spiders): SystemExit's code (a message is printed to stderr, code 1), an uncaught exception through
+    sys.excepthook (Typer's, if it set one) with code 1, atexit's functions (logging.shutdown...), streams flushed."""
     code = 1
     try:
-        sock.close()
-        for target, fd in zip((0, 1, 2), fds, strict=True):
-            os.dup2(fd, target)
-        for fd in fds:
-            if fd > 2:
-                os.close(fd)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        if req.get("new_session"):
-            os.setsid()
-        gc.enable()
-        os.environ.clear()
-        os.environ.update(req["env"])
-        os.chdir(req.get("cwd") or ROOT)
-        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
-        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=False, write_through=True)
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="backslashreplace",
-                                      write_through=True)
-        prog, args = req["prog"], list(req["args"])
         try:
             if prog == "scrapy":  # `scrapy ARGS`, Scrapy's own command line in this project
                 from scrapy.cmdline import execute
 
-                sys.argv = ["scrapy", *args]
+                sys.argv = [argv0 or "scrapy", *args]
                 execute(sys.argv)
             elif prog == "python":  # `python -c CODE ARGS`
                 if args[:1] != ["-c"]:
@@ -94,7 +80,7 @@ def _child(req: dict, fds: list[int], sock: socket.socket) -> None:
             else:
                 from registry.cli import app
 
-                sys.argv = ["registry", *args]
+                sys.argv = [argv0 or "registry", *args]
                 app(args=args, prog_name="registry")
             code = 0
         except SystemExit as e:  # what the interpreter does with it
@@ -115,6 +101,33 @@ def _child(req: dict, fds: list[int], sock: socket.socket) -> None:
             except Exception:  # noqa: BLE001, S110 - a closed stream has nothing left to flush
                 pass
         os._exit(code)
+
+
+def _child(req: dict, fds: list[int], sock: socket.socket) -> NoReturn:
+    """In the forked child: take the request's streams, session, environment and directory, then become the
+    command; never returns."""
+    try:
+        sock.close()
+        for target, fd in zip((0, 1, 2), fds, strict=True):
+            os.dup2(fd, target)
+        for fd in fds:
+            if fd > 2:
+                os.close(fd)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        if req.get("new_session"):
+            os.setsid()
+        gc.enable()
+        os.environ.clear()
+        os.environ.update(req["env"])
+        os.chdir(req.get("cwd") or ROOT)
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=False, write_through=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="backslashreplace",
+                                      write_through=True)
+    except BaseException:  # noqa: BLE001 - e.g. a working directory that does not exist: the shell's exit 1
+        traceback.print_exc()
+        os._exit(1)
+    become(req["prog"], list(req["args"]))
 
 
 def serve(fd: int) -> None:

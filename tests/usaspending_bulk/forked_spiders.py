@@ -14,13 +14,11 @@ tests/test_bulk_crawl.py keeps one `crawl all` started from nothing, whose spide
 
 from __future__ import annotations
 
-import atexit
 import io
 import os
 import subprocess
 import sys
 import tempfile
-import traceback
 from typing import Any
 
 # `python -c CODE ARGS` (warm_process.popen(..., prog="python")): `registry ARGS` with forked spider processes
@@ -29,36 +27,16 @@ CODE = ("from tests.usaspending_bulk.forked_spiders import install; install(); "
 
 
 def _become(argv: list[str], out: Any, err: Any) -> None:
-    """In the forked child: run `registry ARGV` with stdout/stderr on the given files and exit with its code."""
-    code = 1
-    try:
-        if out is not None:
-            os.dup2(out.fileno(), 1)
-            os.dup2(err.fileno(), 2)
-        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="backslashreplace",
-                                      write_through=True)
-        sys.argv = ["-c", *argv]
-        from registry.cli import app
+    """In the forked child: run `registry ARGV` with stdout/stderr on the given files and exit with its code, as
+    the warm server's children do (tests/warm_process.become)."""
+    from tests.warm_process import become
 
-        try:
-            app(args=argv, prog_name="registry")
-            code = 0
-        except SystemExit as e:  # what the interpreter does with it
-            if e.code is None or isinstance(e.code, int):
-                code = e.code or 0
-            else:
-                print(e.code, file=sys.stderr)
-        atexit._run_exitfuncs()  # logging.shutdown and the rest of a normal interpreter exit
-    except BaseException:  # noqa: BLE001 - reported as the interpreter would, exit 1
-        traceback.print_exc()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001, S110 - a closed stream has nothing left to flush
-                pass
-        os._exit(code)
+    if out is not None:
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="backslashreplace", write_through=True)
+    become("registry", argv, argv0="-c")
 
 
 def install() -> None:
