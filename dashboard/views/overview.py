@@ -17,6 +17,14 @@ def _named(frame: pd.DataFrame, column: str, unknown: str) -> tuple[int, int, fl
     return known.awards.sum(), frame.awards.sum(), known.obligated.sum() / total if total else 0
 
 
+def _top_bars(bars: pd.DataFrame, chart: str, key: str) -> None:
+    """The 15 largest bars of a Top agencies view, drawn, and their rows as the chart's data download (exactly
+    the rows drawn). One place for the subtier, component and office views."""
+    bars = bars.sort_values("obligated", ascending=False).head(15)
+    figures.show(bars, figures.top_agencies(bars), key=key)
+    ui.chart_data(bars, chart, key=f"{key}-chart")
+
+
 def _offices(surveillance_only: bool, rows_link: str) -> None:
     """Top agencies by contracting office: the office that signed each award (the record's awarding office, else
     the office code that opens the PIID), each award once, with the awards no record names as their own bar."""
@@ -24,10 +32,8 @@ def _offices(surveillance_only: bool, rows_link: str) -> None:
     if offices.empty:
         ui.empty("No agency has obligations here yet.")
         return
-    bars = offices.assign(agency=offices.subtier + " · " + offices.office)
-    bars = bars.sort_values("obligated", ascending=False).head(15)
-    figures.show(bars, figures.top_agencies(bars), key="overview-offices")
-    ui.chart_data(bars, "top_offices_chart", key="overview-offices-chart")
+    _top_bars(offices.assign(agency=offices.subtier + " · " + offices.office), "top_offices_chart",
+              key="overview-offices")
     named, total, share = _named(offices, "office", "office not identified")
     st.caption(f"Each award once, under the contracting office that signed it. The office is named for "
                f"{named:,} of {total:,} awards ({fmt.pct(share)} of the dollars): "
@@ -121,9 +127,7 @@ with right:
             bars = agencies.groupby("subtier", as_index=False).agg(obligated=("obligated", "sum"),
                                                                    awards=("awards", "sum"))
             bars = bars.rename(columns={"subtier": "agency"})
-        bars = bars.sort_values("obligated", ascending=False).head(15)
-        figures.show(bars, figures.top_agencies(bars), key="overview-agencies")
-        ui.chart_data(bars, "top_agencies_chart", key="overview-agencies-chart")
+        _top_bars(bars, "top_agencies_chart", key="overview-agencies")
         named, total, share = _named(agencies, "component", "component not identified")
         st.caption(f"Each award once, under its awarding subtier. Components are attributed for "
                    f"{named:,} of {total:,} awards ({fmt.pct(share)} of the dollars) "
