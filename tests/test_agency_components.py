@@ -3,7 +3,7 @@ the component only when it names one (data/contracting_offices.yaml, data/agency
 
 What a reader checks: a sample award signed by CBP's Air and Marine Contracting Division (PIID 70B02C...) is
 counted under Air and Marine Operations, with the rule that says so, unless its own description names another
-component; an award of CBP's IT or mission-support
+component or a program another component runs; an award of CBP's IT or mission-support
 division, which buy for all of CBP, is never given a component its records do not name.
 """
 
@@ -25,9 +25,10 @@ def test_air_and_marine_division_awards_are_amo_and_say_why(sample_readonly):
     assert by_office and all(r[0] == "Air and Marine Operations (AMO)" for r in by_office)
     assert all("70B02C (AIR AND MARINE CONTRACTING DIVISION)" in r[2] for r in by_office)
     # the office code is the weakest signal: only an award whose own description names another component (a radio
-    # for a Border Patrol station) is counted elsewhere, and its rule says so
+    # for a Border Patrol station) or a program another component runs (the Border Patrol's mobile video
+    # surveillance systems) is counted elsewhere, and its rule says so
     others = [r for r in rows if r[0] != "Air and Marine Operations (AMO)"]
-    assert all(r[1] == "description" and "award description names" in r[2] for r in others), others
+    assert all(r[1] in ("description", "program") and "award description names" in r[2] for r in others), others
 
 
 def test_it_and_mission_support_divisions_name_no_component(sample_readonly):
