@@ -82,3 +82,32 @@ def test_overview_by_contracting_office_counts_each_award_once_and_says_how_many
     share = fmt.pct(float(named_total) / float(total))
     assert f"named for {named:,} of {n:,} awards ({share} of the dollars)" in caption
     assert named > n / 2, "the sample's search export gives no office, but the PIID names one for most awards"
+
+
+def test_overview_says_how_many_awards_each_rule_attributed(sample_registry, sample_readonly, monkeypatch):
+    """The Top agencies caption names every rule that attributed a component and how many awards it decided, as
+    SQL over `awards.component_basis` counts them (awards left ambiguous are not claimed)."""
+    from dashboard.queries import COMPONENT_RULES
+
+    monkeypatch.setenv("REGISTRY_PATH", str(sample_registry))
+    at = open_page("overview", scope="all", agencies="components")
+    caption = next(c.value for c in at.caption if "Components are attributed for" in c.value)
+    by_rule = sample_readonly.execute("SELECT component_basis, count(*) FROM awards WHERE agency_component IS NOT NULL "
+                                      "GROUP BY 1").fetchall()
+    assert {"program", "description", "piid_office"} <= {b for b, _ in by_rule}
+    for basis, n in by_rule:
+        assert f"{COMPONENT_RULES[basis]} ({n:,} awards)" in caption, (basis, n, caption)
+    named, total = sample_readonly.execute("SELECT count(agency_component), count(*) FROM awards").fetchone()
+    assert f"attributed for {named:,} of {total:,} awards" in caption
+    assert sum(n for _, n in by_rule) == named
+
+
+def test_agency_page_says_which_rule_attributed_each_component_row(sample_registry, sample_readonly, monkeypatch):
+    monkeypatch.setenv("REGISTRY_PATH", str(sample_registry))
+    at = open_page("agency", agency="comp:ICE-ERO")
+    table = next(df for df in frames(at) if "attributed_by" in df.columns and "component" in df.columns)
+    shown = table.groupby("attributed_by").awards.sum().to_dict()
+    expected = dict(sample_readonly.execute(
+        "SELECT component_basis, count(*) FROM awards WHERE agency_component = 'Enforcement and Removal Operations (ERO)' GROUP BY 1").fetchall())
+    assert shown == expected
+    assert "program" in shown, "ERO's detention and alternatives-to-detention orders are attributed by their program"
