@@ -100,7 +100,8 @@ def test_a_program_for_an_unknown_component_stops_the_build(tmp_path):
 def test_with_funding_offices_hidden_the_other_rules_name_the_same_directorate(tmp_path, shared_data):
     """Held-out check on real records: for the MN awards whose funding office names an ICE directorate (ERO, HSI,
     OPLA, OPR), hide every funding office and rebuild; the awarding-office, description, program and PIID rules
-    must name that same directorate for nine in ten of the awards they decide (measured: 43 of 45, docs/model.md)."""
+    must name that same directorate for nine in ten of the awards they decide (measured: 42 of 44,
+    docs/model-reference.md)."""
     from registry.core import store
 
     def staging(path, hide_funding: bool):
