@@ -129,3 +129,20 @@ def test_with_funding_offices_hidden_the_other_rules_name_the_same_directorate(t
         con.close()
     assert decided >= 30, "enough held-out awards to measure"
     assert agree / decided >= 0.9, (agree, decided)
+
+
+def test_every_program_cites_a_public_page_and_its_pattern_compiles():
+    """Each data/component_programs.yaml entry names a known component, cites an https page, and its pattern is
+    valid RE2 (what DuckDB's regexp functions compile), so a bad entry fails here before a build."""
+    from registry.core import paths
+
+    comps = agencies._components(paths.DATA_DIR)
+    programs = agencies._programs(paths.DATA_DIR, set(comps.component_id))
+    assert len(programs) >= 8
+    assert programs.citation.str.startswith("https://").all()
+    con = duckdb.connect()
+    try:
+        for pattern in programs.pattern:
+            con.execute("SELECT regexp_matches('X', ?)", [pattern]).fetchall()
+    finally:
+        con.close()

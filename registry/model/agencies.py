@@ -300,7 +300,11 @@ def build(ctx) -> None:
                     ELSE 'data/agency_components.yaml: office ~ ' || coalesce(c.office_pattern, '-')
                          || '; description ~ ' || coalesce(c.description_pattern, '-') END
                || ' (source: ' || c.citation || ')'
-        FROM _comp c WHERE c.component_id IN (SELECT component_id FROM used)
+               || coalesce('; programs it runs (data/component_programs.yaml): ' || g.programs, '')
+        FROM _comp c
+        LEFT JOIN (SELECT component_id, string_agg(program, '; ' ORDER BY program) AS programs
+                   FROM _programs GROUP BY 1) g USING (component_id)
+        WHERE c.component_id IN (SELECT component_id FROM used)
         UNION ALL
         SELECT 'office', 'office:' || subtier_code || ':' || coalesce(office_code, office_name), any_value(office_name),
                NULL, any_value(office_code), 'sub:' || subtier_code,
