@@ -111,3 +111,8 @@ def test_agency_page_says_which_rule_attributed_each_component_row(sample_regist
         "SELECT component_basis, count(*) FROM awards WHERE agency_component = 'Enforcement and Removal Operations (ERO)' GROUP BY 1").fetchall())
     assert shown == expected
     assert "program" in shown, "ERO's detention and alternatives-to-detention orders are attributed by their program"
+    from dashboard.queries import COMPONENT_RULES
+
+    caption = next(c.value for c in at.caption if c.value.startswith("Attributed to this component by"))
+    for basis, n in expected.items():
+        assert f"{COMPONENT_RULES[basis]} ({n:,} awards)" in caption, (basis, n, caption)

@@ -111,8 +111,8 @@ st.markdown("""
   (`data/component_programs.yaml`: alternatives to detention for ERO, SEVIS for HSI, Integrated Fixed Towers for
   the Border Patrol, ...); `piid_office`, the office code that opens the PIID (`data/contracting_offices.yaml`).
   Nothing is guessed: an office that buys for several components (mission support, IT, "DHS CLOSEOUT INITIATIVE")
-  names none, and such awards show as "component not identified". The Overview's Top agencies caption counts the
-  awards each rule decided. When a training or firearms office pays for a directorate's ammunition, the component
+  names none, and such awards show as "component not identified". The Overview's Top agencies caption, and each
+  component's Agency page, count the awards each rule decided. When a training or firearms office pays for a directorate's ammunition, the component
   is the office that paid; the description, shown with the award, names who uses it.
 - **Contracting offices** (`awards.agency_office`): the office that signed the award, from the record's
   awarding office, else from the office code that opens a DHS PIID. Many offices buy for several components
