@@ -116,3 +116,18 @@ def test_agency_page_says_which_rule_attributed_each_component_row(sample_regist
     caption = next(c.value for c in at.caption if c.value.startswith("Attributed to this component by"))
     for basis, n in expected.items():
         assert f"{COMPONENT_RULES[basis]} ({n:,} awards)" in caption, (basis, n, caption)
+
+
+def test_surveillance_scope_rule_counts_add_up_to_the_attributed_awards(sample_registry, monkeypatch):
+    """On the default (surveillance-tagged) scope the per-rule counts in the caption add up to the awards the
+    table shows under a named component: every attributed award is decided by exactly one rule."""
+    import re
+
+    monkeypatch.setenv("REGISTRY_PATH", str(sample_registry))
+    at = open_page("overview", agencies="components")
+    table = next(df for df in frames(at) if "component" in df.columns and "subtier" in df.columns)
+    named = int(table[table.component != "component not identified"].awards.sum())
+    caption = next(c.value for c in at.caption if "Components are attributed for" in c.value)
+    per_rule = [int(n.replace(",", "")) for n in re.findall(r"\((\d[\d,]*) awards\)", caption)]
+    assert per_rule and sum(per_rule) == named, (per_rule, named, caption)
+    assert f"attributed for {named:,} of {int(table.awards.sum()):,} awards" in caption
