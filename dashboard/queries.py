@@ -169,6 +169,30 @@ def top_agencies(surveillance_only: bool = True) -> pd.DataFrame:
     """, [surveillance_only])  # noqa: S608
 
 
+# What each component_basis value means, in the order the build tries them (registry/model/agencies.py).
+COMPONENT_RULES = {
+    "subtier": "the whole subtier is the component",
+    "funding_office": "the funding office name",
+    "office": "the awarding office name",
+    "description": "the award's description naming the component",
+    "program": "the description naming a program only that component runs",
+    "piid_office": "the office code that opens the PIID",
+}
+
+
+def component_rules(surveillance_only: bool = True) -> pd.DataFrame:
+    """Awards and obligations whose component each rule decided (`awards.component_basis`), each award once, in
+    the order the build tries the rules; awards no rule decided are not listed."""
+    return _df("""
+        WITH tagged AS (""" + COUNTED_AWARDS + """)
+        SELECT a.component_basis AS rule, count(*) AS awards, sum(a.obligated_amount) AS obligated
+        FROM awards a
+        WHERE a.agency_component IS NOT NULL AND (NOT ? OR a.award_key IN (SELECT award_key FROM tagged))
+        GROUP BY 1
+        ORDER BY list_position(?::VARCHAR[], a.component_basis)
+    """, [surveillance_only, list(COMPONENT_RULES)])  # noqa: S608
+
+
 def top_offices(surveillance_only: bool = True) -> pd.DataFrame:
     """Obligations per contracting office inside each subtier (each award once; awards whose office neither the
     record nor the PIID's office code names in an "office not identified" row), with where the name came from.
@@ -635,10 +659,12 @@ _AGENCY_MATCH = """(('sub:' || a.agency_subtier_code) = ?
 
 
 def agency_offices(agency_id: str) -> pd.DataFrame:
-    """Subtiers, components and contracting offices of an agency, by obligations."""
+    """Subtiers, components (with the rule that attributed them, `awards.component_basis`) and contracting offices
+    of an agency, by obligations."""
     return _df("""
         SELECT a.awarding_subagency AS subtier, coalesce(a.agency_component, '(component not identified)')
-               AS component, a.awarding_office AS office, count(*) AS awards, sum(a.obligated_amount) AS obligated
+               AS component, a.component_basis AS attributed_by, a.awarding_office AS office, count(*) AS awards,
+               sum(a.obligated_amount) AS obligated
         FROM awards a WHERE """ + _AGENCY_MATCH + """
         GROUP BY ALL ORDER BY obligated DESC NULLS LAST
     """, [agency_id, agency_id])  # noqa: S608

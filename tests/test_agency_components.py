@@ -3,7 +3,7 @@ the component only when it names one (data/contracting_offices.yaml, data/agency
 
 What a reader checks: a sample award signed by CBP's Air and Marine Contracting Division (PIID 70B02C...) is
 counted under Air and Marine Operations, with the rule that says so, unless its own description names another
-component; an award of CBP's IT or mission-support
+component or a program another component runs; an award of CBP's IT or mission-support
 division, which buy for all of CBP, is never given a component its records do not name.
 """
 
@@ -25,9 +25,10 @@ def test_air_and_marine_division_awards_are_amo_and_say_why(sample_readonly):
     assert by_office and all(r[0] == "Air and Marine Operations (AMO)" for r in by_office)
     assert all("70B02C (AIR AND MARINE CONTRACTING DIVISION)" in r[2] for r in by_office)
     # the office code is the weakest signal: only an award whose own description names another component (a radio
-    # for a Border Patrol station) is counted elsewhere, and its rule says so
+    # for a Border Patrol station) or a program another component runs (the Border Patrol's mobile video
+    # surveillance systems) is counted elsewhere, and its rule says so
     others = [r for r in rows if r[0] != "Air and Marine Operations (AMO)"]
-    assert all(r[1] == "description" and "award description names" in r[2] for r in others), others
+    assert all(r[1] in ("description", "program") and "award description names" in r[2] for r in others), others
 
 
 def test_it_and_mission_support_divisions_name_no_component(sample_readonly):
@@ -81,3 +82,52 @@ def test_overview_by_contracting_office_counts_each_award_once_and_says_how_many
     share = fmt.pct(float(named_total) / float(total))
     assert f"named for {named:,} of {n:,} awards ({share} of the dollars)" in caption
     assert named > n / 2, "the sample's search export gives no office, but the PIID names one for most awards"
+
+
+def test_overview_says_how_many_awards_each_rule_attributed(sample_registry, sample_readonly, monkeypatch):
+    """The Top agencies caption names every rule that attributed a component and how many awards it decided, as
+    SQL over `awards.component_basis` counts them (awards left ambiguous are not claimed)."""
+    from dashboard.queries import COMPONENT_RULES
+
+    monkeypatch.setenv("REGISTRY_PATH", str(sample_registry))
+    at = open_page("overview", scope="all", agencies="components")
+    caption = next(c.value for c in at.caption if "Components are attributed for" in c.value)
+    by_rule = sample_readonly.execute("SELECT component_basis, count(*) FROM awards WHERE agency_component IS NOT NULL "
+                                      "GROUP BY 1").fetchall()
+    assert {"program", "description", "piid_office"} <= {b for b, _ in by_rule}
+    for basis, n in by_rule:
+        assert f"{COMPONENT_RULES[basis]} ({n:,} awards)" in caption, (basis, n, caption)
+    named, total = sample_readonly.execute("SELECT count(agency_component), count(*) FROM awards").fetchone()
+    assert f"attributed for {named:,} of {total:,} awards" in caption
+    assert sum(n for _, n in by_rule) == named
+
+
+def test_agency_page_says_which_rule_attributed_each_component_row(sample_registry, sample_readonly, monkeypatch):
+    monkeypatch.setenv("REGISTRY_PATH", str(sample_registry))
+    at = open_page("agency", agency="comp:ICE-ERO")
+    table = next(df for df in frames(at) if "attributed_by" in df.columns and "component" in df.columns)
+    shown = table.groupby("attributed_by").awards.sum().to_dict()
+    expected = dict(sample_readonly.execute(
+        "SELECT component_basis, count(*) FROM awards WHERE agency_component = 'Enforcement and Removal Operations (ERO)' GROUP BY 1").fetchall())
+    assert shown == expected
+    assert "program" in shown, "ERO's detention and alternatives-to-detention orders are attributed by their program"
+    from dashboard.queries import COMPONENT_RULES
+
+    caption = next(c.value for c in at.caption if c.value.startswith("Attributed to this component by"))
+    for basis, n in expected.items():
+        assert f"{COMPONENT_RULES[basis]} ({n:,} awards)" in caption, (basis, n, caption)
+
+
+def test_surveillance_scope_rule_counts_add_up_to_the_attributed_awards(sample_registry, monkeypatch):
+    """On the default (surveillance-tagged) scope the per-rule counts in the caption add up to the awards the
+    table shows under a named component: every attributed award is decided by exactly one rule."""
+    import re
+
+    monkeypatch.setenv("REGISTRY_PATH", str(sample_registry))
+    at = open_page("overview", agencies="components")
+    table = next(df for df in frames(at) if "component" in df.columns and "subtier" in df.columns)
+    named = int(table[table.component != "component not identified"].awards.sum())
+    caption = next(c.value for c in at.caption if "Components are attributed for" in c.value)
+    per_rule = [int(n.replace(",", "")) for n in re.findall(r"\((\d[\d,]*) awards\)", caption)]
+    assert per_rule and sum(per_rule) == named, (per_rule, named, caption)
+    assert f"attributed for {named:,} of {int(table.awards.sum()):,} awards" in caption

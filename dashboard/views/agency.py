@@ -71,6 +71,18 @@ with right:
 
 st.subheader("Subtiers, components and offices")
 offices = q.agency_offices(agency_id).assign(source_url="https://www.usaspending.gov/search")
+if row.level == "component":
+    # which rule attributed this component's awards (registry/model/agencies.py), in the order the build tries them
+    by_rule = offices.groupby("attributed_by").awards.sum()
+    st.caption("Attributed to this component by " + "; ".join(
+        f"{q.COMPONENT_RULES.get(rule, rule)} ({int(by_rule[rule]):,} awards)"
+        for rule in [*q.COMPONENT_RULES, *sorted(set(by_rule.index) - set(q.COMPONENT_RULES))] if rule in by_rule)
+        + ". An award is counted under a component only when its funding office, awarding office, description or "
+        "PIID office code names that one component (see Methods & sources).")
+    ui.how_computed("Per rule (`awards.component_basis`), this component's awards that the rule attributed, each "
+                    "once: the sum of the **awards** column below by **attributed by**; the rows are in the table "
+                    "below (CSV).", queries=[(q.agency_offices, (agency_id,))],
+                    figures=["Attributed to this component by"], key="agency-attributed-how")
 ui.table(offices, key="agency-offices", money=["obligated"])
 ui.exports(offices, f"offices_{agency_id}", key="agency-offices-export")
 st.subheader("Competition")

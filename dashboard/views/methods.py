@@ -102,10 +102,18 @@ st.markdown("""
   shows an award under each of its capabilities says so in its title, and its bars add up to more.
 - **Surveillance-tagged** awards have at least one counted capability tag (`COUNTED_TAGS` in
   `dashboard/queries.py`, one fragment every page uses).
-- **Agencies** are the awarding subtier (ICE, CBP, ...). A component (HSI, ERO, Border Patrol, ...) is named
-  from, in order: the awarding or funding office name; the award's own description when it names exactly one
-  component; the office code that opens the PIID (`data/contracting_offices.yaml`, names from public records).
-  Awards none of these decide are shown as "component not identified".
+- **Agencies** are the awarding subtier (ICE, CBP, ...). A component is the whole subtier for the FBI, DEA, USMS
+  and ATF (`subtier`); otherwise a component (HSI, ERO, M&A, Border Patrol, ...) is named by the first of these
+  that names exactly one (`awards.component_basis`, with the words in `component_rule`):
+  `funding_office`, the funding office's name (whose program pays: the best answer to "which component bought
+  it"); `office`, the awarding office's name; `description`, the award's own description naming the component;
+  `program`, the description naming a program only that component runs, as a cited public page states
+  (`data/component_programs.yaml`: alternatives to detention for ERO, SEVIS for HSI, Integrated Fixed Towers for
+  the Border Patrol, ...); `piid_office`, the office code that opens the PIID (`data/contracting_offices.yaml`).
+  Nothing is guessed: an office that buys for several components (mission support, IT, "DHS CLOSEOUT INITIATIVE")
+  names none, and such awards show as "component not identified". The Overview's Top agencies caption, and each
+  component's Agency page, count the awards each rule decided. When a training or firearms office pays for a directorate's ammunition, the component
+  is the office that paid; the description, shown with the award, names who uses it.
 - **Contracting offices** (`awards.agency_office`): the office that signed the award, from the record's
   awarding office, else from the office code that opens a DHS PIID. Many offices buy for several components
   (CBP's Border Enforcement division for the Border Patrol and Field Operations), so an office names a

@@ -49,6 +49,13 @@ def _offices(surveillance_only: bool, rows_link: str) -> None:
     ui.exports(shown, "top_offices", key="overview-offices-export")
 
 
+def _rule_counts(rules: pd.DataFrame) -> str:
+    """'the funding office name (617 awards), ...' in the order the build tries the rules (every rule that decided
+    at least one award here)."""
+    parts = [f"{q.COMPONENT_RULES.get(r.rule, r.rule)} ({int(r.awards):,} awards)" for r in rules.itertuples()]
+    return "; ".join(parts) if parts else "no rule decided any award here"
+
+
 def _param_date(name: str, default, low, high):
     """A date query parameter clamped to [low, high]; the default when absent or malformed."""
     try:
@@ -129,16 +136,18 @@ with right:
             bars = bars.rename(columns={"subtier": "agency"})
         _top_bars(bars, "top_agencies_chart", key="overview-agencies")
         named, total, share = _named(agencies, "component", "component not identified")
+        rules = q.component_rules(surveillance_only)
         st.caption(f"Each award once, under its awarding subtier. Components are attributed for "
-                   f"{named:,} of {total:,} awards ({fmt.pct(share)} of the dollars) "
-                   "from the awarding and funding office names, the office code that opens the PIID, and the "
-                   "award's description (see Methods & sources); the rest show as \"component not identified\". "
-                   "Many contracting offices buy for several components, so the office that signed is shown "
-                   "under \"Contracting offices\" rather than guessed into a component.")
+                   f"{named:,} of {total:,} awards ({fmt.pct(share)} of the dollars), by the first rule that names "
+                   "exactly one: " + _rule_counts(rules) + ". The rest show as \"component not identified\": "
+                   "many contracting offices and funding offices buy for several components, so the office is "
+                   "shown under \"Contracting offices\" rather than guessed into a component (see Methods & "
+                   "sources).")
         ui.how_computed("Each award once under its awarding subtier and, inside it, its component "
                         "(`awards.agency_component`, else \"component not identified\"); **attributed** = awards "
-                        "whose component is known. The first parameter is true when only surveillance-tagged "
-                        "awards are counted.", queries=[(q.top_agencies, (surveillance_only,))],
+                        "whose component is known, and per rule (`awards.component_basis`) the awards it decided. "
+                        "The first parameter is true when only surveillance-tagged awards are counted.",
+                        queries=[(q.top_agencies, (surveillance_only,)), (q.component_rules, (surveillance_only,))],
                         figures=["Components are attributed for"], key="overview-agencies-how",
                         rows_link=rows_link)
         shown = agencies.assign(source_url=agencies.department.map(fmt.usaspending_agency_url))

@@ -2,14 +2,24 @@
 
 Why a rule per award: award records name a department and subtier reliably (codes), an office
 sometimes, and a component (Homeland Security Investigations, Border Patrol) only in office names or
-free-text descriptions. The registry says which of these decided, so "ICE HSI bought X" can be checked:
-  subtier      the component is the whole subtier agency (FBI = subtier 1549);
-  office       the awarding or funding office name names the component;
-  piid_office  the office code that opens the PIID (data/contracting_offices.yaml gives its name, from public
-               records) names the component: search exports carry no office, but the PIID does;
-  description  the award's own (base) description names exactly one component of its subtier
-               (modifications are not used: they often add work for other offices);
-  ambiguous    the description names several components (left unresolved, all are listed).
+free-text descriptions. The registry says which of these decided, so "ICE HSI bought X" can be checked.
+In order, the first that names exactly one component of the award's subtier decides:
+  subtier         the component is the whole subtier agency (FBI = subtier 1549);
+  funding_office  the funding office name names the component. It comes first because the funding office is
+                  the program that pays: "which component bought it" is whose money it is, while the awarding
+                  (contracting) office often signs for several components;
+  office          the awarding office name names the component (detention contracting offices buy for ERO);
+  description     the award's own (base) description names the component (modifications are not used: they
+                  often add work for other offices);
+  program         the base description names a program that exactly one component runs, as a public page
+                  states (data/component_programs.yaml: ISAP and detention for ERO, SEVIS for HSI, ...);
+                  a description that names one component and another's program names two: ambiguous;
+  piid_office     the office code that opens the PIID (data/contracting_offices.yaml gives its name, from public
+                  records) names the component: search exports carry no office, but the PIID does;
+  ambiguous       the description names several components (left unresolved, all are listed).
+An office name that matches two components decides nothing (the next signal is read). No rule guesses: an office
+that buys for several components ("MISSION SUPPORT DALLAS", "DHS CLOSEOUT INITIATIVE") names none, and the award
+stays "component not identified".
 Components are configured in data/agency_components.yaml; the code table is
 data/code_tables/agency_codes.csv (see data/code_tables/README.md).
 """
@@ -38,11 +48,32 @@ def _components(data_dir) -> pd.DataFrame:
         if not c.get("whole_subtier") and not (c.get("office_pattern") or c.get("description_pattern")):
             raise CuratedDataError(f"{path}: component {c['id']!r}: needs a pattern or whole_subtier")
         check_url(path, f"component {c['id']!r}", c.get("citation"))
+        for url in c.get("office_citations") or []:
+            check_url(path, f"component {c['id']!r} office_citations", url)
         rows.append({"component_id": c["id"], "component_name": c["name"], "subtier_code": str(c["subtier_code"]),
                      "whole_subtier": bool(c.get("whole_subtier")), "office_pattern": c.get("office_pattern"),
                      "description_pattern": c.get("description_pattern"), "citation": c["citation"]})
     return pd.DataFrame(rows, columns=["component_id", "component_name", "subtier_code", "whole_subtier",
                                        "office_pattern", "description_pattern", "citation"])
+
+
+def _programs(data_dir, component_ids: set[str]) -> pd.DataFrame:
+    """Programs one component runs (data/component_programs.yaml): the description pattern that names each, with
+    the public page that says which component runs it."""
+    path = data_dir / "component_programs.yaml"
+    rows = []
+    if path.exists():
+        with open(path, encoding="utf-8") as f:
+            for g in (safe_load(f) or {}).get("programs") or []:
+                where = f"program {g.get('program')!r}"
+                if not g.get("program") or not g.get("component") or not g.get("pattern"):
+                    raise CuratedDataError(f"{path}: {where}: needs program, component, pattern")
+                if g["component"] not in component_ids:
+                    raise CuratedDataError(f"{path}: {where}: unknown component {g['component']!r}")
+                check_url(path, where, g.get("citation"))
+                rows.append({"component_id": g["component"], "program": g["program"], "pattern": g["pattern"],
+                             "citation": g["citation"]})
+    return pd.DataFrame(rows, columns=["component_id", "program", "pattern", "citation"])
 
 
 def _offices(data_dir) -> pd.DataFrame:
@@ -63,17 +94,15 @@ def _offices(data_dir) -> pd.DataFrame:
 def build(ctx) -> None:
     """Create `t_agencies` (the hierarchy, public view `agencies`) and `t_award_agency` (each award's place in it, with the rule)."""
     con = ctx.con
-    con.register("_components", _components(ctx.data_dir))
+    comps = _components(ctx.data_dir)
+    programs = _programs(ctx.data_dir, set(comps.component_id))
+    for name, df in (("_comp", comps), ("_programs", programs), ("_offices", _offices(ctx.data_dir))):
+        con.register(name + "_df", df)
+        try:
+            con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_df")  # noqa: S608 - our own names
+        finally:
+            con.unregister(name + "_df")
     codes = ctx.data_dir / "code_tables" / "agency_codes.csv"
-    try:
-        con.execute("CREATE TEMP TABLE _comp AS SELECT * FROM _components")
-    finally:
-        con.unregister("_components")
-    con.register("_offices_df", _offices(ctx.data_dir))
-    try:
-        con.execute("CREATE TEMP TABLE _offices AS SELECT * FROM _offices_df")
-    finally:
-        con.unregister("_offices_df")
     con.execute(
         "CREATE TEMP TABLE _codes AS SELECT cgac_code, agency_name, agency_abbreviation, subtier_code, "
         "subtier_name, subtier_abbreviation FROM read_csv(?, all_varchar = true, header = true)",
@@ -92,61 +121,81 @@ def build(ctx) -> None:
         FROM t_awards a
         """
     )
+    # Every office name an award carries, with the signal it is: 1 funding office, 2 awarding office, 3 the name of
+    # the PIID's office code (only when the record names no awarding office).
+    con.execute(
+        """
+        CREATE TEMP TABLE _names AS
+        SELECT award_key, subtier_code, 1 AS prio, 'funding office' AS signal, funding_office AS s,
+               NULL::VARCHAR AS code
+        FROM _aw WHERE funding_office IS NOT NULL
+        UNION ALL
+        SELECT award_key, subtier_code, 2, 'awarding office', awarding_office, NULL
+        FROM _aw WHERE awarding_office IS NOT NULL
+        UNION ALL
+        SELECT w.award_key, w.subtier_code, 3, 'PIID office code', f.office_name, f.office_code
+        FROM _aw w JOIN _offices f ON f.office_code = w.piid_office_code AND f.subtier_code = w.subtier_code
+        WHERE w.awarding_office IS NULL
+        """
+    )
     # Each distinct (name, pattern) pair is matched once: a pattern that is not a constant is compiled for every
     # row it meets, and the award x component join meets the same few office names thousands of times.
     con.execute(
         """
         CREATE TEMP TABLE _office_match AS
-        SELECT DISTINCT s, p FROM (
-            SELECT coalesce(w.awarding_office, '') AS s, c.office_pattern AS p
-            FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
-            UNION
-            SELECT coalesce(w.funding_office, ''), c.office_pattern
-            FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
-            UNION
-            SELECT f.office_name, c.office_pattern
-            FROM _aw w JOIN _offices f ON f.office_code = w.piid_office_code AND f.subtier_code = w.subtier_code
-                 JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
-            WHERE w.awarding_office IS NULL
-        )
+        SELECT DISTINCT n.s, c.office_pattern AS p
+        FROM (SELECT DISTINCT subtier_code, s FROM _names) n
+        JOIN _comp c ON c.subtier_code = n.subtier_code AND c.office_pattern IS NOT NULL
         """
     )
     # a separate statement: within one, DuckDB pushes the filter below the DISTINCT, back onto every row
     con.execute("DELETE FROM _office_match WHERE NOT regexp_matches(s, p, 'i') OR s IS NULL")
-    # Office names decide first (awarding office, then funding office).
+    # Per award and signal, the component its office name names; a name that names two decides nothing.
     con.execute(
         """
         CREATE TEMP TABLE _by_office AS
-        SELECT award_key, arg_min(component_id, prio) AS component_id,
-               arg_min(rule, prio) AS rule, min(prio) AS prio
-        FROM (
-            SELECT w.award_key, c.component_id, 1 AS prio,
-                   'awarding office ''' || w.awarding_office || ''' matches ' || c.office_pattern AS rule
-            FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
-            WHERE (coalesce(w.awarding_office, ''), c.office_pattern) IN (SELECT s, p FROM _office_match)
-            UNION ALL
-            SELECT w.award_key, c.component_id, 2 AS prio,
-                   'funding office ''' || w.funding_office || ''' matches ' || c.office_pattern
-            FROM _aw w JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
-            WHERE (coalesce(w.funding_office, ''), c.office_pattern) IN (SELECT s, p FROM _office_match)
-            UNION ALL
-            SELECT w.award_key, c.component_id, 3 AS prio,
-                   'PIID office code ' || f.office_code || ' (' || f.office_name || ') matches ' || c.office_pattern
-            FROM _aw w JOIN _offices f ON f.office_code = w.piid_office_code AND f.subtier_code = w.subtier_code
-                 JOIN _comp c ON c.subtier_code = w.subtier_code AND c.office_pattern IS NOT NULL
-            WHERE w.awarding_office IS NULL AND (f.office_name, c.office_pattern) IN (SELECT s, p FROM _office_match)
+        WITH hits AS (
+            SELECT n.award_key, n.prio, c.component_id,
+                   CASE WHEN n.code IS NULL THEN n.signal || ' ''' || n.s || ''''
+                        ELSE 'PIID office code ' || n.code || ' (' || n.s || ')' END
+                   || ' matches ' || c.office_pattern AS rule
+            FROM _names n
+            JOIN _comp c ON c.subtier_code = n.subtier_code AND c.office_pattern IS NOT NULL
+            WHERE (n.s, c.office_pattern) IN (SELECT s, p FROM _office_match)
+        ), decisive AS (
+            SELECT award_key, prio, any_value(component_id) AS component_id, any_value(rule) AS rule
+            FROM hits GROUP BY award_key, prio HAVING count(DISTINCT component_id) = 1
         )
-        GROUP BY award_key
+        SELECT award_key,
+               any_value(component_id) FILTER (prio = 1) AS funding_component,
+               any_value(rule) FILTER (prio = 1)         AS funding_rule,
+               any_value(component_id) FILTER (prio = 2) AS awarding_component,
+               any_value(rule) FILTER (prio = 2)         AS awarding_rule,
+               any_value(component_id) FILTER (prio = 3) AS piid_component,
+               any_value(rule) FILTER (prio = 3)         AS piid_rule
+        FROM decisive GROUP BY award_key
         """
     )
-    # Descriptions decide only when they name exactly one component of the award's subtier.
+    # Descriptions: every pattern that names a component (kind 'component') or a program one component runs
+    # (kind 'program'), matched on the award's own (base) description.
+    con.execute(
+        """
+        CREATE TEMP TABLE _desc_rules AS
+        SELECT component_id, subtier_code, 'component' AS kind, NULL::VARCHAR AS program, description_pattern AS p,
+               NULL::VARCHAR AS citation
+        FROM _comp WHERE description_pattern IS NOT NULL
+        UNION ALL
+        SELECT g.component_id, c.subtier_code, 'program', g.program, g.pattern, g.citation
+        FROM _programs g JOIN _comp c USING (component_id)
+        """
+    )
     con.execute(
         """
         CREATE TEMP TABLE _desc_pairs AS
-        SELECT DISTINCT a.description AS s, c.description_pattern AS p
+        SELECT DISTINCT a.description AS s, r.p
         FROM t_awards a
         JOIN _aw w USING (award_key)
-        JOIN _comp c ON c.subtier_code = w.subtier_code AND c.description_pattern IS NOT NULL
+        JOIN _desc_rules r ON r.subtier_code = w.subtier_code
         WHERE a.description IS NOT NULL
         """
     )
@@ -159,26 +208,31 @@ def build(ctx) -> None:
     con.execute(
         """
         CREATE TEMP TABLE _by_desc AS
-        WITH texts AS (
-            -- the award's own (base) description: later modifications often add work for other offices
-            SELECT award_key, description AS text FROM t_awards WHERE description IS NOT NULL
-        ), hits AS (  -- each distinct (description, pattern) was matched once, in _desc_match
-            SELECT t.award_key, c.component_id, any_value(m.matched) AS matched
-            FROM texts t
+        WITH hits AS (  -- each distinct (description, pattern) was matched once, in _desc_match
+            SELECT a.award_key, r.component_id, r.kind, r.program, r.citation, m.matched
+            FROM t_awards a
             JOIN _aw w USING (award_key)
-            JOIN _comp c ON c.subtier_code = w.subtier_code AND c.description_pattern IS NOT NULL
-            JOIN _desc_match m ON m.s = t.text AND m.p = c.description_pattern
-            GROUP BY ALL
+            JOIN _desc_rules r ON r.subtier_code = w.subtier_code
+            JOIN _desc_match m ON m.s = a.description AND m.p = r.p
+            WHERE a.description IS NOT NULL
+        ), per_award AS (
+            SELECT award_key, count(DISTINCT component_id) AS n,
+                   any_value(component_id) AS component_id,
+                   bool_or(kind = 'component') AS names_component,
+                   -- the words that decided: the component's own name if the text gives it, else the program
+                   arg_min(CASE WHEN kind = 'component' THEN 'award description names ''' || matched || ''''
+                                ELSE 'award description names ''' || matched || ''', the ' || program
+                                     || ' program that ' || component_id || ' runs (source: ' || citation || ')'
+                           END, (kind <> 'component', program, matched)) AS rule,
+                   string_agg(DISTINCT component_id, ', ' ORDER BY component_id) AS named
+            FROM hits GROUP BY award_key
         )
-        SELECT award_key,
-               CASE WHEN count(*) = 1 THEN any_value(component_id) END AS component_id,
-               CASE WHEN count(*) = 1
-                    THEN 'award description names ''' || any_value(matched) || ''''
-                    ELSE 'award description names several components: '
-                         || string_agg(component_id, ', ' ORDER BY component_id)
-               END AS rule,
-               count(*) AS n
-        FROM hits GROUP BY award_key
+        SELECT award_key, n,
+               CASE WHEN n = 1 THEN component_id END AS component_id,
+               CASE WHEN n = 1 AND names_component THEN 'description' WHEN n = 1 THEN 'program' END AS basis,
+               CASE WHEN n = 1 THEN rule
+                    ELSE 'award description names several components or their programs: ' || named END AS rule
+        FROM per_award
         """
     )
     con.execute(
@@ -194,19 +248,22 @@ def build(ctx) -> None:
                coalesce(w.awarding_office, po.office_name)                  AS office_name,
                CASE WHEN w.awarding_office IS NOT NULL THEN 'award record'
                     WHEN po.office_name IS NOT NULL THEN 'PIID office code' END AS office_basis,
-               -- office names, then the award's description, then the PIID's office code (the weakest signal)
-               coalesce(cs.component_id, CASE WHEN o.prio < 3 THEN o.component_id END, d.component_id,
-                        o.component_id)                                     AS component_id,
+               -- the funding office, the awarding office, the award's description (component or program named),
+               -- then the PIID's office code (the weakest signal: the office that signed, not whose money it is)
+               coalesce(cs.component_id, o.funding_component, o.awarding_component, d.component_id,
+                        o.piid_component)                                   AS component_id,
                CASE WHEN cs.component_id IS NOT NULL THEN 'subtier'
-                    WHEN o.component_id IS NOT NULL AND o.prio < 3 THEN 'office'
-                    WHEN d.component_id IS NOT NULL THEN 'description'
-                    WHEN o.component_id IS NOT NULL THEN 'piid_office'
+                    WHEN o.funding_component IS NOT NULL THEN 'funding_office'
+                    WHEN o.awarding_component IS NOT NULL THEN 'office'
+                    WHEN d.component_id IS NOT NULL THEN d.basis
+                    WHEN o.piid_component IS NOT NULL THEN 'piid_office'
                     WHEN d.n > 1 THEN 'ambiguous' END                       AS component_basis,
                CASE WHEN cs.component_id IS NOT NULL
                          THEN 'subtier ' || w.subtier_code || ' (' || coalesce(k.subtier_name, '') || ') is the component'
-                    WHEN o.component_id IS NOT NULL AND o.prio < 3 THEN o.rule
+                    WHEN o.funding_component IS NOT NULL THEN o.funding_rule
+                    WHEN o.awarding_component IS NOT NULL THEN o.awarding_rule
                     WHEN d.component_id IS NOT NULL THEN d.rule
-                    ELSE coalesce(o.rule, d.rule) END                       AS component_rule
+                    ELSE coalesce(o.piid_rule, d.rule) END                  AS component_rule
         FROM _aw w
         LEFT JOIN _codes k ON k.subtier_code = w.subtier_code
         LEFT JOIN _comp cs ON cs.subtier_code = w.subtier_code AND cs.whole_subtier
@@ -243,7 +300,11 @@ def build(ctx) -> None:
                     ELSE 'data/agency_components.yaml: office ~ ' || coalesce(c.office_pattern, '-')
                          || '; description ~ ' || coalesce(c.description_pattern, '-') END
                || ' (source: ' || c.citation || ')'
-        FROM _comp c WHERE c.component_id IN (SELECT component_id FROM used)
+               || coalesce('; programs it runs (data/component_programs.yaml): ' || g.programs, '')
+        FROM _comp c
+        LEFT JOIN (SELECT component_id, string_agg(program, '; ' ORDER BY program) AS programs
+                   FROM _programs GROUP BY 1) g USING (component_id)
+        WHERE c.component_id IN (SELECT component_id FROM used)
         UNION ALL
         SELECT 'office', 'office:' || subtier_code || ':' || coalesce(office_code, office_name), any_value(office_name),
                NULL, any_value(office_code), 'sub:' || subtier_code,
@@ -255,8 +316,8 @@ def build(ctx) -> None:
         ORDER BY 1, 2
         """
     )
-    for t in ("_comp", "_codes", "_aw", "_by_office", "_by_desc", "_offices", "_office_match", "_desc_pairs",
-              "_desc_match"):
+    for t in ("_comp", "_programs", "_codes", "_aw", "_names", "_by_office", "_by_desc", "_offices", "_office_match",
+              "_desc_rules", "_desc_pairs", "_desc_match"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     n = con.execute("SELECT count(*) FILTER (component_id IS NOT NULL), count(*) FROM t_award_agency").fetchone()
     ctx.log(f"agencies: component resolved for {n[0]:,} of {n[1]:,} awards")

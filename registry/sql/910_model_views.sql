@@ -519,7 +519,7 @@ COMMENT ON COLUMN awards.vendor_on_watchlist IS 'The vendor family is on data/wa
 COMMENT ON COLUMN awards.agency_subtier_code IS 'Awarding subtier code (from the record, else from the award key).';
 COMMENT ON COLUMN awards.agency_subtier_abbreviation IS 'Awarding subtier abbreviation (ICE, CBP, ...).';
 COMMENT ON COLUMN awards.agency_component IS 'Component (HSI, ERO, OFO, Border Patrol, FBI, DEA, ...) when the records allow; see component_rule.';
-COMMENT ON COLUMN awards.component_basis IS 'What decided the component: subtier, office, description, or ambiguous (several named).';
+COMMENT ON COLUMN awards.component_basis IS 'What decided the component, the first that names exactly one: subtier (the whole subtier), funding_office (the funding office name), office (the awarding office name), description (the base description names the component), program (it names a program only that component runs, data/component_programs.yaml), piid_office (the name of the PIID''s office code); ambiguous = several named, left unresolved; blank = nothing names one.';
 COMMENT ON COLUMN awards.component_rule IS 'The rule and the words that decided the component.';
 COMMENT ON COLUMN awards.agency_office_code IS 'Contracting office that signed the award: its code (the record''s awarding office code, else the six characters that open a DHS PIID).';
 COMMENT ON COLUMN awards.agency_office IS 'Contracting office name: the record''s awarding office, else the name data/contracting_offices.yaml gives the PIID''s office code; blank when neither is known.';
