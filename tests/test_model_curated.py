@@ -63,10 +63,11 @@ def test_hsi_and_ero_resolve_from_real_office_names(model_registry):
     con = duckdb.connect(str(model_registry), read_only=True)
     try:
         rows = dict(con.execute(
-            "SELECT agency_component_id, count(*) FROM t_award_model WHERE component_basis = 'office' GROUP BY 1"
+            "SELECT agency_component_id, count(*) FROM t_award_model "
+            "WHERE component_basis IN ('office', 'funding_office') GROUP BY 1"
         ).fetchall())
         rule = con.execute("SELECT component_rule FROM awards WHERE agency_component LIKE 'Enforcement and Removal%' "
-                           "AND component_basis = 'office' AND component_rule LIKE '%''ENFORCEMENT%' "
+                           "AND component_basis IN ('office', 'funding_office') AND component_rule LIKE '%''ENFORCEMENT%' "
                            "LIMIT 1").fetchone()[0]
         # the detention contracting office's name also resolves to ERO (data/agency_components.yaml)
         dcr = con.execute("SELECT agency_component FROM awards WHERE awarding_office = "
