@@ -5,7 +5,9 @@ sometimes, and a component (Homeland Security Investigations, Border Patrol) onl
 free-text descriptions. The registry says which of these decided, so "ICE HSI bought X" can be checked.
 In order, the first that names exactly one component of the award's subtier decides:
   subtier         the component is the whole subtier agency (FBI = subtier 1549);
-  funding_office  the funding office name names the component. It comes first because the funding office is
+  funding_office  the funding office name names the component: the award record's, else the name FPDS gives its
+                  fundingRequestingOfficeID (latest action that has one, and only when FPDS's paying agency is the
+                  award's own subtier; the rule then says "FPDS funding office <code>"). It comes first because the funding office is
                   the program that pays: "which component bought it" is whose money it is, while the awarding
                   (contracting) office often signs for several components;
   office          the awarding office name names the component (detention contracting offices buy for ERO);
@@ -33,7 +35,7 @@ from registry.core.yamlfile import safe_load
 from registry.model.curated import CuratedDataError, check_url
 
 # What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
-READS = ("t_awards",)
+READS = ("t_awards", "t_fpds_actions")
 WRITES = ("t_agencies", "t_award_agency")
 
 
@@ -108,6 +110,21 @@ def build(ctx) -> None:
         "subtier_name, subtier_abbreviation FROM read_csv(?, all_varchar = true, header = true)",
         [str(codes)],
     )
+    # The funding office FPDS reports (purchaserInformation/fundingRequestingOfficeID), for awards whose record has
+    # none: the latest action that names one, and only where the paying agency is the award's own subtier (an ICE
+    # order paid by another agency's office says nothing about ICE's components; two agencies have an "Office of
+    # Professional Responsibility").
+    con.execute(
+        """
+        CREATE TEMP TABLE _fpds_funding AS
+        SELECT award_key, arg_max(funding_office_name, (signed_date, modification_number, transaction_number))
+                   AS funding_office_name,
+               arg_max(funding_office_id, (signed_date, modification_number, transaction_number)) AS funding_office_id
+        FROM t_fpds_actions
+        WHERE funding_office_name IS NOT NULL AND funding_agency_id = agency_id
+        GROUP BY award_key
+        """
+    )
     con.execute(
         r"""
         CREATE TEMP TABLE _aw AS
@@ -116,9 +133,14 @@ def build(ctx) -> None:
                         CASE WHEN regexp_full_match(split_part(a.award_key, '_', 4), '\d{4}')
                              THEN split_part(a.award_key, '_', 4) END)            AS subtier_code,
                a.awarding_agency, a.awarding_agency_code, a.awarding_subagency,
-               a.awarding_office, a.awarding_office_code, a.funding_office,
+               a.awarding_office, a.awarding_office_code,
+               coalesce(a.funding_office, fp.funding_office_name)           AS funding_office,
+               CASE WHEN a.funding_office IS NOT NULL THEN 'funding office'
+                    WHEN fp.funding_office_name IS NOT NULL
+                         THEN 'FPDS funding office' || coalesce(' ' || fp.funding_office_id, '') END AS funding_signal,
                upper(left(a.piid, 6)) AS piid_office_code
         FROM t_awards a
+        LEFT JOIN _fpds_funding fp USING (award_key)
         """
     )
     # Every office name an award carries, with the signal it is: 1 funding office, 2 awarding office, 3 the name of
@@ -126,7 +148,7 @@ def build(ctx) -> None:
     con.execute(
         """
         CREATE TEMP TABLE _names AS
-        SELECT award_key, subtier_code, 1 AS prio, 'funding office' AS signal, funding_office AS s,
+        SELECT award_key, subtier_code, 1 AS prio, funding_signal AS signal, funding_office AS s,
                NULL::VARCHAR AS code
         FROM _aw WHERE funding_office IS NOT NULL
         UNION ALL
@@ -316,7 +338,7 @@ def build(ctx) -> None:
         ORDER BY 1, 2
         """
     )
-    for t in ("_comp", "_programs", "_codes", "_aw", "_names", "_by_office", "_by_desc", "_offices", "_office_match",
+    for t in ("_comp", "_programs", "_codes", "_fpds_funding", "_aw", "_names", "_by_office", "_by_desc", "_offices", "_office_match",
               "_desc_rules", "_desc_pairs", "_desc_match"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     n = con.execute("SELECT count(*) FILTER (component_id IS NOT NULL), count(*) FROM t_award_agency").fetchone()
