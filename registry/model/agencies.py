@@ -7,7 +7,9 @@ In order, the first that names exactly one component of the award's subtier deci
   subtier         the component is the whole subtier agency (FBI = subtier 1549);
   funding_office  the funding office name names the component: the award record's, else the name FPDS gives its
                   fundingRequestingOfficeID (latest action that has one, and only when FPDS's paying agency is the
-                  award's own subtier; the rule then says "FPDS funding office <code>"). It comes first because the funding office is
+                  award's own subtier; the rule then says "FPDS funding office <code>"); a record's funding
+                  office counts only when its funding subtier is the awarding one (or not given): CBP and ICE both
+                  have an "Office of Training and Development". It comes first because the funding office is
                   the program that pays: "which component bought it" is whose money it is, while the awarding
                   (contracting) office often signs for several components;
   office          the awarding office name names the component (detention contracting offices buy for ERO);
@@ -134,8 +136,15 @@ def build(ctx) -> None:
                              THEN split_part(a.award_key, '_', 4) END)            AS subtier_code,
                a.awarding_agency, a.awarding_agency_code, a.awarding_subagency,
                a.awarding_office, a.awarding_office_code,
-               coalesce(a.funding_office, fp.funding_office_name)           AS funding_office,
-               CASE WHEN a.funding_office IS NOT NULL THEN 'funding office'
+               -- the record's funding office, only when the paying subtier is the awarding one (or not given): an
+               -- ICE order paid by CBP's "OFFICE OF TRAINING AND DEVELOPMENT" is not ICE's office of that name
+               coalesce(CASE WHEN a.funding_subagency IS NULL
+                               OR upper(trim(a.funding_subagency)) = upper(trim(a.awarding_subagency))
+                             THEN a.funding_office END,
+                        fp.funding_office_name)                             AS funding_office,
+               CASE WHEN a.funding_office IS NOT NULL AND (a.funding_subagency IS NULL
+                         OR upper(trim(a.funding_subagency)) = upper(trim(a.awarding_subagency)))
+                    THEN 'funding office'
                     WHEN fp.funding_office_name IS NOT NULL
                          THEN 'FPDS funding office' || coalesce(' ' || fp.funding_office_id, '') END AS funding_signal,
                upper(left(a.piid, 6)) AS piid_office_code
