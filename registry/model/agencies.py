@@ -63,7 +63,9 @@ def _components(data_dir) -> pd.DataFrame:
 
 def _programs(data_dir, component_ids: set[str]) -> pd.DataFrame:
     """Programs one component runs (data/component_programs.yaml): the description pattern that names each, with
-    the public page that says which component runs it."""
+    the public page that says which component runs it, and optionally `unless`: words that, found in the same
+    description, mean the program's words are about something else (soft-sided facilities for Border Patrol
+    custody, but not the ones built for MPP immigration hearings)."""
     path = data_dir / "component_programs.yaml"
     rows = []
     if path.exists():
@@ -76,8 +78,8 @@ def _programs(data_dir, component_ids: set[str]) -> pd.DataFrame:
                     raise CuratedDataError(f"{path}: {where}: unknown component {g['component']!r}")
                 check_url(path, where, g.get("citation"))
                 rows.append({"component_id": g["component"], "program": g["program"], "pattern": g["pattern"],
-                             "citation": g["citation"]})
-    return pd.DataFrame(rows, columns=["component_id", "program", "pattern", "citation"])
+                             "unless": g.get("unless"), "citation": g["citation"]})
+    return pd.DataFrame(rows, columns=["component_id", "program", "pattern", "unless", "citation"])
 
 
 def _offices(data_dir) -> pd.DataFrame:
@@ -213,10 +215,10 @@ def build(ctx) -> None:
         """
         CREATE TEMP TABLE _desc_rules AS
         SELECT component_id, subtier_code, 'component' AS kind, NULL::VARCHAR AS program, description_pattern AS p,
-               NULL::VARCHAR AS citation
+               NULL::VARCHAR AS unless, NULL::VARCHAR AS citation
         FROM _comp WHERE description_pattern IS NOT NULL
         UNION ALL
-        SELECT g.component_id, c.subtier_code, 'program', g.program, g.pattern, g.citation
+        SELECT g.component_id, c.subtier_code, 'program', g.program, g.pattern, g.unless, g.citation
         FROM _programs g JOIN _comp c USING (component_id)
         """
     )
@@ -236,6 +238,11 @@ def build(ctx) -> None:
         q = literal(pattern)
         con.execute(f"INSERT INTO _desc_match SELECT s, p, regexp_extract(s, {q}, 0, 'i') FROM _desc_pairs "  # noqa: S608
                     f"WHERE p = {q} AND regexp_matches(s, {q}, 'i')")
+    # a program's `unless` words in the same description: that program's match is dropped (same one-pattern loop)
+    for pattern, unless in con.execute("SELECT DISTINCT p, unless FROM _desc_rules WHERE unless IS NOT NULL "
+                                       "ORDER BY 1, 2").fetchall():
+        q, u = literal(pattern), literal(unless)
+        con.execute(f"DELETE FROM _desc_match WHERE p = {q} AND regexp_matches(s, {u}, 'i')")  # noqa: S608
     con.execute(
         """
         CREATE TEMP TABLE _by_desc AS
