@@ -13,6 +13,7 @@ from registry.core import store
 from registry.core.steps import staging_table
 from spiders.fpds.items import award_key
 from spiders.fpds.spider import FpdsAtomSpider, fpds_query
+from tests.conftest import SHARED_DATA
 from tests.source_fixtures import FILES, ICE_ORDER_KEY, offline, response, sample_plus, split, stage
 
 FEED = "http://127.0.0.1:9/ezsearch/FEEDS/ATOM"
@@ -134,6 +135,7 @@ def test_fpds_fills_competition_blanks_of_the_same_transaction(sources_registry)
     assert all(comments.values()), [c for c, v in comments.items() if not v]
 
 
+SHARED_FPDS_PAGE = SHARED_DATA / "fpds_atom" / "fpds_atom_feed_full_response_sample.xml"
 FUNDING_COLUMNS = ("funding_agency_id", "funding_agency_name", "funding_office_id", "funding_office_name")
 
 
@@ -163,16 +165,20 @@ def test_old_staging_store_gains_the_funding_columns_and_the_funding_office_deci
     names (component_basis funding_office, the rule saying FPDS and the office code)."""
 
     def stager(con):
+        # rows the old store already holds (the real GSA page), staged before the columns existed
+        stage(con, _spider(agencies="4740").parse(response(SHARED_FPDS_PAGE, FEED + "?q=gsa", xml=True)))
         _drop_funding_columns(con)
         assert sorted(store.migrate(con)) == sorted(f"stg_fpds_actions.{c}" for c in FUNDING_COLUMNS)
         assert store.migrate(con) == []  # nothing left to add
+        assert con.execute("SELECT count(*), count(funding_office_id), count(DISTINCT piid) FROM stg_fpds_actions"
+                           ).fetchone() == (10, 0, 8)  # kept, with the new columns NULL
         spider = offline(FpdsAtomSpider(atom_url=FEED, piids="70CTD022FR0000170"))
         assert stage(con, spider.parse(response(_paid_by_ice_page(), FEED + "?q=ice", xml=True))) == {
             "stg_fpds_actions": 2, "rejects": 1}
 
     reg = duckdb.connect(str(sample_plus(sample_registry, tmp_path, stager)), read_only=True)
-    assert reg.execute("SELECT DISTINCT funding_agency_id, funding_office_id, funding_office_name FROM fpds_actions"
-                       ).fetchall() == [("7012", "TEST01", "HOMELAND SECURITY INVESTIGATIONS")]
+    assert reg.execute("SELECT DISTINCT funding_agency_id, funding_office_id, funding_office_name FROM fpds_actions "
+                       "WHERE agency_id = '7012'").fetchall() == [("7012", "TEST01", "HOMELAND SECURITY INVESTIGATIONS")]
     assert reg.execute("SELECT agency_component, component_basis, component_rule FROM awards WHERE award_key = ?",
                        [ICE_ORDER_KEY]).fetchone() == (
         "Homeland Security Investigations (HSI)", "funding_office",
