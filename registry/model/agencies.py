@@ -17,7 +17,8 @@ In order, the first that names exactly one component of the award's subtier deci
                   often add work for other offices);
   program         the base description names a program that exactly one component runs, as a public page
                   states (data/component_programs.yaml: ISAP and detention for ERO, SEVIS for HSI, ...);
-                  a description that names one component and another's program names two: ambiguous;
+                  a description that names one component and another's program names two: ambiguous; a
+                  program's `unless` words in the same description keep it from deciding (MPP hearing tents);
   piid_office     the office code that opens the PIID (data/contracting_offices.yaml gives its name, from public
                   records) names the component: search exports carry no office, but the PIID does;
   ambiguous       the description names several components (left unresolved, all are listed).
