@@ -172,7 +172,7 @@ def top_agencies(surveillance_only: bool = True) -> pd.DataFrame:
 # What each component_basis value means, in the order the build tries them (registry/model/agencies.py).
 COMPONENT_RULES = {
     "subtier": "the whole subtier is the component",
-    "funding_office": "the funding office name",
+    "funding_office": "the funding office name (the record's, else FPDS's)",
     "office": "the awarding office name",
     "description": "the award's description naming the component",
     "program": "the description naming a program only that component runs",

@@ -17,72 +17,22 @@ fails becomes a reject with its reason and raw payload instead of vanishing.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import duckdb
 import scrapy
 from scrapy.item import ItemMeta
 
+from registry.core.ddl import Column, staging_columns
 from registry.core.parse import ParseError, clean_text, parse_date, parse_int, parse_money
 from registry.core.store import sha256_of
 
 PROVENANCE = ("source", "source_url", "fetched_at", "raw_payload")  # given to every item, checked by provenance()
 SET_LATER = ("payload_sha256", "run_id")  # the payload's hash (with_payload_hash) and the run (the pipeline)
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a staging table as DuckDB reads the DDL."""
-
-    name: str
-    type: str
-    not_null: bool
-
-
-def staging_columns(ddl: Path, table: str) -> tuple[Column, ...]:
-    """The columns of `table` as declared in the DDL file, read by DuckDB itself (in memory), in DDL order."""
-    columns = _declared_tables(ddl.read_text(encoding="utf-8")).get(table, ())
-    if not columns:
-        raise TypeError(f"{ddl}: declares no table {table}")
-    return columns
-
-
-_READER: list[duckdb.DuckDBPyConnection] = []  # one in-memory database per process, made on first use
-_READER_LOCK = threading.Lock()
-
-
-@functools.cache
-def _declared_tables(sql: str) -> dict[str, tuple[Column, ...]]:
-    """Every table the DDL declares, with its columns; keyed by the DDL's text: the items of one file read it
-    once, an edited file is read again.
-
-    Why one in-memory database for every DDL, each run in a transaction that is rolled back: items are made
-    when their module is imported, in every crawl process; a new DuckDB database per file (connect, first
-    catalog query, close) cost about 80 ms each, most of a source's import time. The rollback leaves the
-    database empty for the next file, so two files never see each other's tables."""
-    with _READER_LOCK:
-        if not _READER:
-            _READER.append(duckdb.connect(":memory:"))
-        con = _READER[0]
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(sql)
-            rows = con.execute("SELECT table_name, column_name, data_type, NOT is_nullable FROM duckdb_columns() "
-                               "WHERE database_name = current_database() ORDER BY table_name, column_index"
-                               ).fetchall()
-        finally:
-            con.execute("ROLLBACK")
-    tables: dict[str, list[Column]] = {}
-    for table, *column in rows:
-        tables.setdefault(table, []).append(Column(*column))
-    return {t: tuple(c) for t, c in tables.items()}
 
 
 def _whole_number(value: Any, field: str, required: bool = False) -> int | None:

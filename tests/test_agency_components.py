@@ -131,3 +131,18 @@ def test_surveillance_scope_rule_counts_add_up_to_the_attributed_awards(sample_r
     per_rule = [int(n.replace(",", "")) for n in re.findall(r"\((\d[\d,]*) awards\)", caption)]
     assert per_rule and sum(per_rule) == named, (per_rule, named, caption)
     assert f"attributed for {named:,} of {int(table.awards.sum()):,} awards" in caption
+
+
+def test_most_awards_name_a_component(sample_readonly, model_registry):
+    """Issue 17's "most awards": more than half of the sample's awards, and of the sample with the ICE Minnesota
+    download, name a component (docs/model-reference.md gives the counts and how each rule was checked)."""
+    import duckdb
+
+    named, total = sample_readonly.execute("SELECT count(agency_component), count(*) FROM awards").fetchone()
+    assert 2 * named > total, (named, total)
+    con = duckdb.connect(str(model_registry), read_only=True)
+    try:
+        named, total = con.execute("SELECT count(agency_component), count(*) FROM awards").fetchone()
+    finally:
+        con.close()
+    assert 2 * named > total, (named, total)

@@ -142,7 +142,60 @@ def test_every_program_cites_a_public_page_and_its_pattern_compiles():
     assert programs.citation.str.startswith("https://").all()
     con = duckdb.connect()
     try:
-        for pattern in programs.pattern:
+        for pattern in [*programs.pattern, *programs.unless.dropna()]:
             con.execute("SELECT regexp_matches('X', ?)", [pattern]).fetchall()
     finally:
         con.close()
+
+
+def test_cbp_border_wall_is_the_facilities_office_program_never_the_border_patrol(sample_readonly):
+    """CBP's page places border fence and tactical-infrastructure construction in its Facilities Management and
+    Engineering directorate (now OFAM), "in support of" the Border Patrol: the sample's wall and barrier orders are
+    OFAM's by the program rule, and none is counted as the Border Patrol's."""
+    rows = sample_readonly.execute(
+        "SELECT agency_component, component_basis, component_rule FROM awards WHERE agency_subtier_code = '7014' "
+        "AND regexp_matches(description, '\\bBORDER (WALL|BARRIERS?)\\b|\\bVERTICAL (BORDER )?BARRIERS?\\b')"
+    ).fetchall()
+    assert len(rows) >= 30, "the sample holds CBP's border wall orders"
+    assert {r[0] for r in rows} == {"CBP Office of Facilities and Asset Management (OFAM, formerly FM&E)"}
+    assert all(r[1] == "program" and "(source: https://www.cbp.gov/border-security/" in r[2] for r in rows)
+
+
+def test_unless_words_keep_a_program_from_deciding(sample_readonly):
+    """A program's `unless` words in the same description keep it from deciding (data/component_programs.yaml):
+    soft-sided facilities are the Border Patrol's, but not the MPP immigration-hearing tents at ports of entry; an
+    order under DHS's TACCOM IDIQ names the contract, not ICE's TACCOM program (its own words name ERO); a review of
+    detainee deaths is oversight, not ERO's care of detainees."""
+    def one(piid):
+        return sample_readonly.execute("SELECT agency_component, component_basis, description FROM awards "
+                                       "WHERE piid = ?", [piid]).fetchone()
+
+    ssf = sample_readonly.execute(
+        "SELECT DISTINCT agency_component, component_basis FROM awards WHERE agency_subtier_code = '7014' "
+        "AND regexp_matches(description, 'SOFT[- ]?SIDED? FACILIT') AND NOT regexp_matches(description, 'MPP')"
+    ).fetchall()
+    assert ssf == [("U.S. Border Patrol (USBP)", "program")]
+    mpp = one("70B03C21F00000091")
+    assert "SOFT SIDE FACILITIES" in mpp[2] and "MPP" in mpp[2] and mpp[:2] == (None, None)
+    taccom_idiq = one("HSCEDM15J00051")
+    assert "DHS TACCOM ID/IQ" in taccom_idiq[2] and taccom_idiq[:2] == (
+        "Enforcement and Removal Operations (ERO)", "description")
+    death_reviews = one("70CDCR21FR0000019")
+    assert "DETAINEE DEATH REVIEWS" in death_reviews[2] and death_reviews[1] == "piid_office"
+
+
+def test_office_of_trade_is_not_the_office_of_trade_relations():
+    """Two CBP offices on the same organization chart: the Office of Trade (a component row) and the Commissioner's
+    Office of Trade Relations, which the pattern must not take for it."""
+    from registry.core import paths
+
+    comps = agencies._components(paths.DATA_DIR).set_index("component_id")
+    pattern = comps.loc["CBP-OT", "description_pattern"]
+    con = duckdb.connect()
+    try:
+        hit = [con.execute("SELECT regexp_matches(?, ?, 'i')", [s, pattern]).fetchone()[0] for s in (
+            "CBP OFFICE OF TRADE INTELLECTUAL PROPERTY RIGHTS SOCIAL MEDIA CAMPAIGN", "FOR THE OFFICE OF TRADE.",
+            "SUPPORT TO THE OFFICE OF TRADE RELATIONS")]
+    finally:
+        con.close()
+    assert hit == [True, True, False]

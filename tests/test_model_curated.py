@@ -82,6 +82,25 @@ def test_hsi_and_ero_resolve_from_real_office_names(model_registry):
 
 
 
+def test_a_funding_office_of_another_subtier_names_no_component(model_registry):
+    """A real MN record: ICE order HSCEMR16J00025 is paid by CBP's "OFFICE OF TRAINING AND DEVELOPMENT" (funding
+    subtier CBP). ICE has an office of that name too (in M&A), so reading the name alone put a CBP office's purchase
+    in ICE M&A; the funding office counts only when the paying subtier is the awarding one."""
+    con = duckdb.connect(str(model_registry), read_only=True)
+    try:
+        row = con.execute("SELECT funding_subagency, funding_office, agency_component, component_basis FROM awards "
+                          "WHERE award_key = 'CONT_AWD_HSCEMR16J00025_7012_HSCEMS12D00001_7012'").fetchone()
+        same_name_in_ice = con.execute(
+            "SELECT count(*) FROM awards WHERE funding_office = 'OFFICE OF TRAINING AND DEVELOPMENT' "
+            "AND funding_subagency = awarding_subagency AND agency_component LIKE 'ICE Management%' "
+            "AND component_basis = 'funding_office'").fetchone()[0]
+    finally:
+        con.close()
+    assert row[:2] == ("U.S. Customs and Border Protection", "OFFICE OF TRAINING AND DEVELOPMENT")
+    assert row[3] != "funding_office" and row[2] != "ICE Management and Administration (M&A)"
+    assert same_name_in_ice > 0  # ICE's own office of that name still decides for ICE's awards
+
+
 def test_award_citations_name_real_awards(shared_data):
     """A citation to a USAspending award page must name an award that exists in the real records we hold."""
     import re

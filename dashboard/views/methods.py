@@ -106,10 +106,12 @@ st.markdown("""
   and ATF (`subtier`); otherwise a component (HSI, ERO, M&A, Border Patrol, ...) is named by the first of these
   that names exactly one (`awards.component_basis`, with the words in `component_rule`):
   `funding_office`, the funding office's name (whose program pays: the best answer to "which component bought
-  it"); `office`, the awarding office's name; `description`, the award's own description naming the component;
-  `program`, the description naming a program only that component runs, as a cited public page states
-  (`data/component_programs.yaml`: alternatives to detention for ERO, SEVIS for HSI, Integrated Fixed Towers for
-  the Border Patrol, ...); `piid_office`, the office code that opens the PIID (`data/contracting_offices.yaml`).
+  it"), the record's or else FPDS's, and only an office of the awarding subtier; `office`, the awarding office's
+  name; `description`, the award's own description naming the component; `program`, the description naming a
+  program only that component runs, as a cited public page states (`data/component_programs.yaml`: alternatives
+  to detention for ERO, SEVIS for HSI, Integrated Fixed Towers for the Border Patrol, the border wall for CBP's
+  facilities office, ...), unless words listed with it say the text is about something else;
+  `piid_office`, the office code that opens the PIID (`data/contracting_offices.yaml`).
   Nothing is guessed: an office that buys for several components (mission support, IT, "DHS CLOSEOUT INITIATIVE")
   names none, and such awards show as "component not identified". The Overview's Top agencies caption, and each
   component's Agency page, count the awards each rule decided. When a training or firearms office pays for a directorate's ammunition, the component

@@ -7,7 +7,7 @@ still has to produce the source's (empty) tables and views so the public interfa
 
 from __future__ import annotations
 
-from registry.core import sources, yamlfile
+from registry.core import ddl, sources, yamlfile
 from registry.core.sqltext import comment_on
 
 EMPTY_SCHEMA = "_empty_staging"
@@ -19,7 +19,7 @@ def staging_table(con, table: str, source: str) -> str:
         "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'stg' AND table_name = ?", [table]
     ).fetchone()[0]
     if exists:
-        return f"stg.{table}"
+        return _with_declared_columns(con, table, source)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {EMPTY_SCHEMA}")
     present = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
@@ -33,6 +33,22 @@ def staging_table(con, table: str, source: str) -> str:
         finally:
             con.execute("SET schema = 'main'")
     return f"{EMPTY_SCHEMA}.{table}"
+
+
+def _with_declared_columns(con, table: str, source: str) -> str:
+    """stg.<table>, or where that store predates columns its DDL now declares, a view of it with those columns
+    NULL (the store is attached read-only, so it cannot be migrated here; its crawls never read them)."""
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = 'stg' AND schema_name = 'main' "
+        "AND table_name = ?", [table]).fetchall()}
+    declared = ddl.staging_columns(sources.folder(source) / "staging.sql", table)
+    if all(c.name in have for c in declared):
+        return f"stg.{table}"
+    cols = ", ".join(f'"{c.name}"' if c.name in have else f'NULL::{c.type} AS "{c.name}"' for c in declared)
+    view = f"_stg_{table}"
+    # a temporary view: it lives as long as the build's connection and is never written into the registry
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {cols} FROM stg.{table}")  # noqa: S608 - our own DDL
+    return view
 
 
 def table_exists(con, name: str) -> bool:

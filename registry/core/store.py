@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from registry.core import sources
+from registry.core import ddl, sources
 
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "stg_awards": ("award_key",),
@@ -104,7 +104,37 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("ROLLBACK")
             raise
         applied.append(name)
+    applied += add_declared_columns(con)
     return applied
+
+
+def add_declared_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Add to each existing staging table the columns its DDL now declares and the store lacks.
+
+    Why: a source's staging.sql is applied once (CREATE TABLE IF NOT EXISTS), so a column added to it later
+    (FPDS's funding office) would never reach a store made before; its crawls would then fail or drop the new
+    field. Added columns are NULL in old rows, which is what the old crawl knew. A new NOT NULL column has no
+    value for the old rows: that needs a migration of its own, so it stops here with the table and column named.
+    Returns 'table.column' for each column added."""
+    added = []
+    existing = {(t, c) for t, c in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main'").fetchall()}
+    tables = {t for t, _ in existing}
+    for _name, f in sources.staging_migrations():
+        for table, columns in ddl.declared_tables(f).items():
+            if table not in tables:
+                continue
+            for col in columns:
+                if (table, col.name) in existing:
+                    continue
+                if col.not_null:
+                    raise RuntimeError(f"{f}: {table}.{col.name} is NOT NULL and the staging store's table has no such "
+                                       "column: old rows have no value for it (add it as NULL-able, or migrate it)")
+                # names and types come from our own DDL, never from input
+                con.execute(f'ALTER TABLE {table} ADD COLUMN "{col.name}" {col.type}')
+                added.append(f"{table}.{col.name}")
+    return added
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:

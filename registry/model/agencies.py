@@ -5,7 +5,11 @@ sometimes, and a component (Homeland Security Investigations, Border Patrol) onl
 free-text descriptions. The registry says which of these decided, so "ICE HSI bought X" can be checked.
 In order, the first that names exactly one component of the award's subtier decides:
   subtier         the component is the whole subtier agency (FBI = subtier 1549);
-  funding_office  the funding office name names the component. It comes first because the funding office is
+  funding_office  the funding office name names the component: the award record's, else the name FPDS gives its
+                  fundingRequestingOfficeID (latest action that has one, and only when FPDS's paying agency is the
+                  award's own subtier; the rule then says "FPDS funding office <code>"); a record's funding
+                  office counts only when its funding subtier is the awarding one (or not given): CBP and ICE both
+                  have an "Office of Training and Development". It comes first because the funding office is
                   the program that pays: "which component bought it" is whose money it is, while the awarding
                   (contracting) office often signs for several components;
   office          the awarding office name names the component (detention contracting offices buy for ERO);
@@ -13,7 +17,8 @@ In order, the first that names exactly one component of the award's subtier deci
                   often add work for other offices);
   program         the base description names a program that exactly one component runs, as a public page
                   states (data/component_programs.yaml: ISAP and detention for ERO, SEVIS for HSI, ...);
-                  a description that names one component and another's program names two: ambiguous;
+                  a description that names one component and another's program names two: ambiguous; a
+                  program's `unless` words in the same description keep it from deciding (MPP hearing tents);
   piid_office     the office code that opens the PIID (data/contracting_offices.yaml gives its name, from public
                   records) names the component: search exports carry no office, but the PIID does;
   ambiguous       the description names several components (left unresolved, all are listed).
@@ -33,7 +38,7 @@ from registry.core.yamlfile import safe_load
 from registry.model.curated import CuratedDataError, check_url
 
 # What this build step reads, writes and updates: registry/build_order.py sorts the steps by them.
-READS = ("t_awards",)
+READS = ("t_awards", "t_fpds_actions")
 WRITES = ("t_agencies", "t_award_agency")
 
 
@@ -59,7 +64,9 @@ def _components(data_dir) -> pd.DataFrame:
 
 def _programs(data_dir, component_ids: set[str]) -> pd.DataFrame:
     """Programs one component runs (data/component_programs.yaml): the description pattern that names each, with
-    the public page that says which component runs it."""
+    the public page that says which component runs it, and optionally `unless`: words that, found in the same
+    description, mean the program's words are about something else (soft-sided facilities for Border Patrol
+    custody, but not the ones built for MPP immigration hearings)."""
     path = data_dir / "component_programs.yaml"
     rows = []
     if path.exists():
@@ -72,8 +79,8 @@ def _programs(data_dir, component_ids: set[str]) -> pd.DataFrame:
                     raise CuratedDataError(f"{path}: {where}: unknown component {g['component']!r}")
                 check_url(path, where, g.get("citation"))
                 rows.append({"component_id": g["component"], "program": g["program"], "pattern": g["pattern"],
-                             "citation": g["citation"]})
-    return pd.DataFrame(rows, columns=["component_id", "program", "pattern", "citation"])
+                             "unless": g.get("unless"), "citation": g["citation"]})
+    return pd.DataFrame(rows, columns=["component_id", "program", "pattern", "unless", "citation"])
 
 
 def _offices(data_dir) -> pd.DataFrame:
@@ -108,6 +115,21 @@ def build(ctx) -> None:
         "subtier_name, subtier_abbreviation FROM read_csv(?, all_varchar = true, header = true)",
         [str(codes)],
     )
+    # The funding office FPDS reports (purchaserInformation/fundingRequestingOfficeID), for awards whose record has
+    # none: the latest action that names one, and only where the paying agency is the award's own subtier (an ICE
+    # order paid by another agency's office says nothing about ICE's components; two agencies have an "Office of
+    # Professional Responsibility").
+    con.execute(
+        """
+        CREATE TEMP TABLE _fpds_funding AS
+        SELECT award_key, arg_max(funding_office_name, (signed_date, modification_number, transaction_number))
+                   AS funding_office_name,
+               arg_max(funding_office_id, (signed_date, modification_number, transaction_number)) AS funding_office_id
+        FROM t_fpds_actions
+        WHERE funding_office_name IS NOT NULL AND funding_agency_id = agency_id
+        GROUP BY award_key
+        """
+    )
     con.execute(
         r"""
         CREATE TEMP TABLE _aw AS
@@ -116,9 +138,21 @@ def build(ctx) -> None:
                         CASE WHEN regexp_full_match(split_part(a.award_key, '_', 4), '\d{4}')
                              THEN split_part(a.award_key, '_', 4) END)            AS subtier_code,
                a.awarding_agency, a.awarding_agency_code, a.awarding_subagency,
-               a.awarding_office, a.awarding_office_code, a.funding_office,
+               a.awarding_office, a.awarding_office_code,
+               -- the record's funding office, only when the paying subtier is the awarding one (or not given): an
+               -- ICE order paid by CBP's "OFFICE OF TRAINING AND DEVELOPMENT" is not ICE's office of that name
+               coalesce(CASE WHEN a.funding_subagency IS NULL
+                               OR upper(trim(a.funding_subagency)) = upper(trim(a.awarding_subagency))
+                             THEN a.funding_office END,
+                        fp.funding_office_name)                             AS funding_office,
+               CASE WHEN a.funding_office IS NOT NULL AND (a.funding_subagency IS NULL
+                         OR upper(trim(a.funding_subagency)) = upper(trim(a.awarding_subagency)))
+                    THEN 'funding office'
+                    WHEN fp.funding_office_name IS NOT NULL
+                         THEN 'FPDS funding office' || coalesce(' ' || fp.funding_office_id, '') END AS funding_signal,
                upper(left(a.piid, 6)) AS piid_office_code
         FROM t_awards a
+        LEFT JOIN _fpds_funding fp USING (award_key)
         """
     )
     # Every office name an award carries, with the signal it is: 1 funding office, 2 awarding office, 3 the name of
@@ -126,7 +160,7 @@ def build(ctx) -> None:
     con.execute(
         """
         CREATE TEMP TABLE _names AS
-        SELECT award_key, subtier_code, 1 AS prio, 'funding office' AS signal, funding_office AS s,
+        SELECT award_key, subtier_code, 1 AS prio, funding_signal AS signal, funding_office AS s,
                NULL::VARCHAR AS code
         FROM _aw WHERE funding_office IS NOT NULL
         UNION ALL
@@ -182,10 +216,10 @@ def build(ctx) -> None:
         """
         CREATE TEMP TABLE _desc_rules AS
         SELECT component_id, subtier_code, 'component' AS kind, NULL::VARCHAR AS program, description_pattern AS p,
-               NULL::VARCHAR AS citation
+               NULL::VARCHAR AS unless, NULL::VARCHAR AS citation
         FROM _comp WHERE description_pattern IS NOT NULL
         UNION ALL
-        SELECT g.component_id, c.subtier_code, 'program', g.program, g.pattern, g.citation
+        SELECT g.component_id, c.subtier_code, 'program', g.program, g.pattern, g.unless, g.citation
         FROM _programs g JOIN _comp c USING (component_id)
         """
     )
@@ -205,6 +239,11 @@ def build(ctx) -> None:
         q = literal(pattern)
         con.execute(f"INSERT INTO _desc_match SELECT s, p, regexp_extract(s, {q}, 0, 'i') FROM _desc_pairs "  # noqa: S608
                     f"WHERE p = {q} AND regexp_matches(s, {q}, 'i')")
+    # a program's `unless` words in the same description: that program's match is dropped (same one-pattern loop)
+    for pattern, unless in con.execute("SELECT DISTINCT p, unless FROM _desc_rules WHERE unless IS NOT NULL "
+                                       "ORDER BY 1, 2").fetchall():
+        q, u = literal(pattern), literal(unless)
+        con.execute(f"DELETE FROM _desc_match WHERE p = {q} AND regexp_matches(s, {u}, 'i')")  # noqa: S608
     con.execute(
         """
         CREATE TEMP TABLE _by_desc AS
@@ -316,7 +355,7 @@ def build(ctx) -> None:
         ORDER BY 1, 2
         """
     )
-    for t in ("_comp", "_programs", "_codes", "_aw", "_names", "_by_office", "_by_desc", "_offices", "_office_match",
+    for t in ("_comp", "_programs", "_codes", "_fpds_funding", "_aw", "_names", "_by_office", "_by_desc", "_offices", "_office_match",
               "_desc_rules", "_desc_pairs", "_desc_match"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     n = con.execute("SELECT count(*) FILTER (component_id IS NOT NULL), count(*) FROM t_award_agency").fetchone()

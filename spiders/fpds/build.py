@@ -85,7 +85,8 @@ def build(ctx) -> None:
                solicitation_procedures_description, other_than_full_and_open,
                other_than_full_and_open_description, fair_opportunity_limited_sources,
                fair_opportunity_limited_sources_description, number_of_offers, type_set_aside,
-               contracting_office_id, contracting_office_name, psc_code, naics_code, vendor_name, vendor_uei,
+               contracting_office_id, contracting_office_name, funding_agency_id,
+               funding_agency_name, funding_office_id, funding_office_name, psc_code, naics_code, vendor_name, vendor_uei,
                ultimate_parent_uei, ultimate_parent_name, last_modified_date, in_transactions,
                filled_in_transactions, fpds_url, source, source_url, fetched_at, payload_sha256
         FROM t_fpds_actions

@@ -41,6 +41,10 @@ CREATE TABLE IF NOT EXISTS stg_fpds_actions (
     contracting_office_agency_id VARCHAR,
     contracting_office_id       VARCHAR,
     contracting_office_name     VARCHAR,
+    funding_agency_id           VARCHAR,           -- purchaserInformation/fundingRequestingAgencyID: subtier that pays
+    funding_agency_name         VARCHAR,
+    funding_office_id           VARCHAR,           -- purchaserInformation/fundingRequestingOfficeID: the office that pays
+    funding_office_name         VARCHAR,           -- its @name (e.g. an ICE program office); read for the component
     psc_code                    VARCHAR,
     naics_code                  VARCHAR,
     vendor_name                 VARCHAR,
