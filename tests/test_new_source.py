@@ -34,7 +34,7 @@ with open(sys.argv[1], 'w') as f:
 import pytest
 sys.exit(pytest.main(sys.argv[2:]))
 """
-IGNORE = shutil.ignore_patterns("__pycache__", "artifacts", "*.duckdb", "*.duckdb.wal")
+IGNORE = shutil.ignore_patterns("artifacts", "*.duckdb", "*.duckdb.wal")
 
 
 def test_new_source_scaffold_writes_a_source_whose_tests_pass(tmp_path):
