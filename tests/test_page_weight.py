@@ -1,6 +1,7 @@
-"""What keeps pages light (issue 17, item 13), checked as behaviour: the Map builds and sends only the open tab's
-chart, the other tab's chart appears when its tab is opened (the tab is in the URL), and a page rerun reuses the
-figures it built instead of building them again. The seconds themselves are measured in bench/page_settle.py."""
+"""What keeps pages light (issue 17, item 13), checked as behaviour: the Map opens on Vega-Lite bars with no plotly
+chart (so a new tab loads no plotly.js), builds and sends only the open tab's chart, the other tabs' charts appear
+when their tab is opened (the tab is in the URL), and a page rerun reuses the figures it built instead of building
+them again. The seconds themselves are measured in bench/page_settle.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboard_support import app_test
 
+NETWORK_TAB = "Network (awards with several capabilities drawn under each)"
 SANKEY_TAB = "Sankey: agency → capability → vendor (same)"
 
 
@@ -36,13 +38,17 @@ def _trace_types(at: AppTest) -> list[str]:
 
 
 def test_map_sends_only_the_open_tabs_chart(registry):
-    network = _map()
+    bars = _map()  # the Map as it opens: the flows as Vega-Lite bars, no plotly chart at all
+    assert not bars.get("plotly_chart")
+    assert [json.loads(c.proto.spec)["mark"] for c in bars.get("vega_lite_chart")] == ["bar"]  # no states in sample
+    network = _map(view=NETWORK_TAB)  # a shared link to the network tab
     assert "sankey" not in _trace_types(network)
     assert "scatter" in _trace_types(network)  # the network's nodes and edges
+    assert not network.get("vega_lite_chart")
     sankey = _map(view=SANKEY_TAB)  # a shared link to the Sankey tab
     assert _trace_types(sankey) == ["sankey"]
-    # Both tabs offer the rows they draw, whichever is open.
-    for at in (network, sankey):
+    # Every tab offers the rows it draws, whichever is open.
+    for at in (bars, network, sankey):
         assert any("Chart data" in b.proto.label for b in at.get("download_button"))
 
 
@@ -57,6 +63,7 @@ def test_a_rerun_reuses_the_figures_it_built(registry, monkeypatch):
     built = []
     real_figure = go.Figure
     monkeypatch.setattr(go, "Figure", lambda *a, **k: built.append(1) or real_figure(*a, **k))
+    at.query_params["view"] = NETWORK_TAB
     at.switch_page("views/map.py")
     at.run()
     first = len(built)
