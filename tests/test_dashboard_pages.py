@@ -264,7 +264,17 @@ def test_methods_page_shows_counts_and_taxonomy(registry):
     runs = frames(at)[0]
     assert (runs.items_fetched == runs.items_loaded + runs.items_rejected).all()
     assert "Counts reconcile" in all_text(at)
-    assert len(at.expander) >= 10  # one per capability
+    taxonomy = shown_page("methods", section="Capability taxonomy")  # its tab, as a shared link opens it
+    caps = count(registry, "SELECT count(*) FROM capabilities")
+    assert caps >= 10 and [e.label for e in taxonomy.expander][-caps:] == sql_names(registry)  # one per capability
+
+
+def sql_names(registry) -> list[str]:
+    con = connect_readonly(registry)
+    try:
+        return [r[0] for r in con.execute("SELECT name FROM capabilities ORDER BY sort_order").fetchall()]
+    finally:
+        con.close()
 
 
 def test_award_page_shows_linked_system_or_says_none(registry):
@@ -272,7 +282,7 @@ def test_award_page_shows_linked_system_or_says_none(registry):
     linked = count(registry, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'systems'") and \
         count(registry, "SELECT count(*) FROM links WHERE from_kind = 'system' AND to_id LIKE ?",
               ["CONT_AWD_70CTD022FR0000170%"])
-    at = shown_page("award", award=PALANTIR_ORDER)
+    at = shown_page("award", award=PALANTIR_ORDER, section="Linked records")  # only the open section runs
     systems = [df for df in frames(at) if "system_id" in df.columns]
     if linked:
         assert systems and "immigrationos" in set(systems[0].system_id)
