@@ -208,7 +208,7 @@ def map_flows(shown: pd.DataFrame, colours: dict[str, str]) -> dict:
                            "sort": {"op": "sum", "field": "obligated", "order": "descending"}},
                      "color": {"field": "capability", "type": "nominal", "title": None,
                                "scale": _colour_scale(shown.capability, colours),
-                               "legend": {"orient": "bottom", "columns": 3, "labelLimit": 260}},
+                               "legend": {"orient": "bottom", "columns": 2, "labelLimit": 400}},
                      "tooltip": [{"field": "vendor_name", "title": "Vendor"},
                                  {"field": "capability", "title": "Capability"},
                                  {**_money("obligated"), "aggregate": "sum"},
@@ -237,7 +237,8 @@ def state_tiles(by_state: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
              "encoding": {"x": x, "y": y, "tooltip": [{"field": "state", "title": "State"}]}},
             {"transform": [{"filter": "isValid(datum.col)"}], "mark": "rect",
              "encoding": {"x": x, "y": y,
-                          "color": {"field": "obligated", "type": "quantitative", "scale": {"scheme": "reds"},
+                          "color": {"field": "obligated", "type": "quantitative",
+                                    "scale": {"range": ["#fde0dd", "#e34a33"]},  # light enough for the codes
                                     "legend": {"title": "Obligated ($)", "format": "$,.3~s"}},
                           "tooltip": [{"field": "state", "title": "State"}, _money("obligated"),
                                       {"field": "awards", "type": "quantitative", "title": "Awards"}]}},
