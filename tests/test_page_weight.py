@@ -41,6 +41,9 @@ def test_map_sends_only_the_open_tabs_chart(registry):
     bars = _map()  # the Map as it opens: the flows as Vega-Lite bars, no plotly chart at all
     assert not bars.get("plotly_chart")
     assert [json.loads(c.proto.spec)["mark"] for c in bars.get("vega_lite_chart")] == ["bar"]  # no states in sample
+    assert not bars.dataframe  # the flows table is a tab of its own: no table grid in the first view
+    table = _map(view="Flows as a table")
+    assert [("capability_id" in d.value.columns) for d in table.dataframe] == [True] and not table.get("plotly_chart")
     network = _map(view=NETWORK_TAB)  # a shared link to the network tab
     assert "sankey" not in _trace_types(network)
     assert "scatter" in _trace_types(network)  # the network's nodes and edges

@@ -76,13 +76,14 @@ else:
                f"so their flows add up to {fmt.money(flows.obligated.sum())}; the total above counts each award "
                "once.")
 
-    tab_bars, tab_net, tab_sankey = st.tabs(
+    tab_bars, tab_net, tab_sankey, tab_table = st.tabs(
         ["Flows by vendor", "Network (awards with several capabilities drawn under each)",
-         "Sankey: agency → capability → vendor (same)"],
+         "Sankey: agency → capability → vendor (same)", "Flows as a table"],
         key="view", bind="query-params", on_change="rerun")  # the open tab is in the URL (?view=)
     # Only the open tab's chart is built and drawn (`.open`): the first is Vega-Lite, so a Map opened as it comes
     # loads no plotly.js (module docstring); the Sankey animates its links for about half a second after it is
-    # drawn, even in a hidden tab, which kept every Map view from settling (bench/page_settle.py).
+    # drawn, even in a hidden tab, which kept every Map view from settling (bench/page_settle.py). The table is a
+    # tab too: in an expander, Streamlit draws it (hidden) on every view, and it was the Map's only table grid.
     if tab_bars.open:
         with tab_bars:
             st.caption(f"Each bar: one of the {len(keep)} largest vendors, split by capability, over the agencies "
@@ -108,7 +109,8 @@ else:
     if tab_sankey.open:
         with tab_sankey:
             st.plotly_chart(figures.sankey(shown, colours), key="map-sankey")
-    ui.chart_data(shown, "map_flows_drawn", key="map-drawn-chart")
+    if not tab_table.open:  # the rows the open chart draws
+        ui.chart_data(shown, "map_flows_drawn", key="map-drawn-chart")
 
     c1, c2 = st.columns(2)
     with c1:
@@ -124,10 +126,13 @@ else:
             st.page_link("views/agency.py", label=f"Open {r.name}", query_params={"agency": r.agency_id},
                          icon=":material/account_balance:")
 
-    table = flows.assign(source_url="https://www.usaspending.gov/search")
-    with st.expander("Flows as a table"):
-        ui.table(table, key="map-flows", money=["obligated"], hide=["sort_order"])
-        ui.exports(table, "flows", key="map-flows-export", full=True)
+    if tab_table.open:
+        with tab_table:
+            st.caption("Every flow matching the filters (not only the largest vendors'), one row per agency, "
+                       "capability and vendor.")
+            table = flows.assign(source_url="https://www.usaspending.gov/search")
+            ui.table(table, key="map-flows", money=["obligated"], hide=["sort_order"])
+            ui.exports(table, "flows", key="map-flows-export", full=True)
 
 st.subheader("Place of performance by state")
 coverage = q.state_coverage().iloc[0]
