@@ -238,7 +238,7 @@ PAGES = [
     ("vendor", "/vendor?vendor=v:palantir", GRID, "Palantir Technologies"),
     ("map", "/map", CHART, "surveillance-tagged awards from"),  # its check ends on another vendor's profile
     ("compare", "/compare", CHART, "Compare vendors"),
-    ("agency", "/agency?agency=sub:7012", CHART, "U.S. Immigration and Customs Enforcement"),
+    ("agency", "/agency?agency=sub:7012", GRID, "U.S. Immigration and Customs Enforcement"),  # charts: in tabs
     ("award", "/award?award=70CTD022FR0000170", CHART, "Award 70CTD022FR0000170"),
     ("search", "/search?q=ImmigrationOS", GRID, "obligated in all"),  # the total of every match
     ("methods", "/methods", EXPANDER, "Capability taxonomy"),

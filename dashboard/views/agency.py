@@ -42,15 +42,12 @@ ui.how_computed("**Awards** and **Obligated**: this agency's awards, each once, 
                 queries=[(q.agency_choices, ()), (q.agency_competition, (agency_id,))],
                 figures=["Awards", "Obligated", "Sole-source share"], rows_link=rows, key="agency-how")
 
-st.subheader("Spending over time")
-agency_monthly = q.agency_monthly(agency_id)
-ui.obligations_chart(agency_monthly, key="agency-monthly")
-ui.chart_data(agency_monthly, f"monthly_{agency_id}", key="agency-monthly-chart")
-
-# Below the chart, one section at a time: only the open tab's queries, tables and chart are built, sent and drawn
-# (`.open`), so that a new tab of this page settles sooner (bench/page_settle.py); the open section is in the URL
-# (?section=), so a shared link opens it, as on the Overview, Map and Vendor pages.
-SECTIONS = ["Vendors", "Capabilities", "Subtiers, components and offices", "Competition"]
+# Below the headline figures, one section at a time: only the open tab's queries, tables and chart are built, sent
+# and drawn (`.open`), so that a new tab of this page settles sooner (bench/page_settle.py); the open section is in
+# the URL (?section=), so a shared link opens it, as on the Overview, Map and Vendor pages. The first section is a
+# table, not a chart: a page's first chart makes a new tab load and run Streamlit's Vega-Lite code (about 0.5 CPU s
+# on the benchmark machine), which a page whose first view has no chart never does.
+SECTIONS = ["Vendors", "Spending over time", "Capabilities", "Subtiers, components and offices", "Competition"]
 sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun")
 if sections[0].open:
     with sections[0]:
@@ -65,6 +62,11 @@ if sections[0].open:
                          icon=":material/arrow_forward:")
 if sections[1].open:
     with sections[1]:
+        agency_monthly = q.agency_monthly(agency_id)
+        ui.obligations_chart(agency_monthly, key="agency-monthly")
+        ui.chart_data(agency_monthly, f"monthly_{agency_id}", key="agency-monthly-chart")
+if sections[2].open:
+    with sections[2]:
         st.caption("An award with several capabilities counts under each.")
         caps = q.agency_capabilities(agency_id)
         if caps.empty:
@@ -73,8 +75,8 @@ if sections[1].open:
             colours = fmt.capability_colours(q.capabilities())
             figures.show(caps, figures.agency_capabilities(caps, colours), key="agency-capabilities")
             ui.chart_data(caps, f"capabilities_{agency_id}", key="agency-capabilities-chart")
-if sections[2].open:
-    with sections[2]:
+if sections[3].open:
+    with sections[3]:
         offices = q.agency_offices(agency_id).assign(source_url="https://www.usaspending.gov/search")
         if row.level == "component":
             # which rule attributed this component's awards (registry/model/agencies.py), in the order the build
@@ -92,7 +94,7 @@ if sections[2].open:
                             figures=["Attributed to this component by"], key="agency-attributed-how")
         ui.table(offices, key="agency-offices", money=["obligated"])
         ui.exports(offices, f"offices_{agency_id}", key="agency-offices-export")
-if sections[3].open:
-    with sections[3]:
+if sections[4].open:
+    with sections[4]:
         ui.table(comp.assign(source_url="https://www.usaspending.gov/search"), key="agency-competition",
                  money=["obligated"])
