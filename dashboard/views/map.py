@@ -1,5 +1,5 @@
-"""Map: who sells what to whom. Vendors <-> agencies <-> capabilities as bars of the drawn flows, a network and a
-Sankey (three tabs, the open one in the URL), plus a state tile map.
+"""Map: who sells what to whom. Vendors <-> agencies <-> capabilities as bars of the drawn flows, a network, a
+Sankey and a table of every flow (four tabs, the open one in the URL), plus a state tile map.
 
 Why the bars are the first tab and the state map is Vega-Lite: the network and the Sankey are plotly, and a page's
 first plotly chart makes the browser load and run plotly.js (4.7 MB, ~2 CPU seconds of a new tab on the benchmark
