@@ -7,13 +7,17 @@ Run: `python -m bench.page_settle` (part of `make bench`). Why these pieces:
   award keys, PIIDs and transaction keys, `source = 'synthetic-bench'` and a source_url on 127.0.0.1: these are
   not public records, they live in bench/work/ only, and the banner says so. The shape (vendors, agencies,
   capability tags, descriptions) is the sample's, so pages do the work they do on real data.
-- Settle: from navigation start to the last change of the page's DOM before the page stays unchanged for
-  QUIET_MS with Streamlit idle (no status widget, no stale element) and every plotly chart drawn. A
-  MutationObserver installed before the page's own scripts records the time of each change.
+- Settle: from navigation start to the last change of the page a reader can see before its DOM stays unchanged
+  for QUIET_MS with Streamlit idle (no status widget, no stale element) and every chart drawn. A
+  MutationObserver installed before the page's own scripts records the time of each change. Changes inside a
+  canvas's own DOM (glide-data-grid, behind st.dataframe, rewrites an accessibility table inside its <canvas>
+  after drawing) are never drawn by the browser: they are recorded apart (`*_dom_s`, the last DOM change of any
+  kind), and the page must be quiet of them too before it counts as settled.
 - Ceiling: the same page on the sample itself (970 awards), measured in the same run, interleaved: a ratio near 1
   says the registry's size costs nothing and the seconds are the browser's and the machine's.
-- New tab, warm: the same page opened again in a new tab of the same browser context, after a first visit:
-  Streamlit's JavaScript comes from the browser cache and the page's queries from st.cache_data, but every open
+- New tab, warm: the same page opened again in a new tab of the same browser, after a first visit. The browser
+  is a Chromium with a persistent profile on disk, as a reader's is: Streamlit's JavaScript comes from its HTTP
+  cache and the page's queries from st.cache_data, but every open
   starts a new Streamlit session (websocket, script run, every element sent, JavaScript parsed again). Cold (the
   first visit) is reported beside it. Where a new tab's time goes, from Chromium's own clock (median of the warm
   opens): the HTML parsed with its scripts (DOMContentLoaded), the websocket open, the page's title drawn. And the
@@ -66,11 +70,19 @@ PAGES = [
 # Also the moments a new tab's time is split at: the websocket open and the first page title on screen.
 _OBSERVER = """
 window.__lastChange = performance.now();
+window.__lastDomChange = window.__lastChange;
 window.__marks = {};
-new MutationObserver(() => {
-    window.__lastChange = performance.now();
+// A change a reader can see, or one inside a canvas's own DOM (glide-data-grid, behind st.dataframe, keeps an
+// accessibility table inside its <canvas>, rewritten after each draw): the browser never renders a canvas's
+// children, so those are recorded apart (__lastDomChange counts every change).
+const _inCanvas = n => { for (; n; n = n.parentNode) { if (n.nodeName === 'CANVAS') return true; } return false; };
+new MutationObserver(records => {
+    const now = performance.now();
+    window.__lastDomChange = now;
+    if (records.every(r => _inCanvas(r.target))) return;
+    window.__lastChange = now;
     if (!window.__marks.title && document.querySelector('[data-testid="stMain"] h1')) {
-        window.__marks.title = window.__lastChange;
+        window.__marks.title = now;
     }
 }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 const _WebSocket = window.WebSocket;
@@ -93,7 +105,7 @@ _SETTLED = """quiet => {
         || document.querySelector('[data-testid="stSkeleton"]')
         || [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].some(c => !c.querySelector('.main-svg'))
         || [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].some(c => !c.querySelector('.marks'));
-    return !busy && performance.now() - window.__lastChange >= quiet;
+    return !busy && performance.now() - window.__lastDomChange >= quiet;
 }"""
 
 
@@ -195,6 +207,17 @@ _ARRIVED = """([path, before]) => {
 }"""
 
 
+def selected_pages() -> list[str] | None:
+    """The pages BENCH_PAGES names (comma-separated names as in PAGES), or None for every page."""
+    names = [n.strip() for n in os.environ.get("BENCH_PAGES", "").split(",") if n.strip()]
+    if not names:
+        return None
+    unknown = set(names) - {name for name, _ in PAGES}
+    if unknown:
+        raise SystemExit(f"BENCH_PAGES: no such page {sorted(unknown)}; pages: {[name for name, _ in PAGES]}")
+    return names + (["search"] if "search: text" in names and "search" not in names else [])
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU seconds a process has used so far (Linux /proc); 0 once it has gone."""
     try:
@@ -249,6 +272,7 @@ def _settle(context, url: str, phases: dict[str, list[float]] | None = None, ser
             for key, ms in page.evaluate(_PHASES).items():
                 if ms is not None:
                     phases.setdefault(key, []).append(ms / 1000)
+            phases.setdefault("dom", []).append(round(page.evaluate("window.__lastDomChange") / 1000, 3))
         return round(page.evaluate("window.__lastChange") / 1000, 3)
     finally:
         page.close()
@@ -258,9 +282,10 @@ def _title(page) -> str:
     return page.evaluate("(document.querySelector('[data-testid=\"stMain\"] h1') || {}).innerText || ''")
 
 
-def _settle_in_app(page, base: str, path: str | None) -> float:
+def _settle_in_app(page, base: str, path: str | None) -> tuple[float, float]:
     """Seconds from clicking the sidebar link to `path` (or pressing Enter in the search box when None) in an open
-    tab to the page's last DOM change before it stays quiet (see module doc)."""
+    tab to the page's last visible DOM change before it stays quiet (see module doc), and to its last DOM change
+    of any kind (inside a canvas too)."""
     before = _title(page)
     if path is None:
         box = page.locator('input[aria-label^="Search awards"]')
@@ -273,36 +298,50 @@ def _settle_in_app(page, base: str, path: str | None) -> float:
                       f"{base}/{path}")
     page.wait_for_function(_ARRIVED, arg=[path, before], timeout=120_000, polling=50)
     page.wait_for_function(_SETTLED, arg=QUIET_MS, timeout=120_000, polling=100)
-    return round(page.evaluate("window.__lastChange - window.__clickAt") / 1000, 3)
+    return (round(page.evaluate("window.__lastChange - window.__clickAt") / 1000, 3),
+            round(page.evaluate("window.__lastDomChange - window.__clickAt") / 1000, 3))
 
 
-def measure_in_app(context, servers: dict[str, tuple], reps: int = 3, log=print) -> dict[str, dict[str, dict]]:
+def measure_in_app(context, servers: dict[str, tuple], reps: int = 3, log=print,
+                   pages: list[str] | None = None) -> dict[str, dict[str, dict]]:
     """{registry label: {page: {in_app_s (median), in_app_min_s, in_app_max_s}}}: one open tab per registry, each
     page reached from the one before it by its sidebar link, interleaved across registries, the registry that goes
     first alternating over an even number of passes (reps rounded up). Each tab is brought to the front before its
     step, as a reader's tab is: without it, the tab opened first (the 23k registry's) was the slower on every page,
     by 0.2-0.5 s, with the SAME registry served to both tabs (an A/A run, 4 passes, load 5-10), which is most of what
-    the 23k-against-sample ratios in the app had shown; with it, neither tab is slower."""
+    the 23k-against-sample ratios in the app had shown; with it, neither tab is slower.
+
+    `pages` (BENCH_PAGES): only those pages are timed; a page reached from itself (one page only) is first left
+    for another by an untimed click, so that its arrival can be seen."""
+    steps = [(name, path) for name, path in IN_APP if pages is None or name in pages]
+    if len(steps) == 1:  # the same page twice in a row: leave it untimed first
+        steps.insert(0, ("", "review" if steps[0][0] != "review" else "methods"))
     tabs = {}
     for label, (_p, base) in servers.items():
         tab = context.new_page()
-        tab.goto(base + "/methods")
+        tab.goto(base + ("/review" if steps[0][1] == "methods" else "/methods"))  # not the first page timed
         tab.wait_for_function(_SETTLED, arg=QUIET_MS, timeout=120_000, polling=100)
         tabs[label] = tab
-    times: dict[str, dict[str, list[float]]] = {label: {name: [] for name, _ in IN_APP} for label in servers}
+    times: dict[str, dict[str, list[float]]] = {label: {name: [] for name, _ in steps} for label in servers}
+    dom: dict[str, dict[str, list[float]]] = {label: {name: [] for name, _ in steps} for label in servers}
     try:
         for rep in range(reps + reps % 2):  # an even count: each registry goes first equally often
             order = list(servers.items())[::-1 if rep % 2 else 1]  # who goes first alternates: no order bias
-            for name, path in IN_APP:
+            for name, path in steps:
                 for label, (_p, base) in order:
                     tabs[label].bring_to_front()  # a reader's tab is the one in front (see the docstring)
-                    times[label][name].append(_settle_in_app(tabs[label], base, path))
+                    seen, any_change = _settle_in_app(tabs[label], base, path)
+                    times[label][name].append(seen)
+                    dom[label][name].append(any_change)
     finally:
         for tab in tabs.values():
             tab.close()
     out = {label: {name: {"in_app_s": round(statistics.median(t), 3), "in_app_min_s": min(t),
-                          "in_app_max_s": max(t)} for name, t in by.items()} for label, by in times.items()}
-    for name, _ in IN_APP:
+                          "in_app_max_s": max(t), "in_app_dom_s": round(statistics.median(dom[label][name]), 3)}
+                   for name, t in by.items() if name} for label, by in times.items()}
+    for name, _ in steps:
+        if not name:
+            continue
         log(f"in the app  {name:<13} " + "  ".join(
             f"{label}: {out[label][name]['in_app_s']:5.2f} s ({out[label][name]['in_app_min_s']:.2f}-"
             f"{out[label][name]['in_app_max_s']:.2f})" for label in servers))
@@ -315,8 +354,18 @@ def measure(registries: dict[str, Path | tuple[Path, Path]], reps: int = 3,
     in_app_max_s}}} in headless Chromium at 1440x900. One server per registry; each page is measured on every
     registry in turn (interleaved), so a busy moment of the shared machine falls on all of them rather than on
     one. The new-tab passes come first, then the in-app passes (measure_in_app). A value may be (registry, the
-    dashboard's root) to serve another revision's dashboard (BENCH_BASELINE, see run)."""
+    dashboard's root) to serve another revision's dashboard (BENCH_BASELINE, see run).
+
+    The browser is a Chromium with a persistent profile on disk (bench/work/chromium-profile, emptied at the start
+    of each run), as a reader's browser is: its HTTP cache keeps Streamlit's hashed bundles (served `immutable`)
+    from one tab to the next, and a "warm new tab" is a new tab of that browser. BENCH_PAGES=map,agency: only
+    those pages (names as in PAGES; "search: text" brings "search", the page its box is typed into)."""
+    import shutil
+
     from playwright.sync_api import sync_playwright
+
+    pages = selected_pages()
+    profile = WORK / "chromium-profile"
 
     servers = {}
     try:
@@ -326,13 +375,16 @@ def measure(registries: dict[str, Path | tuple[Path, Path]], reps: int = 3,
             servers[label] = (_serve(registry, port, WORK / f"page-settle-{port}.log", root),
                               f"http://127.0.0.1:{port}")
         out: dict[str, dict[str, dict[str, float]]] = {label: {} for label in registries}
+        shutil.rmtree(profile, ignore_errors=True)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                           viewport={"width": 1440, "height": 900})
             context.add_init_script(_OBSERVER)
             for _proc, base in servers.values():
                 _settle(context, base + "/methods")  # Streamlit's JavaScript into the browser cache
             for name, path in PAGES:
+                if pages is not None and name not in pages:
+                    continue
                 cold = {label: _settle(context, base + path) for label, (_p, base) in servers.items()}
                 warm: dict[str, list[float]] = {label: [] for label in servers}
                 phases: dict[str, dict[str, list[float]]] = {label: {} for label in servers}
@@ -353,11 +405,11 @@ def measure(registries: dict[str, Path | tuple[Path, Path]], reps: int = 3,
                     f"{out[label][name].get('warm_title_s', float('nan')):.2f}; CPU: browser "
                     f"{out[label][name].get('warm_browser_cpu_s', float('nan')):.2f}, server "
                     f"{out[label][name].get('warm_server_cpu_s', float('nan')):.2f})" for label in servers))
-            in_app = measure_in_app(context, servers, reps=reps, log=log)
+            in_app = measure_in_app(context, servers, reps=reps, log=log, pages=pages)
             for label, by in in_app.items():
                 for name, v in by.items():
                     out[label].setdefault(name, {}).update(v)
-            browser.close()
+            context.close()
     finally:
         for proc, _base in servers.values():
             proc.terminate()
@@ -376,8 +428,9 @@ def baseline_root(rev: str, work: Path = WORK) -> tuple[str, Path]:
     root = work / f"rev-{sha}"
     if not (root / "dashboard" / "app.py").exists():
         root.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "archive", sha, "dashboard", "registry", "data"], cwd=ROOT, check=True,
-                                 capture_output=True).stdout
+        # .streamlit: the revision's own server settings (read from the directory Streamlit starts in)
+        archive = subprocess.run(["git", "archive", sha, "dashboard", "registry", "data", ".streamlit"], cwd=ROOT,
+                                 check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
     return sha, root
 
@@ -391,12 +444,18 @@ def baseline_lines(result: dict) -> list[str]:
 
     lines = [f"## Page settle, this tree against {rev}, {result['registry']['awards']:,} awards (s; load average "
              f"{result['load_start']} / {result['load_end']})", "",
-             f"| page | in the app: now | {rev} | new tab warm: now | {rev} | new tab browser CPU: now | {rev} |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             f"| page | in the app: now | {rev} | new tab warm: now | {rev} | new tab, any DOM change: now | {rev} | "
+             f"new tab CPU browser: now | {rev} | new tab CPU server: now | {rev} |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, v in now.items():
         b = then.get(name, {})
-        lines.append(f"| {name} | {cell(v, 'in_app_s')} | {cell(b, 'in_app_s')} | {cell(v, 'warm_s')} | "
-                     f"{cell(b, 'warm_s')} | {cell(v, 'warm_browser_cpu_s')} | {cell(b, 'warm_browser_cpu_s')} |")
+        lines.append(f"| {name} | " + " | ".join(
+            cell(x, field) for field in ("in_app_s", "warm_s", "warm_dom_s", "warm_browser_cpu_s",
+                                         "warm_server_cpu_s") for x in (v, b)) + " |")
+    lines += ["", "Settle: to the last change a reader can see; \"any DOM change\" also counts changes inside a "
+              "canvas's own DOM (the grids' accessibility tables), which the browser never draws. In the app: "
+              "median of the passes; new tab warm: a new tab of a browser with a persistent profile (Streamlit's "
+              "bundles in its HTTP cache), median of 3."]
     return lines
 
 

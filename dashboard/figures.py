@@ -6,8 +6,9 @@ Streamlit's Vega-Lite charts cost about a third of that for the same four Overvi
 dict built from the data's shape, so it needs no cache; st.vega_lite_chart sends the rows as Arrow beside it.
 Each chart shows exactly the frame the page passes (and offers as "Chart data"): no row is added or dropped here.
 
-Why plotly is kept for the network, the Sankey and the state tile map (Map page): they need plotly's graph,
-selection and layout features, and only the Map draws them.
+Why plotly is kept for the network and the Sankey (Map page): they need plotly's graph, selection and layout
+features. They are tabs of the Map that run only when opened; the Map's first view (bars of the drawn flows and
+the state tile map) is Vega-Lite, so no page loads plotly.js until a reader opens one of those two tabs.
 
 The plotly figures are built once per distinct data and kept (st.cache_resource): plotly express validates
 every property it sets (about 0.1 s a chart on an idle core), and a rerun would rebuild the same figures from the
@@ -196,6 +197,54 @@ def award_timeline(mods: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return data, {"height": 360, "layer": layers}
 
 
+def map_flows(shown: pd.DataFrame, colours: dict[str, str]) -> dict:
+    """Map: the drawn flows as one bar per vendor, largest on top, split by capability (an award under each of its
+    capabilities, as in the network and the Sankey); the tooltip names the vendor, the capability, its dollars
+    and awards over the agencies drawn."""
+    return {
+        "height": {"step": 22}, "mark": "bar",
+        "encoding": {"x": {"field": "obligated", "type": "quantitative", "aggregate": "sum", "axis": _DOLLAR_AXIS},
+                     "y": {"field": "vendor_name", "type": "nominal", "title": None, "axis": _LABELS,
+                           "sort": {"op": "sum", "field": "obligated", "order": "descending"}},
+                     "color": {"field": "capability", "type": "nominal", "title": None,
+                               "scale": _colour_scale(shown.capability, colours),
+                               "legend": {"orient": "bottom", "columns": 2, "labelLimit": 400}},
+                     "tooltip": [{"field": "vendor_name", "title": "Vendor"},
+                                 {"field": "capability", "title": "Capability"},
+                                 {**_money("obligated"), "aggregate": "sum"},
+                                 {"field": "awards", "type": "quantitative", "aggregate": "sum",
+                                  "title": "Awards (per agency, summed)"}]}}
+
+
+TILE = 46  # px: one state's square
+
+
+def state_tiles(by_state: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Map: the US tile grid (geo.TILES, one square per state) shaded by obligations, grey where no award reports
+    the state. The rows drawn are by_state's, each with its tile's place (`col`, `row`); a state off the grid (a
+    territory other than PR) is in the rows and the download but has no tile. The grey tiles and the state codes
+    are the grid itself (inline in the spec), not data."""
+    data = by_state.assign(col=[geo.TILES.get(s, (None, None))[1] for s in by_state.state],
+                           row=[geo.TILES.get(s, (None, None))[0] for s in by_state.state],
+                           obligated=by_state.obligated.astype(float))
+    grid = [{"state": s, "col": c, "row": r} for s, (r, c) in geo.TILES.items()]
+    x = {"field": "col", "type": "ordinal", "axis": None, "scale": {"domain": list(range(11)), "paddingInner": 0.08}}
+    y = {"field": "row", "type": "ordinal", "axis": None, "scale": {"domain": list(range(8)), "paddingInner": 0.08}}
+    return data, {
+        "width": 11 * TILE, "height": 8 * TILE, "view": {"stroke": None},
+        "layer": [
+            {"data": {"values": grid}, "mark": {"type": "rect", "color": "#e5e5e5"},
+             "encoding": {"x": x, "y": y, "tooltip": [{"field": "state", "title": "State"}]}},
+            {"transform": [{"filter": "isValid(datum.col)"}], "mark": "rect",
+             "encoding": {"x": x, "y": y,
+                          "color": {"field": "obligated", "type": "quantitative",
+                                    "scale": {"range": ["#fde0dd", "#e34a33"]},  # light enough for the codes
+                                    "legend": {"title": "Obligated ($)", "format": "$,.3~s"}},
+                          "tooltip": [{"field": "state", "title": "State"}, _money("obligated"),
+                                      {"field": "awards", "type": "quantitative", "title": "Awards"}]}},
+            {"data": {"values": grid}, "mark": {"type": "text", "fontSize": 11, "color": "#333"},
+             "encoding": {"x": x, "y": y, "text": {"field": "state"}}}]}
+
+
 network = _cached(net.network)
 sankey = _cached(net.sankey)
-tile_map = _cached(geo.tile_map)

@@ -1,16 +1,12 @@
-"""A US tile-grid map (one square per state) drawn with plain plotly scatter: no topology, no tiles.
+"""The US tile grid (one square per state) the Map's state chart is drawn on (dashboard/figures.py, Vega-Lite):
+no topology, no tiles.
 
-Why not a choropleth: plotly.js fetches its US topology from cdn.plot.ly at run time (its
-`topojsonURL` default), which fails offline and leaks a request. A tile grid needs no geometry at all,
-keeps small states readable, and is a common newsroom form.
+Why not a choropleth: a map's topology is fetched from a CDN at run time (plotly.js's `topojsonURL`, Vega's
+example data), which fails offline and leaks a request. A tile grid needs no geometry at all, keeps small states
+readable, and is a common newsroom form.
 """
 
 from __future__ import annotations
-
-import pandas as pd
-import plotly.graph_objects as go
-
-from dashboard import format as fmt
 
 # (row, column) in the usual 8 x 11 tile grid; PR sits below FL.
 TILES: dict[str, tuple[int, int]] = {
@@ -27,33 +23,3 @@ TILES: dict[str, tuple[int, int]] = {
     "OK": (6, 3), "LA": (6, 4), "MS": (6, 5), "AL": (6, 6), "GA": (6, 7),
     "HI": (7, 0), "TX": (7, 3), "FL": (7, 8), "PR": (7, 10),
 }
-
-
-def tile_map(by_state: pd.DataFrame, *, value: str = "obligated", height: int = 420) -> go.Figure:
-    """Squares per state shaded by `value` (grey where the data has none), hover with the exact amount."""
-    values = dict(zip(by_state["state"], by_state[value], strict=False)) if not by_state.empty else {}
-    awards = dict(zip(by_state["state"], by_state["awards"], strict=False)) if not by_state.empty else {}
-    rows = []
-    for state, (r, c) in TILES.items():
-        v = values.get(state)
-        rows.append({"state": state, "x": c, "y": -r, "value": float(v) if v is not None else None,
-                     "hover": f"{state}: {fmt.money_exact(v)} in {awards.get(state, 0)} awards" if v is not None
-                     else f"{state}: no awards reported here"})
-    df = pd.DataFrame(rows)
-    has = df[df.value.notna()]
-    none = df[df.value.isna()]
-    fig = go.Figure()
-    marker = dict(symbol="square", size=38, line=dict(width=1, color="white"))
-    fig.add_trace(go.Scatter(x=none.x, y=none.y, mode="markers+text", text=none.state, hovertext=none.hover,
-                             hoverinfo="text", marker={**marker, "color": "#e5e5e5"}, textfont=dict(color="#777"),
-                             name="no data", showlegend=False))
-    if not has.empty:
-        fig.add_trace(go.Scatter(
-            x=has.x, y=has.y, mode="markers+text", text=has.state, hovertext=has.hover, hoverinfo="text",
-            marker={**marker, "color": has.value, "colorscale": "Reds", "showscale": True,
-                    "colorbar": dict(title="Obligated ($)")},
-            textfont=dict(color="black"), name="obligated", showlegend=False))
-    fig.update_xaxes(visible=False, range=[-0.7, 10.7])
-    fig.update_yaxes(visible=False, range=[-7.7, 0.7], scaleanchor="x")
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=10, b=0), plot_bgcolor="white")
-    return fig

@@ -18,7 +18,7 @@ from playwright.sync_api import sync_playwright
 IMG = Path(__file__).resolve().parent / "img"
 # file, path and query, text scrolled to the top of the picture, tabs to click first
 SHOTS = [
-    ("immigrationos.png", "/award?award=70CTD022FR0000170", "Red bars: jumps", []),
+    ("immigrationos.png", "/award?award=70CTD022FR0000170", "Capability evidence", []),  # the tabs, then the chart
     ("facial-recognition.png", "/map?cap=biometrics", "Map: who sells", ["Sankey: agency"]),
     ("analytics-vendors.png", "/compare?v=v:palantir&v=v:relx&v=v:thomson-reuters", "Pick two to four vendors", []),
 ]
@@ -41,7 +41,8 @@ def main(base: str) -> None:
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
         for name, path, anchor, tabs in SHOTS:
             page.goto(base + path, timeout=60_000)
-            page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]', timeout=60_000)
+            page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"], '
+                                   '[data-testid="stDataFrame"]', timeout=60_000)
             page.wait_for_timeout(4000)  # the page's remaining elements and charts settle
             for tab in tabs:
                 page.get_by_text(tab, exact=False).first.click()

@@ -36,7 +36,8 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOC_IMAGES = ROOT / "docs" / "img"
-CHART = '[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]'  # plotly on the Map, Vega-Lite elsewhere
+CHART = '[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]'  # plotly in the Map's network and Sankey
+PLOTLY = '[data-testid="stPlotlyChart"]'
 GRID = '[data-testid="stDataFrame"]'
 EXPANDER = '[data-testid="stExpander"]'
 VIEWPORT = browser_fixtures.VIEWPORT
@@ -121,20 +122,33 @@ def h1_includes(page, text: str) -> None:
 
 
 def check_map(page, base: str) -> None:
-    """The state tile map draws offline with data; with the most vendors drawn the network's labels do not
-    overlap; clicking a vendor node opens that vendor's profile."""
-    page.wait_for_function(f"document.querySelectorAll('{CHART}').length >= 2", timeout=30_000)
-    states = page.locator(CHART).last
+    """The Map opens on Vega-Lite only (no plotly chart, so no plotly.js): the flows as bars and the state tile map,
+    which draws offline a tile for every state, shaded for the states with awards. The Network tab (kept in the URL)
+    draws the plotly network: with the most vendors drawn its labels do not overlap, and clicking a vendor node opens
+    that vendor's profile."""
+    from dashboard import geo
+    from tests.dashboard_support import STATE_AWARDS
+
+    vega = '[data-testid="stVegaLiteChart"]'
+    page.wait_for_function(f"[...document.querySelectorAll('{vega}')].filter(c => c.querySelector('.marks'))"
+                           ".length >= 2", timeout=30_000)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0, "the Map's first view draws no plotly chart"
+    bars = page.locator(vega).first
+    assert bars.locator(".mark-rect.role-mark path").count() > 0, "the flows are drawn as bars"
+    states = page.locator(vega).last
     states.scroll_into_view_if_needed()
-    # The state tile map: a plotly scatter whose tiles are labelled with state codes, TX among those with data.
-    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot text')]"
-                           ".some(t => t.textContent === 'TX')", timeout=30_000)
-    assert states.locator("path.point").count() >= 51, "the state tile map draws every state"
+    labels = states.locator(".mark-text.role-mark text").evaluate_all("ts => ts.map(t => t.textContent)")
+    assert sorted(labels) == sorted(geo.TILES), "the state tile map labels every state's tile"
+    # One grey tile per state, and one shaded tile over each state with awards (tests/dashboard_support.py).
+    assert states.locator(".mark-rect.role-mark path").count() == len(geo.TILES) + len(STATE_AWARDS)
     assert not page.blocked, f"the map tried to fetch from the internet: {page.blocked}"
     doc_screenshot(page, "map.png")
+    with rerun_by(page):
+        page.get_by_role("tab", name="Network", exact=False).click()
+    page.wait_for_function("location.search.includes('view=Network')", timeout=15_000)
     map_network_labels_do_not_overlap(page)
     # Clicking a vendor node opens that vendor's profile (the network's last trace holds the vendors).
-    traces = page.locator(CHART).first.locator(".scatterlayer .trace")
+    traces = page.locator(PLOTLY).first.locator(".scatterlayer .trace")
     traces.nth(traces.count() - 1).locator("path.point").first.click(force=True)
     page.wait_for_function("location.pathname.endsWith('/vendor') && location.search.includes('vendor=')",
                            timeout=30_000)
@@ -150,9 +164,9 @@ def map_network_labels_do_not_overlap(page) -> None:
     enter_until_in_url(page, page.get_by_label("Vendors", exact=True), "60", "top")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "map_labels_top60.png"), full_page=True)
-    chart = page.locator(CHART).first
+    chart = page.locator(PLOTLY).first
     chart.scroll_into_view_if_needed()
-    page.wait_for_function(f"document.querySelector('{CHART}').querySelectorAll('.textpoint text').length > 0",
+    page.wait_for_function(f"document.querySelector('{PLOTLY}').querySelectorAll('.textpoint text').length > 0",
                            timeout=30_000)
     boxes = chart.evaluate("""c => [...c.querySelectorAll('.scatterlayer .textpoint text')]
         .filter(t => t.textContent.trim()).map(t => { const r = t.getBoundingClientRect();
@@ -224,7 +238,7 @@ PAGES = [
     ("vendor", "/vendor?vendor=v:palantir", GRID, "Palantir Technologies"),
     ("map", "/map", CHART, "surveillance-tagged awards from"),  # its check ends on another vendor's profile
     ("compare", "/compare", CHART, "Compare vendors"),
-    ("agency", "/agency?agency=sub:7012", CHART, "U.S. Immigration and Customs Enforcement"),
+    ("agency", "/agency?agency=sub:7012", GRID, "U.S. Immigration and Customs Enforcement"),  # charts: in tabs
     ("award", "/award?award=70CTD022FR0000170", CHART, "Award 70CTD022FR0000170"),
     ("search", "/search?q=ImmigrationOS", GRID, "obligated in all"),  # the total of every match
     ("methods", "/methods", EXPANDER, "Capability taxonomy"),

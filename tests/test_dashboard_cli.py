@@ -43,6 +43,7 @@ def test_registry_dashboard_serves_and_stops(sample_registry, tmp_path):
                 flag = served.index(f"--{section}.{key}".encode())
                 assert served[flag + 1] == (str(value).lower() if isinstance(value, bool) else str(value)).encode()
         assert config["client"]["toolbarMode"] == "minimal"
+        assert config["server"]["fileWatcherType"] == "none"  # no source watcher started per new session
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)

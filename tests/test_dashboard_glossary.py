@@ -35,7 +35,7 @@ def test_glossary_lists_each_declared_column_with_its_declared_meaning(registry)
         award_comments = {c: m for v, _, c, _, m in glossary_rows(con) if v == "awards"}
     finally:
         con.close()
-    at = open_page("methods")
+    at = open_page("methods", section="Column glossary")  # its tab, as a shared link opens it
     picker = next(s for s in at.selectbox if s.key == "methods-glossary-view")
     assert set(picker.options) == public | {"registry_meta"}
     assert picker.value == "awards"

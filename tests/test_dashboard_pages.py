@@ -216,16 +216,44 @@ def test_agency_page_from_url(registry):
 def test_map_filters_round_trip_and_change_flows(registry):
     at = open_page("map")
     assert not at.exception
-    # the network only: the Sankey is built when its tab opens (tests/test_page_weight.py); no empty state map (the
-    # sample has no states)
-    assert len(at.get("plotly_chart")) == 1
+    # the flows as Vega-Lite bars only: the network and the Sankey are built when their tab opens
+    # (tests/test_page_weight.py); no empty state map (the sample has no states)
+    assert len(at.get("vega_lite_chart")) == 1 and not at.get("plotly_chart")
     at.multiselect(key="map-cap").select("license_plate_readers").run()
     assert param(at, "cap") == ["license_plate_readers"]
-    at2 = open_page("map", cap="license_plate_readers", agency="ICE")
+    at2 = open_page("map", cap="license_plate_readers", agency="ICE", view="Flows as a table")  # the table's tab
     assert at2.multiselect(key="map-cap").value == ["license_plate_readers"]
     assert at2.multiselect(key="map-agency").value == ["ICE"]
     flows = frames(at2)[0]
     assert set(flows.capability_id) == {"license_plate_readers"} and set(flows.agency) == {"ICE"}
+
+
+def test_map_bars_draw_the_flows_the_table_lists(registry):
+    """The Map's first chart (Vega-Lite bars) draws exactly the flows of the largest vendors in the page's own flows
+    table (its "Flows as a table" tab), and with every vendor drawn they add up to the figure the caption says the
+    flows add up to."""
+    import io
+    import json
+    import re
+
+    import pyarrow as pa
+
+    from dashboard import format as fmt
+
+    at = open_page("map", agency="ICE", top="60")
+    chart = at.get("vega_lite_chart")[0].proto
+    assert json.loads(chart.spec)["mark"] == "bar"
+    drawn = pa.ipc.open_stream(io.BytesIO(chart.data.data)).read_pandas()
+    assert not at.dataframe  # the table is its own tab
+    table = frames(open_page("map", agency="ICE", top="60", view="Flows as a table"))[0]
+    assert len(drawn) == len(table) and set(drawn.vendor_id) == set(table.vendor_id)  # <= 60 vendors: all drawn
+    assert abs(float(drawn.obligated.sum()) - float(table.obligated.sum())) < 0.01
+    caption = next(c.value for c in at.caption if "so their flows add up to" in c.value).replace("\\", "")
+    assert re.search(r"flows add up to (\$[\d.,]+[KMBT]?)", caption)[1] == fmt.money(drawn.obligated.sum())
+    few = open_page("map", agency="ICE", top="3")
+    bars = pa.ipc.open_stream(io.BytesIO(few.get("vega_lite_chart")[0].proto.data.data)).read_pandas()
+    largest = table.groupby("vendor_id").obligated.sum().nlargest(3).index
+    assert set(bars.vendor_id) == set(largest) and len(bars) == table.vendor_id.isin(largest).sum()
 
 
 def test_map_says_when_no_state_is_reported(registry):
@@ -238,7 +266,17 @@ def test_methods_page_shows_counts_and_taxonomy(registry):
     runs = frames(at)[0]
     assert (runs.items_fetched == runs.items_loaded + runs.items_rejected).all()
     assert "Counts reconcile" in all_text(at)
-    assert len(at.expander) >= 10  # one per capability
+    taxonomy = shown_page("methods", section="Capability taxonomy")  # its tab, as a shared link opens it
+    caps = count(registry, "SELECT count(*) FROM capabilities")
+    assert caps >= 10 and [e.label for e in taxonomy.expander][-caps:] == sql_names(registry)  # one per capability
+
+
+def sql_names(registry) -> list[str]:
+    con = connect_readonly(registry)
+    try:
+        return [r[0] for r in con.execute("SELECT name FROM capabilities ORDER BY sort_order").fetchall()]
+    finally:
+        con.close()
 
 
 def test_award_page_shows_linked_system_or_says_none(registry):
@@ -246,7 +284,7 @@ def test_award_page_shows_linked_system_or_says_none(registry):
     linked = count(registry, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'systems'") and \
         count(registry, "SELECT count(*) FROM links WHERE from_kind = 'system' AND to_id LIKE ?",
               ["CONT_AWD_70CTD022FR0000170%"])
-    at = shown_page("award", award=PALANTIR_ORDER)
+    at = shown_page("award", award=PALANTIR_ORDER, section="Linked records")  # only the open section runs
     systems = [df for df in frames(at) if "system_id" in df.columns]
     if linked:
         assert systems and "immigrationos" in set(systems[0].system_id)

@@ -155,7 +155,7 @@ def test_top_agencies_shows_subtiers_and_unidentified_components(registry):
 
 def test_missing_competition_says_which_source_lacks_it_and_how_to_fill_it(registry):
     source = sql(registry, "SELECT source FROM awards WHERE piid = '70CDCR18P00000017'")[0]
-    at = shown_page("award", award="70CDCR18P00000017")
+    at = shown_page("award", award="70CDCR18P00000017", section="Competition, in plain words")  # its tab
     infos = "\n".join(i.value for i in at.info).replace("\\", "")
     if source == "usaspending_search_csv":
         assert "search export" in infos and "registry crawl fpds --piid 70CDCR18P00000017" in infos
@@ -210,8 +210,11 @@ TOTAL_COUNT = re.compile(r"\b\d[\d,]*\s+(?:surveillance-tagged\s+)?(?:awards?|ac
 EVERY_PAGE = [
     ("overview", {}), ("overview", {"scope": "all", "new_by": "seen", "section": "What's new"}), ("map", {}),
     ("map", {"agency": "ICE", "cap": "biometrics"}), ("vendor", {"vendor": "v:palantir"}),
-    ("compare", {"v": ["v:palantir", "v:relx", "v:thomson-reuters"]}), ("agency", {}),
-    ("agency", {"agency": "comp:ICE-HSI"}), ("award", {"award": "70CTD022FR0000170"}), ("search", {}),
+    ("compare", {"v": ["v:palantir", "v:relx", "v:thomson-reuters"]}),
+    ("compare", {"v": ["v:palantir", "v:relx", "v:thomson-reuters"], "section": "Largest awards"}), ("agency", {}),
+    ("agency", {"agency": "comp:ICE-HSI"}),
+    ("agency", {"agency": "comp:ICE-HSI", "section": "Subtiers, components and offices"}), ("award", {"award": "70CTD022FR0000170"}),
+    ("award", {"award": "70CTD022FR0000170", "section": "Linked records"}), ("search", {}),
     ("search", {"q": "license plate", "agency": "ICE"}), ("review", {}),
 ]
 

@@ -1,6 +1,7 @@
-"""What keeps pages light (issue 17, item 13), checked as behaviour: the Map builds and sends only the open tab's
-chart, the other tab's chart appears when its tab is opened (the tab is in the URL), and a page rerun reuses the
-figures it built instead of building them again. The seconds themselves are measured in bench/page_settle.py."""
+"""What keeps pages light (issue 17, item 13), checked as behaviour: the Map opens on Vega-Lite bars with no plotly
+chart (so a new tab loads no plotly.js), builds and sends only the open tab's chart, the other tabs' charts appear
+when their tab is opened (the tab is in the URL), and a page rerun reuses the figures it built instead of building
+them again. The seconds themselves are measured in bench/page_settle.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboard_support import app_test
 
+NETWORK_TAB = "Network (awards with several capabilities drawn under each)"
 SANKEY_TAB = "Sankey: agency → capability → vendor (same)"
 
 
@@ -36,13 +38,20 @@ def _trace_types(at: AppTest) -> list[str]:
 
 
 def test_map_sends_only_the_open_tabs_chart(registry):
-    network = _map()
+    bars = _map()  # the Map as it opens: the flows as Vega-Lite bars, no plotly chart at all
+    assert not bars.get("plotly_chart")
+    assert [json.loads(c.proto.spec)["mark"] for c in bars.get("vega_lite_chart")] == ["bar"]  # no states in sample
+    assert not bars.dataframe  # the flows table is a tab of its own: no table grid in the first view
+    table = _map(view="Flows as a table")
+    assert [("capability_id" in d.value.columns) for d in table.dataframe] == [True] and not table.get("plotly_chart")
+    network = _map(view=NETWORK_TAB)  # a shared link to the network tab
     assert "sankey" not in _trace_types(network)
     assert "scatter" in _trace_types(network)  # the network's nodes and edges
+    assert not network.get("vega_lite_chart")
     sankey = _map(view=SANKEY_TAB)  # a shared link to the Sankey tab
     assert _trace_types(sankey) == ["sankey"]
-    # Both tabs offer the rows they draw, whichever is open.
-    for at in (network, sankey):
+    # Every tab offers the rows it draws, whichever is open.
+    for at in (bars, network, sankey):
         assert any("Chart data" in b.proto.label for b in at.get("download_button"))
 
 
@@ -57,6 +66,7 @@ def test_a_rerun_reuses_the_figures_it_built(registry, monkeypatch):
     built = []
     real_figure = go.Figure
     monkeypatch.setattr(go, "Figure", lambda *a, **k: built.append(1) or real_figure(*a, **k))
+    at.query_params["view"] = NETWORK_TAB
     at.switch_page("views/map.py")
     at.run()
     first = len(built)
@@ -84,3 +94,55 @@ def test_vendor_page_runs_only_the_open_tab(registry):
     assert len(money.get("vega_lite_chart")) == 1 and not money.dataframe
     linked = vendor(tab="Linked records")
     assert any("AI use cases naming the vendor" in m.value for m in linked.markdown)
+
+
+def _page(view: str, **params) -> AppTest:
+    """A page as a shared link opens it (one run of that page)."""
+    at = app_test()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(f"views/{view}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _columns(at: AppTest) -> list[set[str]]:
+    return [set(d.value.columns) for d in at.dataframe]
+
+
+def test_agency_award_methods_compare_run_only_the_open_section(registry):
+    """Below their headline figures these pages draw one section at a time, the open one in the URL (?section=):
+    the first view sends one section's tables, and a shared link to another section opens that section's rows."""
+    agency = _page("agency", agency="sub:7012")
+    assert [set(c) >= {"vendor_name", "obligated"} for c in _columns(agency)] == [True]  # Vendors, nothing else
+    assert not agency.get("vega_lite_chart")  # no chart in the first view: no Vega-Lite code for a new tab to run
+    spending = _page("agency", agency="sub:7012", section="Spending over time")
+    assert [json.loads(c.proto.spec)["mark"]["type"] for c in spending.get("vega_lite_chart")] == ["line"]
+    caps = _page("agency", agency="sub:7012", section="Capabilities")
+    assert [json.loads(c.proto.spec)["mark"] for c in caps.get("vega_lite_chart")] == ["bar"] and not caps.dataframe
+    competition = _page("agency", agency="sub:7012", section="Competition")
+    assert [("competition_status" in c) for c in _columns(competition)] == [True]
+
+    award = _page("award", award="70CTD022FR0000170")
+    assert [("modification_number" in c) for c in _columns(award)] == [True]
+
+    def competition_shown(at: AppTest) -> bool:  # its fields in plain words, or why the record has none
+        return ("Extent competed" in "\n".join(m.value for m in at.markdown)
+                or any(i.value.startswith("Competition fields") for i in at.info))
+
+    assert not competition_shown(award)  # competition is its own section
+    competed = _page("award", award="70CTD022FR0000170", section="Competition, in plain words")
+    assert competition_shown(competed) and not competed.get("vega_lite_chart")
+    evidence = _page("award", award="70CTD022FR0000170", section="Capability evidence")
+    assert evidence.dataframe and not evidence.get("vega_lite_chart")
+
+    methods = _page("methods")
+    assert [("items_fetched" in c) for c in _columns(methods)][:1] == [True] and len(methods.expander) == 1  # banner
+    glossary = _page("methods", section="Column glossary")
+    assert [c for c in _columns(glossary)] == [{"column", "type", "meaning"}]
+
+    compare = _page("compare", v=["v:palantir", "v:relx"])
+    assert [("vendor_id" in c) for c in _columns(compare)] == [True] and len(compare.get("vega_lite_chart")) == 1
+    largest = _page("compare", v=["v:palantir", "v:relx"], section="Largest awards")
+    assert [("obligated_amount" in c) for c in _columns(largest)] == [True]

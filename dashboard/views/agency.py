@@ -42,48 +42,59 @@ ui.how_computed("**Awards** and **Obligated**: this agency's awards, each once, 
                 queries=[(q.agency_choices, ()), (q.agency_competition, (agency_id,))],
                 figures=["Awards", "Obligated", "Sole-source share"], rows_link=rows, key="agency-how")
 
-st.subheader("Spending over time")
-agency_monthly = q.agency_monthly(agency_id)
-ui.obligations_chart(agency_monthly, key="agency-monthly")
-ui.chart_data(agency_monthly, f"monthly_{agency_id}", key="agency-monthly-chart")
-
-left, right = st.columns(2)
-with left:
-    st.subheader("Vendors")
-    vendors = q.agency_vendors(agency_id).assign(source_url="https://www.usaspending.gov/search")
-    ui.table(vendors, key="agency-vendors", money=["obligated"], hide=["vendor_id"])
-    ui.exports(vendors, f"vendors_{agency_id}", key="agency-vendors-export", full=True)
-    pick = st.selectbox("Open a vendor profile", [None, *vendors.vendor_id], key="agency-open-vendor",
-                        format_func=lambda v: "—" if v is None else
-                        vendors.set_index("vendor_id").vendor_name[v])
-    if pick:
-        st.page_link("views/vendor.py", label="Open vendor profile", query_params={"vendor": pick},
-                     icon=":material/arrow_forward:")
-with right:
-    st.subheader("Capabilities (an award with several counts under each)")
-    caps = q.agency_capabilities(agency_id)
-    if caps.empty:
-        ui.empty("No capability tags on this agency's awards.")
-    else:
-        colours = fmt.capability_colours(q.capabilities())
-        figures.show(caps, figures.agency_capabilities(caps, colours), key="agency-capabilities")
-        ui.chart_data(caps, f"capabilities_{agency_id}", key="agency-capabilities-chart")
-
-st.subheader("Subtiers, components and offices")
-offices = q.agency_offices(agency_id).assign(source_url="https://www.usaspending.gov/search")
-if row.level == "component":
-    # which rule attributed this component's awards (registry/model/agencies.py), in the order the build tries them
-    by_rule = offices.groupby("attributed_by").awards.sum()
-    st.caption("Attributed to this component by " + "; ".join(
-        f"{q.COMPONENT_RULES.get(rule, rule)} ({int(by_rule[rule]):,} awards)"
-        for rule in [*q.COMPONENT_RULES, *sorted(set(by_rule.index) - set(q.COMPONENT_RULES))] if rule in by_rule)
-        + ". An award is counted under a component only when its funding office, awarding office, description or "
-        "PIID office code names that one component (see Methods & sources).")
-    ui.how_computed("Per rule (`awards.component_basis`), this component's awards that the rule attributed, each "
-                    "once: the sum of the **awards** column below by **attributed by**; the rows are in the table "
-                    "below (CSV).", queries=[(q.agency_offices, (agency_id,))],
-                    figures=["Attributed to this component by"], key="agency-attributed-how")
-ui.table(offices, key="agency-offices", money=["obligated"])
-ui.exports(offices, f"offices_{agency_id}", key="agency-offices-export")
-st.subheader("Competition")
-ui.table(comp.assign(source_url="https://www.usaspending.gov/search"), key="agency-competition", money=["obligated"])
+# Below the headline figures, one section at a time: only the open tab's queries, tables and chart are built, sent
+# and drawn (`.open`), so that a new tab of this page settles sooner (bench/page_settle.py); the open section is in
+# the URL (?section=), so a shared link opens it, as on the Overview, Map and Vendor pages. The first section is a
+# table, not a chart: a page's first chart makes a new tab load and run Streamlit's Vega-Lite code (about 0.5 CPU s
+# on the benchmark machine), which a page whose first view has no chart never does.
+SECTIONS = ["Vendors", "Spending over time", "Capabilities", "Subtiers, components and offices", "Competition"]
+sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun")
+if sections[0].open:
+    with sections[0]:
+        vendors = q.agency_vendors(agency_id).assign(source_url="https://www.usaspending.gov/search")
+        ui.table(vendors, key="agency-vendors", money=["obligated"], hide=["vendor_id"])
+        ui.exports(vendors, f"vendors_{agency_id}", key="agency-vendors-export", full=True)
+        pick = st.selectbox("Open a vendor profile", [None, *vendors.vendor_id], key="agency-open-vendor",
+                            format_func=lambda v: "—" if v is None else
+                            vendors.set_index("vendor_id").vendor_name[v])
+        if pick:
+            st.page_link("views/vendor.py", label="Open vendor profile", query_params={"vendor": pick},
+                         icon=":material/arrow_forward:")
+if sections[1].open:
+    with sections[1]:
+        agency_monthly = q.agency_monthly(agency_id)
+        ui.obligations_chart(agency_monthly, key="agency-monthly")
+        ui.chart_data(agency_monthly, f"monthly_{agency_id}", key="agency-monthly-chart")
+if sections[2].open:
+    with sections[2]:
+        st.caption("An award with several capabilities counts under each.")
+        caps = q.agency_capabilities(agency_id)
+        if caps.empty:
+            ui.empty("No capability tags on this agency's awards.")
+        else:
+            colours = fmt.capability_colours(q.capabilities())
+            figures.show(caps, figures.agency_capabilities(caps, colours), key="agency-capabilities")
+            ui.chart_data(caps, f"capabilities_{agency_id}", key="agency-capabilities-chart")
+if sections[3].open:
+    with sections[3]:
+        offices = q.agency_offices(agency_id).assign(source_url="https://www.usaspending.gov/search")
+        if row.level == "component":
+            # which rule attributed this component's awards (registry/model/agencies.py), in the order the build
+            # tries them
+            by_rule = offices.groupby("attributed_by").awards.sum()
+            st.caption("Attributed to this component by " + "; ".join(
+                f"{q.COMPONENT_RULES.get(rule, rule)} ({int(by_rule[rule]):,} awards)"
+                for rule in [*q.COMPONENT_RULES, *sorted(set(by_rule.index) - set(q.COMPONENT_RULES))]
+                if rule in by_rule)
+                + ". An award is counted under a component only when its funding office, awarding office, "
+                "description or PIID office code names that one component (see Methods & sources).")
+            ui.how_computed("Per rule (`awards.component_basis`), this component's awards that the rule attributed, "
+                            "each once: the sum of the **awards** column below by **attributed by**; the rows are "
+                            "in the table below (CSV).", queries=[(q.agency_offices, (agency_id,))],
+                            figures=["Attributed to this component by"], key="agency-attributed-how")
+        ui.table(offices, key="agency-offices", money=["obligated"])
+        ui.exports(offices, f"offices_{agency_id}", key="agency-offices-export")
+if sections[4].open:
+    with sections[4]:
+        ui.table(comp.assign(source_url="https://www.usaspending.gov/search"), key="agency-competition",
+                 money=["obligated"])

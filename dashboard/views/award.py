@@ -57,53 +57,59 @@ citation = (f"{a.family_vendor_name}, contract {a.piid} ({a.awarding_subagency})
             f"select * from awards where award_key = '{a.award_key}'")
 ui.cite("Cite this", citation, key="award-cite")
 
-st.subheader("Modifications")
-if mods.empty:
-    ui.empty("No transactions recorded for this award.")
-else:
-    figures.show(*figures.award_timeline(mods), key="award-timeline")
-    st.caption("Red bars: jumps (an action much larger than the award's total so far).")
-    table = mods.assign(amount=[fmt.money_exact(v) for v in mods.obligation],
-                        running_total=[fmt.money_exact(v) for v in mods.running_obligated])
-    table = table[["modification_number", "action_date", "amount", "running_total", "action_type_description",
-                   "event_basis", "description", "obligation", "source_url"]]
-    ui.table(table, key="award-mods", money=["obligation"])
-    ui.exports(table, f"award_{a.piid}_modifications", key="award-mods-export", full=True)
-
-st.subheader("Competition, in plain words")
-competition = {
-    "Extent competed": fmt.val(a.extent_competed_plain),
-    "Why not full and open": fmt.val(a.other_than_full_and_open_plain),
-    "Fair-opportunity exception": fmt.val(a.fair_opportunity_limited_sources_plain),
-    "Solicitation procedure": fmt.val(a.solicitation_procedures_plain),
-    "Offers received": fmt.val(a.number_of_offers),
-}
-competition = {k: (None if str(v).strip().lower() == "not reported" else v) for k, v in competition.items()}
-if all(v is None for v in competition.values()):
-    st.info("Competition fields " + fmt.missing_competition_reason(a.source, a.piid), icon=":material/info:")
-else:
-    for label, value in competition.items():
-        ui.text(label, value if value is not None else "not reported in this record")
-    ui.text("Basis", fmt.val(a.sole_source_basis) or fmt.val(a.competition_status))
-by_mod = q.award_competition_by_modification(key)
-if not by_mod.empty:
-    with st.expander("Competition reported on each modification"):
-        ui.table(by_mod, key="award-competition")
-        ui.exports(by_mod, f"award_{a.piid}_competition", key="award-competition-export")
-
-st.subheader("Capability evidence")
-ev = q.award_capability_evidence(key)
-if ev.empty:
-    st.caption("No capability tag on this award.")
-else:
-    ui.table(ev, key="award-evidence")
-    ui.exports(ev, f"award_{a.piid}_capabilities", key="award-evidence-export")
-
-st.subheader("Linked records")
-if q.has_view("sam_notices"):
-    notices = q.sam_notices_for(a.piid)
-    if not notices.empty:
-        st.markdown("**SAM.gov notices naming this award** (e.g. justifications for limited competition)")
-        ui.table(notices, key="award-sam")
-award_links(key)
+# One section at a time: only the open tab's queries, chart and tables are built, sent and drawn (`.open`), so that
+# a new tab of this page settles sooner (bench/page_settle.py); the open section is in the URL (?section=), so a
+# shared link opens it, as on the Overview, Map, Vendor and Agency pages.
+SECTIONS = ["Modifications", "Competition, in plain words", "Capability evidence", "Linked records"]
+sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun")
+if sections[0].open:
+    with sections[0]:
+        if mods.empty:
+            ui.empty("No transactions recorded for this award.")
+        else:
+            figures.show(*figures.award_timeline(mods), key="award-timeline")
+            st.caption("Red bars: jumps (an action much larger than the award's total so far).")
+            table = mods.assign(amount=[fmt.money_exact(v) for v in mods.obligation],
+                                running_total=[fmt.money_exact(v) for v in mods.running_obligated])
+            table = table[["modification_number", "action_date", "amount", "running_total",
+                           "action_type_description", "event_basis", "description", "obligation", "source_url"]]
+            ui.table(table, key="award-mods", money=["obligation"])
+            ui.exports(table, f"award_{a.piid}_modifications", key="award-mods-export", full=True)
+if sections[1].open:
+    with sections[1]:
+        competition = {
+            "Extent competed": fmt.val(a.extent_competed_plain),
+            "Why not full and open": fmt.val(a.other_than_full_and_open_plain),
+            "Fair-opportunity exception": fmt.val(a.fair_opportunity_limited_sources_plain),
+            "Solicitation procedure": fmt.val(a.solicitation_procedures_plain),
+            "Offers received": fmt.val(a.number_of_offers),
+        }
+        competition = {k: (None if str(v).strip().lower() == "not reported" else v) for k, v in competition.items()}
+        if all(v is None for v in competition.values()):
+            st.info("Competition fields " + fmt.missing_competition_reason(a.source, a.piid), icon=":material/info:")
+        else:
+            for label, value in competition.items():
+                ui.text(label, value if value is not None else "not reported in this record")
+            ui.text("Basis", fmt.val(a.sole_source_basis) or fmt.val(a.competition_status))
+        by_mod = q.award_competition_by_modification(key)
+        if not by_mod.empty:
+            with st.expander("Competition reported on each modification"):
+                ui.table(by_mod, key="award-competition")
+                ui.exports(by_mod, f"award_{a.piid}_competition", key="award-competition-export")
+if sections[2].open:
+    with sections[2]:
+        ev = q.award_capability_evidence(key)
+        if ev.empty:
+            st.caption("No capability tag on this award.")
+        else:
+            ui.table(ev, key="award-evidence")
+            ui.exports(ev, f"award_{a.piid}_capabilities", key="award-evidence-export")
+if sections[3].open:
+    with sections[3]:
+        if q.has_view("sam_notices"):
+            notices = q.sam_notices_for(a.piid)
+            if not notices.empty:
+                st.markdown("**SAM.gov notices naming this award** (e.g. justifications for limited competition)")
+                ui.table(notices, key="award-sam")
+        award_links(key)
 st.caption(f"Source: {fmt.md_text(a.source_url)}")

@@ -58,23 +58,28 @@ by_year = q.compare_by_year(picked, agencies)
 figures.show(by_year, figures.compare_years(by_year), key="compare-years")
 ui.chart_data(by_year, "compare_by_year", key="compare-years-chart")
 
-st.subheader("Side by side")
-table = summary.assign(source_url="https://www.usaspending.gov/search")
-ui.table(table, key="compare-summary", money=["obligated", "average_award", "largest_award"])
-ui.exports(table, "compare_vendors", key="compare-summary-export", full=True)
-
-left, right = st.columns(2)
-with left:
-    st.subheader("Capabilities (an award with several counts under each)")
-    caps = q.compare_capabilities(picked, agencies)
-    if caps.empty:
-        ui.empty("No capability tags on these vendors' awards.")
-    else:
-        colours = fmt.capability_colours(q.capabilities())
-        figures.show(caps, figures.compare_capabilities(caps, colours), key="compare-capabilities")
-        ui.chart_data(caps, "compare_capabilities", key="compare-capabilities-chart")
-with right:
-    st.subheader("Largest awards")
-    largest = q.compare_largest(picked, agencies)
-    ui.table(largest, key="compare-largest", money=["obligated_amount"], hide=["award_key"])
-    ui.exports(largest, "compare_largest_awards", key="compare-largest-export")
+# One section at a time: only the open tab's query, table or chart is built, sent and drawn (`.open`), so that a
+# new tab of this page settles sooner (bench/page_settle.py); the open section is in the URL (?section=), so a
+# shared link opens it, as on the other pages.
+SECTIONS = ["Side by side", "Capabilities", "Largest awards"]
+sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun")
+if sections[0].open:
+    with sections[0]:
+        table = summary.assign(source_url="https://www.usaspending.gov/search")
+        ui.table(table, key="compare-summary", money=["obligated", "average_award", "largest_award"])
+        ui.exports(table, "compare_vendors", key="compare-summary-export", full=True)
+if sections[1].open:
+    with sections[1]:
+        st.caption("An award with several capabilities counts under each.")
+        caps = q.compare_capabilities(picked, agencies)
+        if caps.empty:
+            ui.empty("No capability tags on these vendors' awards.")
+        else:
+            colours = fmt.capability_colours(q.capabilities())
+            figures.show(caps, figures.compare_capabilities(caps, colours), key="compare-capabilities")
+            ui.chart_data(caps, "compare_capabilities", key="compare-capabilities-chart")
+if sections[2].open:
+    with sections[2]:
+        largest = q.compare_largest(picked, agencies)
+        ui.table(largest, key="compare-largest", money=["obligated_amount"], hide=["award_key"])
+        ui.exports(largest, "compare_largest_awards", key="compare-largest-export")

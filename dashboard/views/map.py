@@ -1,4 +1,11 @@
-"""Map: vendors <-> agencies <-> capabilities as a network and a Sankey, plus a state tile map."""
+"""Map: who sells what to whom. Vendors <-> agencies <-> capabilities as bars of the drawn flows, a network, a
+Sankey and a table of every flow (four tabs, the open one in the URL), plus a state tile map.
+
+Why the bars are the first tab and the state map is Vega-Lite: the network and the Sankey are plotly, and a page's
+first plotly chart makes the browser load and run plotly.js (4.7 MB, ~2 CPU seconds of a new tab on the benchmark
+machine: docs/benchmarks.md). Drawn in Vega-Lite, the Map's first view loads no plotly.js at all; the network and
+the Sankey run, are sent and load it only when their tab is opened.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +45,10 @@ if flows.empty:
     ui.empty("No surveillance-tagged obligations match these filters: widen the years or clear a filter.")
 else:
     keep = flows.groupby("vendor_id").obligated.sum().nlargest(int(top)).index
-    shown = flows[flows.vendor_id.isin(keep)]
+    # One name per vendor family in every chart: a family's flows can carry several recipient names (one per
+    # agency and capability row), which would split its bar and its Sankey node. The name of its largest flow.
+    vendor_names = flows[flows.vendor_id.isin(keep)].drop_duplicates("vendor_id").set_index("vendor_id").vendor_name
+    shown = flows[flows.vendor_id.isin(keep)].assign(vendor_name=lambda f: f.vendor_id.map(vendor_names))
     tot = q.flows_total(years[0], years[1], agencies, cap_ids, competition).iloc[0]
     st.markdown(f"**{fmt.money(tot.obligated)}** obligated by actions dated {years[0]}–{years[1]} on "
                 f"**{int(tot.awards):,}** surveillance-tagged awards from **{int(tot.vendors):,}** vendors (each award once). "
@@ -62,14 +72,23 @@ else:
                    f"(e.g. award-summary downloads), and {fmt.money(undated.gap)} of reported award totals beyond "
                    "the actions the registry holds for the awards drawn. The Overview and Search count award "
                    "totals.")
-    st.caption("In the network and the Sankey an award tagged with two capabilities is drawn under both, so "
-               f"their flows add up to {fmt.money(flows.obligated.sum())}; the total above counts each award once.")
+    st.caption("In the bars, the network and the Sankey an award tagged with two capabilities is drawn under both, "
+               f"so their flows add up to {fmt.money(flows.obligated.sum())}; the total above counts each award "
+               "once.")
 
-    tab_net, tab_sankey = st.tabs(["Network (awards with several capabilities drawn under each)",
-                                  "Sankey: agency → capability → vendor (same)"],
-                                 key="view", bind="query-params", on_change="rerun")  # the open tab is in the URL
-    # Only the open tab's chart is built and drawn (`.open`): the Sankey animates its links for about half a second
-    # after it is drawn, even in a hidden tab, which kept every Map view from settling (bench/page_settle.py).
+    tab_bars, tab_net, tab_sankey, tab_table = st.tabs(
+        ["Flows by vendor", "Network (awards with several capabilities drawn under each)",
+         "Sankey: agency → capability → vendor (same)", "Flows as a table"],
+        key="view", bind="query-params", on_change="rerun")  # the open tab is in the URL (?view=)
+    # Only the open tab's chart is built and drawn (`.open`): the first is Vega-Lite, so a Map opened as it comes
+    # loads no plotly.js (module docstring); the Sankey animates its links for about half a second after it is
+    # drawn, even in a hidden tab, which kept every Map view from settling (bench/page_settle.py). The table is a
+    # tab too: in an expander, Streamlit draws it (hidden) on every view, and it was the Map's only table grid.
+    if tab_bars.open:
+        with tab_bars:
+            st.caption(f"Each bar: one of the {len(keep)} largest vendors, split by capability, over the agencies "
+                       "drawn. Hover for the dollars; the Network and Sankey tabs draw the same flows.")
+            figures.show(shown, figures.map_flows(shown, colours), key="map-bars")
     if tab_net.open:
         with tab_net:
             st.caption(f"Labels name the {network.MAX_LABELS} largest nodes at most (where they fit without "
@@ -90,10 +109,10 @@ else:
     if tab_sankey.open:
         with tab_sankey:
             st.plotly_chart(figures.sankey(shown, colours), key="map-sankey")
-    ui.chart_data(shown, "map_flows_drawn", key="map-drawn-chart")
+    if not tab_table.open:  # the rows the open chart draws
+        ui.chart_data(shown, "map_flows_drawn", key="map-drawn-chart")
 
     c1, c2 = st.columns(2)
-    vendor_names = shown.drop_duplicates("vendor_id").set_index("vendor_id").vendor_name
     with c1:
         pick = st.selectbox("Open a vendor profile", [None, *vendor_names.index], key="map-open-vendor",
                             format_func=lambda v: "—" if v is None else vendor_names[v])
@@ -107,10 +126,13 @@ else:
             st.page_link("views/agency.py", label=f"Open {r.name}", query_params={"agency": r.agency_id},
                          icon=":material/account_balance:")
 
-    table = flows.assign(source_url="https://www.usaspending.gov/search")
-    with st.expander("Flows as a table"):
-        ui.table(table, key="map-flows", money=["obligated"], hide=["sort_order"])
-        ui.exports(table, "flows", key="map-flows-export", full=True)
+    if tab_table.open:
+        with tab_table:
+            st.caption("Every flow matching the filters (not only the largest vendors'), one row per agency, "
+                       "capability and vendor.")
+            table = flows.assign(source_url="https://www.usaspending.gov/search")
+            ui.table(table, key="map-flows", money=["obligated"], hide=["sort_order"])
+            ui.exports(table, "flows", key="map-flows-export", full=True)
 
 st.subheader("Place of performance by state")
 coverage = q.state_coverage().iloc[0]
@@ -127,8 +149,9 @@ ui.how_computed("Awards in the registry, each once, and how many report a place-
                 figures=["awards report a state", "reports a place-of-performance state"],
                 rows_link=ui.page_url("search"), key="map-states-how")
 if not by_state.empty:  # an empty tile map says nothing: drawn only with data
-    st.plotly_chart(figures.tile_map(by_state), key="map-states")
-    ui.chart_data(by_state, "obligations_by_state_chart", key="map-states-chart")
+    tiles, spec = figures.state_tiles(by_state)
+    st.vega_lite_chart(tiles, spec, key="map-states", width="content")
+    ui.chart_data(tiles, "obligations_by_state_chart", key="map-states-chart")
     states = by_state.assign(source_url="https://www.usaspending.gov/search")
     ui.exports(states, "obligations_by_state", key="map-states-export")
 elif coverage.with_state:

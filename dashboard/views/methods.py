@@ -38,66 +38,73 @@ role is *purpose* (the technology is what the award buys) or *component* (one pa
 cameras in a border-wall project): every surveillance total counts tagged purpose tags only.
 """)
 
-st.subheader("Crawls")
-runs = q.crawl_runs()
-if runs.empty:
-    ui.empty("No crawl recorded: run `make crawl` (live) or `make registry` (sample).")
-else:
-    st.dataframe(runs, hide_index=True, key="methods-runs")
-    bad = runs[runs.items_fetched != runs.items_loaded + runs.items_rejected]
-    st.caption("Counts reconcile (fetched = loaded + rejected) for every run." if bad.empty
-               else f"{len(bad)} runs do not reconcile: see their error column.")
-rejects = q.rejects_by_reason()
-st.markdown(f"**Rejected records:** {int(rejects.records.sum()) if not rejects.empty else 0:,}")
-if not rejects.empty:
-    st.dataframe(rejects, hide_index=True, key="methods-rejects")
-
-st.subheader("What the registry holds")
-st.dataframe(q.view_counts(PUBLIC_VIEWS), hide_index=True, key="methods-views")
-
-st.subheader("Column glossary")
-glossary = q.column_glossary()
-if glossary.empty:
-    ui.empty("This registry holds no public views yet: run `registry build`.")
-else:
-    names = list(dict.fromkeys(glossary["view"]))
-    view = st.selectbox("View", names, index=names.index("awards") if "awards" in names else 0,
-                        key="methods-glossary-view")
-    rows = glossary[glossary["view"] == view]
-    st.markdown(f"**{fmt.md_text(view)}**: {fmt.md_text(rows['about'].iloc[0]) or 'no description in this registry.'}")
-    st.dataframe(rows[["column", "type", "meaning"]].fillna({"meaning": "—"}), hide_index=True,
-                 key="methods-glossary")
-    st.caption("Read from the registry's own column descriptions (COMMENT ON), which the build writes from each "
-               "source's schema.yaml and its view SQL; docs/views.md is rendered from the same text. Query any "
-               "view with `registry sql`.")
-
-st.subheader("Capability taxonomy")
-caps = q.capabilities()
-for r in caps.itertuples():
-    with st.expander(r.name):
-        st.markdown(fmt.md_text(r.definition))
-        for ref in list(r.references if r.references is not None else []):
-            ui.link(ref, ref)
-st.subheader("How matching and tagging work")
-c = st.columns(2)
-c[0].markdown("**Recipient → vendor matches by method**")
-c[0].dataframe(q.match_methods(), hide_index=True, key="methods-matches")
-c[1].markdown("**Capability tags by method**")
-c[1].dataframe(q.tag_methods(), hide_index=True, key="methods-tags")
-
-st.subheader("Precision and recall of capability tagging")
-text = MODEL_DOC.read_text(encoding="utf-8") if MODEL_DOC.exists() else ""
-section = re.search(r"<!-- figures:heldout -->\n(.*?)<!-- /figures:heldout -->", text, re.S)
-if section:
-    st.markdown("Held-out labelled awards (never used to write the rules or train the model). An award counts as "
-                "found when it has a tagged purpose capability; dollars weight awards by obligations; 95% intervals.")
-    st.markdown(section.group(1))
-    st.caption("From docs/model.md (`registry model evaluate`; checked by tests/test_model_capabilities.py).")
-else:
-    st.caption("No measured figures found (docs/model.md).")
-
-st.subheader("How totals and agencies are counted")
-st.markdown("""
+# One section at a time: only the open tab's queries, tables and expanders are built, sent and drawn (`.open`), so
+# that a new tab of this page settles sooner (bench/page_settle.py); the open section is in the URL (?section=), so
+# a shared link opens it, as on the other pages.
+SECTIONS = ["Crawls and counts", "Column glossary", "Capability taxonomy", "Matching and tagging", "How totals and agencies are counted", "Known limits"]
+sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun")
+if sections[0].open:
+    with sections[0]:
+        st.markdown("**Crawls**")
+        runs = q.crawl_runs()
+        if runs.empty:
+            ui.empty("No crawl recorded: run `make crawl` (live) or `make registry` (sample).")
+        else:
+            st.dataframe(runs, hide_index=True, key="methods-runs")
+            bad = runs[runs.items_fetched != runs.items_loaded + runs.items_rejected]
+            st.caption("Counts reconcile (fetched = loaded + rejected) for every run." if bad.empty
+                       else f"{len(bad)} runs do not reconcile: see their error column.")
+        rejects = q.rejects_by_reason()
+        st.markdown(f"**Rejected records:** {int(rejects.records.sum()) if not rejects.empty else 0:,}")
+        if not rejects.empty:
+            st.dataframe(rejects, hide_index=True, key="methods-rejects")
+        st.markdown("**What the registry holds**")
+        st.dataframe(q.view_counts(PUBLIC_VIEWS), hide_index=True, key="methods-views")
+if sections[1].open:
+    with sections[1]:
+        glossary = q.column_glossary()
+        if glossary.empty:
+            ui.empty("This registry holds no public views yet: run `registry build`.")
+        else:
+            names = list(dict.fromkeys(glossary["view"]))
+            view = st.selectbox("View", names, index=names.index("awards") if "awards" in names else 0,
+                                key="methods-glossary-view")
+            rows = glossary[glossary["view"] == view]
+            st.markdown(f"**{fmt.md_text(view)}**: {fmt.md_text(rows['about'].iloc[0]) or 'no description in this registry.'}")
+            st.dataframe(rows[["column", "type", "meaning"]].fillna({"meaning": "—"}), hide_index=True,
+                         key="methods-glossary")
+            st.caption("Read from the registry's own column descriptions (COMMENT ON), which the build writes from each "
+                       "source's schema.yaml and its view SQL; docs/views.md is rendered from the same text. Query any "
+                       "view with `registry sql`.")
+if sections[2].open:
+    with sections[2]:
+        caps = q.capabilities()
+        for r in caps.itertuples():
+            with st.expander(r.name):
+                st.markdown(fmt.md_text(r.definition))
+                for ref in list(r.references if r.references is not None else []):
+                    ui.link(ref, ref)
+if sections[3].open:
+    with sections[3]:
+        st.markdown("**How matching and tagging work**")
+        c = st.columns(2)
+        c[0].markdown("**Recipient → vendor matches by method**")
+        c[0].dataframe(q.match_methods(), hide_index=True, key="methods-matches")
+        c[1].markdown("**Capability tags by method**")
+        c[1].dataframe(q.tag_methods(), hide_index=True, key="methods-tags")
+        st.markdown("**Precision and recall of capability tagging**")
+        text = MODEL_DOC.read_text(encoding="utf-8") if MODEL_DOC.exists() else ""
+        section = re.search(r"<!-- figures:heldout -->\n(.*?)<!-- /figures:heldout -->", text, re.S)
+        if section:
+            st.markdown("Held-out labelled awards (never used to write the rules or train the model). An award counts as "
+                        "found when it has a tagged purpose capability; dollars weight awards by obligations; 95% intervals.")
+            st.markdown(section.group(1))
+            st.caption("From docs/model.md (`registry model evaluate`; checked by tests/test_model_capabilities.py).")
+        else:
+            st.caption("No measured figures found (docs/model.md).")
+if sections[4].open:
+    with sections[4]:
+        st.markdown("""
 - **Each award once.** Every total called "obligated" sums each award's obligated amount once. A chart that
   shows an award under each of its capabilities says so in its title, and its bars add up to more.
 - **Surveillance-tagged** awards have at least one counted capability tag (`COUNTED_TAGS` in
@@ -121,9 +128,9 @@ st.markdown("""
   (CBP's Border Enforcement division for the Border Patrol and Field Operations), so an office names a
   component only when its own name does; the Overview shows offices as their own view ("Contracting offices").
 """)
-
-st.subheader("Known limits")
-st.markdown("""
+if sections[5].open:
+    with sections[5]:
+        st.markdown("""
 - Contracts only: grants, other transactions and purchases below the reporting threshold are not in FPDS.
 - Descriptions are short and written by contracting officers; a capability missing from the text is missed.
   Tags are evidence, not proof: each shows the matched text or rule.
