@@ -280,7 +280,7 @@ def chart_data(df: pd.DataFrame, name: str, *, key: str) -> None:
         df.to_parquet(buf, index=False)
         return buf.getvalue()
 
-    cols = st.columns(2, width=330)
+    cols = st.columns(2, width=420)  # each button its whole label: "Chart data (Parquet)" with its icon
     cols[0].download_button("Chart data (CSV)", lambda: df.to_csv(index=False), file_name=f"{name}.csv",
                             mime="text/csv", key=f"{key}-csv", on_click="ignore", icon=":material/download:")
     cols[1].download_button("Chart data (Parquet)", parquet, file_name=f"{name}.parquet",
