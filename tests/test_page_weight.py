@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard_support import app_test
+from tests.test_dashboard_pages import open_page
 
 NETWORK_TAB = "Network (awards with several capabilities drawn under each)"
 SANKEY_TAB = "Sankey: agency → capability → vendor (same)"
@@ -96,17 +97,6 @@ def test_vendor_page_runs_only_the_open_tab(registry):
     assert any("AI use cases naming the vendor" in m.value for m in linked.markdown)
 
 
-def _page(view: str, **params) -> AppTest:
-    """A page as a shared link opens it (one run of that page)."""
-    at = app_test()
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(f"views/{view}.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _columns(at: AppTest) -> list[set[str]]:
     return [set(d.value.columns) for d in at.dataframe]
 
@@ -114,17 +104,17 @@ def _columns(at: AppTest) -> list[set[str]]:
 def test_agency_award_methods_compare_run_only_the_open_section(registry):
     """Below their headline figures these pages draw one section at a time, the open one in the URL (?section=):
     the first view sends one section's tables, and a shared link to another section opens that section's rows."""
-    agency = _page("agency", agency="sub:7012")
+    agency = open_page("agency", agency="sub:7012")
     assert [set(c) >= {"vendor_name", "obligated"} for c in _columns(agency)] == [True]  # Vendors, nothing else
     assert not agency.get("vega_lite_chart")  # no chart in the first view: no Vega-Lite code for a new tab to run
-    spending = _page("agency", agency="sub:7012", section="Spending over time")
+    spending = open_page("agency", agency="sub:7012", section="Spending over time")
     assert [json.loads(c.proto.spec)["mark"]["type"] for c in spending.get("vega_lite_chart")] == ["line"]
-    caps = _page("agency", agency="sub:7012", section="Capabilities")
+    caps = open_page("agency", agency="sub:7012", section="Capabilities")
     assert [json.loads(c.proto.spec)["mark"] for c in caps.get("vega_lite_chart")] == ["bar"] and not caps.dataframe
-    competition = _page("agency", agency="sub:7012", section="Competition")
+    competition = open_page("agency", agency="sub:7012", section="Competition")
     assert [("competition_status" in c) for c in _columns(competition)] == [True]
 
-    award = _page("award", award="70CTD022FR0000170")
+    award = open_page("award", award="70CTD022FR0000170")
     assert [("modification_number" in c) for c in _columns(award)] == [True]
 
     def competition_shown(at: AppTest) -> bool:  # its fields in plain words, or why the record has none
@@ -132,17 +122,17 @@ def test_agency_award_methods_compare_run_only_the_open_section(registry):
                 or any(i.value.startswith("Competition fields") for i in at.info))
 
     assert not competition_shown(award)  # competition is its own section
-    competed = _page("award", award="70CTD022FR0000170", section="Competition, in plain words")
+    competed = open_page("award", award="70CTD022FR0000170", section="Competition, in plain words")
     assert competition_shown(competed) and not competed.get("vega_lite_chart")
-    evidence = _page("award", award="70CTD022FR0000170", section="Capability evidence")
+    evidence = open_page("award", award="70CTD022FR0000170", section="Capability evidence")
     assert evidence.dataframe and not evidence.get("vega_lite_chart")
 
-    methods = _page("methods")
+    methods = open_page("methods")
     assert [("items_fetched" in c) for c in _columns(methods)][:1] == [True] and len(methods.expander) == 1  # banner
-    glossary = _page("methods", section="Column glossary")
+    glossary = open_page("methods", section="Column glossary")
     assert [c for c in _columns(glossary)] == [{"column", "type", "meaning"}]
 
-    compare = _page("compare", v=["v:palantir", "v:relx"])
+    compare = open_page("compare", v=["v:palantir", "v:relx"])
     assert [("vendor_id" in c) for c in _columns(compare)] == [True] and len(compare.get("vega_lite_chart")) == 1
-    largest = _page("compare", v=["v:palantir", "v:relx"], section="Largest awards")
+    largest = open_page("compare", v=["v:palantir", "v:relx"], section="Largest awards")
     assert [("obligated_amount" in c) for c in _columns(largest)] == [True]
