@@ -79,6 +79,15 @@ def int_param(name: str, default: int, low: int, high: int) -> int:
     return max(low, min(high, value))
 
 
+def url_tabs(names: Sequence[str], *, key: str = "section", default: str | None = None) -> Sequence:
+    """A page's tabs, the open one kept in the URL (?section=, or `key`) so a shared link opens it.
+
+    Why every page wraps each tab's body in `if tab.open:`: only the open tab's queries, tables and charts are
+    built, sent and drawn, so a new tab of the page has less to draw and settles sooner (bench/page_settle.py);
+    a tab's content comes when the reader opens it (a rerun), or from a shared link."""
+    return st.tabs(list(names), key=key, bind="query-params", on_change="rerun", default=default)
+
+
 # ------------------------------------------------------------------------------------------ banner
 
 def banner() -> None:

@@ -42,13 +42,11 @@ ui.how_computed("**Awards** and **Obligated**: this agency's awards, each once, 
                 queries=[(q.agency_choices, ()), (q.agency_competition, (agency_id,))],
                 figures=["Awards", "Obligated", "Sole-source share"], rows_link=rows, key="agency-how")
 
-# Below the headline figures, one section at a time: only the open tab's queries, tables and chart are built, sent
-# and drawn (`.open`), so that a new tab of this page settles sooner (bench/page_settle.py); the open section is in
-# the URL (?section=), so a shared link opens it, as on the Overview, Map and Vendor pages. The first section is a
-# table, not a chart: a page's first chart makes a new tab load and run Streamlit's Vega-Lite code (about 0.5 CPU s
-# on the benchmark machine), which a page whose first view has no chart never does.
-SECTIONS = ["Vendors", "Spending over time", "Capabilities", "Subtiers, components and offices", "Competition"]
-sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun")
+# Below the headline figures, one section at a time (ui.url_tabs). The first section is a table, not a chart: a
+# page's first chart makes a new tab load and run Streamlit's Vega-Lite code (about 0.5 CPU s on the benchmark
+# machine), which a page whose first view has no chart never does.
+sections = ui.url_tabs(["Vendors", "Spending over time", "Capabilities", "Subtiers, components and offices",
+                        "Competition"])
 if sections[0].open:
     with sections[0]:
         vendors = q.agency_vendors(agency_id).assign(source_url="https://www.usaspending.gov/search")

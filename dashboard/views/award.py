@@ -57,11 +57,8 @@ citation = (f"{a.family_vendor_name}, contract {a.piid} ({a.awarding_subagency})
             f"select * from awards where award_key = '{a.award_key}'")
 ui.cite("Cite this", citation, key="award-cite")
 
-# One section at a time: only the open tab's queries, chart and tables are built, sent and drawn (`.open`), so that
-# a new tab of this page settles sooner (bench/page_settle.py); the open section is in the URL (?section=), so a
-# shared link opens it, as on the Overview, Map, Vendor and Agency pages.
-SECTIONS = ["Modifications", "Competition, in plain words", "Capability evidence", "Linked records"]
-sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun")
+# One section at a time (ui.url_tabs).
+sections = ui.url_tabs(["Modifications", "Competition, in plain words", "Capability evidence", "Linked records"])
 if sections[0].open:
     with sections[0]:
         if mods.empty:

@@ -58,11 +58,8 @@ by_year = q.compare_by_year(picked, agencies)
 figures.show(by_year, figures.compare_years(by_year), key="compare-years")
 ui.chart_data(by_year, "compare_by_year", key="compare-years-chart")
 
-# One section at a time: only the open tab's query, table or chart is built, sent and drawn (`.open`), so that a
-# new tab of this page settles sooner (bench/page_settle.py); the open section is in the URL (?section=), so a
-# shared link opens it, as on the other pages.
-SECTIONS = ["Side by side", "Capabilities", "Largest awards"]
-sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun")
+# One section at a time (ui.url_tabs).
+sections = ui.url_tabs(["Side by side", "Capabilities", "Largest awards"])
 if sections[0].open:
     with sections[0]:
         table = summary.assign(source_url="https://www.usaspending.gov/search")

@@ -76,10 +76,10 @@ else:
                f"so their flows add up to {fmt.money(flows.obligated.sum())}; the total above counts each award "
                "once.")
 
-    tab_bars, tab_net, tab_sankey, tab_table = st.tabs(
+    tab_bars, tab_net, tab_sankey, tab_table = ui.url_tabs(
         ["Flows by vendor", "Network (awards with several capabilities drawn under each)",
          "Sankey: agency → capability → vendor (same)", "Flows as a table"],
-        key="view", bind="query-params", on_change="rerun")  # the open tab is in the URL (?view=)
+        key="view")
     # Only the open tab's chart is built and drawn (`.open`): the first is Vega-Lite, so a Map opened as it comes
     # loads no plotly.js (module docstring); the Sankey animates its links for about half a second after it is
     # drawn, even in a hidden tab, which kept every Map view from settling (bench/page_settle.py). The table is a

@@ -38,11 +38,9 @@ role is *purpose* (the technology is what the award buys) or *component* (one pa
 cameras in a border-wall project): every surveillance total counts tagged purpose tags only.
 """)
 
-# One section at a time: only the open tab's queries, tables and expanders are built, sent and drawn (`.open`), so
-# that a new tab of this page settles sooner (bench/page_settle.py); the open section is in the URL (?section=), so
-# a shared link opens it, as on the other pages.
-SECTIONS = ["Crawls and counts", "Column glossary", "Capability taxonomy", "Matching and tagging", "How totals and agencies are counted", "Known limits"]
-sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun")
+# One section at a time (ui.url_tabs).
+sections = ui.url_tabs(["Crawls and counts", "Column glossary", "Capability taxonomy", "Matching and tagging",
+                        "How totals and agencies are counted", "Known limits"])
 if sections[0].open:
     with sections[0]:
         st.markdown("**Crawls**")

@@ -155,16 +155,14 @@ with right:
         ui.exports(shown, "top_agencies", key="overview-agencies-export")
 
 
-# Below the fold, one section at a time: only the open tab's queries, charts and tables are built, sent and drawn
-# (`.open`), as on the Map and Vendor pages (bench/page_settle.py); the open section is in the URL (?section=), so
-# a shared link opens it. A link that names What's new dates (?new_from=..., from before the sections were tabs)
-# opens What's new.
+# Below the fold, one section at a time (ui.url_tabs). A link that names What's new dates (?new_from=..., from
+# before the sections were tabs) opens What's new.
 SECTIONS = ["Capability mix", "Obligations over time", "What's new", "Data freshness"]
 # The default is fixed for the session (its first view of the page decides): a default that changed between runs
 # would make a new widget, which would lose the tab the reader chose.
 default = st.session_state.setdefault("overview-section-default", SECTIONS[2] if any(
     ui.param(p) for p in ("new_by", "new_from", "new_to")) else SECTIONS[0])
-sections = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun", default=default)
+sections = ui.url_tabs(SECTIONS, default=default)
 if sections[0].open:
     with sections[0]:
         overlap = q.capability_overlap().iloc[0]

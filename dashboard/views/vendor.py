@@ -52,11 +52,10 @@ ui.how_computed(f"Awards of the vendor family **{fmt.md_text(names[vendor_id])}*
                 params=[vendor_id, vendor_id], queries=[(q.vendor_awards, (vendor_id,)), (q.vendor, (vendor_id,))],
                 figures=["Awards", "Obligated", "Surveillance-tagged", "Sole-source share", "Active"],
                 rows_link=ui.page_url("search", vendor=names[vendor_id]), key="vendor-how")
-tabs = st.tabs(["Awards", "Money over time", "Agencies", "Capabilities & evidence", "Family & matching",
-                "Largest modifications", "Linked records"], key="tab", bind="query-params",
-               on_change="rerun")  # the tab is in the URL
-# Only the open tab runs (`.open`): the other six tabs' tables and chart were built, sent and drawn hidden on every
-# view of the page (bench/page_settle.py); a tab's content now comes when it is opened, or from a shared link.
+# Only the open tab runs (ui.url_tabs, ?tab=): the other six tabs' tables and chart were built, sent and drawn
+# hidden on every view of the page.
+tabs = ui.url_tabs(["Awards", "Money over time", "Agencies", "Capabilities & evidence", "Family & matching",
+                    "Largest modifications", "Linked records"], key="tab")
 if tabs[0].open:
     with tabs[0]:
         ui.table(awards, key="vendor-awards", money=["obligated_amount", "base_and_all_options"], hide=["award_key"])
