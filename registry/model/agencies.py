@@ -133,25 +133,26 @@ def build(ctx) -> None:
     con.execute(
         r"""
         CREATE TEMP TABLE _aw AS
+        WITH a AS (
+            -- the record's funding office, only when the paying subtier is the awarding one (or not given): an ICE
+            -- order paid by CBP's "OFFICE OF TRAINING AND DEVELOPMENT" is not ICE's office of that name
+            SELECT *, CASE WHEN funding_subagency IS NULL
+                                OR upper(trim(funding_subagency)) = upper(trim(awarding_subagency))
+                           THEN funding_office END AS own_funding_office
+            FROM t_awards
+        )
         SELECT a.award_key,
                coalesce(nullif(trim(a.awarding_subagency_code), ''),
                         CASE WHEN regexp_full_match(split_part(a.award_key, '_', 4), '\d{4}')
                              THEN split_part(a.award_key, '_', 4) END)            AS subtier_code,
                a.awarding_agency, a.awarding_agency_code, a.awarding_subagency,
                a.awarding_office, a.awarding_office_code,
-               -- the record's funding office, only when the paying subtier is the awarding one (or not given): an
-               -- ICE order paid by CBP's "OFFICE OF TRAINING AND DEVELOPMENT" is not ICE's office of that name
-               coalesce(CASE WHEN a.funding_subagency IS NULL
-                               OR upper(trim(a.funding_subagency)) = upper(trim(a.awarding_subagency))
-                             THEN a.funding_office END,
-                        fp.funding_office_name)                             AS funding_office,
-               CASE WHEN a.funding_office IS NOT NULL AND (a.funding_subagency IS NULL
-                         OR upper(trim(a.funding_subagency)) = upper(trim(a.awarding_subagency)))
-                    THEN 'funding office'
+               coalesce(a.own_funding_office, fp.funding_office_name)         AS funding_office,
+               CASE WHEN a.own_funding_office IS NOT NULL THEN 'funding office'
                     WHEN fp.funding_office_name IS NOT NULL
                          THEN 'FPDS funding office' || coalesce(' ' || fp.funding_office_id, '') END AS funding_signal,
                upper(left(a.piid, 6)) AS piid_office_code
-        FROM t_awards a
+        FROM a
         LEFT JOIN _fpds_funding fp USING (award_key)
         """
     )
