@@ -23,33 +23,22 @@ def registry(sample_registry, monkeypatch):
     return sample_registry
 
 
-def _map(**params) -> AppTest:
-    """The Map as a shared link opens it: one run of that page (not of the default page first)."""
-    at = app_test()
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page("views/map.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _trace_types(at: AppTest) -> list[str]:
     return [t["type"] for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]]
 
 
 def test_map_sends_only_the_open_tabs_chart(registry):
-    bars = _map()  # the Map as it opens: the flows as Vega-Lite bars, no plotly chart at all
+    bars = open_page("map")  # the Map as it opens: the flows as Vega-Lite bars, no plotly chart at all
     assert not bars.get("plotly_chart")
     assert [json.loads(c.proto.spec)["mark"] for c in bars.get("vega_lite_chart")] == ["bar"]  # no states in sample
     assert not bars.dataframe  # the flows table is a tab of its own: no table grid in the first view
-    table = _map(view="Flows as a table")
+    table = open_page("map", view="Flows as a table")
     assert [("capability_id" in d.value.columns) for d in table.dataframe] == [True] and not table.get("plotly_chart")
-    network = _map(view=NETWORK_TAB)  # a shared link to the network tab
+    network = open_page("map", view=NETWORK_TAB)  # a shared link to the network tab
     assert "sankey" not in _trace_types(network)
     assert "scatter" in _trace_types(network)  # the network's nodes and edges
     assert not network.get("vega_lite_chart")
-    sankey = _map(view=SANKEY_TAB)  # a shared link to the Sankey tab
+    sankey = open_page("map", view=SANKEY_TAB)  # a shared link to the Sankey tab
     assert _trace_types(sankey) == ["sankey"]
     # Every tab offers the rows it draws, whichever is open.
     for at in (bars, network, sankey):
@@ -80,13 +69,7 @@ def test_a_rerun_reuses_the_figures_it_built(registry, monkeypatch):
 def test_vendor_page_runs_only_the_open_tab(registry):
     """The Awards tab by default (its table, no chart); a shared link to another tab opens that tab's rows."""
     def vendor(**params) -> AppTest:
-        at = app_test()
-        for key, value in {"vendor": "v:palantir", **params}.items():
-            at.query_params[key] = value
-        at.switch_page("views/vendor.py")
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return open_page("vendor", vendor="v:palantir", **params)
 
     awards = vendor()
     assert [set(d.value.columns) >= {"piid", "obligated_amount"} for d in awards.dataframe] == [True]
