@@ -103,8 +103,7 @@ _SETTLED = """quiet => {
         || document.querySelector('[data-stale="true"]')
         || !document.querySelector('[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stAlert"]')
         || document.querySelector('[data-testid="stSkeleton"]')
-        || [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].some(c => !c.querySelector('.main-svg'))
-        || [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].some(c => !c.querySelector('.marks'));
+        || [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].some(c => !c.querySelector('.main-svg'));
     return !busy && performance.now() - window.__lastDomChange >= quiet;
 }"""
 

@@ -1,14 +1,15 @@
-"""Every chart the pages draw: Vega-Lite specs for the plain bar and line charts, plotly for the rest.
+"""Every chart the pages draw: bars and lines as markup built here (dashboard/svg.py), plotly for the rest.
 
-Why Vega-Lite for bars and lines: a page's first plotly chart makes the browser load and run plotly.js (4.7 MB),
-about 1.9 s of a new tab's CPU on the 2-core benchmark machine (bench/page_settle.py, docs/benchmarks.md), while
-Streamlit's Vega-Lite charts cost about a third of that for the same four Overview charts. A spec is a small
-dict built from the data's shape, so it needs no cache; st.vega_lite_chart sends the rows as Arrow beside it.
-Each chart shows exactly the frame the page passes (and offers as "Chart data"): no row is added or dropped here.
+Why markup for bars and lines: a chart library costs a new tab its JavaScript every time. plotly.js (4.7 MB) was
+about 1.9 s of a new tab's CPU on the 2-core benchmark machine, Vega-Lite (which replaced it for bars and lines on
+2026-12-03) still about a quarter of a second of a 1.5 s budget on the Overview, Compare and Award pages
+(docs/benchmarks.md). Bars with their values printed and lines with their ticks are small HTML and SVG, drawn
+with the page's text. Each chart function takes the frame the page passes (and offers as "Chart data") and draws
+exactly its rows: no row is added or dropped here (a chart that sums rows, the Map's flows, says so).
 
 Why plotly is kept for the network and the Sankey (Map page): they need plotly's graph, selection and layout
-features. They are tabs of the Map that run only when opened; the Map's first view (bars of the drawn flows and
-the state tile map) is Vega-Lite, so no page loads plotly.js until a reader opens one of those two tabs.
+features. They are tabs of the Map that run only when opened, so no page loads plotly.js until a reader opens one
+of those two tabs.
 
 The plotly figures are built once per distinct data and kept (st.cache_resource): plotly express validates
 every property it sets (about 0.1 s a chart on an idle core), and a rerun would rebuild the same figures from the
@@ -18,232 +19,194 @@ the key is the data drawn, so a rebuilt registry or another filter draws a new f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from dashboard import format as fmt
-from dashboard import geo
+from dashboard import geo, svg
 from dashboard import network as net
 
 _cached = st.cache_resource(max_entries=256, show_spinner=False)
 
-# Dollar axes as $1.5B, $300M (d3's SI prefix G is a billion).
-_DOLLAR_AXIS = {"title": "Obligated ($)", "labelExpr": "'$' + replace(format(datum.value, '.3~s'), 'G', 'B')"}
-_LABELS = {"labelLimit": 320}  # long agency and vendor names are not cut at Vega-Lite's default 180 px
 WATCHLIST = {True: "#d62728", False: "#1f77b4"}
+SERIES_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
 
-def _money(field: str, title: str = "Obligated") -> dict:
-    """A tooltip line with the exact dollars."""
-    return {"field": field, "type": "quantitative", "title": title, "format": "$,.0f"}
+def show(markup: str) -> None:
+    """Put a chart built here on the page (one HTML block: see dashboard/svg.py)."""
+    st.markdown(markup, unsafe_allow_html=True)
 
 
-def _colour_scale(values, colours: dict[str, str]) -> dict:
-    """The capability colours the pages share (fmt.capability_colours), for the values this chart draws."""
-    domain = [v for v in dict.fromkeys(values) if v in colours]
-    return {"domain": domain, "range": [colours[v] for v in domain]}
+def _awards(n) -> str:
+    n = int(fmt.val(n) or 0)
+    return f"{n:,} award{'s' if n != 1 else ''}"
 
 
-def show(data: pd.DataFrame, spec: dict, *, key: str) -> None:
-    """Draw a Vega-Lite chart across the container's width, its rows sent as Arrow."""
-    st.vega_lite_chart(data, spec, key=key, width="stretch")
+def _month(value) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m")
 
 
 SERIES = {"obligated": "All awards", "surveillance_obligated": "Surveillance-tagged"}
 
 
-def obligations(monthly: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """All and surveillance-tagged obligations per month as two lines (overview and agency pages): the monthly
-    rows in long form (one row per month and series), and the spec."""
-    long = monthly.melt(id_vars="month", value_vars=list(SERIES), var_name="series", value_name="dollars")
-    long["series"] = long.series.map(SERIES)
-    return long, {
-        "height": 320, "mark": {"type": "line", "point": False},
-        "encoding": {"x": {"field": "month", "type": "temporal", "title": None},
-                     "y": {"field": "dollars", "type": "quantitative", "axis": _DOLLAR_AXIS},
-                     "color": {"field": "series", "type": "nominal", "title": None, "sort": list(SERIES.values()),
-                               "legend": {"orient": "top"}},
-                     "tooltip": [{"field": "month", "type": "temporal", "title": "Month", "format": "%Y-%m"},
-                                 {"field": "series", "title": "Awards"}, _money("dollars")]}}
+def obligations(monthly: pd.DataFrame, *, key: str) -> str:
+    """All and surveillance-tagged obligations per month as two lines (overview and agency pages), one point per
+    row of `monthly` and series."""
+    layers = [svg.TimeLine(monthly.month, monthly[col], name, colour,
+                           [f"{_month(m)} · {name}: {fmt.money_exact(v)}" for m, v in zip(monthly.month, monthly[col], strict=True)],
+                           points=False)
+              for (col, name), colour in zip(SERIES.items(), SERIES_COLOURS, strict=False)]
+    return svg.over_time(layers, key=key, label="Obligations per month, all awards and surveillance-tagged awards")
 
 
-def top_vendors(vendors: pd.DataFrame) -> dict:
-    """Overview: the largest vendors as horizontal bars, largest on top, watchlist vendors in red."""
-    return {
-        "height": 360, "mark": "bar",
-        "encoding": {"x": {"field": "obligated", "type": "quantitative", "axis": _DOLLAR_AXIS},
-                     "y": {"field": "vendor_name", "type": "nominal", "sort": "-x", "title": None, "axis": _LABELS},
-                     "color": {"field": "on_watchlist", "type": "nominal", "title": "On watchlist",
-                               "scale": {"domain": list(WATCHLIST), "range": list(WATCHLIST.values())},
-                               "legend": {"orient": "bottom"}},
-                     "tooltip": [{"field": "vendor_name", "title": "Vendor"}, _money("obligated"),
-                                 {"field": "awards", "type": "quantitative", "title": "Awards"},
-                                 {"field": "on_watchlist", "title": "On watchlist"}]}}
+def top_vendors(vendors: pd.DataFrame, *, key: str, href: Callable | None = None) -> str:
+    """Overview: the largest vendors as horizontal bars in the query's order (largest on top), watchlist vendors
+    in red, each name a link (`href(row)`) to its profile."""
+    bars = [svg.Bar(r.vendor_name, [svg.Segment("On watchlist" if r.on_watchlist else "Not on watchlist",
+                                                float(r.obligated), WATCHLIST[bool(r.on_watchlist)],
+                                                f"{r.vendor_name}: {fmt.money_exact(r.obligated)}, "
+                                                f"{_awards(r.awards)}")],
+                    tooltip=str(r.vendor_name), href=href(r) if href else None)
+            for r in vendors.itertuples()]
+    shown = dict.fromkeys(bool(w) for w in vendors.on_watchlist)
+    legend = [("On watchlist" if w else "Not on watchlist", WATCHLIST[w]) for w in (True, False) if w in shown]
+    return svg.hbars(bars, key=key, label="Top vendors by obligations", legend=legend if len(legend) > 1 else ())
 
 
-def top_agencies(bars: pd.DataFrame) -> dict:
-    """Overview: the largest agencies (subtiers, subtier · component, or offices) as horizontal bars."""
-    return {
-        "height": 360, "mark": "bar",
-        "encoding": {"x": {"field": "obligated", "type": "quantitative", "axis": _DOLLAR_AXIS},
-                     "y": {"field": "agency", "type": "nominal", "sort": "-x", "title": None, "axis": _LABELS},
-                     "tooltip": [{"field": "agency", "title": "Agency"}, _money("obligated"),
-                                 {"field": "awards", "type": "quantitative", "title": "Awards"}]}}
+def top_agencies(bars: pd.DataFrame, *, key: str) -> str:
+    """Overview: the largest agencies (subtiers, subtier · component, or offices) as horizontal bars, in the
+    frame's order."""
+    return svg.hbars([svg.Bar(r.agency, [svg.Segment("Obligated", float(r.obligated), "#1f77b4",
+                                                     f"{r.agency}: {fmt.money_exact(r.obligated)}, "
+                                                     f"{_awards(r.awards)}")], tooltip=str(r.agency))
+                      for r in bars.itertuples()], key=key, label="Top agencies by obligations")
 
 
-def capability_mix(mix: pd.DataFrame, colours: dict[str, str]) -> dict:
+def capability_mix(mix: pd.DataFrame, colours: dict[str, str], *, key: str, href: Callable | None = None) -> str:
     """Overview: obligations per capability (an award under each of its capabilities), in the query's order from
-    the top; horizontal, so that every capability's name is printed whole."""
-    return {
-        "height": 380, "mark": "bar",
-        "encoding": {"y": {"field": "name", "type": "nominal", "sort": None, "title": None, "axis": _LABELS},
-                     "x": {"field": "obligated_amount", "type": "quantitative", "axis": _DOLLAR_AXIS},
-                     "color": {"field": "name", "type": "nominal", "legend": None,
-                               "scale": _colour_scale(mix.name, colours)},
-                     "tooltip": [{"field": "name", "title": "Capability"}, _money("obligated_amount"),
-                                 {"field": "award_count", "type": "quantitative", "title": "Awards"},
-                                 {"field": "vendor_count", "type": "quantitative", "title": "Vendors"}]}}
+    the top, each name a link (`href(row)`) to its awards."""
+    return svg.hbars([svg.Bar(r.name, [svg.Segment(r.name, float(fmt.val(r.obligated_amount) or 0),
+                                                   colours.get(r.name, fmt.NOT_TAGGED_COLOUR),
+                                                   f"{r.name}: {fmt.money_exact(r.obligated_amount)}, "
+                                                   f"{_awards(r.award_count)}, {int(r.vendor_count):,} vendors")],
+                              tooltip=str(r.name), href=href(r) if href else None)
+                      for r in mix.itertuples()], key=key,
+                     label="Obligations per capability (an award under each of its capabilities)")
 
 
-def vendor_monthly(monthly: pd.DataFrame) -> dict:
-    """Vendor profile: obligations per month."""
-    return {
-        "height": 320, "mark": "bar",
-        "encoding": {"x": {"field": "month", "type": "temporal", "title": None},
-                     "y": {"field": "obligated", "type": "quantitative", "axis": _DOLLAR_AXIS},
-                     "tooltip": [{"field": "month", "type": "temporal", "title": "Month", "format": "%Y-%m"},
-                                 _money("obligated")]}}
+def vendor_monthly(monthly: pd.DataFrame, *, key: str) -> str:
+    """Vendor profile: obligations per month, one bar per row."""
+    return svg.over_time([svg.TimeBars(monthly.month, monthly.obligated, "Obligated", SERIES_COLOURS[0],
+                                       [f"{_month(m)}: {fmt.money_exact(v)}"
+                                        for m, v in zip(monthly.month, monthly.obligated, strict=True)])],
+                         key=key, label="Obligations per month")
 
 
-def compare_years(by_year: pd.DataFrame) -> dict:
-    """Compare vendors: obligations by fiscal year, one bar per vendor side by side."""
-    return {
-        "height": 360, "mark": "bar",
-        "encoding": {"x": {"field": "fiscal_year", "type": "ordinal", "title": "Fiscal year",
-                           "axis": {"labelAngle": 0}},
-                     "xOffset": {"field": "vendor_name", "type": "nominal"},
-                     "y": {"field": "obligated", "type": "quantitative", "axis": _DOLLAR_AXIS},
-                     "color": {"field": "vendor_name", "type": "nominal", "title": "Vendor",
-                               "legend": {"orient": "top"}},
-                     "tooltip": [{"field": "vendor_name", "title": "Vendor"},
-                                 {"field": "fiscal_year", "title": "Fiscal year"}, _money("obligated")]}}
+def compare_years(by_year: pd.DataFrame, *, key: str) -> str:
+    """Compare vendors: obligations by fiscal year, one column per vendor side by side (a vendor with no row for
+    a year has no column there)."""
+    years = [str(y) for y in sorted(by_year.fiscal_year.unique())]
+    vendors = list(dict.fromkeys(by_year.vendor_name))
+    groups = [(v, SERIES_COLOURS[i % len(SERIES_COLOURS)]) for i, v in enumerate(vendors)]
+    cells = {(str(r.fiscal_year), r.vendor_name): float(fmt.val(r.obligated) or 0) for r in by_year.itertuples()}
+    return svg.columns(years, groups, lambda y, v: cells.get((y, v)),
+                       lambda y, v: f"{v}, fiscal year {y}: {fmt.money_exact(cells[(y, v)])}",
+                       key=key, label="Obligations by fiscal year per vendor")
 
 
-def compare_capabilities(caps: pd.DataFrame, colours: dict[str, str]) -> dict:
+def _stacked(rows: pd.DataFrame, label: str, colours: dict[str, str], tip: Callable) -> list[svg.Bar]:
+    """One bar per `label` value (largest total on top), its parts per capability in the frame's order; the rows
+    of one label and capability summed."""
+    sums = rows.groupby([label, "capability"], sort=False, as_index=False).agg(
+        obligated=("obligated", "sum"), awards=("awards", "sum"))
+    order = sums.groupby(label, sort=False).obligated.sum().sort_values(ascending=False, kind="stable").index
+    return [svg.Bar(name, [svg.Segment(r.capability, float(r.obligated),
+                                       colours.get(r.capability, fmt.NOT_TAGGED_COLOUR), tip(r))
+                           for r in sums[sums[label] == name].itertuples()], tooltip=str(name))
+            for name in order]
+
+
+def _capability_legend(capabilities, colours: dict[str, str]) -> list[tuple[str, str]]:
+    return [(c, colours.get(c, fmt.NOT_TAGGED_COLOUR)) for c in dict.fromkeys(capabilities)]
+
+
+def compare_capabilities(caps: pd.DataFrame, colours: dict[str, str], *, key: str) -> str:
     """Compare vendors: each vendor's obligations stacked by capability."""
-    return {
-        "height": 320, "mark": "bar",
-        "encoding": {"x": {"field": "obligated", "type": "quantitative", "aggregate": "sum", "axis": _DOLLAR_AXIS},
-                     "y": {"field": "vendor_name", "type": "nominal", "title": None, "axis": _LABELS},
-                     "color": {"field": "capability", "type": "nominal", "title": None,
-                               "scale": _colour_scale(caps.capability, colours),
-                               "legend": {"orient": "bottom", "columns": 2, "labelLimit": 260}},
-                     "tooltip": [{"field": "vendor_name", "title": "Vendor"},
-                                 {"field": "capability", "title": "Capability"}, _money("obligated")]}}
+    bars = _stacked(caps, "vendor_name", colours,
+                    lambda r: f"{r.vendor_name} · {r.capability}: {fmt.money_exact(r.obligated)}, {_awards(r.awards)}")
+    return svg.hbars(bars, key=key, label="Each vendor's obligations by capability",
+                     legend=_capability_legend(caps.capability, colours))
 
 
-def agency_capabilities(caps: pd.DataFrame, colours: dict[str, str]) -> dict:
+def agency_capabilities(caps: pd.DataFrame, colours: dict[str, str], *, key: str) -> str:
     """Agency profile: obligations per capability, in the query's order from the top."""
-    return {
-        "height": 320, "mark": "bar",
-        "encoding": {"x": {"field": "obligated", "type": "quantitative", "axis": _DOLLAR_AXIS},
-                     "y": {"field": "capability", "type": "nominal", "sort": None, "title": None, "axis": _LABELS},
-                     "color": {"field": "capability", "type": "nominal", "legend": None,
-                               "scale": _colour_scale(caps.capability, colours)},
-                     "tooltip": [{"field": "capability", "title": "Capability"}, _money("obligated"),
-                                 {"field": "awards", "type": "quantitative", "title": "Awards"}]}}
+    return svg.hbars([svg.Bar(r.capability, [svg.Segment(r.capability, float(fmt.val(r.obligated) or 0),
+                                                         colours.get(r.capability, fmt.NOT_TAGGED_COLOUR),
+                                                         f"{r.capability}: {fmt.money_exact(r.obligated)}, "
+                                                         f"{_awards(r.awards)}")], tooltip=str(r.capability))
+                      for r in caps.itertuples()], key=key, label="Obligations per capability")
 
 
 TIMELINE = {"Obligation of the action": "#1f77b4", "Jump (much larger than the total so far)": "#d62728",
             "Running total": "#ff7f0e", "Ceiling": "#2ca02c"}
 
 
-def award_timeline(mods: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Award page: each action's obligation (jumps in red), the running total and the ceiling over time: the
-    modifications' rows with the fields drawn, and the spec (one layer per series, one legend for all)."""
-    data = pd.DataFrame({
-        "action_date": mods.action_date, "modification_number": mods.modification_number,
-        "obligation": mods.obligation.astype(float), "running_total": mods.running_obligated.astype(float),
-        "ceiling": mods.ceiling_after.astype(float), "jump": mods.is_jump.fillna(False).astype(bool),
-        "amount": [fmt.money_exact(v) for v in mods.obligation]})
+def award_timeline(mods: pd.DataFrame, *, key: str) -> str:
+    """Award page: each action's obligation (jumps in red), the running total (held until the next action) and the
+    ceiling over time, one mark per modification and series."""
     names = list(TIMELINE)
-    drawn = [names[0], *([names[1]] if data.jump.any() else []), names[2],
-             *([names[3]] if mods.ceiling_after.notna().any() else [])]
-    colour = {"scale": {"domain": drawn, "range": [TIMELINE[n] for n in drawn]}, "title": None,
-              "legend": {"orient": "bottom", "labelLimit": 400}}
-    x = {"field": "action_date", "type": "temporal", "title": None}
-    if mods.action_date.nunique() == 1:  # one date: give the bar room instead of a full-width block
-        day = pd.Timestamp(mods.action_date.iloc[0])
-        x["scale"] = {"domain": [str((day - pd.Timedelta(days=90)).date()), str((day + pd.Timedelta(days=90)).date())]}
-    tip = [{"field": "modification_number", "title": "Modification"},
-           {"field": "action_date", "type": "temporal", "title": "Date", "format": "%Y-%m-%d"},
-           {"field": "amount", "title": "Obligation"}, _money("running_total", "Running total")]
+    jump = mods.is_jump.fillna(False).astype(bool)
 
-    def bars(jump: bool) -> dict:
-        return {"transform": [{"filter": "datum.jump" if jump else "!datum.jump"}],
-                "mark": {"type": "bar", "width": 8},
-                "encoding": {"x": x, "y": {"field": "obligation", "type": "quantitative", "axis": _DOLLAR_AXIS},
-                             "color": {"datum": names[1 if jump else 0], **colour}, "tooltip": tip}}
+    def tips(rows: pd.DataFrame) -> list[str]:
+        return [f"Modification {fmt.val(r.modification_number) or '—'} · {fmt.day(r.action_date)}: obligation "
+                f"{fmt.money_exact(r.obligation)}, running total {fmt.money_exact(r.running_obligated)}"
+                for r in rows.itertuples()]
 
-    layers = [bars(False), bars(True),
-              {"mark": {"type": "line", "interpolate": "step-after", "point": True},
-               "encoding": {"x": x, "y": {"field": "running_total", "type": "quantitative"},
-                            "color": {"datum": names[2], **colour}, "tooltip": tip}}]
-    if mods.ceiling_after.notna().any():
-        layers.append({"transform": [{"filter": "isValid(datum.ceiling)"}],
-                       "mark": {"type": "line", "strokeDash": [4, 4]},
-                       "encoding": {"x": x, "y": {"field": "ceiling", "type": "quantitative"},
-                                    "color": {"datum": names[3], **colour}}})
-    return data, {"height": 360, "layer": layers}
+    layers: list = [svg.TimeBars(rows.action_date, rows.obligation.astype(float), name, TIMELINE[name], tips(rows),
+                                 width=8)
+                    for rows, name in ((mods[~jump], names[0]), (mods[jump], names[1])) if not rows.empty]
+    layers.append(svg.TimeLine(mods.action_date, mods.running_obligated.astype(float), names[2], TIMELINE[names[2]],
+                               tips(mods), step=True))
+    ceiling = mods[mods.ceiling_after.notna()]
+    if not ceiling.empty:
+        layers.append(svg.TimeLine(ceiling.action_date, ceiling.ceiling_after.astype(float), names[3],
+                                   TIMELINE[names[3]],
+                                   [f"Ceiling after modification {fmt.val(r.modification_number) or '—'}: "
+                                    f"{fmt.money_exact(r.ceiling_after)}" for r in ceiling.itertuples()],
+                                   dashed=True, points=False))
+    return svg.over_time(layers, key=key, height=360, pad_days=90,
+                         label="Each action's obligation, the running total and the ceiling over time")
 
 
-def map_flows(shown: pd.DataFrame, colours: dict[str, str]) -> dict:
+def map_flows(shown: pd.DataFrame, colours: dict[str, str], *, key: str) -> str:
     """Map: the drawn flows as one bar per vendor, largest on top, split by capability (an award under each of its
-    capabilities, as in the network and the Sankey); the tooltip names the vendor, the capability, its dollars
-    and awards over the agencies drawn."""
-    return {
-        "height": {"step": 22}, "mark": "bar",
-        "encoding": {"x": {"field": "obligated", "type": "quantitative", "aggregate": "sum", "axis": _DOLLAR_AXIS},
-                     "y": {"field": "vendor_name", "type": "nominal", "title": None, "axis": _LABELS,
-                           "sort": {"op": "sum", "field": "obligated", "order": "descending"}},
-                     "color": {"field": "capability", "type": "nominal", "title": None,
-                               "scale": _colour_scale(shown.capability, colours),
-                               "legend": {"orient": "bottom", "columns": 2, "labelLimit": 400}},
-                     "tooltip": [{"field": "vendor_name", "title": "Vendor"},
-                                 {"field": "capability", "title": "Capability"},
-                                 {**_money("obligated"), "aggregate": "sum"},
-                                 {"field": "awards", "type": "quantitative", "aggregate": "sum",
-                                  "title": "Awards (per agency, summed)"}]}}
+    capabilities, as in the network and the Sankey): each part sums the vendor's rows for that capability over
+    the agencies drawn, and its tooltip names the vendor, the capability, the dollars and the awards."""
+    bars = _stacked(shown, "vendor_name", colours,
+                    lambda r: f"{r.vendor_name} · {r.capability}: {fmt.money_exact(r.obligated)}, "
+                              f"{_awards(r.awards)} (per agency, summed)")
+    return svg.hbars(bars, key=key, label="Flows by vendor, split by capability",
+                     legend=_capability_legend(shown.capability, colours))
 
 
-TILE = 46  # px: one state's square
-
-
-def state_tiles(by_state: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def state_tiles(by_state: pd.DataFrame, *, key: str) -> tuple[pd.DataFrame, str]:
     """Map: the US tile grid (geo.TILES, one square per state) shaded by obligations, grey where no award reports
-    the state. The rows drawn are by_state's, each with its tile's place (`col`, `row`); a state off the grid (a
-    territory other than PR) is in the rows and the download but has no tile. The grey tiles and the state codes
-    are the grid itself (inline in the spec), not data."""
+    the state: by_state's rows with each tile's place (`col`, `row`), and the chart. A state off the grid (a
+    territory other than PR) is in the rows and the download but has no tile."""
     data = by_state.assign(col=[geo.TILES.get(s, (None, None))[1] for s in by_state.state],
                            row=[geo.TILES.get(s, (None, None))[0] for s in by_state.state],
                            obligated=by_state.obligated.astype(float))
-    grid = [{"state": s, "col": c, "row": r} for s, (r, c) in geo.TILES.items()]
-    x = {"field": "col", "type": "ordinal", "axis": None, "scale": {"domain": list(range(11)), "paddingInner": 0.08}}
-    y = {"field": "row", "type": "ordinal", "axis": None, "scale": {"domain": list(range(8)), "paddingInner": 0.08}}
-    return data, {
-        "width": 11 * TILE, "height": 8 * TILE, "view": {"stroke": None},
-        "layer": [
-            {"data": {"values": grid}, "mark": {"type": "rect", "color": "#e5e5e5"},
-             "encoding": {"x": x, "y": y, "tooltip": [{"field": "state", "title": "State"}]}},
-            {"transform": [{"filter": "isValid(datum.col)"}], "mark": "rect",
-             "encoding": {"x": x, "y": y,
-                          "color": {"field": "obligated", "type": "quantitative",
-                                    "scale": {"range": ["#fde0dd", "#e34a33"]},  # light enough for the codes
-                                    "legend": {"title": "Obligated ($)", "format": "$,.3~s"}},
-                          "tooltip": [{"field": "state", "title": "State"}, _money("obligated"),
-                                      {"field": "awards", "type": "quantitative", "title": "Awards"}]}},
-            {"data": {"values": grid}, "mark": {"type": "text", "fontSize": 11, "color": "#333"},
-             "encoding": {"x": x, "y": y, "text": {"field": "state"}}}]}
+    found = {r.state: r for r in data.itertuples()}
+    cells = []
+    for state, (row, col) in geo.TILES.items():
+        r = found.get(state)
+        value = None if r is None else float(r.obligated)
+        tip = (f"{state}: no award reports this state" if r is None
+               else f"{state}: {fmt.money_exact(r.obligated)}, {_awards(r.awards)}")
+        cells.append((state, row, col, value, tip))
+    return data, svg.tiles(cells, key=key, label="Obligations by place-of-performance state")
 
 
 network = _cached(net.network)

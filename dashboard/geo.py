@@ -1,4 +1,4 @@
-"""The US tile grid (one square per state) the Map's state chart is drawn on (dashboard/figures.py, Vega-Lite):
+"""The US tile grid (one square per state) the Map's state chart is drawn on (dashboard/figures.py, as SVG):
 no topology, no tiles.
 
 Why not a choropleth: a map's topology is fetched from a CDN at run time (plotly.js's `topojsonURL`, Vega's

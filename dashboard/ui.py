@@ -193,7 +193,7 @@ def obligations_chart(monthly: pd.DataFrame, *, key: str) -> None:
     """All and surveillance-tagged obligations per month as two lines (overview and agency pages)."""
     from dashboard import figures
 
-    figures.show(*figures.obligations(monthly), key=key)
+    figures.show(figures.obligations(monthly, key=key))
 
 
 def _spooled(batches: Iterable, writer_for: Callable) -> bytes:

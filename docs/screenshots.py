@@ -41,7 +41,7 @@ def main(base: str) -> None:
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
         for name, path, anchor, tabs in SHOTS:
             page.goto(base + path, timeout=60_000)
-            page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"], '
+            page.wait_for_selector('[data-testid="stPlotlyChart"], [data-chart], '
                                    '[data-testid="stDataFrame"]', timeout=60_000)
             page.wait_for_timeout(4000)  # the page's remaining elements and charts settle
             for tab in tabs:

@@ -322,3 +322,35 @@ def enter_until_in_url(page, box, text: str, param: str, attempts: int = 3) -> N
         wait_until_idle(page, since=before)
         return
     raise AssertionError(f"typing {text!r} never reached the URL's {param!r}: it was wiped {attempts} times")
+
+
+def charts(at) -> dict[str, str]:
+    """The charts an AppTest run drew (dashboard/svg.py markup, put on the page with st.markdown), by their key."""
+    import re
+
+    found = {}
+    for m in at.markdown:
+        key = re.match(r'<div data-chart="([^"]+)"', m.value)
+        if key:
+            found[key[1]] = m.value
+    return found
+
+
+def marks(markup: str):
+    """Every mark a chart draws, one row each: its label, series and x (where it has them) and its value (the
+    unrounded number drawn), read from the marks' data-* attributes with an HTML parser."""
+    from html.parser import HTMLParser
+
+    import pandas as pd
+
+    rows: list[dict] = []
+
+    class Marks(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if "data-value" in a:
+                rows.append({"tag": tag, "label": a.get("data-label"), "series": a.get("data-series"),
+                             "x": a.get("data-x"), "value": float(a["data-value"])})
+
+    Marks().feed(markup)
+    return pd.DataFrame(rows, columns=["tag", "label", "series", "x", "value"])

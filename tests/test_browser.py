@@ -36,7 +36,7 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOC_IMAGES = ROOT / "docs" / "img"
-CHART = '[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]'  # plotly in the Map's network and Sankey
+CHART = '[data-testid="stPlotlyChart"], [data-chart] [data-value]'  # plotly: the Map's network and Sankey
 PLOTLY = '[data-testid="stPlotlyChart"]'
 GRID = '[data-testid="stDataFrame"]'
 EXPANDER = '[data-testid="stExpander"]'
@@ -122,25 +122,26 @@ def h1_includes(page, text: str) -> None:
 
 
 def check_map(page, base: str) -> None:
-    """The Map opens on Vega-Lite only (no plotly chart, so no plotly.js): the flows as bars and the state tile map,
-    which draws offline a tile for every state, shaded for the states with awards. The Network tab (kept in the URL)
+    """The Map opens on markup only (no plotly chart, so no plotly.js): the flows as bars and the state tile map,
+    which draws offline a tile for every state, shaded for the states with awards, each with its dollars. The Network tab (kept in the URL)
     draws the plotly network: with the most vendors drawn its labels do not overlap, and clicking a vendor node opens
     that vendor's profile."""
     from dashboard import geo
     from tests.dashboard_support import STATE_AWARDS
 
-    vega = '[data-testid="stVegaLiteChart"]'
-    page.wait_for_function(f"[...document.querySelectorAll('{vega}')].filter(c => c.querySelector('.marks'))"
-                           ".length >= 2", timeout=30_000)
+    page.wait_for_selector('[data-chart="map-states"] svg rect', timeout=30_000)
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0, "the Map's first view draws no plotly chart"
-    bars = page.locator(vega).first
-    assert bars.locator(".mark-rect.role-mark path").count() > 0, "the flows are drawn as bars"
-    states = page.locator(vega).last
+    bars = page.locator('[data-chart="map-bars"] [data-value]')
+    assert bars.count() > 0 and bars.first.bounding_box()["width"] > 0, "the flows are drawn as bars"
+    states = page.locator('[data-chart="map-states"]')
     states.scroll_into_view_if_needed()
-    labels = states.locator(".mark-text.role-mark text").evaluate_all("ts => ts.map(t => t.textContent)")
+    labels = states.locator("svg text").evaluate_all("ts => ts.map(t => t.textContent)")
     assert sorted(labels) == sorted(geo.TILES), "the state tile map labels every state's tile"
-    # One grey tile per state, and one shaded tile over each state with awards (tests/dashboard_support.py).
-    assert states.locator(".mark-rect.role-mark path").count() == len(geo.TILES) + len(STATE_AWARDS)
+    assert states.locator("svg rect").count() == len(geo.TILES), "one tile per state"
+    # Shaded, with its dollars, exactly the states with awards (tests/dashboard_support.py); the rest grey.
+    shaded = states.locator("g[data-value]").evaluate_all(
+        "gs => gs.map(g => [g.dataset.label, Number(g.dataset.value)])")
+    assert dict(shaded) == {s: float(v) for s, v in STATE_AWARDS.items()}, shaded
     assert not page.blocked, f"the map tried to fetch from the internet: {page.blocked}"
     doc_screenshot(page, "map.png")
     with rerun_by(page):

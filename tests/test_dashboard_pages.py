@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from registry.core.readonly import connect_readonly
-from tests.dashboard_support import app_test
+from tests.dashboard_support import app_test, charts, marks
 
 PAGES = ["overview", "map", "vendor", "compare", "agency", "award", "search", "methods"]
 PALANTIR_ORDER = "70CTD022FR0000170"
@@ -216,9 +216,9 @@ def test_agency_page_from_url(registry):
 def test_map_filters_round_trip_and_change_flows(registry):
     at = open_page("map")
     assert not at.exception
-    # the flows as Vega-Lite bars only: the network and the Sankey are built when their tab opens
+    # the flows as bars only: the network and the Sankey are built when their tab opens
     # (tests/test_page_weight.py); no empty state map (the sample has no states)
-    assert len(at.get("vega_lite_chart")) == 1 and not at.get("plotly_chart")
+    assert list(charts(at)) == ["map-bars"] and not at.get("plotly_chart")
     at.multiselect(key="map-cap").select("license_plate_readers").run()
     assert param(at, "cap") == ["license_plate_readers"]
     at2 = open_page("map", cap="license_plate_readers", agency="ICE", view="Flows as a table")  # the table's tab
@@ -229,31 +229,28 @@ def test_map_filters_round_trip_and_change_flows(registry):
 
 
 def test_map_bars_draw_the_flows_the_table_lists(registry):
-    """The Map's first chart (Vega-Lite bars) draws exactly the flows of the largest vendors in the page's own flows
-    table (its "Flows as a table" tab), and with every vendor drawn they add up to the figure the caption says the
-    flows add up to."""
-    import io
-    import json
+    """The Map's first chart (bars per vendor, split by capability) draws exactly the flows of the largest vendors
+    in the page's own flows table (its "Flows as a table" tab): each part the sum of that vendor's flows for that
+    capability over the agencies drawn. With every vendor drawn they add up to the figure the caption says the
+    flows add up to; with three, the bars are the three largest vendors', largest on top."""
     import re
-
-    import pyarrow as pa
 
     from dashboard import format as fmt
 
     at = open_page("map", agency="ICE", top="60")
-    chart = at.get("vega_lite_chart")[0].proto
-    assert json.loads(chart.spec)["mark"] == "bar"
-    drawn = pa.ipc.open_stream(io.BytesIO(chart.data.data)).read_pandas()
+    drawn = marks(charts(at)["map-bars"])
     assert not at.dataframe  # the table is its own tab
     table = frames(open_page("map", agency="ICE", top="60", view="Flows as a table"))[0]
-    assert len(drawn) == len(table) and set(drawn.vendor_id) == set(table.vendor_id)  # <= 60 vendors: all drawn
-    assert abs(float(drawn.obligated.sum()) - float(table.obligated.sum())) < 0.01
+    parts = table.groupby(["vendor_name", "capability"]).obligated.sum()  # <= 60 vendors: all drawn
+    assert dict(zip(zip(drawn.label, drawn.series, strict=True), drawn.value.round(2), strict=True)) == \
+        {k: round(float(v), 2) for k, v in parts.items()}
+    assert abs(float(drawn.value.sum()) - float(table.obligated.sum())) < 0.01
     caption = next(c.value for c in at.caption if "so their flows add up to" in c.value).replace("\\", "")
-    assert re.search(r"flows add up to (\$[\d.,]+[KMBT]?)", caption)[1] == fmt.money(drawn.obligated.sum())
-    few = open_page("map", agency="ICE", top="3")
-    bars = pa.ipc.open_stream(io.BytesIO(few.get("vega_lite_chart")[0].proto.data.data)).read_pandas()
-    largest = table.groupby("vendor_id").obligated.sum().nlargest(3).index
-    assert set(bars.vendor_id) == set(largest) and len(bars) == table.vendor_id.isin(largest).sum()
+    assert re.search(r"flows add up to (\$[\d.,]+[KMBT]?)", caption)[1] == fmt.money(drawn.value.sum())
+    few = marks(charts(open_page("map", agency="ICE", top="3"))["map-bars"])
+    largest = table.groupby("vendor_name").obligated.sum().nlargest(3)
+    assert list(dict.fromkeys(few.label)) == list(largest.index)
+    assert len(few) == len(parts[parts.index.get_level_values(0).isin(largest.index)])
 
 
 def test_map_says_when_no_state_is_reported(registry):

@@ -16,6 +16,7 @@ import pytest
 
 from dashboard import format as fmt
 from registry.core.readonly import connect_readonly
+from tests.dashboard_support import charts, marks
 from tests.test_dashboard_pages import frames, open_page, shown_page
 
 # The awards a total counts as "surveillance-tagged": at least one capability tag (each award once).
@@ -139,11 +140,13 @@ def test_top_agencies_shows_subtiers_and_unidentified_components(registry):
     at.segmented_control(key="overview-scope").set_value("All awards").run()
     assert at.segmented_control(key="overview-agency-level").value == "Subtier agencies"
     table = next(df for df in frames(at) if "component" in df.columns and "subtier" in df.columns)
+    drawn = marks(charts(at)["overview-agencies"]).set_index("label").value
     for subtier, (n, total) in {s: sql(registry, "SELECT count(*), sum(obligated_amount) FROM awards "
                                        "WHERE agency_subtier_abbreviation = ?", [s]) for s in ("CBP", "ICE")}.items():
         rows = table[table.subtier == subtier]
         assert rows.awards.sum() == n
         assert Decimal(str(rows.obligated.sum())).quantize(Decimal("0.01")) == total
+        assert round(drawn[subtier], 2) == float(total), (subtier, drawn[subtier], total)  # the chart: the same
     unidentified = sql(registry, "SELECT count(*) FROM awards WHERE agency_component IS NULL")[0]
     assert table[table.component == "component not identified"].awards.sum() == unidentified
     # the PIID's office code attributes awards the search export gives no office for
@@ -240,8 +243,11 @@ def test_every_total_on_every_page_says_how_it_was_computed(registry, page, para
     metrics = [n for n, inside in _nodes(at._tree) if not inside and getattr(n, "type", None) == "metric"]
     for m in metrics:
         assert m.label in explained, f"{page}: metric {m.label!r} has no 'How this was computed' ({explained})"
+    # Sentences, not charts: a chart's printed values are its bars' own (its "Chart data" download holds them;
+    # test_charts_export_exactly_the_rows_they_draw and the page tests compare them with SQL).
     sentences = [str(n.value).replace("\\", "").replace("**", "") for n, inside in _nodes(at._tree)
-                 if not inside and getattr(n, "type", None) in ("markdown", "caption")]
+                 if not inside and getattr(n, "type", None) in ("markdown", "caption")
+                 and not str(n.value).startswith("<div data-chart=")]
     totals = [t for t in sentences if (TOTAL_MONEY.search(t) or TOTAL_COUNT.search(t))
               and not piids & set(re.findall(r"[0-9A-Z]{8,}", t))]
     for t in totals:
@@ -276,7 +282,20 @@ def test_awards_can_be_cited_and_agencies_link_to_their_usaspending_page(registr
 def test_charts_export_exactly_the_rows_they_draw(registry):
     """Every chart on the Overview has a CSV and a Parquet download of its rows."""
     at = shown_page("overview")
-    charts = len(at.get("plotly_chart")) + len(at.get("vega_lite_chart"))
-    assert charts == 3, charts  # top vendors, top agencies, and the open section's (capability mix)
+    drawn = charts(at)
+    assert not at.get("plotly_chart")
+    assert list(drawn) == ["overview-vendors", "overview-agencies", "overview-capabilities"], list(drawn)
     downloads = [b for b in at.get("download_button") if "Chart data" in b.proto.label]
-    assert len(downloads) == 2 * charts, (charts, [b.proto.label for b in downloads])
+    assert len(downloads) == 2 * len(drawn), (list(drawn), [b.proto.label for b in downloads])
+    # The top vendors drawn are the ten vendor families with the most obligated on surveillance-tagged awards
+    # (each award once), each bar its family's exact sum.
+    con = connect_readonly(registry)
+    try:
+        top = con.execute(f"""SELECT any_value(family_vendor_name), sum(obligated_amount) FROM awards
+                              WHERE award_key IN ({TAGGED}) GROUP BY family_vendor_id
+                              ORDER BY 2 DESC LIMIT 10""").fetchall()
+    finally:
+        con.close()
+    bars = marks(drawn["overview-vendors"])
+    assert list(bars.label) == [name for name, _ in top]
+    assert [round(v, 2) for v in bars.value] == [float(total) for _, total in top]

@@ -1,5 +1,5 @@
-"""What keeps pages light (issue 17, item 13), checked as behaviour: the Map opens on Vega-Lite bars with no plotly
-chart (so a new tab loads no plotly.js), builds and sends only the open tab's chart, the other tabs' charts appear
+"""What keeps pages light (issue 17, item 13), checked as behaviour: the Map opens on its bars (markup: no chart
+library) with no plotly chart (so a new tab loads no plotly.js), builds and sends only the open tab's chart, the other tabs' charts appear
 when their tab is opened (the tab is in the URL), and a page rerun reuses the figures it built instead of building
 them again. The seconds themselves are measured in bench/page_settle.py."""
 
@@ -10,7 +10,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard_support import app_test
+from tests.dashboard_support import app_test, charts
 from tests.test_dashboard_pages import open_page
 
 NETWORK_TAB = "Network (awards with several capabilities drawn under each)"
@@ -28,16 +28,16 @@ def _trace_types(at: AppTest) -> list[str]:
 
 
 def test_map_sends_only_the_open_tabs_chart(registry):
-    bars = open_page("map")  # the Map as it opens: the flows as Vega-Lite bars, no plotly chart at all
+    bars = open_page("map")  # the Map as it opens: the flows as bars, no plotly chart at all
     assert not bars.get("plotly_chart")
-    assert [json.loads(c.proto.spec)["mark"] for c in bars.get("vega_lite_chart")] == ["bar"]  # no states in sample
+    assert list(charts(bars)) == ["map-bars"]  # no state tiles: no state in the sample
     assert not bars.dataframe  # the flows table is a tab of its own: no table grid in the first view
     table = open_page("map", view="Flows as a table")
     assert [("capability_id" in d.value.columns) for d in table.dataframe] == [True] and not table.get("plotly_chart")
     network = open_page("map", view=NETWORK_TAB)  # a shared link to the network tab
     assert "sankey" not in _trace_types(network)
     assert "scatter" in _trace_types(network)  # the network's nodes and edges
-    assert not network.get("vega_lite_chart")
+    assert not charts(network)
     sankey = open_page("map", view=SANKEY_TAB)  # a shared link to the Sankey tab
     assert _trace_types(sankey) == ["sankey"]
     # Every tab offers the rows it draws, whichever is open.
@@ -46,7 +46,7 @@ def test_map_sends_only_the_open_tabs_chart(registry):
 
 
 def test_a_rerun_reuses_the_figures_it_built(registry, monkeypatch):
-    """The Map's plotly network (the other pages draw Vega-Lite specs, which need no cache)."""
+    """The Map's plotly network (the other charts are markup built from the cached query results)."""
     import plotly.graph_objects as go
 
     from dashboard import figures
@@ -73,9 +73,9 @@ def test_vendor_page_runs_only_the_open_tab(registry):
 
     awards = vendor()
     assert [set(d.value.columns) >= {"piid", "obligated_amount"} for d in awards.dataframe] == [True]
-    assert not awards.get("plotly_chart") and not awards.get("vega_lite_chart")
+    assert not awards.get("plotly_chart") and not charts(awards)
     money = vendor(tab="Money over time")
-    assert len(money.get("vega_lite_chart")) == 1 and not money.dataframe
+    assert list(charts(money)) == ["vendor-monthly"] and not money.dataframe
     linked = vendor(tab="Linked records")
     assert any("AI use cases naming the vendor" in m.value for m in linked.markdown)
 
@@ -89,11 +89,11 @@ def test_agency_award_methods_compare_run_only_the_open_section(registry):
     the first view sends one section's tables, and a shared link to another section opens that section's rows."""
     agency = open_page("agency", agency="sub:7012")
     assert [set(c) >= {"vendor_name", "obligated"} for c in _columns(agency)] == [True]  # Vendors, nothing else
-    assert not agency.get("vega_lite_chart")  # no chart in the first view: no Vega-Lite code for a new tab to run
+    assert not charts(agency)  # the Vendors table only
     spending = open_page("agency", agency="sub:7012", section="Spending over time")
-    assert [json.loads(c.proto.spec)["mark"]["type"] for c in spending.get("vega_lite_chart")] == ["line"]
+    assert list(charts(spending)) == ["agency-monthly"]
     caps = open_page("agency", agency="sub:7012", section="Capabilities")
-    assert [json.loads(c.proto.spec)["mark"] for c in caps.get("vega_lite_chart")] == ["bar"] and not caps.dataframe
+    assert list(charts(caps)) == ["agency-capabilities"] and not caps.dataframe
     competition = open_page("agency", agency="sub:7012", section="Competition")
     assert [("competition_status" in c) for c in _columns(competition)] == [True]
 
@@ -106,9 +106,9 @@ def test_agency_award_methods_compare_run_only_the_open_section(registry):
 
     assert not competition_shown(award)  # competition is its own section
     competed = open_page("award", award="70CTD022FR0000170", section="Competition, in plain words")
-    assert competition_shown(competed) and not competed.get("vega_lite_chart")
+    assert competition_shown(competed) and not charts(competed)
     evidence = open_page("award", award="70CTD022FR0000170", section="Capability evidence")
-    assert evidence.dataframe and not evidence.get("vega_lite_chart")
+    assert evidence.dataframe and not charts(evidence)
 
     methods = open_page("methods")
     assert [("items_fetched" in c) for c in _columns(methods)][:1] == [True] and len(methods.expander) == 1  # banner
@@ -116,6 +116,6 @@ def test_agency_award_methods_compare_run_only_the_open_section(registry):
     assert [c for c in _columns(glossary)] == [{"column", "type", "meaning"}]
 
     compare = open_page("compare", v=["v:palantir", "v:relx"])
-    assert [("vendor_id" in c) for c in _columns(compare)] == [True] and len(compare.get("vega_lite_chart")) == 1
+    assert [("vendor_id" in c) for c in _columns(compare)] == [True] and list(charts(compare)) == ["compare-years"]
     largest = open_page("compare", v=["v:palantir", "v:relx"], section="Largest awards")
     assert [("obligated_amount" in c) for c in _columns(largest)] == [True]

@@ -42,9 +42,7 @@ ui.how_computed("**Awards** and **Obligated**: this agency's awards, each once, 
                 queries=[(q.agency_choices, ()), (q.agency_competition, (agency_id,))],
                 figures=["Awards", "Obligated", "Sole-source share"], rows_link=rows, key="agency-how")
 
-# Below the headline figures, one section at a time (ui.url_tabs). The first section is a table, not a chart: a
-# page's first chart makes a new tab load and run Streamlit's Vega-Lite code (about 0.5 CPU s on the benchmark
-# machine), which a page whose first view has no chart never does.
+# Below the headline figures, one section at a time (ui.url_tabs): only the open section's queries run.
 sections = ui.url_tabs(["Vendors", "Spending over time", "Capabilities", "Subtiers, components and offices",
                         "Competition"])
 if sections[0].open:
@@ -71,7 +69,7 @@ if sections[2].open:
             ui.empty("No capability tags on this agency's awards.")
         else:
             colours = fmt.capability_colours(q.capabilities())
-            figures.show(caps, figures.agency_capabilities(caps, colours), key="agency-capabilities")
+            figures.show(figures.agency_capabilities(caps, colours, key="agency-capabilities"))
             ui.chart_data(caps, f"capabilities_{agency_id}", key="agency-capabilities-chart")
 if sections[3].open:
     with sections[3]:

@@ -64,7 +64,7 @@ if sections[0].open:
         if mods.empty:
             ui.empty("No transactions recorded for this award.")
         else:
-            figures.show(*figures.award_timeline(mods), key="award-timeline")
+            figures.show(figures.award_timeline(mods, key="award-timeline"))
             st.caption("Red bars: jumps (an action much larger than the award's total so far).")
             table = mods.assign(amount=[fmt.money_exact(v) for v in mods.obligation],
                                 running_total=[fmt.money_exact(v) for v in mods.running_obligated])

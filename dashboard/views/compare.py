@@ -55,7 +55,7 @@ ui.how_computed("Per vendor family (parent and subsidiaries), at the agencies ch
 
 st.subheader("Obligations by fiscal year")
 by_year = q.compare_by_year(picked, agencies)
-figures.show(by_year, figures.compare_years(by_year), key="compare-years")
+figures.show(figures.compare_years(by_year, key="compare-years"))
 ui.chart_data(by_year, "compare_by_year", key="compare-years-chart")
 
 # One section at a time (ui.url_tabs).
@@ -73,7 +73,7 @@ if sections[1].open:
             ui.empty("No capability tags on these vendors' awards.")
         else:
             colours = fmt.capability_colours(q.capabilities())
-            figures.show(caps, figures.compare_capabilities(caps, colours), key="compare-capabilities")
+            figures.show(figures.compare_capabilities(caps, colours, key="compare-capabilities"))
             ui.chart_data(caps, "compare_capabilities", key="compare-capabilities-chart")
 if sections[2].open:
     with sections[2]:

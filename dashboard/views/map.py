@@ -1,10 +1,10 @@
 """Map: who sells what to whom. Vendors <-> agencies <-> capabilities as bars of the drawn flows, a network, a
 Sankey and a table of every flow (four tabs, the open one in the URL), plus a state tile map.
 
-Why the bars are the first tab and the state map is Vega-Lite: the network and the Sankey are plotly, and a page's
-first plotly chart makes the browser load and run plotly.js (4.7 MB, ~2 CPU seconds of a new tab on the benchmark
-machine: docs/benchmarks.md). Drawn in Vega-Lite, the Map's first view loads no plotly.js at all; the network and
-the Sankey run, are sent and load it only when their tab is opened.
+Why the bars are the first tab and the state map is markup (dashboard/figures.py): the network and the Sankey are
+plotly, and a page's first plotly chart makes the browser load and run plotly.js (4.7 MB, ~2 CPU seconds of a new
+tab on the benchmark machine: docs/benchmarks.md). The Map's first view loads no chart library at all; the network
+and the Sankey run, are sent and load plotly.js only when their tab is opened.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ else:
         ["Flows by vendor", "Network (awards with several capabilities drawn under each)",
          "Sankey: agency → capability → vendor (same)", "Flows as a table"],
         key="view")
-    # Only the open tab's chart is built and drawn (`.open`): the first is Vega-Lite, so a Map opened as it comes
+    # Only the open tab's chart is built and drawn (`.open`): the first is markup, so a Map opened as it comes
     # loads no plotly.js (module docstring); the Sankey animates its links for about half a second after it is
     # drawn, even in a hidden tab, which kept every Map view from settling (bench/page_settle.py). The table is a
     # tab too: in an expander, Streamlit draws it (hidden) on every view, and it was the Map's only table grid.
@@ -88,7 +88,7 @@ else:
         with tab_bars:
             st.caption(f"Each bar: one of the {len(keep)} largest vendors, split by capability, over the agencies "
                        "drawn. Hover for the dollars; the Network and Sankey tabs draw the same flows.")
-            figures.show(shown, figures.map_flows(shown, colours), key="map-bars")
+            figures.show(figures.map_flows(shown, colours, key="map-bars"))
     if tab_net.open:
         with tab_net:
             st.caption(f"Labels name the {network.MAX_LABELS} largest nodes at most (where they fit without "
@@ -149,8 +149,8 @@ ui.how_computed("Awards in the registry, each once, and how many report a place-
                 figures=["awards report a state", "reports a place-of-performance state"],
                 rows_link=ui.page_url("search"), key="map-states-how")
 if not by_state.empty:  # an empty tile map says nothing: drawn only with data
-    tiles, spec = figures.state_tiles(by_state)
-    st.vega_lite_chart(tiles, spec, key="map-states", width="content")
+    tiles, chart = figures.state_tiles(by_state, key="map-states")
+    figures.show(chart)
     ui.chart_data(tiles, "obligations_by_state_chart", key="map-states-chart")
     states = by_state.assign(source_url="https://www.usaspending.gov/search")
     ui.exports(states, "obligations_by_state", key="map-states-export")

@@ -21,7 +21,7 @@ def _top_bars(bars: pd.DataFrame, chart: str, key: str) -> None:
     """The 15 largest bars of a Top agencies view, drawn, and their rows as the chart's data download (exactly
     the rows drawn). One place for the subtier, component and office views."""
     bars = bars.sort_values("obligated", ascending=False).head(15)
-    figures.show(bars, figures.top_agencies(bars), key=key)
+    figures.show(figures.top_agencies(bars, key=key))
     ui.chart_data(bars, chart, key=f"{key}-chart")
 
 
@@ -111,7 +111,8 @@ with left:
     if vendors.empty:
         ui.empty("No vendor has obligations here yet: build the registry (`make registry`).")
     else:
-        figures.show(vendors, figures.top_vendors(vendors), key="overview-vendors")
+        figures.show(figures.top_vendors(vendors, key="overview-vendors",
+                                         href=lambda r: ui.page_url("vendor", vendor=r.vendor_id)))
         ui.chart_data(vendors, "top_vendors_chart", key="overview-vendors-chart")
         ui.table(vendors, key="overview-vendors-table", money=["obligated"], hide=["vendor_id"])
         ui.exports(vendors, "top_vendors", key="overview-vendors-export")
@@ -169,7 +170,8 @@ if sections[0].open:
         st.subheader("Capability mix" + (": an award with several capabilities counts under each"
                                          if overlap.awards else ""))
         mix = q.capability_mix()
-        figures.show(mix, figures.capability_mix(mix, colours), key="overview-capabilities")
+        figures.show(figures.capability_mix(mix, colours, key="overview-capabilities",
+                                            href=lambda r: ui.page_url("search", capability=r.name)))
         ui.chart_data(mix, "capability_mix", key="overview-capabilities-chart")
         st.caption(f"{int(overlap.awards):,} awards ({fmt.money(overlap.obligated)}) carry more than one capability and appear in "
                    f"each of their bars, so the bars add up to {fmt.money(mix.obligated_amount.sum())} against "

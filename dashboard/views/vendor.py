@@ -70,7 +70,7 @@ if tabs[1].open:
         if monthly.empty:
             ui.empty("No dated actions for this vendor.")
         else:
-            figures.show(monthly, figures.vendor_monthly(monthly), key="vendor-monthly")
+            figures.show(figures.vendor_monthly(monthly, key="vendor-monthly"))
             ui.chart_data(monthly, f"monthly_{vendor_id}", key="vendor-monthly-chart")
 if tabs[2].open:
     with tabs[2]:
