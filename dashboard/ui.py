@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard import crawl_needs
+from dashboard import crawl_needs, tables
 from dashboard import format as fmt
 from dashboard import queries as q
 
@@ -120,24 +120,13 @@ def _sanitised(df: pd.DataFrame) -> pd.DataFrame:
 
 def table(df: pd.DataFrame, *, key: str, money: Sequence[str] = (), hide: Sequence[str] = (),
           height: int | None = None, link_label: str = "open", pages: Sequence[str] = ()) -> None:
-    """A read-only table: money as dollars, dates as days, http(s) links clickable, headers in words,
-    everything else plain text. `pages` names columns holding links to this dashboard's own pages."""
+    """A read-only table (HTML built on the server, dashboard/tables.py): money as dollars to the cent, dates as
+    days, http(s) links clickable, headers in words, everything else plain text. `pages` names columns holding
+    links to this dashboard's own pages."""
     shown = _sanitised(df).drop(columns=[c for c in hide if c in df.columns])
-    config: dict = {}
-    for col in shown.columns:
-        label = fmt.header(col)
-        if col in money:
-            config[col] = st.column_config.NumberColumn(label, format="dollar")
-        elif col in URL_COLUMNS:
-            config[col] = st.column_config.LinkColumn(label, display_text=link_label)
-        elif col in pages:
-            config[col] = st.column_config.LinkColumn(label, display_text=r"award=(.*)$")
-        elif pd.api.types.is_datetime64_any_dtype(shown[col]):
-            config[col] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
-        else:
-            config[col] = st.column_config.Column(label)
-    kwargs = {"height": height} if height else {}
-    st.dataframe(shown, hide_index=True, column_config=config, key=key, **kwargs)
+    st.markdown(tables.html_table(shown, key=key, headers={c: fmt.header(c) for c in shown.columns}, money=money,
+                                  links=[c for c in shown.columns if c in URL_COLUMNS], pages=pages,
+                                  link_label=link_label, height=height), unsafe_allow_html=True)
 
 
 def page_url(page: str, **params: str) -> str:

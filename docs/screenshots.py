@@ -42,7 +42,7 @@ def main(base: str) -> None:
         for name, path, anchor, tabs in SHOTS:
             page.goto(base + path, timeout=60_000)
             page.wait_for_selector('[data-testid="stPlotlyChart"], [data-chart], '
-                                   '[data-testid="stDataFrame"]', timeout=60_000)
+                                   '[data-table]', timeout=60_000)
             page.wait_for_timeout(4000)  # the page's remaining elements and charts settle
             for tab in tabs:
                 page.get_by_text(tab, exact=False).first.click()

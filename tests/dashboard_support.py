@@ -354,3 +354,49 @@ def marks(markup: str):
 
     Marks().feed(markup)
     return pd.DataFrame(rows, columns=["tag", "label", "series", "x", "value"])
+
+
+def tables(at) -> dict:
+    """The tables an AppTest run listed (dashboard/tables.py HTML), in page order, by their key: each a DataFrame
+    of the cells' exact values (data-v) under the columns' own names, typed by the header's data-kind. What a
+    reader sees is the same rows; the exact values are what a test compares with SQL."""
+    import re
+    from decimal import Decimal
+    from html.parser import HTMLParser
+
+    import pandas as pd
+
+    read = {"int": int, "float": float, "decimal": Decimal, "bool": lambda v: v == "true",
+            "datetime": pd.Timestamp, "text": str}
+
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.columns: list[tuple[str, str]] = []
+            self.rows: list[list] = []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "th":
+                self.columns.append((a["data-column"], a["data-kind"]))
+            elif tag == "tr" and self.columns:
+                self.rows.append([])
+            elif tag == "td":
+                kind = self.columns[len(self.rows[-1])][1]
+                self.rows[-1].append(None if "data-v" not in a else read[kind](a["data-v"]))
+
+    found = {}
+    for m in at.markdown:
+        key = re.match(r'<div data-table="([^"]+)"', m.value)
+        if not key:
+            continue
+        cells = Cells()
+        cells.feed(m.value)
+        frame = pd.DataFrame(cells.rows, columns=[c for c, _ in cells.columns])
+        for c, kind in cells.columns:
+            if kind == "datetime":
+                frame[c] = pd.to_datetime(frame[c])
+            elif kind == "int" and frame[c].notna().all():
+                frame[c] = frame[c].astype("int64")
+        found[key[1]] = frame
+    return found

@@ -38,7 +38,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 DOC_IMAGES = ROOT / "docs" / "img"
 CHART = '[data-testid="stPlotlyChart"], [data-chart] [data-value]'  # plotly: the Map's network and Sankey
 PLOTLY = '[data-testid="stPlotlyChart"]'
-GRID = '[data-testid="stDataFrame"]'
+GRID = '[data-table] table'  # dashboard/tables.py
 EXPANDER = '[data-testid="stExpander"]'
 VIEWPORT = browser_fixtures.VIEWPORT
 TIMINGS: dict[str, float] = {}

@@ -13,6 +13,7 @@ import pytest
 from dashboard.format import md_text
 from registry.core.steps import view_schema
 from registry.glossary import glossary_rows
+from tests.dashboard_support import tables
 from tests.test_dashboard_pages import open_page
 
 
@@ -23,7 +24,7 @@ def registry(sample_registry, monkeypatch):
 
 
 def glossary_frame(at):
-    return next(d.value for d in at.dataframe if list(d.value.columns) == ["column", "type", "meaning"])
+    return next(d for d in tables(at).values() if list(d.columns) == ["column", "type", "meaning"])
 
 
 def test_glossary_lists_each_declared_column_with_its_declared_meaning(registry):

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from registry.core.readonly import connect_readonly
-from tests.dashboard_support import app_test, charts, marks
+from tests.dashboard_support import app_test, charts, marks, tables
 
 PAGES = ["overview", "map", "vendor", "compare", "agency", "award", "search", "methods"]
 PALANTIR_ORDER = "70CTD022FR0000170"
@@ -55,7 +55,8 @@ def ran_page(at: AppTest) -> str:
 
 
 def frames(at: AppTest) -> list:
-    return [d.value for d in at.dataframe]
+    """The page's tables, in page order, as frames of their exact values (dashboard_support.tables)."""
+    return list(tables(at).values())
 
 
 def param(at: AppTest, key: str) -> list[str]:
@@ -239,7 +240,7 @@ def test_map_bars_draw_the_flows_the_table_lists(registry):
 
     at = open_page("map", agency="ICE", top="60")
     drawn = marks(charts(at)["map-bars"])
-    assert not at.dataframe  # the table is its own tab
+    assert not tables(at)  # the table is its own tab
     table = frames(open_page("map", agency="ICE", top="60", view="Flows as a table"))[0]
     parts = table.groupby(["vendor_name", "capability"]).obligated.sum()  # <= 60 vendors: all drawn
     assert dict(zip(zip(drawn.label, drawn.series, strict=True), drawn.value.round(2), strict=True)) == \

@@ -10,7 +10,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard_support import app_test, charts
+from tests.dashboard_support import app_test, charts, tables
 from tests.test_dashboard_pages import open_page
 
 NETWORK_TAB = "Network (awards with several capabilities drawn under each)"
@@ -31,9 +31,9 @@ def test_map_sends_only_the_open_tabs_chart(registry):
     bars = open_page("map")  # the Map as it opens: the flows as bars, no plotly chart at all
     assert not bars.get("plotly_chart")
     assert list(charts(bars)) == ["map-bars"]  # no state tiles: no state in the sample
-    assert not bars.dataframe  # the flows table is a tab of its own: no table grid in the first view
+    assert not tables(bars)  # the flows table is a tab of its own
     table = open_page("map", view="Flows as a table")
-    assert [("capability_id" in d.value.columns) for d in table.dataframe] == [True] and not table.get("plotly_chart")
+    assert [("capability_id" in d.columns) for d in tables(table).values()] == [True] and not table.get("plotly_chart")
     network = open_page("map", view=NETWORK_TAB)  # a shared link to the network tab
     assert "sankey" not in _trace_types(network)
     assert "scatter" in _trace_types(network)  # the network's nodes and edges
@@ -72,16 +72,16 @@ def test_vendor_page_runs_only_the_open_tab(registry):
         return open_page("vendor", vendor="v:palantir", **params)
 
     awards = vendor()
-    assert [set(d.value.columns) >= {"piid", "obligated_amount"} for d in awards.dataframe] == [True]
+    assert [set(d.columns) >= {"piid", "obligated_amount"} for d in tables(awards).values()] == [True]
     assert not awards.get("plotly_chart") and not charts(awards)
     money = vendor(tab="Money over time")
-    assert list(charts(money)) == ["vendor-monthly"] and not money.dataframe
+    assert list(charts(money)) == ["vendor-monthly"] and not tables(money)
     linked = vendor(tab="Linked records")
     assert any("AI use cases naming the vendor" in m.value for m in linked.markdown)
 
 
 def _columns(at: AppTest) -> list[set[str]]:
-    return [set(d.value.columns) for d in at.dataframe]
+    return [set(d.columns) for d in tables(at).values()]
 
 
 def test_agency_award_methods_compare_run_only_the_open_section(registry):
@@ -93,7 +93,7 @@ def test_agency_award_methods_compare_run_only_the_open_section(registry):
     spending = open_page("agency", agency="sub:7012", section="Spending over time")
     assert list(charts(spending)) == ["agency-monthly"]
     caps = open_page("agency", agency="sub:7012", section="Capabilities")
-    assert list(charts(caps)) == ["agency-capabilities"] and not caps.dataframe
+    assert list(charts(caps)) == ["agency-capabilities"] and not tables(caps)
     competition = open_page("agency", agency="sub:7012", section="Competition")
     assert [("competition_status" in c) for c in _columns(competition)] == [True]
 
@@ -108,7 +108,7 @@ def test_agency_award_methods_compare_run_only_the_open_section(registry):
     competed = open_page("award", award="70CTD022FR0000170", section="Competition, in plain words")
     assert competition_shown(competed) and not charts(competed)
     evidence = open_page("award", award="70CTD022FR0000170", section="Capability evidence")
-    assert evidence.dataframe and not charts(evidence)
+    assert tables(evidence) and not charts(evidence)
 
     methods = open_page("methods")
     assert [("items_fetched" in c) for c in _columns(methods)][:1] == [True] and len(methods.expander) == 1  # banner

@@ -41,7 +41,7 @@ def _raw_links(entity_id: str, kind: str) -> bool:
     if links.empty:
         return False
     with st.expander(f"All {len(links)} links to this {kind} and how each was made"):
-        st.dataframe(links, hide_index=True, key=f"{kind}-links-raw")
+        ui.table(links, key=f"{kind}-links-raw")
     return True
 
 

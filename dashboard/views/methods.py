@@ -48,16 +48,16 @@ if sections[0].open:
         if runs.empty:
             ui.empty("No crawl recorded: run `make crawl` (live) or `make registry` (sample).")
         else:
-            st.dataframe(runs, hide_index=True, key="methods-runs")
+            ui.table(runs, key="methods-runs")
             bad = runs[runs.items_fetched != runs.items_loaded + runs.items_rejected]
             st.caption("Counts reconcile (fetched = loaded + rejected) for every run." if bad.empty
                        else f"{len(bad)} runs do not reconcile: see their error column.")
         rejects = q.rejects_by_reason()
         st.markdown(f"**Rejected records:** {int(rejects.records.sum()) if not rejects.empty else 0:,}")
         if not rejects.empty:
-            st.dataframe(rejects, hide_index=True, key="methods-rejects")
+            ui.table(rejects, key="methods-rejects")
         st.markdown("**What the registry holds**")
-        st.dataframe(q.view_counts(PUBLIC_VIEWS), hide_index=True, key="methods-views")
+        ui.table(q.view_counts(PUBLIC_VIEWS), key="methods-views")
 if sections[1].open:
     with sections[1]:
         glossary = q.column_glossary()
@@ -69,8 +69,7 @@ if sections[1].open:
                                 key="methods-glossary-view")
             rows = glossary[glossary["view"] == view]
             st.markdown(f"**{fmt.md_text(view)}**: {fmt.md_text(rows['about'].iloc[0]) or 'no description in this registry.'}")
-            st.dataframe(rows[["column", "type", "meaning"]].fillna({"meaning": "—"}), hide_index=True,
-                         key="methods-glossary")
+            ui.table(rows[["column", "type", "meaning"]].fillna({"meaning": "—"}), key="methods-glossary")
             st.caption("Read from the registry's own column descriptions (COMMENT ON), which the build writes from each "
                        "source's schema.yaml and its view SQL; docs/views.md is rendered from the same text. Query any "
                        "view with `registry sql`.")

@@ -242,5 +242,5 @@ if sections[3].open:
         if fresh.empty:
             ui.empty("No crawl recorded yet: run `make crawl` (live) or `make registry` (sample).")
         else:
-            st.dataframe(fresh, hide_index=True, key="overview-freshness")
+            ui.table(fresh, key="overview-freshness")
         _coverage()

@@ -106,4 +106,4 @@ if tabs[6].open:
             lob = q.vendor_lobbying(vendor_id)
             if not lob.empty:
                 st.markdown("**Lobbying reported (LDA)**")
-                st.dataframe(lob, hide_index=True, key="vendor-lobbying")
+                ui.table(lob, key="vendor-lobbying")

@@ -1,0 +1,126 @@
+"""Tables as HTML built on the server: every row a page lists, in a scrolling box with its header kept in view.
+
+Why not Streamlit's data grid (st.dataframe): the grid is a canvas. Its code and drawing cost a new tab about 0.4 s
+of the 1.5 s issue 17 allows (bench/page_settle.py, docs/benchmarks.md: the Award, Vendor and Search pages
+settled in 1.4-1.8 s with a grid and in 1.0-1.3 s without), and a canvas holds no text: a reader cannot select a
+PIID to copy it, the browser's find (Ctrl+F) does not see it, and a screen reader gets a substitute table. An HTML
+table is text: selectable, findable, printable. What the grid gave that this does not: sorting by a click on a
+column and resizing columns. Every table arrives sorted by what it is about (largest first, newest first,
+relevance), and every table has CSV, Parquet or JSON downloads of all its rows for a spreadsheet.
+
+Each cell carries its exact value (`data-v`, and the column's kind on its header: `data-kind`), so what a table
+lists is checkable against SQL without parsing the shown text back (tests/dashboard_support.py `tables`). Every
+string from a record is escaped here; a link is a link only when fmt.safe_url allows it (http/https).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from dashboard import format as fmt
+
+BORDER = "rgba(49, 51, 63, 0.15)"
+HEADER_BG = "#f6f7f9"
+
+
+def _esc(value) -> str:
+    """Text safe inside an element or a quoted attribute, on one line (a raw line break could end Markdown's
+    HTML block; the character reference keeps it in the value)."""
+    return html.escape(str(value), quote=True).replace("\r", "&#13;").replace("\n", "&#10;")
+
+
+def _kind(series: pd.Series) -> str:
+    """How a column's exact values are written and read back: int, float, decimal, bool, datetime or text."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "int"
+    if pd.api.types.is_float_dtype(dtype):
+        return "float"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    present = [v for v in series if fmt.val(v) is not None]
+    if present and all(isinstance(v, Decimal) for v in present):
+        return "decimal"
+    if present and all(isinstance(v, bool) for v in present):
+        return "bool"
+    if present and all(isinstance(v, (date, datetime)) for v in present):
+        return "datetime"
+    return "text"
+
+
+def _exact(value, kind: str) -> str | None:
+    """The cell's value as written in data-v (None: the cell is empty)."""
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return json.dumps([str(v) for v in value.tolist()] if hasattr(value, "tolist") else [str(v) for v in value])
+    if fmt.val(value) is None:
+        return None
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "float":
+        return repr(float(value))
+    if kind == "datetime":
+        return pd.Timestamp(value).isoformat()
+    return str(value)
+
+
+def _shown(value, kind: str, *, money: bool) -> str:
+    """The cell as a reader sees it: dollars to the cent, days without a time, yes/no, lists joined."""
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        items = value.tolist() if hasattr(value, "tolist") else list(value)
+        return ", ".join(str(v) for v in items)
+    if fmt.val(value) is None:
+        return ""
+    if money:
+        return fmt.money_exact(value)
+    if kind == "bool":
+        return "yes" if value else "no"
+    if kind == "datetime":
+        ts = pd.Timestamp(value)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M UTC")
+    if kind == "float":
+        v = float(value)
+        return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.6g}"
+    return str(value)
+
+
+def html_table(df: pd.DataFrame, *, key: str, headers: dict[str, str], money: Sequence[str] = (),
+               links: Sequence[str] = (), pages: Sequence[str] = (), link_label: str = "open",
+               height: int | None = None) -> str:
+    """The rows of `df` as one HTML block. `headers`: the words over each column; `money`: columns shown as
+    dollars; `links`: columns of outside links (shown as `link_label`, opened in a new tab); `pages`: columns of
+    links to this dashboard's pages (shown as the award id they open)."""
+    kinds = {c: _kind(df[c]) for c in df.columns}
+    right = {c for c in df.columns if c in money or kinds[c] in ("int", "float", "decimal")}
+    th = "".join(
+        f'<th data-column="{_esc(c)}" data-kind="{kinds[c]}" style="position:sticky;top:0;background:{HEADER_BG};'
+        f'text-align:{"right" if c in right else "left"};padding:6px 8px;border-bottom:1px solid {BORDER};'
+        f'font-weight:600;white-space:nowrap">{_esc(headers.get(c, c))}</th>' for c in df.columns)
+    rows = []
+    for values in df.itertuples(index=False, name=None):
+        cells = []
+        for c, v in zip(df.columns, values, strict=True):
+            exact = _exact(v, kinds[c])
+            data = "" if exact is None else f' data-v="{_esc(exact)}"'
+            text = _esc(_shown(v, kinds[c], money=c in money))
+            if exact is not None and c in links:
+                text = f'<a href="{_esc(exact)}" target="_blank" rel="noopener noreferrer">{_esc(link_label)}</a>'
+            elif exact is not None and c in pages:
+                label = re.search(r"award=(.*)$", exact)
+                text = f'<a href="{_esc(exact)}" target="_self">{_esc(label[1] if label else exact)}</a>'
+            align = "right;font-variant-numeric:tabular-nums;white-space:nowrap" if c in right else "left"
+            cells.append(f'<td{data} style="padding:4px 8px;border-bottom:1px solid {BORDER};text-align:{align};'
+                         f'vertical-align:top">{text}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    box = f"max-height:{height or 400}px;overflow:auto;border:1px solid {BORDER};border-radius:0.5rem"
+    return (f'<div data-table="{_esc(key)}" data-rows="{len(df)}" style="{box};margin-bottom:0.5rem">'
+            f'<table style="width:100%;border-collapse:separate;border-spacing:0;font-size:0.85rem;margin:0">'
+            f'<thead><tr>{th}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
