@@ -34,7 +34,8 @@ awards = q.vendor_awards(vendor_id)
 reported = awards.competition_status.isin(["competed", "not competed"]).sum()
 sole = (awards.competition_status == "not competed").sum()
 tagged = q.vendor_tagged_total(vendor_id).iloc[0]
-c = st.columns(5)
+# Two rows: in five columns at 1440 px "not reported" and the active months were cut ("not repor…").
+c = [*st.columns(3), *st.columns(3)[:2]]
 c[0].metric("Awards", f"{int(tagged.all_awards):,}")
 c[1].metric("Obligated", fmt.money(tagged.all_obligated))
 c[2].metric("Surveillance-tagged", fmt.money(tagged.obligated), delta=f"{int(tagged.awards):,} awards",
