@@ -20,7 +20,7 @@ from dashboard import db
 # The per-award agency label pages show (subtier abbreviation, e.g. ICE, CBP).
 AGENCY_LABEL = "coalesce(a.agency_subtier_abbreviation, a.awarding_subagency, a.awarding_agency)"
 # Rows the search table shows per page (totals and exports always cover every match).
-SEARCH_PAGE_SIZE = 500
+SEARCH_PAGE_SIZE = 100
 
 # WHICH CAPABILITY TAGS COUNT IN TOTALS, in one place: every total, chart and facet on every page reads the tags
 # through this fragment (one row per award and capability). The capability model decides what a counted tag is;

@@ -357,7 +357,7 @@ def marks(markup: str):
 
 
 def tables(at) -> dict:
-    """The tables an AppTest run listed (dashboard/tables.py HTML), in page order, by their key: each a DataFrame
+    """The tables an AppTest run listed (dashboard/tables.py HTML, put on the page with st.html), in page order, by their key: each a DataFrame
     of the cells' exact values (data-v) under the columns' own names, typed by the header's data-kind. What a
     reader sees is the same rows; the exact values are what a test compares with SQL."""
     import re
@@ -386,12 +386,12 @@ def tables(at) -> dict:
                 self.rows[-1].append(None if "data-v" not in a else read[kind](a["data-v"]))
 
     found = {}
-    for m in at.markdown:
-        key = re.match(r'<div data-table="([^"]+)"', m.value)
+    for m in at.get("html"):
+        key = re.match(r'<div data-table="([^"]+)"', m.proto.body)
         if not key:
             continue
         cells = Cells()
-        cells.feed(m.value)
+        cells.feed(m.proto.body)
         frame = pd.DataFrame(cells.rows, columns=[c for c, _ in cells.columns])
         for c, kind in cells.columns:
             if kind == "datetime":

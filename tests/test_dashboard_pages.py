@@ -254,6 +254,31 @@ def test_map_bars_draw_the_flows_the_table_lists(registry):
     assert len(few) == len(parts[parts.index.get_level_values(0).isin(largest.index)])
 
 
+def test_a_long_table_shows_a_page_at_a_time_and_its_pages_hold_every_row(registry):
+    """A table of more than 100 rows (every flow of the Map) lists 100 at a time and says which rows; its pages
+    together hold every flow once: they add up to the figure the caption says the flows add up to."""
+    import re
+
+    import pandas as pd
+
+    from dashboard import format as fmt
+
+    at = open_page("map", view="Flows as a table")
+    first = tables(at)["map-flows"]
+    said = next(c.value for c in at.caption if c.value.startswith("Rows "))
+    n = int(re.search(r"of ([\d,]+)", said)[1].replace(",", ""))
+    assert len(first) == 100 < n and said.startswith("Rows 1–100 of"), said
+    at.number_input(key="map-flows-rows-page").set_value(2).run()
+    second = tables(at)["map-flows"]
+    assert len(second) == min(100, n - 100)
+    assert next(c.value for c in at.caption if c.value.startswith("Rows ")).startswith("Rows 101–")
+    assert n <= 200, "the sample's flows fit in two pages"
+    rows = pd.concat([first, second])
+    assert not rows.duplicated().any()
+    caption = next(c.value for c in at.caption if "so their flows add up to" in c.value).replace("\\", "")
+    assert re.search(r"flows add up to (\$[\d.,]+[KMBT]?)", caption)[1] == fmt.money(rows.obligated.sum())
+
+
 def test_map_says_when_no_state_is_reported(registry):
     at = shown_page("map")
     assert "reports a place-of-performance state" in all_text(at)
