@@ -8,8 +8,8 @@ table is text: selectable, findable, printable. What the grid gave that this doe
 column and resizing columns. Every table arrives sorted by what it is about (largest first, newest first,
 relevance), and every table has CSV, Parquet or JSON downloads of all its rows for a spreadsheet.
 
-Each cell carries its exact value (`data-v`, and the column's kind on its header: `data-kind`), so what a table
-lists is checkable against SQL without parsing the shown text back (tests/dashboard_support.py `tables`). Every
+Each cell carries its exact value (its text, or `data-v` where the text shown differs; the column's kind is on its
+header: `data-kind`), so what a table lists is checkable against SQL without parsing the shown text back (tests/dashboard_support.py `tables`). Every
 string from a record is escaped here; a link is a link only when fmt.safe_url allows it (http/https).
 """
 
@@ -92,35 +92,46 @@ def _shown(value, kind: str, *, money: bool) -> str:
     return str(value)
 
 
+# One style sheet per table (scoped to its box by class), not a style on every cell: the browser parses it once.
+STYLE = (f".rt{{overflow:auto;border:1px solid {BORDER};border-radius:0.5rem;margin-bottom:0.5rem}}"
+         ".rt table{width:100%;border-collapse:separate;border-spacing:0;font-size:0.85rem;margin:0}"
+         f".rt th{{position:sticky;top:0;background:{HEADER_BG};text-align:left;padding:6px 8px;"
+         f"border-bottom:1px solid {BORDER};font-weight:600;white-space:nowrap}}"
+         f".rt td{{padding:4px 8px;border-bottom:1px solid {BORDER};vertical-align:top;text-align:left}}"
+         ".rt .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+         ".rt .w{min-width:22em}")  # long text (descriptions) wraps in a readable measure, not a narrow column
+
+
 def html_table(df: pd.DataFrame, *, key: str, headers: dict[str, str], money: Sequence[str] = (),
                links: Sequence[str] = (), pages: Sequence[str] = (), link_label: str = "open",
                height: int | None = None) -> str:
     """The rows of `df` as one HTML block. `headers`: the words over each column; `money`: columns shown as
     dollars; `links`: columns of outside links (shown as `link_label`, opened in a new tab); `pages`: columns of
-    links to this dashboard's pages (shown as the award id they open)."""
+    links to this dashboard's pages (shown as the award id they open). A cell's exact value is in `data-v` where
+    the text shown differs from it; an empty cell is `data-n`."""
     kinds = {c: _kind(df[c]) for c in df.columns}
     right = {c for c in df.columns if c in money or kinds[c] in ("int", "float", "decimal")}
-    th = "".join(
-        f'<th data-column="{_esc(c)}" data-kind="{kinds[c]}" style="position:sticky;top:0;background:{HEADER_BG};'
-        f'text-align:{"right" if c in right else "left"};padding:6px 8px;border-bottom:1px solid {BORDER};'
-        f'font-weight:600;white-space:nowrap">{_esc(headers.get(c, c))}</th>' for c in df.columns)
+    wide = {c for c in df.columns if kinds[c] == "text" and c not in links and c not in pages
+            and max((len(str(v)) for v in df[c]), default=0) > 60}
+    cls = {c: " class=n" if c in right else " class=w" if c in wide else "" for c in df.columns}
+    th = "".join(f'<th data-column="{_esc(c)}" data-kind="{kinds[c]}"{cls[c]}>{_esc(headers.get(c, c))}</th>'
+                 for c in df.columns)
     rows = []
     for values in df.itertuples(index=False, name=None):
         cells = []
         for c, v in zip(df.columns, values, strict=True):
             exact = _exact(v, kinds[c])
-            data = "" if exact is None else f' data-v="{_esc(exact)}"'
-            text = _esc(_shown(v, kinds[c], money=c in money))
+            shown = _shown(v, kinds[c], money=c in money)
+            text = _esc(shown)
             if exact is not None and c in links:
                 text = f'<a href="{_esc(exact)}" target="_blank" rel="noopener noreferrer">{_esc(link_label)}</a>'
+                shown = link_label
             elif exact is not None and c in pages:
                 label = re.search(r"award=(.*)$", exact)
-                text = f'<a href="{_esc(exact)}" target="_self">{_esc(label[1] if label else exact)}</a>'
-            align = "right;font-variant-numeric:tabular-nums;white-space:nowrap" if c in right else "left"
-            cells.append(f'<td{data} style="padding:4px 8px;border-bottom:1px solid {BORDER};text-align:{align};'
-                         f'vertical-align:top">{text}</td>')
+                shown = label[1] if label else exact
+                text = f'<a href="{_esc(exact)}" target="_self">{_esc(shown)}</a>'
+            data = " data-n" if exact is None else ("" if exact == shown else f' data-v="{_esc(exact)}"')
+            cells.append(f"<td{data}{cls[c]}>{text}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    box = f"max-height:{height or 400}px;overflow:auto;border:1px solid {BORDER};border-radius:0.5rem"
-    return (f'<div data-table="{_esc(key)}" data-rows="{len(df)}" style="{box};margin-bottom:0.5rem">'
-            f'<table style="width:100%;border-collapse:separate;border-spacing:0;font-size:0.85rem;margin:0">'
-            f'<thead><tr>{th}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    return (f'<div data-table="{_esc(key)}" data-rows="{len(df)}" class="rt" style="max-height:{height or 400}px">'
+            f"<style>{STYLE}</style><table><thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")

@@ -370,10 +370,13 @@ def tables(at) -> dict:
             "datetime": pd.Timestamp, "text": str}
 
     class Cells(HTMLParser):
+        """Each cell's exact value: data-v, else its text; data-n: empty."""
+
         def __init__(self) -> None:
             super().__init__()
             self.columns: list[tuple[str, str]] = []
             self.rows: list[list] = []
+            self.cell: dict | None = None
 
         def handle_starttag(self, tag, attrs):
             a = dict(attrs)
@@ -382,8 +385,18 @@ def tables(at) -> dict:
             elif tag == "tr" and self.columns:
                 self.rows.append([])
             elif tag == "td":
-                kind = self.columns[len(self.rows[-1])][1]
-                self.rows[-1].append(None if "data-v" not in a else read[kind](a["data-v"]))
+                self.cell = {"attrs": a, "text": ""}
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell["text"] += data
+
+        def handle_endtag(self, tag):
+            if tag == "td" and self.cell is not None:
+                a, kind = self.cell["attrs"], self.columns[len(self.rows[-1])][1]
+                exact = None if "data-n" in a else a.get("data-v", self.cell["text"])
+                self.rows[-1].append(None if exact is None else read[kind](exact))
+                self.cell = None
 
     found = {}
     for m in at.get("html"):

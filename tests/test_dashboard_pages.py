@@ -127,12 +127,14 @@ def test_overview_totals_match_the_registry(registry):
 def test_award_page_lists_immigrationos_modifications(registry):
     at = shown_page("award", award=PALANTIR_ORDER)
     assert f"Award {PALANTIR_ORDER}" in [t.value for t in at.title]
-    mods = next(df for df in frames(at) if "modification_number" in df.columns and "amount" in df.columns)
+    mods = tables(at)["award-mods"]
     rows = {r.modification_number: r for r in mods.itertuples()}
     assert str(rows["P00009"].action_date)[:10] == "2025-04-11"
-    assert rows["P00009"].amount == "$29,898,236.00"
+    assert float(rows["P00009"].obligation) == 29898236.00
     assert str(rows["P00012"].action_date)[:10] == "2025-09-25"
-    assert rows["P00012"].amount == "$29,898,236.00"
+    assert float(rows["P00012"].obligation) == 29898236.00
+    shown = next(h.proto.body for h in at.get("html") if 'data-table="award-mods"' in h.proto.body)
+    assert shown.count(">$29,898,236.00<") == 2  # to the cent, as the record states it
     assert all(u.startswith("https://") for u in mods.source_url)
     links = [b.proto.url for b in at.get("link_button")]
     assert any("usaspending.gov/award/CONT_AWD_70CTD022FR0000170" in u for u in links), links

@@ -66,11 +66,9 @@ if sections[0].open:
         else:
             figures.show(figures.award_timeline(mods, key="award-timeline"))
             st.caption("Red bars: jumps (an action much larger than the award's total so far).")
-            table = mods.assign(amount=[fmt.money_exact(v) for v in mods.obligation],
-                                running_total=[fmt.money_exact(v) for v in mods.running_obligated])
-            table = table[["modification_number", "action_date", "amount", "running_total",
-                           "action_type_description", "event_basis", "description", "obligation", "source_url"]]
-            ui.table(table, key="award-mods", money=["obligation"])
+            table = mods[["modification_number", "action_date", "obligation", "running_obligated",
+                          "action_type_description", "event_basis", "description", "source_url"]]
+            ui.table(table, key="award-mods", money=["obligation", "running_obligated"])
             ui.exports(table, f"award_{a.piid}_modifications", key="award-mods-export", full=True)
 if sections[1].open:
     with sections[1]:
