@@ -99,7 +99,7 @@ STYLE = (f".rt{{overflow:auto;border:1px solid {BORDER};border-radius:0.5rem;mar
          f"border-bottom:1px solid {BORDER};font-weight:600;white-space:nowrap}}"
          f".rt td{{padding:4px 8px;border-bottom:1px solid {BORDER};vertical-align:top;text-align:left}}"
          ".rt .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-         ".rt .w{min-width:22em}")  # long text (descriptions) wraps in a readable measure, not a narrow column
+         ".rt .w{min-width:22em}.rt .d{white-space:nowrap}")  # long text (descriptions) wraps in a readable measure, not a narrow column
 
 
 def html_table(df: pd.DataFrame, *, key: str, headers: dict[str, str], money: Sequence[str] = (),
@@ -113,7 +113,8 @@ def html_table(df: pd.DataFrame, *, key: str, headers: dict[str, str], money: Se
     right = {c for c in df.columns if c in money or kinds[c] in ("int", "float", "decimal")}
     wide = {c for c in df.columns if kinds[c] == "text" and c not in links and c not in pages
             and max((len(str(v)) for v in df[c]), default=0) > 60}
-    cls = {c: " class=n" if c in right else " class=w" if c in wide else "" for c in df.columns}
+    cls = {c: " class=n" if c in right else " class=w" if c in wide else " class=d" if kinds[c] == "datetime"
+           else "" for c in df.columns}
     th = "".join(f'<th data-column="{_esc(c)}" data-kind="{kinds[c]}"{cls[c]}>{_esc(headers.get(c, c))}</th>'
                  for c in df.columns)
     rows = []
