@@ -116,7 +116,7 @@ class Bar:
 
 
 def hbars(bars: Sequence[Bar], *, key: str, label: str, legend: Sequence[tuple[str, str]] = (),
-          label_width: str = "minmax(7em, 40%)") -> str:
+          label_width: str = "fit-content(40%)") -> str:
     """Horizontal bars in an HTML grid: label, bar (its parts side by side), its value printed after it. The
     longest bar fills the room the value text leaves; a negative part (a deobligation) is not drawn, and the
     printed value is the bar's true sum."""
