@@ -65,7 +65,7 @@ def top_vendors(vendors: pd.DataFrame, *, key: str, href: Callable | None = None
     """Overview: the largest vendors as horizontal bars in the query's order (largest on top), watchlist vendors
     in red, each name a link (`href(row)`) to its profile."""
     bars = [svg.Bar(r.vendor_name, [svg.Segment("On watchlist" if r.on_watchlist else "Not on watchlist",
-                                                float(r.obligated), WATCHLIST[bool(r.on_watchlist)],
+                                                svg.number(r.obligated), WATCHLIST[bool(r.on_watchlist)],
                                                 f"{r.vendor_name}: {fmt.money_exact(r.obligated)}, "
                                                 f"{_awards(r.awards)}")],
                     tooltip=str(r.vendor_name), href=href(r) if href else None)
@@ -78,7 +78,7 @@ def top_vendors(vendors: pd.DataFrame, *, key: str, href: Callable | None = None
 def top_agencies(bars: pd.DataFrame, *, key: str) -> str:
     """Overview: the largest agencies (subtiers, subtier · component, or offices) as horizontal bars, in the
     frame's order."""
-    return svg.hbars([svg.Bar(r.agency, [svg.Segment("Obligated", float(r.obligated), "#1f77b4",
+    return svg.hbars([svg.Bar(r.agency, [svg.Segment("Obligated", svg.number(r.obligated), "#1f77b4",
                                                      f"{r.agency}: {fmt.money_exact(r.obligated)}, "
                                                      f"{_awards(r.awards)}")], tooltip=str(r.agency))
                       for r in bars.itertuples()], key=key, label="Top agencies by obligations")
@@ -87,7 +87,7 @@ def top_agencies(bars: pd.DataFrame, *, key: str) -> str:
 def capability_mix(mix: pd.DataFrame, colours: dict[str, str], *, key: str, href: Callable | None = None) -> str:
     """Overview: obligations per capability (an award under each of its capabilities), in the query's order from
     the top, each name a link (`href(row)`) to its awards."""
-    return svg.hbars([svg.Bar(r.name, [svg.Segment(r.name, float(fmt.val(r.obligated_amount) or 0),
+    return svg.hbars([svg.Bar(r.name, [svg.Segment(r.name, svg.number(r.obligated_amount),
                                                    colours.get(r.name, fmt.NOT_TAGGED_COLOUR),
                                                    f"{r.name}: {fmt.money_exact(r.obligated_amount)}, "
                                                    f"{_awards(r.award_count)}, {int(r.vendor_count):,} vendors")],
@@ -110,7 +110,7 @@ def compare_years(by_year: pd.DataFrame, *, key: str) -> str:
     years = [str(y) for y in sorted(by_year.fiscal_year.unique())]
     vendors = list(dict.fromkeys(by_year.vendor_name))
     groups = [(v, SERIES_COLOURS[i % len(SERIES_COLOURS)]) for i, v in enumerate(vendors)]
-    cells = {(str(r.fiscal_year), r.vendor_name): float(fmt.val(r.obligated) or 0) for r in by_year.itertuples()}
+    cells = {(str(r.fiscal_year), r.vendor_name): svg.number(r.obligated) for r in by_year.itertuples()}
     return svg.columns(years, groups, lambda y, v: cells.get((y, v)),
                        lambda y, v: f"{v}, fiscal year {y}: {fmt.money_exact(cells[(y, v)])}",
                        key=key, label="Obligations by fiscal year per vendor")
@@ -122,7 +122,7 @@ def _stacked(rows: pd.DataFrame, label: str, colours: dict[str, str], tip: Calla
     sums = rows.groupby([label, "capability"], sort=False, as_index=False).agg(
         obligated=("obligated", "sum"), awards=("awards", "sum"))
     order = sums.groupby(label, sort=False).obligated.sum().sort_values(ascending=False, kind="stable").index
-    return [svg.Bar(name, [svg.Segment(r.capability, float(r.obligated),
+    return [svg.Bar(name, [svg.Segment(r.capability, svg.number(r.obligated),
                                        colours.get(r.capability, fmt.NOT_TAGGED_COLOUR), tip(r))
                            for r in sums[sums[label] == name].itertuples()], tooltip=str(name))
             for name in order]
@@ -142,7 +142,7 @@ def compare_capabilities(caps: pd.DataFrame, colours: dict[str, str], *, key: st
 
 def agency_capabilities(caps: pd.DataFrame, colours: dict[str, str], *, key: str) -> str:
     """Agency profile: obligations per capability, in the query's order from the top."""
-    return svg.hbars([svg.Bar(r.capability, [svg.Segment(r.capability, float(fmt.val(r.obligated) or 0),
+    return svg.hbars([svg.Bar(r.capability, [svg.Segment(r.capability, svg.number(r.obligated),
                                                          colours.get(r.capability, fmt.NOT_TAGGED_COLOUR),
                                                          f"{r.capability}: {fmt.money_exact(r.obligated)}, "
                                                          f"{_awards(r.awards)}")], tooltip=str(r.capability))
@@ -202,7 +202,7 @@ def state_tiles(by_state: pd.DataFrame, *, key: str) -> tuple[pd.DataFrame, str]
     cells = []
     for state, (row, col) in geo.TILES.items():
         r = found.get(state)
-        value = None if r is None else float(r.obligated)
+        value = None if r is None else svg.number(r.obligated)
         tip = (f"{state}: no award reports this state" if r is None
                else f"{state}: {fmt.money_exact(r.obligated)}, {_awards(r.awards)}")
         cells.append((state, row, col, value, tip))

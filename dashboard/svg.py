@@ -38,7 +38,7 @@ def esc(value) -> str:
     return html.escape("" if fmt.val(value) is None else str(value), quote=True)
 
 
-def _num(value) -> float:
+def number(value) -> float:
     """A drawn number: missing counts as 0 (a bar of no length), never as NaN in an attribute."""
     v = fmt.val(value)
     return 0.0 if v is None else float(v)
@@ -236,7 +236,7 @@ def over_time(layers: Sequence[TimeBars | TimeLine], *, key: str, label: str, he
               pad_days: int = 0) -> str:
     """Bars and lines on one date axis and one dollar axis. A single date gets `pad_days` of room each side."""
     dates = [pd.Timestamp(d) for layer in layers for d in layer.dates if fmt.val(d) is not None]
-    values = [_num(v) for layer in layers for v in layer.values]
+    values = [number(v) for layer in layers for v in layer.values]
     frame = Frame.for_values(values, height)
     if not dates:
         return _svg(frame, frame.y_axis(), key=key, label=label)
@@ -261,14 +261,14 @@ def over_time(layers: Sequence[TimeBars | TimeLine], *, key: str, label: str, he
             for d, v, tip in zip(layer.dates, layer.values, layer.tooltips, strict=True):
                 if fmt.val(d) is None:
                     continue
-                v = _num(v)
+                v = number(v)
                 top, bottom = sorted((frame.y(v), zero))
                 body.append(f'<rect data-series="{esc(layer.series)}" data-x="{esc(pd.Timestamp(d).date())}" '
                             f'data-value="{v!r}" x="{x(d) - w / 2:.1f}" y="{top:.1f}" width="{w:.1f}" '
                             f'height="{max(bottom - top, 0.5):.1f}" fill="{layer.colour}"><title>{esc(tip)}</title>'
                             f'</rect>')
         else:
-            pts = [(x(d), frame.y(_num(v)), d, _num(v), tip)
+            pts = [(x(d), frame.y(number(v)), d, number(v), tip)
                    for d, v, tip in zip(layer.dates, layer.values, layer.tooltips, strict=True)
                    if fmt.val(d) is not None and fmt.val(v) is not None]
             path = []
