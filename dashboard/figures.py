@@ -180,15 +180,26 @@ def award_timeline(mods: pd.DataFrame, *, key: str) -> str:
                          label="Each action's obligation, the running total and the ceiling over time")
 
 
-def map_flows(shown: pd.DataFrame, colours: dict[str, str], *, key: str) -> str:
-    """Map: the drawn flows as one bar per vendor, largest on top, split by capability (an award under each of its
-    capabilities, as in the network and the Sankey): each part sums the vendor's rows for that capability over
-    the agencies drawn, and its tooltip names the vendor, the capability, the dollars and the awards."""
-    bars = _stacked(shown, "vendor_name", colours,
-                    lambda r: f"{r.vendor_name} · {r.capability}: {fmt.money_exact(r.obligated)}, "
-                              f"{_awards(r.awards)} (per agency, summed)")
-    return svg.hbars(bars, key=key, label="Flows by vendor, split by capability",
-                     legend=_capability_legend(shown.capability, colours))
+def flow_bars(shown: pd.DataFrame) -> pd.DataFrame:
+    """Map: the rows the flows' bars draw, one per vendor and capability (an award under each of its capabilities,
+    as in the network and the Sankey), each the sum of the vendor's flows for that capability over the agencies
+    drawn: vendor_id, vendor_name, capability, obligated, awards (summed over agencies), the largest vendor first.
+    The bars' "Chart data" download is this frame."""
+    sums = shown.groupby(["vendor_id", "vendor_name", "capability"], sort=False, as_index=False).agg(
+        obligated=("obligated", "sum"), awards=("awards", "sum"))
+    total = sums.groupby("vendor_id").obligated.transform("sum")
+    return (sums.assign(_total=total).sort_values("_total", ascending=False, kind="stable")
+            .drop(columns="_total").reset_index(drop=True))
+
+
+def map_flows(bars: pd.DataFrame, colours: dict[str, str], *, key: str) -> str:
+    """Map: flow_bars' rows as one bar per vendor in their order, split by capability; each part's tooltip names
+    the vendor, the capability, the dollars and the awards."""
+    drawn = _stacked(bars, "vendor_name", colours,
+                     lambda r: f"{r.vendor_name} · {r.capability}: {fmt.money_exact(r.obligated)}, "
+                               f"{_awards(r.awards)} (per agency, summed)")
+    return svg.hbars(drawn, key=key, label="Flows by vendor, split by capability",
+                     legend=_capability_legend(bars.capability, colours))
 
 
 def state_tiles(by_state: pd.DataFrame, *, key: str) -> tuple[pd.DataFrame, str]:

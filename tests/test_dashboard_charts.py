@@ -35,13 +35,16 @@ def test_bars_draw_each_row_once_and_print_the_true_sum():
     assert "On watchlist" in markup and "Not on watchlist" in markup  # the legend names both colours
 
 
-def test_stacked_bars_sum_the_rows_of_one_vendor_and_capability():
-    flows = pd.DataFrame({"vendor_name": ["A", "A", "A", "B"], "capability": ["x", "x", "y", "y"],
+def test_flow_bars_sum_a_vendors_agencies_and_draw_exactly_those_rows():
+    flows = pd.DataFrame({"vendor_id": ["v:a", "v:a", "v:a", "v:b"], "vendor_name": ["A", "A", "A", "B"],
+                          "agency": ["ICE", "CBP", "ICE", "ICE"], "capability": ["x", "x", "y", "y"],
                           "obligated": [10.0, 5.0, 1.0, 40.0], "awards": [1, 1, 1, 2]})
-    drawn = marks(figures.map_flows(flows, {"x": "#111111", "y": "#222222"}, key="m"))
-    assert list(zip(drawn.label, drawn.series, drawn.value, strict=True)) == [
-        ("B", "y", 40.0), ("A", "x", 15.0), ("A", "y", 1.0)]  # largest vendor on top
-    assert drawn.value.sum() == flows.obligated.sum()
+    bars = figures.flow_bars(flows)  # the rows drawn, and the chart's download
+    assert list(zip(bars.vendor_name, bars.capability, bars.obligated, bars.awards, strict=True)) == [
+        ("B", "y", 40.0, 2), ("A", "x", 15.0, 2), ("A", "y", 1.0, 1)]  # largest vendor on top
+    drawn = marks(figures.map_flows(bars, {"x": "#111111", "y": "#222222"}, key="m"))
+    assert list(zip(drawn.label, drawn.series, drawn.value, strict=True)) == \
+        list(zip(bars.vendor_name, bars.capability, bars.obligated, strict=True))
 
 
 def test_lines_and_bars_over_time_draw_one_mark_per_row():

@@ -88,7 +88,8 @@ else:
         with tab_bars:
             st.caption(f"Each bar: one of the {len(keep)} largest vendors, split by capability, over the agencies "
                        "drawn. Hover for the dollars; the Network and Sankey tabs draw the same flows.")
-            figures.show(figures.map_flows(shown, colours, key="map-bars"))
+            bars = figures.flow_bars(shown)
+            figures.show(figures.map_flows(bars, colours, key="map-bars"))
     if tab_net.open:
         with tab_net:
             st.caption(f"Labels name the {network.MAX_LABELS} largest nodes at most (where they fit without "
@@ -110,7 +111,7 @@ else:
         with tab_sankey:
             st.plotly_chart(figures.sankey(shown, colours), key="map-sankey")
     if not tab_table.open:  # the rows the open chart draws
-        ui.chart_data(shown, "map_flows_drawn", key="map-drawn-chart")
+        ui.chart_data(bars if tab_bars.open else shown, "map_flows_drawn", key="map-drawn-chart")
 
     c1, c2 = st.columns(2)
     with c1:
