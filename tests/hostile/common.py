@@ -17,9 +17,6 @@ FAST = {  # small waits and pages so each fault test takes seconds; the logic is
     "DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "1", "RETRY_BACKOFF_BASE": "0.05", "RETRY_BACKOFF_MAX": "0.1",
     "USASPENDING_PAGE_SIZE": "10", "USASPENDING_TRANSACTIONS_PAGE_SIZE": "2", "AUTOTHROTTLE_ENABLED": "False",
     "PROGRESS_INTERVAL": "0",
-    # Scrapy runs each response's output through CONCURRENT_ITEMS (100) asyncio tasks, made afresh per response:
-    # a fifth of a small crawl's CPU. The pipeline writes synchronously, so 8 process the same items the same way.
-    "CONCURRENT_ITEMS": "8",
 }
 
 
