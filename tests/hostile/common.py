@@ -20,12 +20,16 @@ FAST = {  # small waits and pages so each fault test takes seconds; the logic is
 }
 
 
+def crawl_args(base: str, staging: Path, **extra: str) -> list[str]:
+    """The `registry` arguments of a hostile test's crawl: its API, store and FAST settings (`extra` on top)."""
+    settings = [a for k, v in {**FAST, **extra}.items() for a in ("--setting", f"{k}={v}")]
+    return ["crawl", "usaspending", "--api-url", base, "--agency", "7012", "--since", "2021-01-01",
+            "--until", "2025-12-31", "--award-type", "contracts", "--staging", str(staging), *settings]
+
+
 def crawl(base: str, staging: Path, timeout: float = 120, e2e: bool = False, **extra: str
           ) -> subprocess.CompletedProcess:
-    settings = [a for k, v in {**FAST, **extra}.items() for a in ("--setting", f"{k}={v}")]
-    return (run_cli if e2e else forkserver.run)("crawl", "usaspending", "--api-url", base, "--agency", "7012", "--since", "2021-01-01",
-                   "--until", "2025-12-31", "--award-type", "contracts", "--staging", str(staging), *settings,
-                   timeout=timeout)
+    return (run_cli if e2e else forkserver.run)(*crawl_args(base, staging, **extra), timeout=timeout)
 
 
 def runs_of(staging: Path) -> list[tuple]:
