@@ -204,12 +204,15 @@ SERIAL_GROUPS = {
 FIRST_GROUPS = {"browser"}  # the run's longest unit of work: handed out first
 # Then the longest modules (measured, whole suite on 2 workers, 2026-12-03), longest first, so that the run ends on
 # short modules that fill in whichever worker frees first, not on a long one while the other worker sits idle.
-# The first of them starts beside the browser group, whose first test needs the sample registry: it is one that
-# needs no shared registry (with the model fits first, both workers asked for the sample at once, and one sat on the
-# build's file lock while the other built it, 1.5-4 s of a core at the run's start). Only the order changes: a
-# module missing here (or a stale entry) runs all the same, after these.
+# Two shared builds decide the first two: the browser group's first test needs the sample registry and, about 35 s
+# in, test_browser_larger needs the model registry. So the other worker starts on a module that needs no shared
+# registry (with the model fits first, both workers asked for the sample at once and one sat on the build's file
+# lock, 1.5-4 s of a core), then test_model_competition, which builds the model registry while the browser tests
+# run (started after the model fits, it sat ~6 s on the lock of the build test_browser_larger had begun, in a run of
+# these seven modules on 2 workers). Only the order changes: a module missing here (or a stale entry) runs all the
+# same, after these.
 LONG_FIRST = (
-    "tests/test_bulk_crawl.py", "model fits", "tests/test_model_competition.py", "tests/test_crawl_local.py",
+    "tests/test_bulk_crawl.py", "tests/test_model_competition.py", "model fits", "tests/test_crawl_local.py",
     "tests/test_new_source.py", "tests/hostile/test_never_ends.py", "tests/test_bulk_loader.py",
     "tests/test_security_secrets.py", "tests/test_every_spider.py", "tests/usaspending_bulk/test_subaward_crawl.py",
     "tests/test_security_sql.py", "tests/test_distributed_redis.py", "tests/test_faults_crawl.py",
