@@ -76,8 +76,11 @@ def _rewrite(source: Path) -> None:
     except SyntaxError:  # pytest reports it when it collects the module
         return
     pyc = _cache_file(source)
-    pyc.parent.mkdir(exist_ok=True)
-    _write_pyc(SimpleNamespace(trace=lambda message: None), code, source_hash, pyc)
+    try:
+        pyc.parent.mkdir(exist_ok=True)
+    except OSError:  # a read-only folder (a system site-packages): pytest rewrites that module in the run
+        return
+    _write_pyc(SimpleNamespace(trace=lambda message: None), code, source_hash, pyc)  # ignores a failed write too
 
 
 def main() -> int:
@@ -93,12 +96,15 @@ def main() -> int:
     except (ImportError, AttributeError, TypeError) as e:
         print(f"assert_cache: pytest's rewrite internals changed ({e!r}); nothing written", file=sys.stderr)
         return 0
-    if len(stale) > 16:  # a fresh checkout or venv: ~250 modules, on every core
-        with ProcessPoolExecutor() as pool:
-            list(pool.map(_rewrite, stale, chunksize=8))
-    else:
-        for m in stale:
-            _rewrite(m)
+    if len(stale) > 16:  # a fresh checkout or venv: ~270 modules, on every core
+        try:
+            with ProcessPoolExecutor() as pool:
+                list(pool.map(_rewrite, stale, chunksize=8))
+            return 0
+        except OSError:  # no process pool here (e.g. no /dev/shm for its locks): one by one
+            pass
+    for m in stale:
+        _rewrite(m)
     return 0
 
 
