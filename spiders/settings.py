@@ -29,6 +29,10 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Politeness: at most 8 requests in flight, AutoThrottle aims at 4 and backs off when the API slows.
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
+# Scrapy hands each response's items to CONCURRENT_ITEMS asyncio tasks, made afresh per response (100 by default).
+# The pipelines write synchronously, one item at a time, so 8 store the same items the same way; the 100 tasks cost
+# about a fifth of a small crawl's CPU (254 requests: ~0.25 s less per crawl, measured through `registry crawl`).
+CONCURRENT_ITEMS = 8
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_MAX_DELAY = 30

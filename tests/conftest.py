@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
@@ -180,6 +181,13 @@ def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProce
     return subprocess.CompletedProcess(["registry", *args], result.exit_code, result.stdout, result.stderr)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything collection imported (pytest, Scrapy, pandas, Streamlit, the test modules...) lives until the
+    process ends: moved out of the garbage collector's sight, so that its full collections stop walking it again.
+    Measured over seven in-process modules (266 tests): GC time 1.68 s -> 0.85 s. Nothing a test checks is
+    touched: objects made from here on are collected as before."""
+    gc.freeze()
+
 
 # Modules whose tests drive a real Chromium against a Streamlit server: under pytest-xdist they run on one worker,
 # one after another (two browsers and two Streamlit servers at once on a 2-core machine would make their page waits
@@ -196,9 +204,15 @@ SERIAL_GROUPS = {
 FIRST_GROUPS = {"browser"}  # the run's longest unit of work: handed out first
 # Then the longest modules (measured, whole suite on 2 workers, 2026-12-03), longest first, so that the run ends on
 # short modules that fill in whichever worker frees first, not on a long one while the other worker sits idle.
-# Only the order changes: a module missing here (or a stale entry) runs all the same, after these.
+# Two shared builds decide the first two: the browser group's first test needs the sample registry and, about 35 s
+# in, test_browser_larger needs the model registry. So the other worker starts on a module that needs no shared
+# registry (with the model fits first, both workers asked for the sample at once and one sat on the build's file
+# lock, 1.5-4 s of a core), then test_model_competition, which builds the model registry while the browser tests
+# run (started after the model fits, it sat ~6 s on the lock of the build test_browser_larger had begun, in a run of
+# these seven modules on 2 workers). Only the order changes: a module missing here (or a stale entry) runs all the
+# same, after these.
 LONG_FIRST = (
-    "model fits", "tests/test_model_competition.py", "tests/test_bulk_crawl.py", "tests/test_crawl_local.py",
+    "tests/test_bulk_crawl.py", "tests/test_model_competition.py", "model fits", "tests/test_crawl_local.py",
     "tests/test_new_source.py", "tests/hostile/test_never_ends.py", "tests/test_bulk_loader.py",
     "tests/test_security_secrets.py", "tests/test_every_spider.py", "tests/usaspending_bulk/test_subaward_crawl.py",
     "tests/test_security_sql.py", "tests/test_distributed_redis.py", "tests/test_faults_crawl.py",

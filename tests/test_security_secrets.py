@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from spiders.sam.spider import DEFAULT_ORGANIZATIONS
+from tests import warm_process
 from tests.conftest import ROOT, invoke_cli, run_cli
 from tests.source_fixtures import FILES, FixtureServer
 
@@ -83,13 +84,16 @@ def crawled(tmp_path_factory, sample_registry):
         env = {"SAM_API_KEY": KEY}
         log = d / "scrapy.log"
         # Scrapy's own crawl runs beside `registry crawl sam` (its own process, store and log; the server serves
-        # both at once); its stdout and stderr go to files outside `d`, read back below
+        # both at once); its stdout and stderr go to files outside `d`, read back below. It is Scrapy's command
+        # line forked from the suite's warm server (tests/warm_process.py: the same entry point, streams and
+        # environment, without ~2 s of imports); tests/test_crawl_local.py runs the `scrapy` script itself.
         outs = tmp_path_factory.mktemp("secrets_scrapy_output")
-        args = [str(Path(os.sys.executable).with_name("scrapy")), "crawl", "sam", "-a", "since=2025-01-01",
+        args = ["crawl", "sam", "-a", "since=2025-01-01",
                 "-a", "until=2025-12-31", "-s", f"SAM_API_URL={api}", "-s", f"STAGING_PATH={d / 'staging2.duckdb'}",
                 "-s", "LOG_LEVEL=DEBUG", "-s", f"LOG_FILE={log}", "-s", "RETRY_TIMES=1"]
         with open(outs / "stdout", "w") as out, open(outs / "stderr", "w") as err:
-            proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=err, text=True, env=dict(os.environ, **env))
+            proc = warm_process.popen(*args, prog="scrapy", cwd=ROOT, stdout=out, stderr=err,
+                                      env=dict(os.environ, **env))
         try:
             cli = run_cli("crawl", "sam", "--api-url", api, "--since", "2025-01-01", "--until", "2025-12-31",
                           "--staging", str(d / "staging.duckdb"), env=env, timeout=120)
@@ -98,7 +102,7 @@ def crawled(tmp_path_factory, sample_registry):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        scrapy = subprocess.CompletedProcess(args, proc.returncode, (outs / "stdout").read_text(),
+        scrapy = subprocess.CompletedProcess(proc.args, proc.returncode, (outs / "stdout").read_text(),
                                              (outs / "stderr").read_text())
         requests = list(server.requests)
     build = invoke_cli("build", "--staging", str(d / "staging.duckdb"), "--out", str(d / "registry.duckdb"))

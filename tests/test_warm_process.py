@@ -59,7 +59,7 @@ def test_environment_working_directory_stdin_and_timeout(tmp_path):
     done = warm_process.run("-c", code, prog="python", env={"WARM_TEST": "seen"}, cwd=tmp_path, input="typed")
     assert (done.returncode, done.stdout) == (0, f"seen {tmp_path} TYPED\n")
     try:
-        warm_process.run("-c", SLEEPER, "60", prog="python", timeout=1)
+        warm_process.run("-c", SLEEPER, "60", prog="python", timeout=0.3)  # any timeout short of the 60 s sleep
     except subprocess.TimeoutExpired:
         pass
     else:

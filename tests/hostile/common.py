@@ -17,18 +17,19 @@ FAST = {  # small waits and pages so each fault test takes seconds; the logic is
     "DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "1", "RETRY_BACKOFF_BASE": "0.05", "RETRY_BACKOFF_MAX": "0.1",
     "USASPENDING_PAGE_SIZE": "10", "USASPENDING_TRANSACTIONS_PAGE_SIZE": "2", "AUTOTHROTTLE_ENABLED": "False",
     "PROGRESS_INTERVAL": "0",
-    # Scrapy runs each response's output through CONCURRENT_ITEMS (100) asyncio tasks, made afresh per response:
-    # a fifth of a small crawl's CPU. The pipeline writes synchronously, so 8 process the same items the same way.
-    "CONCURRENT_ITEMS": "8",
 }
+
+
+def crawl_args(base: str, staging: Path, **extra: str) -> list[str]:
+    """The `registry` arguments of a hostile test's crawl: its API, store and FAST settings (`extra` on top)."""
+    settings = [a for k, v in {**FAST, **extra}.items() for a in ("--setting", f"{k}={v}")]
+    return ["crawl", "usaspending", "--api-url", base, "--agency", "7012", "--since", "2021-01-01",
+            "--until", "2025-12-31", "--award-type", "contracts", "--staging", str(staging), *settings]
 
 
 def crawl(base: str, staging: Path, timeout: float = 120, e2e: bool = False, **extra: str
           ) -> subprocess.CompletedProcess:
-    settings = [a for k, v in {**FAST, **extra}.items() for a in ("--setting", f"{k}={v}")]
-    return (run_cli if e2e else forkserver.run)("crawl", "usaspending", "--api-url", base, "--agency", "7012", "--since", "2021-01-01",
-                   "--until", "2025-12-31", "--award-type", "contracts", "--staging", str(staging), *settings,
-                   timeout=timeout)
+    return (run_cli if e2e else forkserver.run)(*crawl_args(base, staging, **extra), timeout=timeout)
 
 
 def runs_of(staging: Path) -> list[tuple]:
