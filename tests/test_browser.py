@@ -8,7 +8,9 @@ because a new session costs the browser and the server several seconds a page. O
 anew (the URL a page writes reopens the same view) opens a second tab. Waits are on Streamlit's own script state (dashboard_support.wait_until_idle),
 never a fixed sleep. Every request that is not for 127.0.0.1 is blocked and recorded, so the tests also prove
 the pages (the state map included) work offline.
-Screenshots go to tests/artifacts/ (git-ignored); with UPDATE_DOC_IMAGES=1 they are also copied to docs/img/.
+Screenshots go to tests/artifacts/ (git-ignored); with UPDATE_DOC_IMAGES=1 the Map and Compare shots of
+docs/dashboard-internals.md are also copied to docs/img/ (the README's page shots are docs/screenshots.py's, on the
+sample).
 """
 
 from __future__ import annotations
@@ -251,14 +253,11 @@ def test_page(server, page, name, path, wait_for, text):
     """Each page visited once on a 1440x900 screen (the overview by opening /overview, the rest inside the app): it
     draws its content and shows its text and the sample banner; it shows no "00:00:00", no "Page not found", no
     Deploy button and no exception; nothing leaves 127.0.0.1. Then the page's own checks (PAGE_CHECKS) on the same
-    visit. Screenshot: docs/img with UPDATE_DOC_IMAGES=1."""
+    visit. Screenshot: tests/artifacts/ (the README's are docs/screenshots.py's, on the sample itself)."""
     open_view(page, server, path, wait_for=wait_for, fresh=name == "overview")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / f"page_{name}_1440x900.png"
     page.screenshot(path=str(shot))
-    if os.environ.get("UPDATE_DOC_IMAGES"):
-        DOC_IMAGES.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, DOC_IMAGES / shot.name)
     body = page.locator("body").inner_text()
     checks = {
         f"shows {text!r}": page.get_by_text(text, exact=False).first.is_visible(),
