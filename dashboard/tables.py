@@ -95,7 +95,8 @@ def _shown(value, kind: str, *, money: bool) -> str:
 # One style sheet per table (scoped to its box by class), not a style on every cell: the browser parses it once.
 STYLE = (f".rt{{overflow:auto;border:1px solid {BORDER};border-radius:0.5rem;margin-bottom:0.5rem}}"
          ".rt table{width:100%;border-collapse:separate;border-spacing:0;font-size:0.85rem;margin:0}"
-         f".rt th{{position:sticky;top:0;background:{HEADER_BG};text-align:left;padding:6px 8px;"
+         # the header's own text colour: readable on its light band in a dark theme too
+         f".rt th{{position:sticky;top:0;background:{HEADER_BG};color:#31333f;text-align:left;padding:6px 8px;"
          f"border-bottom:1px solid {BORDER};font-weight:600;white-space:nowrap}}"
          f".rt td{{padding:4px 8px;border-bottom:1px solid {BORDER};vertical-align:top;text-align:left}}"
          ".rt .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
