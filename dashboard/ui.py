@@ -19,7 +19,7 @@ from dashboard import crawl_needs, tables
 from dashboard import format as fmt
 from dashboard import queries as q
 
-TABLE_PAGE_ROWS = 100
+TABLE_PAGE_ROWS = 50
 URL_COLUMNS = ("source_url", "usaspending_url", "website", "sam_url", "citation", "watchlist_citation",
                "filing_document_url", "url")
 
@@ -120,21 +120,23 @@ def _sanitised(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def table(df: pd.DataFrame, *, key: str, money: Sequence[str] = (), hide: Sequence[str] = (),
-          height: int | None = None, link_label: str = "open", pages: Sequence[str] = ()) -> None:
+          height: int | None = None, link_label: str = "open", pages: Sequence[str] = (),
+          page_rows: int | None = TABLE_PAGE_ROWS) -> None:
     """A read-only table (HTML built on the server, dashboard/tables.py): money as dollars to the cent, dates as
     days, http(s) links clickable, headers in words, everything else plain text. `pages` names columns holding
     links to this dashboard's own pages.
 
-    A table of more than TABLE_PAGE_ROWS rows is shown a page at a time (a page picker above it, and a line that
-    says which rows are shown): a browser lays out every row of an HTML table, and 500 rows cost a new tab about
-    0.5 s (docs/benchmarks.md). Every table's downloads hold all its rows."""
+    A table of more than `page_rows` rows is shown a page at a time (a page picker above it, and a line that says
+    which rows are shown): a browser lays out every row of an HTML table, and a page's first view with 100 rows
+    cost a new tab 0.2 s more than with 50 (docs/benchmarks.md). Every table's downloads hold all its rows.
+    `page_rows=None`: every row at once (a reference list in a section of its own, e.g. the column glossary)."""
     shown = _sanitised(df).drop(columns=[c for c in hide if c in df.columns])
-    if len(shown) > TABLE_PAGE_ROWS:
-        n_pages = -(-len(shown) // TABLE_PAGE_ROWS)
-        page = int(st.number_input(f"Rows: page (of {n_pages:,}; {TABLE_PAGE_ROWS} rows a page)", 1, n_pages, 1,
+    if page_rows and len(shown) > page_rows:
+        n_pages = -(-len(shown) // page_rows)
+        page = int(st.number_input(f"Rows: page (of {n_pages:,}; {page_rows} rows a page)", 1, n_pages, 1,
                                    key=f"{key}-rows-page"))
-        first = (page - 1) * TABLE_PAGE_ROWS
-        shown = shown.iloc[first:first + TABLE_PAGE_ROWS]
+        first = (page - 1) * page_rows
+        shown = shown.iloc[first:first + page_rows]
         st.caption(f"Rows {first + 1:,}–{first + len(shown):,} of {len(df):,}.")
     st.html(tables.html_table(shown, key=key, headers={c: fmt.header(c) for c in shown.columns}, money=money,
                               links=[c for c in shown.columns if c in URL_COLUMNS], pages=pages,

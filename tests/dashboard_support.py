@@ -413,3 +413,17 @@ def tables(at) -> dict:
                 frame[c] = frame[c].astype("int64")
         found[key[1]] = frame
     return found
+
+
+def every_row(at, key: str):
+    """All rows of table `key`, its pages walked with its page picker (ui.table shows a page at a time) in the
+    same AppTest run, concatenated in order; the run is left on the last page."""
+    import pandas as pd
+
+    pages = [tables(at)[key]]
+    picker = [n for n in at.number_input if n.key == f"{key}-rows-page"]
+    if picker:
+        for page in range(2, int(picker[0].max) + 1):
+            at.number_input(key=f"{key}-rows-page").set_value(page).run()
+            pages.append(tables(at)[key])
+    return pd.concat(pages, ignore_index=True)

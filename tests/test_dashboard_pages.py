@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from registry.core.readonly import connect_readonly
-from tests.dashboard_support import app_test, charts, marks, tables
+from tests.dashboard_support import app_test, charts, every_row, marks, tables
 
 PAGES = ["overview", "map", "vendor", "compare", "agency", "award", "search", "methods"]
 PALANTIR_ORDER = "70CTD022FR0000170"
@@ -243,7 +243,7 @@ def test_map_bars_draw_the_flows_the_table_lists(registry):
     at = open_page("map", agency="ICE", top="60")
     drawn = marks(charts(at)["map-bars"])
     assert not tables(at)  # the table is its own tab
-    table = frames(open_page("map", agency="ICE", top="60", view="Flows as a table"))[0]
+    table = every_row(open_page("map", agency="ICE", top="60", view="Flows as a table"), "map-flows")
     parts = table.groupby(["vendor_name", "capability"]).obligated.sum()  # <= 60 vendors: all drawn
     assert dict(zip(zip(drawn.label, drawn.series, strict=True), drawn.value.round(2), strict=True)) == \
         {k: round(float(v), 2) for k, v in parts.items()}
@@ -257,26 +257,30 @@ def test_map_bars_draw_the_flows_the_table_lists(registry):
 
 
 def test_a_long_table_shows_a_page_at_a_time_and_its_pages_hold_every_row(registry):
-    """A table of more than 100 rows (every flow of the Map) lists 100 at a time and says which rows; its pages
-    together hold every flow once: they add up to the figure the caption says the flows add up to."""
+    """A table of more rows than a page holds (every flow of the Map) lists one page at a time and says which rows;
+    its pages together hold every flow once: they add up to the figure the caption says the flows add up to."""
     import re
 
     import pandas as pd
 
     from dashboard import format as fmt
+    from dashboard.ui import TABLE_PAGE_ROWS as per_page
+
+    def rows_line(at: AppTest) -> str:
+        return next(c.value for c in at.caption if c.value.startswith("Rows "))
 
     at = open_page("map", view="Flows as a table")
-    first = tables(at)["map-flows"]
-    said = next(c.value for c in at.caption if c.value.startswith("Rows "))
-    n = int(re.search(r"of ([\d,]+)", said)[1].replace(",", ""))
-    assert len(first) == 100 < n and said.startswith("Rows 1–100 of"), said
-    at.number_input(key="map-flows-rows-page").set_value(2).run()
-    second = tables(at)["map-flows"]
-    assert len(second) == min(100, n - 100)
-    assert next(c.value for c in at.caption if c.value.startswith("Rows ")).startswith("Rows 101–")
-    assert n <= 200, "the sample's flows fit in two pages"
-    rows = pd.concat([first, second])
-    assert not rows.duplicated().any()
+    n = int(re.search(r"of ([\d,]+)", rows_line(at))[1].replace(",", ""))
+    pages = -(-n // per_page)
+    assert pages >= 2, "the sample's flows take more than one page"
+    seen = [tables(at)["map-flows"]]
+    assert len(seen[0]) == per_page and rows_line(at).startswith(f"Rows 1–{per_page} of")
+    for page in range(2, pages + 1):
+        at.number_input(key="map-flows-rows-page").set_value(page).run()
+        seen.append(tables(at)["map-flows"])
+        assert rows_line(at).startswith(f"Rows {(page - 1) * per_page + 1:,}–"), rows_line(at)
+    rows = pd.concat(seen)
+    assert len(rows) == n and not rows.duplicated().any()
     caption = next(c.value for c in at.caption if "so their flows add up to" in c.value).replace("\\", "")
     assert re.search(r"flows add up to (\$[\d.,]+[KMBT]?)", caption)[1] == fmt.money(rows.obligated.sum())
 

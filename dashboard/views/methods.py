@@ -69,7 +69,8 @@ if sections[1].open:
                                 key="methods-glossary-view")
             rows = glossary[glossary["view"] == view]
             st.markdown(f"**{fmt.md_text(view)}**: {fmt.md_text(rows['about'].iloc[0]) or 'no description in this registry.'}")
-            ui.table(rows[["column", "type", "meaning"]].fillna({"meaning": "—"}), key="methods-glossary")
+            ui.table(rows[["column", "type", "meaning"]].fillna({"meaning": "—"}), key="methods-glossary",
+                     page_rows=None)
             st.caption("Read from the registry's own column descriptions (COMMENT ON), which the build writes from each "
                        "source's schema.yaml and its view SQL; docs/views.md is rendered from the same text. Query any "
                        "view with `registry sql`.")
