@@ -6,6 +6,7 @@ or a scraped URL into a `javascript:` link; keeping those rules here makes them 
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from decimal import Decimal
@@ -88,6 +89,15 @@ def md_text(text) -> str:
     if val(text) is None:
         return ""
     return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def html_text(value) -> str:
+    """Scraped text made inert inside HTML, as an element's text or a quoted attribute (the charts and tables the
+    pages build as markup): every special character escaped, and a line break kept as a character reference, so
+    the markup stays on one line (a blank line would end Markdown's HTML block) and the value stays exact."""
+    if val(value) is None:
+        return ""
+    return html.escape(str(value), quote=True).replace("\r", "&#13;").replace("\n", "&#10;")
 
 
 def day(value) -> str:

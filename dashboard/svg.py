@@ -13,12 +13,11 @@ attribute: the exact dollars, as before), the capability colours the pages share
 
 Every mark carries its row as `data-*` attributes (label, series, x, value: the unrounded number drawn), so what a
 chart draws is checkable against the frame it was given (tests/dashboard_charts.py) and against its "Chart data"
-download. Every string from a record is escaped here (html.escape): a vendor name is text, never markup.
+download. Every string from a record is escaped here (fmt.html_text): a vendor name is text, never markup.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,11 +30,6 @@ FONT = 12  # px, the SVG charts' text (about Streamlit's caption size at the 1,0
 WIDTH = 1000  # the SVG charts' user units across: a full-width chart on a 1440 px screen is about this wide
 AXIS = "#8a8a8a"
 GRID = "#e6e6e6"
-
-
-def esc(value) -> str:
-    """Text from a record, safe inside an element or a quoted attribute."""
-    return html.escape("" if fmt.val(value) is None else str(value), quote=True)
 
 
 def number(value) -> float:
@@ -79,15 +73,15 @@ def _legend(items: Sequence[tuple[str, str]], *, dashed: Sequence[str] = ()) -> 
     for name, colour in items:
         style = (f"border-top:2px dashed {colour};height:0" if name in dashed else f"background:{colour};height:10px")
         parts.append(f'<span style="display:inline-flex;align-items:center;gap:4px;margin-right:14px">'
-                     f'<span style="display:inline-block;width:14px;{style}"></span>{esc(name)}</span>')
+                     f'<span style="display:inline-block;width:14px;{style}"></span>{fmt.html_text(name)}</span>')
     return f'<div data-legend="1" style="font-size:0.8rem;margin-top:4px;line-height:1.6">{"".join(parts)}</div>'
 
 
 def _figure(body: str, *, key: str, label: str) -> str:
     """The chart's wrapper: one HTML block (no blank line, so Markdown passes it through whole), named for tests
     and for screen readers."""
-    return (f'<div data-chart="{esc(key)}" role="figure" aria-label="{esc(label)}" '
-            f'style="margin:0.25rem 0 0.5rem 0">{body}</div>').replace("\n", " ")
+    return (f'<div data-chart="{fmt.html_text(key)}" role="figure" aria-label="{fmt.html_text(label)}" '
+            f'style="margin:0.25rem 0 0.5rem 0">{body}</div>')
 
 
 @dataclass
@@ -102,45 +96,44 @@ class Segment:
 
 @dataclass
 class Bar:
-    """One horizontal bar: its label (a link when `href`), its parts and the text printed after it."""
+    """One horizontal bar: its label (a link when `href`) and its parts; its sum is printed after it."""
 
     label: str
     segments: list[Segment]
     tooltip: str
     href: str | None = None
-    value_text: str | None = None
 
     @property
     def total(self) -> float:
         return sum(s.value for s in self.segments)
 
 
-def hbars(bars: Sequence[Bar], *, key: str, label: str, legend: Sequence[tuple[str, str]] = (),
-          label_width: str = "fit-content(40%)") -> str:
+def hbars(bars: Sequence[Bar], *, key: str, label: str, legend: Sequence[tuple[str, str]] = ()) -> str:
     """Horizontal bars in an HTML grid: label, bar (its parts side by side), its value printed after it. The
     longest bar fills the room the value text leaves; a negative part (a deobligation) is not drawn, and the
     printed value is the bar's true sum."""
     longest = max([sum(max(s.value, 0) for s in b.segments) for b in bars] + [0])
     rows = []
     for b in bars:
-        name = esc(b.label)
-        text = f'<a href="{esc(b.href)}" target="_self">{name}</a>' if b.href else name
+        name = fmt.html_text(b.label)
+        text = f'<a href="{fmt.html_text(b.href)}" target="_self">{name}</a>' if b.href else name
         drawn = sum(max(s.value, 0) for s in b.segments)
         parts = []
         for s in b.segments:
             share = max(s.value, 0) / drawn if drawn else 0
-            parts.append(f'<span data-label="{name}" data-series="{esc(s.series)}" data-value="{s.value!r}" '
-                         f'title="{esc(s.tooltip)}" style="display:block;height:100%;'
+            parts.append(f'<span data-label="{name}" data-series="{fmt.html_text(s.series)}" data-value="{s.value!r}" '
+                         f'title="{fmt.html_text(s.tooltip)}" style="display:block;height:100%;'
                          f'width:{share * 100:.4f}%;background:{s.colour}"></span>')
         length = drawn / longest if longest else 0
-        value = b.value_text if b.value_text is not None else fmt.money(b.total)
+        value = fmt.money(b.total)
         rows.append(
-            f'<div style="overflow-wrap:anywhere;line-height:1.25" title="{esc(b.tooltip)}">{text}</div>'
+            f'<div style="overflow-wrap:anywhere;line-height:1.25" title="{fmt.html_text(b.tooltip)}">{text}</div>'
             f'<div style="display:flex;align-items:center;min-width:0">'
             f'<div style="display:flex;flex:0 0 calc((100% - 5.5em) * {length:.6f});height:14px">{"".join(parts)}'
             f'</div><span style="margin-left:6px;white-space:nowrap;font-variant-numeric:tabular-nums">'
-            f'{esc(value)}</span></div>')
-    grid = (f'<div style="display:grid;grid-template-columns:{label_width} 1fr;gap:5px 10px;align-items:center;'
+            f'{fmt.html_text(value)}</span></div>')
+    # The label column as wide as the longest name, up to 40%; longer names wrap.
+    grid = (f'<div style="display:grid;grid-template-columns:fit-content(40%) 1fr;gap:5px 10px;align-items:center;'
             f'font-size:0.85rem">{"".join(rows)}</div>')
     return _figure(grid + _legend(legend), key=key, label=label)
 
@@ -188,7 +181,7 @@ class Frame:
 
 
 def _svg(frame: Frame, body: str, *, key: str, label: str, legend: str = "") -> str:
-    svg = (f'<svg viewBox="0 0 {frame.width} {frame.height}" width="100%" role="img" aria-label="{esc(label)}" '
+    svg = (f'<svg viewBox="0 0 {frame.width} {frame.height}" width="100%" role="img" aria-label="{fmt.html_text(label)}" '
            f'style="display:block;overflow:visible" font-size="{FONT}" fill="currentColor">{body}</svg>')
     return _figure(svg + legend, key=key, label=label)
 
@@ -263,9 +256,9 @@ def over_time(layers: Sequence[TimeBars | TimeLine], *, key: str, label: str, he
                     continue
                 v = number(v)
                 top, bottom = sorted((frame.y(v), zero))
-                body.append(f'<rect data-series="{esc(layer.series)}" data-x="{esc(pd.Timestamp(d).date())}" '
+                body.append(f'<rect data-series="{fmt.html_text(layer.series)}" data-x="{fmt.html_text(pd.Timestamp(d).date())}" '
                             f'data-value="{v!r}" x="{x(d) - w / 2:.1f}" y="{top:.1f}" width="{w:.1f}" '
-                            f'height="{max(bottom - top, 0.5):.1f}" fill="{layer.colour}"><title>{esc(tip)}</title>'
+                            f'height="{max(bottom - top, 0.5):.1f}" fill="{layer.colour}"><title>{fmt.html_text(tip)}</title>'
                             f'</rect>')
         else:
             pts = [(x(d), frame.y(number(v)), d, number(v), tip)
@@ -282,9 +275,9 @@ def over_time(layers: Sequence[TimeBars | TimeLine], *, key: str, label: str, he
             for px, py, d, v, tip in pts:
                 radius = 3 if layer.points else 2
                 opacity = "" if layer.points else ' fill-opacity="0"'
-                body.append(f'<circle data-series="{esc(layer.series)}" data-x="{esc(pd.Timestamp(d).date())}" '
+                body.append(f'<circle data-series="{fmt.html_text(layer.series)}" data-x="{fmt.html_text(pd.Timestamp(d).date())}" '
                             f'data-value="{v!r}" cx="{px:.1f}" cy="{py:.1f}" r="{radius}" fill="{layer.colour}"'
-                            f'{opacity}><title>{esc(tip)}</title></circle>')
+                            f'{opacity}><title>{fmt.html_text(tip)}</title></circle>')
     legend = _legend([(layer.series, layer.colour) for layer in layers],
                      dashed=[layer.series for layer in layers if isinstance(layer, TimeLine) and layer.dashed])
     return _svg(frame, "".join(body), key=key, label=label, legend=legend)
@@ -302,16 +295,16 @@ def columns(categories: Sequence[str], groups: Sequence[tuple[str, str]], value:
     body = [frame.y_axis()]
     for i, c in enumerate(categories):
         centre = frame.left + slot * (i + 0.5)
-        body.append(f'<text x="{centre:.1f}" y="{base + 17}" text-anchor="middle">{esc(c)}</text>')
+        body.append(f'<text x="{centre:.1f}" y="{base + 17}" text-anchor="middle">{fmt.html_text(c)}</text>')
         first = centre - col_w * len(groups) / 2
         for j, (g, colour) in enumerate(groups):
             v = cells[(c, g)]
             if v is None:
                 continue
             top, bottom = sorted((frame.y(v), zero))
-            body.append(f'<rect data-label="{esc(c)}" data-series="{esc(g)}" data-value="{v!r}" '
+            body.append(f'<rect data-label="{fmt.html_text(c)}" data-series="{fmt.html_text(g)}" data-value="{v!r}" '
                         f'x="{first + j * col_w:.1f}" y="{top:.1f}" width="{col_w * 0.92:.1f}" '
-                        f'height="{max(bottom - top, 0.5):.1f}" fill="{colour}"><title>{esc(tooltip(c, g))}</title>'
+                        f'height="{max(bottom - top, 0.5):.1f}" fill="{colour}"><title>{fmt.html_text(tooltip(c, g))}</title>'
                         f'</rect>')
     return _svg(frame, "".join(body), key=key, label=label, legend=_legend(groups))
 
@@ -334,10 +327,10 @@ def tiles(cells: Sequence[tuple[str, int, int, float | None, str]], *, key: str,
         fill = "#e5e5e5" if v is None else _shade(max(v, 0) / top)
         value = "" if v is None else f' data-value="{v!r}"'
         x, y = c * tile + 2, r * tile + 2
-        body.append(f'<g data-label="{esc(code)}"{value}><title>{esc(tip)}</title>'
+        body.append(f'<g data-label="{fmt.html_text(code)}"{value}><title>{fmt.html_text(tip)}</title>'
                     f'<rect x="{x}" y="{y}" width="{tile - 4}" height="{tile - 4}" fill="{fill}"/>'
                     f'<text x="{x + tile / 2 - 2}" y="{y + tile / 2 + 2}" text-anchor="middle" fill="#333" '
-                    f'font-size="11">{esc(code)}</text></g>')
+                    f'font-size="11">{fmt.html_text(code)}</text></g>')
     width, height = cols * tile, rows * tile
     scale = (f'<div style="font-size:0.8rem;display:flex;align-items:center;gap:6px;margin-top:4px">'
              f'Obligated: $0<span style="display:inline-block;width:120px;height:10px;'
@@ -345,5 +338,5 @@ def tiles(cells: Sequence[tuple[str, int, int, float | None, str]], *, key: str,
              f'<span style="display:inline-block;width:12px;height:12px;background:#e5e5e5;margin-left:10px"></span>'
              f'no award reports the state</div>')
     svg = (f'<svg viewBox="0 0 {width} {height}" width="{width}" style="max-width:100%;display:block" role="img" '
-           f'aria-label="{esc(label)}" font-size="{FONT}">{"".join(body)}</svg>')
+           f'aria-label="{fmt.html_text(label)}" font-size="{FONT}">{"".join(body)}</svg>')
     return _figure(svg + scale, key=key, label=label)

@@ -15,7 +15,6 @@ string from a record is escaped here; a link is a link only when fmt.safe_url al
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Sequence
@@ -28,12 +27,6 @@ from dashboard import format as fmt
 
 BORDER = "rgba(49, 51, 63, 0.15)"
 HEADER_BG = "#f6f7f9"
-
-
-def _esc(value) -> str:
-    """Text safe inside an element or a quoted attribute, on one line (a raw line break could end Markdown's
-    HTML block; the character reference keeps it in the value)."""
-    return html.escape(str(value), quote=True).replace("\r", "&#13;").replace("\n", "&#10;")
 
 
 def _kind(series: pd.Series) -> str:
@@ -57,10 +50,21 @@ def _kind(series: pd.Series) -> str:
     return "text"
 
 
+def _items(value) -> list | None:
+    """A list cell's items (a list, tuple or array: DuckDB LIST columns), else None."""
+    if isinstance(value, (str, bytes)):
+        return None
+    if hasattr(value, "tolist"):  # an array; a NumPy scalar's tolist() is a scalar, not a list
+        items = value.tolist()
+        return items if isinstance(items, list) else None
+    return list(value) if isinstance(value, (list, tuple)) else None
+
+
 def _exact(value, kind: str) -> str | None:
     """The cell's value as written in data-v (None: the cell is empty)."""
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        return json.dumps([str(v) for v in value.tolist()] if hasattr(value, "tolist") else [str(v) for v in value])
+    items = _items(value)
+    if items is not None:
+        return json.dumps([str(v) for v in items])
     if fmt.val(value) is None:
         return None
     if kind == "bool":
@@ -74,8 +78,8 @@ def _exact(value, kind: str) -> str | None:
 
 def _shown(value, kind: str, *, money: bool) -> str:
     """The cell as a reader sees it: dollars to the cent, days without a time, yes/no, lists joined."""
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        items = value.tolist() if hasattr(value, "tolist") else list(value)
+    items = _items(value)
+    if items is not None:
         return ", ".join(str(v) for v in items)
     if fmt.val(value) is None:
         return ""
@@ -116,7 +120,7 @@ def html_table(df: pd.DataFrame, *, key: str, headers: dict[str, str], money: Se
             and max((len(str(v)) for v in df[c]), default=0) > 60}
     cls = {c: " class=n" if c in right else " class=w" if c in wide else " class=d" if kinds[c] == "datetime"
            else "" for c in df.columns}
-    th = "".join(f'<th data-column="{_esc(c)}" data-kind="{kinds[c]}"{cls[c]}>{_esc(headers.get(c, c))}</th>'
+    th = "".join(f'<th data-column="{fmt.html_text(c)}" data-kind="{kinds[c]}"{cls[c]}>{fmt.html_text(headers.get(c, c))}</th>'
                  for c in df.columns)
     rows = []
     for values in df.itertuples(index=False, name=None):
@@ -124,16 +128,16 @@ def html_table(df: pd.DataFrame, *, key: str, headers: dict[str, str], money: Se
         for c, v in zip(df.columns, values, strict=True):
             exact = _exact(v, kinds[c])
             shown = _shown(v, kinds[c], money=c in money)
-            text = _esc(shown)
+            text = fmt.html_text(shown)
             if exact is not None and c in links:
-                text = f'<a href="{_esc(exact)}" target="_blank" rel="noopener noreferrer">{_esc(link_label)}</a>'
+                text = f'<a href="{fmt.html_text(exact)}" target="_blank" rel="noopener noreferrer">{fmt.html_text(link_label)}</a>'
                 shown = link_label
             elif exact is not None and c in pages:
                 label = re.search(r"award=(.*)$", exact)
                 shown = label[1] if label else exact
-                text = f'<a href="{_esc(exact)}" target="_self">{_esc(shown)}</a>'
-            data = " data-n" if exact is None else ("" if exact == shown else f' data-v="{_esc(exact)}"')
+                text = f'<a href="{fmt.html_text(exact)}" target="_self">{fmt.html_text(shown)}</a>'
+            data = " data-n" if exact is None else ("" if exact == shown else f' data-v="{fmt.html_text(exact)}"')
             cells.append(f"<td{data}{cls[c]}>{text}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    return (f'<div data-table="{_esc(key)}" data-rows="{len(df)}" class="rt" style="max-height:{height or 400}px">'
+    return (f'<div data-table="{fmt.html_text(key)}" data-rows="{len(df)}" class="rt" style="max-height:{height or 400}px">'
             f"<style>{STYLE}</style><table><thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")

@@ -11,7 +11,7 @@ import pandas as pd
 from dashboard import figures, svg
 from tests.dashboard_support import marks
 
-HOSTILE = 'ACME "<script>alert(1)</script>" & SONS'
+HOSTILE = 'ACME "<script>alert(1)</script>" &\nSONS'  # markup, and a line break a record may hold
 
 
 def _one_block(markup: str) -> None:
