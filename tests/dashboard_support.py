@@ -356,62 +356,72 @@ def marks(markup: str):
     return pd.DataFrame(rows, columns=["tag", "label", "series", "x", "value"])
 
 
+class TableMarkup:
+    """One table as dashboard/tables.py writes it, parsed: its key, its columns (name, kind, the header as shown)
+    and its rows of cells (attributes, the text as shown)."""
+
+    def __init__(self, body: str) -> None:
+        import re
+        from html.parser import HTMLParser
+
+        self.body = body
+        self.key = re.match(r'<div data-table="([^"]+)"', body)[1]
+        self.columns: list[dict] = []
+        self.rows: list[list[dict]] = []
+        into: list[dict | None] = [None]  # the header or cell whose text comes next
+        columns, rows = self.columns, self.rows
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                a = dict(attrs)
+                if tag == "th":
+                    columns.append({"name": a["data-column"], "kind": a["data-kind"], "text": ""})
+                    into[0] = columns[-1]
+                elif tag == "tr" and columns:
+                    rows.append([])
+                elif tag == "td":
+                    rows[-1].append({"attrs": a, "text": ""})
+                    into[0] = rows[-1][-1]
+
+            def handle_endtag(self, tag):
+                if tag in ("th", "td"):
+                    into[0] = None
+
+            def handle_data(self, data):
+                if into[0] is not None:
+                    into[0]["text"] += data
+
+        Parser().feed(body)
+
+
+def table_markup(at) -> dict[str, TableMarkup]:
+    """The tables an AppTest run listed (dashboard/tables.py HTML, put on the page with st.html), in page order,
+    by their key."""
+    return {t.key: t for t in (TableMarkup(m.proto.body) for m in at.get("html")
+                               if m.proto.body.startswith("<div data-table="))}
+
+
 def tables(at) -> dict:
-    """The tables an AppTest run listed (dashboard/tables.py HTML, put on the page with st.html), in page order, by their key: each a DataFrame
-    of the cells' exact values (data-v) under the columns' own names, typed by the header's data-kind. What a
-    reader sees is the same rows; the exact values are what a test compares with SQL."""
-    import re
+    """The tables an AppTest run listed, in page order, by their key: each a DataFrame of the cells' exact values
+    (data-v, else the text shown; data-n: empty) under the columns' own names, typed by the header's data-kind.
+    What a reader sees is the same rows; the exact values are what a test compares with SQL."""
     from decimal import Decimal
-    from html.parser import HTMLParser
 
     import pandas as pd
 
     read = {"int": int, "float": float, "decimal": Decimal, "bool": lambda v: v == "true",
             "datetime": pd.Timestamp, "text": str}
-
-    class Cells(HTMLParser):
-        """Each cell's exact value: data-v, else its text; data-n: empty."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.columns: list[tuple[str, str]] = []
-            self.rows: list[list] = []
-            self.cell: dict | None = None
-
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            if tag == "th":
-                self.columns.append((a["data-column"], a["data-kind"]))
-            elif tag == "tr" and self.columns:
-                self.rows.append([])
-            elif tag == "td":
-                self.cell = {"attrs": a, "text": ""}
-
-        def handle_data(self, data):
-            if self.cell is not None:
-                self.cell["text"] += data
-
-        def handle_endtag(self, tag):
-            if tag == "td" and self.cell is not None:
-                a, kind = self.cell["attrs"], self.columns[len(self.rows[-1])][1]
-                exact = None if "data-n" in a else a.get("data-v", self.cell["text"])
-                self.rows[-1].append(None if exact is None else read[kind](exact))
-                self.cell = None
-
     found = {}
-    for m in at.get("html"):
-        key = re.match(r'<div data-table="([^"]+)"', m.proto.body)
-        if not key:
-            continue
-        cells = Cells()
-        cells.feed(m.proto.body)
-        frame = pd.DataFrame(cells.rows, columns=[c for c, _ in cells.columns])
-        for c, kind in cells.columns:
-            if kind == "datetime":
-                frame[c] = pd.to_datetime(frame[c])
-            elif kind == "int" and frame[c].notna().all():
-                frame[c] = frame[c].astype("int64")
-        found[key[1]] = frame
+    for key, t in table_markup(at).items():
+        rows = [[None if "data-n" in cell["attrs"] else read[col["kind"]](cell["attrs"].get("data-v", cell["text"]))
+                 for col, cell in zip(t.columns, row, strict=True)] for row in t.rows]
+        frame = pd.DataFrame(rows, columns=[c["name"] for c in t.columns])
+        for col in t.columns:
+            if col["kind"] == "datetime":
+                frame[col["name"]] = pd.to_datetime(frame[col["name"]])
+            elif col["kind"] == "int" and frame[col["name"]].notna().all():
+                frame[col["name"]] = frame[col["name"]].astype("int64")
+        found[key] = frame
     return found
 
 

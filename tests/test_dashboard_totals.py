@@ -16,7 +16,7 @@ import pytest
 
 from dashboard import format as fmt
 from registry.core.readonly import connect_readonly
-from tests.dashboard_support import charts, marks
+from tests.dashboard_support import charts, marks, table_markup
 from tests.test_dashboard_pages import frames, open_page, shown_page
 
 # The awards a total counts as "surveillance-tagged": at least one capability tag (each award once).
@@ -308,41 +308,16 @@ def test_charts_export_exactly_the_rows_they_draw(registry):
 def test_every_table_reads_as_words(registry, page, params):
     """Every table a page lists (item 9): headers in words, never a column name; no cell reads "None", "nan",
     "NaT" or a midnight "00:00:00"; money columns in dollars to the cent."""
-    from html.parser import HTMLParser
-
-    class Shown(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.headers: list[str] = []
-            self.cells: list[str] = []
-            self.where: str | None = None
-
-        def handle_starttag(self, tag, attrs):
-            self.where = tag if tag in ("th", "td") else self.where
-            if tag in ("th", "td"):
-                (self.headers if tag == "th" else self.cells).append("")
-
-        def handle_endtag(self, tag):
-            if tag in ("th", "td"):
-                self.where = None
-
-        def handle_data(self, data):
-            if self.where == "th":
-                self.headers[-1] += data
-            elif self.where == "td":
-                self.cells[-1] += data
-
     at = shown_page(page, **params)
-    bodies = [h.proto.body for h in at.get("html") if h.proto.body.startswith("<div data-table=")]
-    for body in bodies:
-        shown = Shown()
-        shown.feed(body)
-        key = re.match(r'<div data-table="([^"]+)"', body)[1]
-        assert shown.headers, key
-        for h in shown.headers:
+    for key, t in table_markup(at).items():
+        headers = [c["text"] for c in t.columns]
+        cells = [cell["text"] for row in t.rows for cell in row]
+        assert headers, key
+        for h in headers:
             assert "_" not in h and h[:1].isupper(), f"{key}: header {h!r} is a column name"
-        bad = [c for c in shown.cells if c.strip() in ("None", "nan", "NaN", "NaT", "<NA>") or "00:00:00" in c]
+        bad = [c for c in cells if c.strip() in ("None", "nan", "NaN", "NaT", "<NA>") or "00:00:00" in c]
         assert not bad, f"{key}: {bad[:5]}"
+        body = t.body
         money = re.findall(r'<th data-column="([^"]+)" data-kind="[^"]+" class=n>(Obligated|Amount)', body)
         for column, _ in money:
             assert f'data-column="{column}"' in body and re.search(r">-?\$[\d,]+\.\d\d<", body), (key, column)
