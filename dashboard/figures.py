@@ -117,14 +117,12 @@ def compare_years(by_year: pd.DataFrame, *, key: str) -> str:
 
 
 def _stacked(rows: pd.DataFrame, label: str, colours: dict[str, str], tip: Callable) -> list[svg.Bar]:
-    """One bar per `label` value (largest total on top), its parts per capability in the frame's order; the rows
-    of one label and capability summed."""
-    sums = rows.groupby([label, "capability"], sort=False, as_index=False).agg(
-        obligated=("obligated", "sum"), awards=("awards", "sum"))
-    order = sums.groupby(label, sort=False).obligated.sum().sort_values(ascending=False, kind="stable").index
+    """One bar per `label` value (largest total on top), one part per row (a row per label and capability, as
+    compare_capabilities and flow_bars give them) in the frame's order."""
+    order = rows.groupby(label, sort=False).obligated.sum().sort_values(ascending=False, kind="stable").index
     return [svg.Bar(name, [svg.Segment(r.capability, svg.number(r.obligated),
                                        colours.get(r.capability, fmt.NOT_TAGGED_COLOUR), tip(r))
-                           for r in sums[sums[label] == name].itertuples()], tooltip=str(name))
+                           for r in rows[rows[label] == name].itertuples()], tooltip=str(name))
             for name in order]
 
 
